@@ -1,0 +1,117 @@
+//! The catalog: resources in catalog order and the edges between them.
+
+use crate::{Resource, ResourceRef};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What an edge does when its source changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeKind {
+    /// Ordering only (`before`, `require`, `->`).
+    Before,
+    /// Ordering plus a refresh event (`notify`, `subscribe`, `~>`).
+    Notify,
+}
+
+/// Where an edge came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeOrigin {
+    /// A relationship metaparameter (`require`, `before`, `notify`, `subscribe`).
+    Metaparam,
+    /// A chaining arrow (`->`, `~>`, `<-`, `<~`).
+    Chain,
+    /// An autorequire (a file's parent directory, file_line's file, ...).
+    Auto,
+    /// Containment (a class or defined-type instance and what it holds).
+    Container,
+}
+
+/// A relationship between two resources: `from` is applied before `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Edge {
+    /// Applied first.
+    pub from: ResourceRef,
+    /// Applied after `from`; refreshed by it when `kind` is `notify`.
+    pub to: ResourceRef,
+    /// Ordering only, or ordering plus refresh.
+    pub kind: EdgeKind,
+    /// What declared the edge.
+    pub origin: EdgeOrigin,
+}
+
+/// A compiled catalog for one node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// The node the catalog was compiled for.
+    pub node: String,
+    /// Resources in catalog order (the order Puppet adds them).
+    pub resources: Vec<Resource>,
+    /// Relationships between resources (`require`/`subscribe` already turned around).
+    pub edges: Vec<Edge>,
+}
+
+impl Catalog {
+    /// An empty catalog for a node.
+    pub fn new(node: impl Into<String>) -> Self {
+        Catalog {
+            node: node.into(),
+            ..Default::default()
+        }
+    }
+
+    /// A map from each resource's reference to its index in `resources`.
+    pub fn index(&self) -> HashMap<ResourceRef, usize> {
+        self.resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.reference(), i))
+            .collect()
+    }
+
+    /// The resource a reference names, if the catalog has it (linear scan; build
+    /// [`Catalog::index`] for many look-ups).
+    pub fn get(&self, r: &ResourceRef) -> Option<&Resource> {
+        self.resources.iter().find(|res| &res.reference() == r)
+    }
+
+    /// Serialise as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a catalog always serialises")
+    }
+
+    /// Read a catalog from JSON.
+    pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Value;
+
+    #[test]
+    fn json_has_the_documented_shape_and_round_trips() {
+        let mut c = Catalog::new("web-01");
+        let mut r = Resource::new("file_line", "add header");
+        r.params.insert("path".into(), Value::from("/etc/x"));
+        r.file = Some("site.pp".into());
+        r.line = 3;
+        r.container = Some(ResourceRef::new("class", "web"));
+        c.resources.push(r);
+        c.edges.push(Edge {
+            from: ResourceRef::new("package", "nginx"),
+            to: ResourceRef::new("service", "nginx"),
+            kind: EdgeKind::Before,
+            origin: EdgeOrigin::Metaparam,
+        });
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            json,
+            r#"{"node":"web-01","resources":[{"ref":"File_line[add header]","type":"file_line","title":"add header","params":{"path":"/etc/x"},"file":"site.pp","line":3,"container":"Class[Web]"}],"edges":[{"from":"Package[nginx]","to":"Service[nginx]","kind":"before","origin":"metaparam"}]}"#
+        );
+        assert_eq!(Catalog::from_json(&json).unwrap(), c);
+    }
+}
