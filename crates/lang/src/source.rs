@@ -1,0 +1,72 @@
+//! Source texts and the mapping from byte spans to lines and columns.
+
+use crate::ast::Span;
+use converge_catalog::Location;
+
+/// A source text with the path it was read from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path as given (used in diagnostics).
+    pub path: String,
+    /// The text (CRLF left as is; columns count characters).
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    /// Wrap a text read from `path`.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Source {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self.text[start..offset].chars().count() + 1;
+        (line as u32 + 1, col as u32)
+    }
+
+    /// The location of a span: its start, underlining up to the end of that line.
+    pub fn location(&self, span: Span) -> Location {
+        let (line, column) = self.line_col(span.start as usize);
+        let start = span.start as usize;
+        let end = (span.end as usize).clamp(start, self.text.len());
+        let first_line_end = self.text[start..end]
+            .find(['\n', '\r'])
+            .map_or(end, |i| start + i);
+        let len = self.text[start..first_line_end].chars().count().max(1) as u32;
+        Location {
+            file: self.path.clone(),
+            line,
+            column,
+            len,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_across_crlf() {
+        let s = Source::new("t.pp", "a\r\nbé c\n");
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(3), (2, 1));
+        // 'c' is after a two-byte 'é'.
+        assert_eq!(s.line_col(7), (2, 4));
+        assert_eq!(s.location(Span::new(3, 9)).len, 4);
+    }
+}
