@@ -403,7 +403,7 @@ pub enum ExprKind {
         /// Capitalised type name as written.
         type_name: String,
         /// The query; `None` collects all.
-        query: Option<Query>,
+        query: Option<Box<Query>>,
         /// `<<| |>>`.
         is_exported: bool,
     },
