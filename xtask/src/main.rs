@@ -125,6 +125,7 @@ fn summary(what: &str, mut samples: Vec<Duration>) {
 fn timings(rounds: usize) -> Result<ExitCode, Error> {
     let image = Image::default_image()?;
     let (mut init, mut systemd, mut three, mut teardown) = (vec![], vec![], vec![], vec![]);
+    let (mut sd_teardown, mut mixed) = (vec![], vec![]);
     for _ in 0..rounds {
         let net = Net::new()?;
         let t = Instant::now();
@@ -136,7 +137,9 @@ fn timings(rounds: usize) -> Result<ExitCode, Error> {
         let t = Instant::now();
         let h = net.host(&image, "sd-01", HostKind::Systemd)?;
         systemd.push(t.elapsed());
+        let t = Instant::now();
         drop(h);
+        sd_teardown.push(t.elapsed());
         let t = Instant::now();
         let hosts = net.hosts(
             &image,
@@ -148,11 +151,24 @@ fn timings(rounds: usize) -> Result<ExitCode, Error> {
         )?;
         three.push(t.elapsed());
         drop(hosts);
+        let t = Instant::now();
+        let hosts = net.hosts(
+            &image,
+            &[
+                ("web-01", HostKind::InitScript),
+                ("web-02", HostKind::InitScript),
+                ("lb-01", HostKind::Systemd),
+            ],
+        )?;
+        mixed.push(t.elapsed());
+        drop(hosts);
     }
     println!("{rounds} rounds, min / median / max:");
     summary("init-script host up", init);
     summary("init-script host torn down", teardown);
     summary("systemd host booted to `running`", systemd);
+    summary("systemd host torn down", sd_teardown);
     summary("three init-script hosts up in parallel", three);
+    summary("2 init-script + 1 systemd host in parallel", mixed);
     Ok(ExitCode::SUCCESS)
 }

@@ -80,6 +80,8 @@ pub struct Host {
     ip: Ipv4Addr,
     kind: HostKind,
     netns: String,
+    /// The host's number on the network (last octet of its address).
+    index: u8,
     /// The tmpfs on the machine that holds everything of this host.
     dir: PathBuf,
     /// The overlay root, `dir/root` (none for a client).
@@ -169,6 +171,7 @@ impl Host {
             ip,
             kind,
             netns,
+            index,
             dir,
             root: None,
             pid1: 0,
@@ -664,6 +667,12 @@ impl Host {
             }
         }
         drop(guard);
+        // Deleting our end of the veth pair removes both ends now; deleting the namespace
+        // alone leaves the kernel to do it later.
+        let _ = self.net.ip_in(
+            &self.net.bridge,
+            &["link", "delete", &format!("v{}", self.index)],
+        );
         state::remove_mount(&self.dir);
         let _ = state::delete_netns(&self.net.tools.ip, &self.netns);
         self.net.release(&self.name);

@@ -49,6 +49,8 @@ pub(crate) struct NetInner {
 struct NetState {
     record: NetRecord,
     members: Vec<Member>,
+    /// The host number handed out last.
+    last_index: u8,
 }
 
 #[derive(Debug)]
@@ -105,6 +107,7 @@ impl Net {
             state: Mutex::new(NetState {
                 record,
                 members: Vec::new(),
+                last_index: 0,
             }),
             _lock: lock,
         });
@@ -189,11 +192,16 @@ impl NetInner {
         if st.members.iter().any(|m| m.name == name) {
             return Err(Error::DuplicateName(name.to_string()));
         }
-        let index = (1..=MAX_HOSTS)
+        // Next fit: a number just released is taken last, so nothing of a host that is
+        // still going away (the kernel frees a namespace's devices lazily) meets its successor.
+        let index = (st.last_index..MAX_HOSTS)
+            .chain(0..st.last_index)
+            .map(|i| i + 1)
             .find(|i| st.members.iter().all(|m| m.index != *i))
             .ok_or(Error::NetworkFull {
                 subnet: self.subnet,
             })?;
+        st.last_index = index;
         st.members.push(Member {
             name: name.to_string(),
             index,
