@@ -163,6 +163,7 @@ impl Host {
             netns: netns.clone(),
             mount: dir.clone(),
             procs: Vec::new(),
+            cgroups: Vec::new(),
         };
         // From here on, dropping `host` undoes whatever has been done.
         let mut host = Host {
@@ -397,8 +398,38 @@ impl Host {
 
     fn boot_systemd(&mut self, nspawn: &Path) -> Result<()> {
         let root = self.root.clone().unwrap_or_default();
-        let mut cmd = sys::clean_command(nspawn);
-        cmd.arg("--quiet")
+        // With --keep-unit, nspawn makes the cgroup it is started in the container's root
+        // cgroup. The machine has no systemd to give each container a scope, so without a
+        // cgroup of its own every container would share one, and concurrent containers'
+        // systemd would create and remove each other's unit cgroups (units then fail with
+        // "Failed to attach to cgroup").
+        let cgroups: Vec<PathBuf> = sys::systemd_cgroup_roots()
+            .into_iter()
+            .map(|r| r.join("converge").join(&self.netns))
+            .collect();
+        if cgroups.is_empty() {
+            return Err(Error::NoNamespaces {
+                what: "a cgroup for systemd-nspawn".into(),
+                detail: "no cgroup2 or name=systemd cgroup hierarchy is mounted".into(),
+            });
+        }
+        self.record.cgroups = cgroups.clone();
+        self.net.record_host(self.record.clone())?;
+        let mut join = String::from("set -e\n");
+        for cg in &cgroups {
+            // Left by a crashed run of the same network number (its lock is ours now).
+            sys::remove_cgroup_tree(cg);
+            std::fs::create_dir_all(cg).map_err(|e| Error::NoNamespaces {
+                what: format!("cgroup {}", cg.display()),
+                detail: e.to_string(),
+            })?;
+            join.push_str(&format!("echo $$ > '{}/cgroup.procs'\n", cg.display()));
+        }
+        join.push_str("exec \"$@\"\n");
+        let mut cmd = sys::clean_command("/bin/sh");
+        cmd.args(["-c", &join, "sh"]);
+        cmd.arg(nspawn)
+            .arg("--quiet")
             .arg("--directory")
             .arg(&root)
             .arg("--boot")
@@ -447,7 +478,7 @@ impl Host {
         let state = out.stdout.trim().to_string();
         if state != "running" {
             let failed = self
-                .exec(&["systemctl", "--failed", "--no-legend", "--no-pager"])
+                .sh("systemctl --failed --no-legend --no-pager; journalctl -b -p warning --no-pager -n 40")
                 .map(|o| o.stdout)
                 .unwrap_or_default();
             return Err(Error::Boot {
@@ -674,6 +705,9 @@ impl Host {
             &["link", "delete", &format!("v{}", self.index)],
         );
         state::remove_mount(&self.dir);
+        for cg in &self.record.cgroups {
+            sys::remove_cgroup_tree(cg);
+        }
         let _ = state::delete_netns(&self.net.tools.ip, &self.netns);
         self.net.release(&self.name);
     }

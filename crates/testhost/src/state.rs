@@ -30,6 +30,9 @@ pub(crate) struct HostRecord {
     pub(crate) netns: String,
     pub(crate) mount: PathBuf,
     pub(crate) procs: Vec<ProcRecord>,
+    /// The host's own cgroups (systemd hosts only).
+    #[serde(default)]
+    pub(crate) cgroups: Vec<PathBuf>,
 }
 
 /// What one network has created.
@@ -138,6 +141,9 @@ pub(crate) fn clean_stale(path: &Path, ip: &Path, report: &mut Vec<String>) -> R
             kill_recorded(p);
         }
         remove_mount(&host.mount);
+        for cg in &host.cgroups {
+            sys::remove_cgroup_tree(cg);
+        }
         delete_netns(ip, &host.netns)?;
         report.push(format!(
             "removed host `{}` of process {} (netns {}, mount {})",
@@ -178,5 +184,9 @@ pub fn gc() -> Result<Vec<String>> {
         }
     }
     crate::image::gc_builds(&mut report)?;
+    // The parent of the hosts' cgroups; removing it fails while any host has one.
+    for root in sys::systemd_cgroup_roots() {
+        let _ = fs::remove_dir(root.join("converge"));
+    }
     Ok(report)
 }

@@ -340,6 +340,16 @@ fn teardown_leaves_no_mount_namespace_or_process() {
     for (_, dir) in &leftovers {
         assert!(mounts.contains(dir.to_str().unwrap()));
     }
+    // The systemd host runs in a cgroup of its own.
+    let cgroups: Vec<_> = [
+        "/sys/fs/cgroup/systemd",
+        "/sys/fs/cgroup/unified",
+        "/sys/fs/cgroup",
+    ]
+    .iter()
+    .map(|r| Path::new(r).join("converge").join(hosts[1].netns()))
+    .collect();
+    assert!(cgroups.iter().any(|c| c.exists()), "{cgroups:?}");
     drop(hosts);
     drop(client);
     drop(net);
@@ -361,6 +371,9 @@ fn teardown_leaves_no_mount_namespace_or_process() {
         assert!(!Path::new(dir).exists(), "{dir} still exists");
         assert!(!listed.contains(&ns.as_str()), "{ns} still listed: {netns}");
         assert_eq!(processes_mentioning(dir), Vec::<i32>::new(), "{dir}");
+    }
+    for c in &cgroups {
+        assert!(!c.exists(), "cgroup {} left behind", c.display());
     }
     // No process is left in any of the hosts' PID namespaces.
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -397,6 +410,7 @@ fn a_network_of_two_hosts_works() {
         .unwrap();
     let got = connect(&hosts[1], "web-01", 9);
     assert!(got.contains("Connection refused"), "{got}");
+    println!("hosts up");
     // When run as one of two processes, stay up long enough to overlap with the other.
     if let Ok(ms) = std::env::var("TESTHOST_HOLD_MS") {
         std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
@@ -437,4 +451,72 @@ fn two_test_processes_at_once_do_not_clash() {
         subnets.push(subnet);
     }
     assert_ne!(subnets[0], subnets[1], "both processes used one subnet");
+}
+
+#[test]
+fn gc_removes_what_a_killed_test_process_left() {
+    use std::io::BufRead;
+    let _ = image();
+    let me = std::env::current_exe().unwrap();
+    let mut child = std::process::Command::new(&me)
+        .args(["--exact", "a_network_of_two_hosts_works", "--nocapture"])
+        .env("TESTHOST_HOLD_MS", "60000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut subnet = None;
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(x) = line.strip_prefix("subnet=") {
+            subnet = Some(x.to_string());
+        }
+        if line == "hosts up" {
+            break;
+        }
+    }
+    let subnet = subnet.expect("the child names its subnet");
+    let state = format!("/var/tmp/converge/state/net-{subnet}.json");
+    let record = std::fs::read_to_string(&state).unwrap();
+    let host_dirs: Vec<String> = ["web-01", "web-02"]
+        .iter()
+        .filter_map(|n| {
+            let dir = record
+                .lines()
+                .find(|l| l.contains("\"mount\"") && l.contains(&format!("-{n}\"")))?;
+            Some(dir.split('"').nth(3)?.to_string())
+        })
+        .collect();
+    assert_eq!(host_dirs.len(), 2, "{record}");
+    // A crash: no destructors run.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    assert!(host_dirs.iter().all(|d| mounts.contains(d.as_str())));
+    assert!(!processes_mentioning(&host_dirs[0]).is_empty());
+
+    let report = converge_testhost::gc().unwrap();
+    let mentions = report
+        .iter()
+        .filter(|l| l.contains(&format!("169.254.{subnet}.0/24")))
+        .count();
+    assert_eq!(mentions, 1, "{report:#?}");
+
+    assert!(!Path::new(&state).exists());
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    let netns = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .unwrap();
+    let netns = String::from_utf8_lossy(&netns.stdout);
+    assert!(
+        !netns
+            .lines()
+            .any(|l| l.starts_with(&format!("cvg{subnet}-"))),
+        "{netns}"
+    );
+    for dir in &host_dirs {
+        assert!(!mounts.contains(dir.as_str()), "{dir} still mounted");
+        assert_eq!(processes_mentioning(dir), Vec::<i32>::new(), "{dir}");
+    }
 }
