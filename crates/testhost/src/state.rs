@@ -177,9 +177,12 @@ pub fn gc() -> Result<Vec<String>> {
             else {
                 continue;
             };
-            // Holding the lock proves the owner is gone; keep it while cleaning.
+            // Holding the lock proves the owner is gone; keep it while cleaning. Another
+            // gc may have cleaned it up between our listing and our lock.
             if let Some(_lock) = try_lock(x)? {
-                clean_stale(&entry.path(), &ip, &mut report)?;
+                if entry.path().exists() {
+                    clean_stale(&entry.path(), &ip, &mut report)?;
+                }
             }
         }
     }

@@ -500,7 +500,8 @@ fn gc_removes_what_a_killed_test_process_left() {
         .iter()
         .filter(|l| l.contains(&format!("169.254.{subnet}.0/24")))
         .count();
-    assert_eq!(mentions, 1, "{report:#?}");
+    // Zero when a gc in another test process got there first; the checks below hold either way.
+    assert!(mentions <= 1, "{report:#?}");
 
     assert!(!Path::new(&state).exists());
     let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
