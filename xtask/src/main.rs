@@ -92,10 +92,10 @@ fn host(name: &str, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
             context: "starting the shell".into(),
             source: e,
         })?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    // The shell's own exit code, so scripts piping commands in can see how they ended.
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
     })
 }
 
