@@ -704,10 +704,10 @@ impl Host {
             &self.net.bridge,
             &["link", "delete", &format!("v{}", self.index)],
         );
-        state::remove_mount(&self.dir);
         for cg in &self.record.cgroups {
             sys::remove_cgroup_tree(cg);
         }
+        state::remove_mount(&self.dir);
         let _ = state::delete_netns(&self.net.tools.ip, &self.netns);
         self.net.release(&self.name);
     }

@@ -140,10 +140,11 @@ pub(crate) fn clean_stale(path: &Path, ip: &Path, report: &mut Vec<String>) -> R
         for p in &host.procs {
             kill_recorded(p);
         }
-        remove_mount(&host.mount);
+        // The cgroup holds what the record may miss (a systemd never recorded).
         for cg in &host.cgroups {
             sys::remove_cgroup_tree(cg);
         }
+        remove_mount(&host.mount);
         delete_netns(ip, &host.netns)?;
         report.push(format!(
             "removed host `{}` of process {} (netns {}, mount {})",
