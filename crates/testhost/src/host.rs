@@ -43,6 +43,8 @@ pub enum HostKind {
 /// What a command inside a host did.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// What ran where, for messages: `host: argv...`.
+    pub command: String,
     /// Its exit status.
     pub status: ExitStatus,
     /// Its standard output (invalid UTF-8 replaced).
@@ -64,7 +66,7 @@ impl Output {
             Ok(self)
         } else {
             Err(Error::Command {
-                what: "command in host".into(),
+                what: self.command,
                 status: self.status.to_string(),
                 stderr: format!("{}{}", self.stderr, self.stdout),
             })
@@ -540,6 +542,7 @@ impl Host {
     pub fn exec(&self, argv: &[&str]) -> Result<Output> {
         let out = self.run_raw(argv, None)?;
         Ok(Output {
+            command: format!("{}: {}", self.name, argv.join(" ")),
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -550,6 +553,7 @@ impl Host {
     pub fn exec_with_input(&self, argv: &[&str], input: &[u8]) -> Result<Output> {
         let out = self.run_raw(argv, Some(input))?;
         Ok(Output {
+            command: format!("{}: {}", self.name, argv.join(" ")),
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
