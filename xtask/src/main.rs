@@ -92,10 +92,10 @@ fn host(name: &str, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
             context: "starting the shell".into(),
             source: e,
         })?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    // The shell's own exit code, so scripts piping commands in can see how they ended.
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
     })
 }
 
@@ -163,6 +163,22 @@ fn timings(rounds: usize) -> Result<ExitCode, Error> {
         mixed.push(t.elapsed());
         drop(hosts);
     }
+    // Copying a binary in, the way tests install converge (this xtask binary stands in).
+    let binary = std::env::current_exe().map_err(|e| Error::Io {
+        context: "finding the xtask binary".into(),
+        source: e,
+    })?;
+    let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
+    let mut copy = vec![];
+    {
+        let net = Net::new()?;
+        let h = net.host(&image, "copy-01", HostKind::InitScript)?;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            h.install_converge(&binary)?;
+            copy.push(t.elapsed());
+        }
+    }
     println!("{rounds} rounds, min / median / max:");
     summary("init-script host up", init);
     summary("init-script host torn down", teardown);
@@ -170,5 +186,9 @@ fn timings(rounds: usize) -> Result<ExitCode, Error> {
     summary("systemd host torn down", sd_teardown);
     summary("three init-script hosts up in parallel", three);
     summary("2 init-script + 1 systemd host in parallel", mixed);
+    summary(
+        &format!("install_converge ({:.1} MB binary)", size as f64 / 1e6),
+        copy,
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -43,6 +43,8 @@ pub enum HostKind {
 /// What a command inside a host did.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// What ran where, for messages: `host: argv...`.
+    pub command: String,
     /// Its exit status.
     pub status: ExitStatus,
     /// Its standard output (invalid UTF-8 replaced).
@@ -64,7 +66,7 @@ impl Output {
             Ok(self)
         } else {
             Err(Error::Command {
-                what: "command in host".into(),
+                what: self.command,
                 status: self.status.to_string(),
                 stderr: format!("{}{}", self.stderr, self.stdout),
             })
@@ -163,6 +165,7 @@ impl Host {
             netns: netns.clone(),
             mount: dir.clone(),
             procs: Vec::new(),
+            cgroups: Vec::new(),
         };
         // From here on, dropping `host` undoes whatever has been done.
         let mut host = Host {
@@ -397,8 +400,38 @@ impl Host {
 
     fn boot_systemd(&mut self, nspawn: &Path) -> Result<()> {
         let root = self.root.clone().unwrap_or_default();
-        let mut cmd = sys::clean_command(nspawn);
-        cmd.arg("--quiet")
+        // With --keep-unit, nspawn makes the cgroup it is started in the container's root
+        // cgroup. The machine has no systemd to give each container a scope, so without a
+        // cgroup of its own every container would share one, and concurrent containers'
+        // systemd would create and remove each other's unit cgroups (units then fail with
+        // "Failed to attach to cgroup").
+        let cgroups: Vec<PathBuf> = sys::systemd_cgroup_roots()
+            .into_iter()
+            .map(|r| r.join("converge").join(&self.netns))
+            .collect();
+        if cgroups.is_empty() {
+            return Err(Error::NoNamespaces {
+                what: "a cgroup for systemd-nspawn".into(),
+                detail: "no cgroup2 or name=systemd cgroup hierarchy is mounted".into(),
+            });
+        }
+        self.record.cgroups = cgroups.clone();
+        self.net.record_host(self.record.clone())?;
+        let mut join = String::from("set -e\n");
+        for cg in &cgroups {
+            // Left by a crashed run of the same network number (its lock is ours now).
+            sys::remove_cgroup_tree(cg);
+            std::fs::create_dir_all(cg).map_err(|e| Error::NoNamespaces {
+                what: format!("cgroup {}", cg.display()),
+                detail: e.to_string(),
+            })?;
+            join.push_str(&format!("echo $$ > '{}/cgroup.procs'\n", cg.display()));
+        }
+        join.push_str("exec \"$@\"\n");
+        let mut cmd = sys::clean_command("/bin/sh");
+        cmd.args(["-c", &join, "sh"]);
+        cmd.arg(nspawn)
+            .arg("--quiet")
             .arg("--directory")
             .arg(&root)
             .arg("--boot")
@@ -447,7 +480,7 @@ impl Host {
         let state = out.stdout.trim().to_string();
         if state != "running" {
             let failed = self
-                .exec(&["systemctl", "--failed", "--no-legend", "--no-pager"])
+                .sh("systemctl --failed --no-legend --no-pager; journalctl -b -p warning --no-pager -n 40")
                 .map(|o| o.stdout)
                 .unwrap_or_default();
             return Err(Error::Boot {
@@ -509,6 +542,7 @@ impl Host {
     pub fn exec(&self, argv: &[&str]) -> Result<Output> {
         let out = self.run_raw(argv, None)?;
         Ok(Output {
+            command: format!("{}: {}", self.name, argv.join(" ")),
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -519,6 +553,7 @@ impl Host {
     pub fn exec_with_input(&self, argv: &[&str], input: &[u8]) -> Result<Output> {
         let out = self.run_raw(argv, Some(input))?;
         Ok(Output {
+            command: format!("{}: {}", self.name, argv.join(" ")),
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -673,6 +708,9 @@ impl Host {
             &self.net.bridge,
             &["link", "delete", &format!("v{}", self.index)],
         );
+        for cg in &self.record.cgroups {
+            sys::remove_cgroup_tree(cg);
+        }
         state::remove_mount(&self.dir);
         let _ = state::delete_netns(&self.net.tools.ip, &self.netns);
         self.net.release(&self.name);

@@ -30,6 +30,9 @@ pub(crate) struct HostRecord {
     pub(crate) netns: String,
     pub(crate) mount: PathBuf,
     pub(crate) procs: Vec<ProcRecord>,
+    /// The host's own cgroups (systemd hosts only).
+    #[serde(default)]
+    pub(crate) cgroups: Vec<PathBuf>,
 }
 
 /// What one network has created.
@@ -137,6 +140,10 @@ pub(crate) fn clean_stale(path: &Path, ip: &Path, report: &mut Vec<String>) -> R
         for p in &host.procs {
             kill_recorded(p);
         }
+        // The cgroup holds what the record may miss (a systemd never recorded).
+        for cg in &host.cgroups {
+            sys::remove_cgroup_tree(cg);
+        }
         remove_mount(&host.mount);
         delete_netns(ip, &host.netns)?;
         report.push(format!(
@@ -171,12 +178,19 @@ pub fn gc() -> Result<Vec<String>> {
             else {
                 continue;
             };
-            // Holding the lock proves the owner is gone; keep it while cleaning.
+            // Holding the lock proves the owner is gone; keep it while cleaning. Another
+            // gc may have cleaned it up between our listing and our lock.
             if let Some(_lock) = try_lock(x)? {
-                clean_stale(&entry.path(), &ip, &mut report)?;
+                if entry.path().exists() {
+                    clean_stale(&entry.path(), &ip, &mut report)?;
+                }
             }
         }
     }
     crate::image::gc_builds(&mut report)?;
+    // The parent of the hosts' cgroups; removing it fails while any host has one.
+    for root in sys::systemd_cgroup_roots() {
+        let _ = fs::remove_dir(root.join("converge"));
+    }
     Ok(report)
 }

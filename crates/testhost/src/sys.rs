@@ -184,6 +184,60 @@ pub(crate) fn is_mounted_below(target: &Path) -> bool {
         .any(|p| p == prefix || p.starts_with(&format!("{prefix}/")))
 }
 
+/// The cgroup hierarchies systemd tracks processes in: every cgroup2 mount, and the v1
+/// `name=systemd` hierarchy of a hybrid setup.
+pub(crate) fn systemd_cgroup_roots() -> Vec<PathBuf> {
+    std::fs::read_to_string("/proc/self/mounts")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let (point, fstype, opts) = (f.get(1)?, f.get(2)?, f.get(3)?);
+            let tracked = *fstype == "cgroup2"
+                || (*fstype == "cgroup" && opts.split(',').any(|o| o == "name=systemd"));
+            tracked.then(|| PathBuf::from(unescape_mount_path(point)))
+        })
+        .collect()
+}
+
+/// Kills every process in a cgroup and the cgroups below it, removes them deepest first,
+/// and waits a little for the kernel to release the cgroups of processes that just died.
+/// The cgroup is the reliable list of a systemd host's processes: when a crashed run left
+/// a container whose systemd was never recorded, killing nspawn alone leaves systemd running.
+pub(crate) fn remove_cgroup_tree(dir: &Path) {
+    fn dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    dirs(&e.path(), out);
+                }
+            }
+        }
+        out.push(dir.to_path_buf());
+    }
+    let _ = poll(
+        || format!("cgroup {} to empty", dir.display()),
+        Duration::from_secs(5),
+        || {
+            let mut all = Vec::new();
+            dirs(dir, &mut all);
+            for d in &all {
+                let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+                for pid in procs.lines().filter_map(|p| p.trim().parse::<i32>().ok()) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+            for d in &all {
+                let _ = std::fs::remove_dir(d);
+            }
+            Ok((!dir.exists()).then_some(()))
+        },
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
