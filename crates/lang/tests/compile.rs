@@ -18,7 +18,9 @@ fn facts() -> IndexMap<String, Value> {
 }
 
 fn run(path: &Path) -> Compiled {
-    let rel = path.strip_prefix(std::env::current_dir().unwrap()).unwrap_or(path);
+    let rel = path
+        .strip_prefix(std::env::current_dir().unwrap())
+        .unwrap_or(path);
     let code = std::fs::read_to_string(path).expect("read manifest");
     let first = code.lines().next().unwrap_or("");
     let node = first
@@ -79,7 +81,11 @@ fn ok_manifests_compile() {
 fn err_manifests_fail_with_diagnostics() {
     insta::glob!("data/err/*.pp", |path| {
         let c = run(path);
-        assert!(c.catalog.is_none(), "{} compiled but should fail", path.display());
+        assert!(
+            c.catalog.is_none(),
+            "{} compiled but should fail",
+            path.display()
+        );
         assert!(
             c.diagnostics.iter().any(Diagnostic::is_error),
             "{} failed without an error diagnostic",
