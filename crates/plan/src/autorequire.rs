@@ -2,7 +2,7 @@
 //! found among the resources the catalog manages.
 
 use converge_catalog::{Resource, Value};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// The nginx site a `nginx_directive` edits when it names no file (Debian's default site;
 /// `sites-enabled/default` is a link to it).
@@ -14,18 +14,18 @@ pub const NGINX_DEFAULT_SITES: [&str; 2] = [
 /// Look-ups over the catalog's resources by what autorequires name them with.
 pub(crate) struct Lookup<'a> {
     /// Files by normalised path (`path` parameter, else title).
-    pub(crate) files: HashMap<String, usize>,
+    pub(crate) files: HashMap<&'a str, usize>,
     /// Any resource by capitalised type name and namevar value or title.
-    pub(crate) named: HashMap<(&'a str, String), usize>,
+    pub(crate) named: HashMap<(&'a str, &'a str), usize>,
 }
 
 /// A file path without its trailing slashes (`/` stays `/`), as Puppet's file type munges it.
-pub(crate) fn normalise_path(p: &str) -> String {
+pub(crate) fn normalise_path(p: &str) -> &str {
     let t = p.trim_end_matches('/');
     if t.is_empty() && p.starts_with('/') {
-        "/".to_string()
+        "/"
     } else {
-        t.to_string()
+        t
     }
 }
 
@@ -51,7 +51,9 @@ fn abs_program(v: &Value) -> Option<String> {
         _ => return None,
     };
     let first = s.split_whitespace().next()?;
-    first.starts_with('/').then(|| normalise_path(first))
+    first
+        .starts_with('/')
+        .then(|| normalise_path(first).to_string())
 }
 
 /// Names in a "string or array" attribute, with comma-separated strings split (user
@@ -70,11 +72,11 @@ fn names(v: Option<&Value>) -> Vec<String> {
 
 impl Lookup<'_> {
     fn file(&self, path: &str) -> Option<usize> {
-        self.files.get(&normalise_path(path)).copied()
+        self.files.get(normalise_path(path)).copied()
     }
 
     fn named(&self, ty: &'static str, name: &str) -> Option<usize> {
-        self.named.get(&(ty, name.to_string())).copied()
+        self.named.get(&(ty, name)).copied()
     }
 
     /// What resource `i` autorequires, in a fixed order per type.
@@ -88,7 +90,7 @@ impl Lookup<'_> {
         match r.type_name.as_str() {
             "file" => {
                 let path = normalise_path(r.name_or_title("path"));
-                let mut cur = std::path::Path::new(&path).parent();
+                let mut cur = std::path::Path::new(path).parent();
                 while let Some(p) = cur {
                     if let Some(dep) = p.to_str().and_then(|p| self.file(p)) {
                         push(Some(dep), "the file's parent directory");

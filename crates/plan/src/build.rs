@@ -2,11 +2,12 @@
 //! autorequires, then order the graph or report its cycles.
 
 use crate::autorequire::{namevar, normalise_path, Lookup};
-use crate::plan::{GEdge, Node, Plan};
-use converge_catalog::{Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, ResourceRef};
+use crate::plan::{GEdge, Node, PEdge, Plan};
+use converge_catalog::{Catalog, Diagnostic, EdgeKind, EdgeOrigin, Location, ResourceRef};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::BinaryHeap;
 
 /// Plan a catalog: its relationship graph (explicit edges, containment, autorequires) and
 /// the apply order. Fails with every dependency cycle, and with every edge that names a
@@ -52,7 +53,7 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         }
         lookup
             .named
-            .entry((refs[i].type_name.as_str(), name.to_string()))
+            .entry((refs[i].type_name.as_str(), name))
             .or_insert(i);
     }
     // An edge may name a resource by its namevar (`File['/etc/x']` for a file titled
@@ -62,7 +63,7 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
             let key = if r.type_name == "File" {
                 normalise_path(&r.title)
             } else {
-                r.title.clone()
+                r.title.as_str()
             };
             lookup.named.get(&(r.type_name.as_str(), key)).copied()
         })
@@ -82,7 +83,7 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         }
     }
 
-    let mut edges: Vec<Edge> = Vec::new();
+    let mut edges: Vec<PEdge> = Vec::with_capacity(n + catalog.edges.len());
     let mut notes: Vec<Option<&'static str>> = Vec::new();
 
     // Containment: start(C) -> child -> end(C), recursively through nested containers.
@@ -96,9 +97,9 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         }
         has_children[c] = true;
         let k = edges.len() as u32;
-        edges.push(Edge {
-            from: refs[c].clone(),
-            to: refs[i].clone(),
+        edges.push(PEdge {
+            from: c as u32,
+            to: i as u32,
             kind: EdgeKind::Before,
             origin: EdgeOrigin::Container,
         });
@@ -140,9 +141,9 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         }
         explicit.insert((from, to));
         let k = edges.len() as u32;
-        edges.push(Edge {
-            from: refs[from].clone(),
-            to: refs[to].clone(),
+        edges.push(PEdge {
+            from: from as u32,
+            to: to as u32,
             kind: e.kind,
             origin: e.origin,
         });
@@ -166,9 +167,9 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
                 continue;
             }
             let k = edges.len() as u32;
-            edges.push(Edge {
-                from: refs[dep].clone(),
-                to: refs[i].clone(),
+            edges.push(PEdge {
+                from: dep as u32,
+                to: i as u32,
                 kind: EdgeKind::Before,
                 origin: EdgeOrigin::Auto,
             });
@@ -187,6 +188,7 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         start_of,
         end_of,
         edges,
+        edges_out: Default::default(),
         notes,
         position: Vec::new(),
     };

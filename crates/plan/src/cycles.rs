@@ -4,9 +4,10 @@
 use crate::build::key;
 use crate::plan::{Node, Plan};
 use converge_catalog::{Diagnostic, EdgeKind, EdgeOrigin};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 
 fn node_index(n: Node) -> usize {
     match n {
@@ -145,7 +146,8 @@ pub(crate) fn cycle_diagnostics(plan: &Plan) -> Vec<Diagnostic> {
         };
         let first = cycle[0];
         let mut d = Diagnostic::error("dependency-cycle", message).at(plan.location(first));
-        let mut labelled: HashSet<usize> = HashSet::from([first]);
+        let mut labelled: HashSet<usize> = HashSet::new();
+        labelled.insert(first);
         for &i in &cycle[1..] {
             if labelled.insert(i) {
                 if let Some(loc) = plan.location(i) {
@@ -170,7 +172,8 @@ pub(crate) fn cycle_diagnostics(plan: &Plan) -> Vec<Diagnostic> {
             if let Some(note) = plan.notes[e as usize] {
                 why = format!("{why}: {note}");
             }
-            let text = format!("{} {arrow} {} ({why})", edge.from, edge.to);
+            let (from, to) = (&plan.refs[edge.from as usize], &plan.refs[edge.to as usize]);
+            let text = format!("{from} {arrow} {to} ({why})");
             if !closing.contains(&text) {
                 closing.push(text);
             }

@@ -5,7 +5,7 @@ use converge_catalog::{Edge, EdgeKind, EdgeOrigin, Location, ResourceRef};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
-use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// A vertex of the relationship graph: a resource, or a container's start or end anchor
 /// (Puppet's admissible and completed Whits). The number is the catalog index.
@@ -26,6 +26,15 @@ pub(crate) struct GEdge {
     pub(crate) edge: Option<u32>,
 }
 
+/// An edge between two resources by catalog index; [`Plan::edges`] spells them out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PEdge {
+    pub(crate) from: u32,
+    pub(crate) to: u32,
+    pub(crate) kind: EdgeKind,
+    pub(crate) origin: EdgeOrigin,
+}
+
 /// A planned catalog: the apply order and the relationship graph behind it.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -39,7 +48,8 @@ pub struct Plan {
     pub(crate) graph: DiGraph<Node, GEdge>,
     pub(crate) start_of: Vec<NodeIndex>,
     pub(crate) end_of: Vec<NodeIndex>,
-    pub(crate) edges: Vec<Edge>,
+    pub(crate) edges: Vec<PEdge>,
+    pub(crate) edges_out: OnceLock<Vec<Edge>>,
     pub(crate) notes: Vec<Option<&'static str>>,
     pub(crate) position: Vec<usize>,
 }
@@ -49,7 +59,19 @@ impl Plan {
     /// references of the resources they name), containment (container → each resource it
     /// directly holds, origin `container`) and autorequires (origin `auto`).
     pub fn edges(&self) -> &[Edge] {
-        &self.edges
+        // Spelled out on first use: most runs never ask, and at 100k resources the
+        // references would cost more than the whole plan.
+        self.edges_out.get_or_init(|| {
+            self.edges
+                .iter()
+                .map(|e| Edge {
+                    from: self.refs[e.from as usize].clone(),
+                    to: self.refs[e.to as usize].clone(),
+                    kind: e.kind,
+                    origin: e.origin,
+                })
+                .collect()
+        })
     }
 
     /// Why an autorequire edge (by index into [`Plan::edges`]) exists, e.g. "the file's
@@ -111,7 +133,7 @@ impl Plan {
     /// One pass over the graph, in apply order, without the failed resources themselves.
     pub fn transitive_dependents(&self, failed: impl IntoIterator<Item = usize>) -> Vec<usize> {
         let mut seen = vec![false; self.graph.node_count()];
-        let mut roots = HashSet::new();
+        let mut roots = foldhash::HashSet::default();
         let mut stack = Vec::new();
         for i in failed {
             if i < self.refs.len() {
@@ -162,8 +184,8 @@ impl Plan {
         }) else {
             return Vec::new();
         };
-        let mut found: HashMap<usize, EdgeKind> = HashMap::new();
-        let mut visited: HashSet<(NodeIndex, bool, bool)> = HashSet::new();
+        let mut found: foldhash::HashMap<usize, EdgeKind> = foldhash::HashMap::default();
+        let mut visited: foldhash::HashSet<(NodeIndex, bool, bool)> = foldhash::HashSet::default();
         let mut stack = vec![(from, true, false)];
         while let Some((v, all_notify, crossed)) = stack.pop() {
             for e in self.graph.edges_directed(v, dir) {

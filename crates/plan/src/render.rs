@@ -65,12 +65,8 @@ impl Plan {
                 let _ = writeln!(out, "  n{i} [label=\"{label}\"];");
             }
         }
-        let index: std::collections::HashMap<&converge_catalog::ResourceRef, usize> =
-            self.refs.iter().enumerate().map(|(i, r)| (r, i)).collect();
         for e in &self.edges {
-            let (Some(f), Some(t)) = (index.get(&e.from), index.get(&e.to)) else {
-                continue;
-            };
+            let (f, t) = (e.from, e.to);
             let mut attrs: Vec<&str> = Vec::new();
             match e.origin {
                 EdgeOrigin::Container => attrs.push("color=grey, style=dashed, arrowhead=none"),
