@@ -117,7 +117,7 @@ fn origin_words(origin: EdgeOrigin, kind: EdgeKind) -> &'static str {
 /// One error per strongly connected component of the graph (and per self-loop).
 pub(crate) fn cycle_diagnostics(plan: &Plan) -> Vec<Diagnostic> {
     let g = &plan.graph;
-    let mut comps: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(g)
+    let mut comps: Vec<Vec<NodeIndex>> = petgraph::algo::kosaraju_scc(g)
         .into_iter()
         .filter(|c| c.len() > 1 || g.contains_edge(c[0], c[0]))
         .collect();

@@ -113,3 +113,36 @@ fn dot_output_is_a_graph_of_every_resource() {
     let (_, p) = load("notify_through_containers");
     insta::assert_snapshot!(p.to_dot());
 }
+
+#[test]
+fn a_long_chain_ending_in_a_cycle_is_reported_without_exhausting_the_stack() {
+    // Recursive SCC algorithms overflow the stack on long dependency chains; the plan
+    // must report the cycle at the end of a 100k-resource chain all the same.
+    let n = 100_000;
+    let mut c = Catalog::new("deep");
+    for i in 0..n {
+        c.resources
+            .push(converge_catalog::Resource::new("notify", &format!("n{i}")));
+    }
+    let r = |i: usize| converge_catalog::ResourceRef::new("notify", &format!("n{i}"));
+    for i in 0..n - 1 {
+        c.edges.push(converge_catalog::Edge {
+            from: r(i),
+            to: r(i + 1),
+            kind: EdgeKind::Before,
+            origin: EdgeOrigin::Chain,
+        });
+    }
+    c.edges.push(converge_catalog::Edge {
+        from: r(n - 1),
+        to: r(n - 2),
+        kind: EdgeKind::Before,
+        origin: EdgeOrigin::Chain,
+    });
+    let diags = plan(&c).unwrap_err();
+    assert_eq!(diags.len(), 1);
+    assert_eq!(
+        diags[0].message,
+        "Found 1 dependency cycle: (Notify[n99998] => Notify[n99999] => Notify[n99998])"
+    );
+}
