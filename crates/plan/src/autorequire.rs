@@ -89,14 +89,16 @@ impl Lookup<'_> {
         };
         match r.type_name.as_str() {
             "file" => {
-                let path = normalise_path(r.name_or_title("path"));
-                let mut cur = std::path::Path::new(path).parent();
-                while let Some(p) = cur {
-                    if let Some(dep) = p.to_str().and_then(|p| self.file(p)) {
+                let mut path = normalise_path(r.name_or_title("path"));
+                while path != "/" {
+                    let Some(cut) = path.rfind('/') else { break };
+                    path = if cut == 0 { "/" } else { &path[..cut] };
+                    // `a//b` names the same directory as `a/b`.
+                    path = normalise_path(path);
+                    if let Some(dep) = self.file(path) {
                         push(Some(dep), "the file's parent directory");
                         break;
                     }
-                    cur = p.parent();
                 }
                 for u in names(r.param("owner")) {
                     push(self.named("User", &u), "the file's owner");

@@ -39,8 +39,8 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
 
     let mut by_ref: HashMap<&ResourceRef, usize> = HashMap::with_capacity(n);
     let mut lookup = Lookup {
-        files: HashMap::new(),
-        named: HashMap::new(),
+        files: HashMap::with_capacity(n),
+        named: HashMap::with_capacity(n),
     };
     for (i, r) in res.iter().enumerate() {
         by_ref.entry(&refs[i]).or_insert(i);
@@ -114,8 +114,9 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
     }
 
     // Explicit edges, each once.
-    let mut explicit: HashSet<(usize, usize)> = HashSet::new();
-    let mut seen: HashSet<(usize, usize, EdgeKind)> = HashSet::new();
+    let mut explicit: HashSet<(usize, usize)> = HashSet::with_capacity(catalog.edges.len());
+    let mut seen: HashSet<(usize, usize, EdgeKind)> =
+        HashSet::with_capacity(2 * catalog.edges.len());
     for e in &catalog.edges {
         let (from, to) = (resolve(&e.from), resolve(&e.to));
         let (Some(from), Some(to)) = (from, to) else {
