@@ -86,18 +86,20 @@ fn comparable(v: &FileView) -> String {
 /// Run the conformance checks for resources applied in order (as the engine would, one
 /// context per run, so a dry run plans later resources against earlier predictions).
 /// `new_cx` makes a fresh context per run; `root` is the tree whose digest must not change in
-/// a dry run; `watch` are the paths whose predicted state must equal the applied one.
+/// a dry run, less the `skip` subtrees (/proc, /sys, ... when `root` is `/`); `watch` are the
+/// paths whose predicted state must equal the applied one.
 pub fn check(
     resources: &[Resource],
     new_cx: &dyn Fn() -> Context,
     root: &Path,
+    skip: &[PathBuf],
     watch: &[PathBuf],
 ) -> Result<Vec<Report>, String> {
     let provider = |r: &Resource| {
         crate::provider_for(&r.type_name).ok_or_else(|| format!("no provider for {}", r.type_name))
     };
     // 1. The dry run writes nothing.
-    let before = tree_digest(root, &[]);
+    let before = tree_digest(root, skip);
     let mut dry = new_cx();
     let mut planned_all = Vec::new();
     for r in resources {
@@ -112,7 +114,7 @@ pub fn check(
         p.predict(r, &planned, &mut dry);
         planned_all.push(planned);
     }
-    let after = tree_digest(root, &[]);
+    let after = tree_digest(root, skip);
     if before != after {
         return Err(format!(
             "the dry run changed the filesystem: {:?}",

@@ -80,7 +80,7 @@ fn apply_data() {
             .unwrap_or_default();
         let mk = || new_cx(&root);
         let mut out = String::new();
-        match conformance::check(&resources, &mk, &root, &watch) {
+        match conformance::check(&resources, &mk, &root, &[], &watch) {
             Ok(reports) => {
                 for (r, rep) in resources.iter().zip(reports) {
                     out.push_str(&format!("{}\n", r.reference()));
