@@ -8,11 +8,17 @@ use converge_catalog::Diagnostic;
 /// (syntax errors, and warnings such as unknown escapes).
 pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
     let _ = source;
-    (None, vec![Diagnostic::error("syntax", "parser not written yet")])
+    (
+        None,
+        vec![Diagnostic::error("syntax", "parser not written yet")],
+    )
 }
 
 /// Parse an EPP template.
 pub fn parse_epp(source: &Source) -> (Option<EppTemplate>, Vec<Diagnostic>) {
     let _ = source;
-    (None, vec![Diagnostic::error("syntax", "parser not written yet")])
+    (
+        None,
+        vec![Diagnostic::error("syntax", "parser not written yet")],
+    )
 }
