@@ -32,7 +32,11 @@ fn check_file_line_fights(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
         })
         .map(|r| (r.name_or_title("path").trim_end_matches('/'), r))
         .collect();
-    for fl in catalog.resources.iter().filter(|r| r.type_name == "file_line") {
+    for fl in catalog
+        .resources
+        .iter()
+        .filter(|r| r.type_name == "file_line")
+    {
         let Some(path) = fl.param_str("path") else {
             continue;
         };
