@@ -137,6 +137,18 @@ fn package_commands_are_non_interactive_and_keep_conffiles() {
         ["removed"]
     );
     converge_providers::package::install_many(&["a".into(), "b=1.0".into()], &mut cx).unwrap();
+    let opts = res(
+        "package",
+        "vim",
+        &[
+            (
+                "install_options",
+                Value::Array(vec!["--no-install-recommends".into()]),
+            ),
+            ("configfiles", "replace".into()),
+        ],
+    );
+    assert_eq!(converge(&opts, &mut cx).unwrap(), ["created"]);
     let log = log.lock().unwrap();
     assert_eq!(
         *log,
@@ -146,6 +158,7 @@ fn package_commands_are_non_interactive_and_keep_conffiles() {
             "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold install nginx=1.22.1-9+deb12u1",
             "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold remove nginx",
             "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold install a b=1.0",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold --no-install-recommends -o DPkg::Options::=--force-confnew install vim",
         ]
     );
 }

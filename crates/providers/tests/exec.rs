@@ -153,3 +153,26 @@ fn refreshonly_runs_only_on_refresh() {
     assert_eq!(p.refresh(&r, &mut cx).unwrap().len(), 1);
     assert!(marker.exists());
 }
+
+#[test]
+fn umask_applies_to_what_the_command_creates() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("made");
+    let r = exec(
+        "mk",
+        &[
+            (
+                "command",
+                Value::Array(vec![
+                    "/usr/bin/touch".into(),
+                    f.display().to_string().into(),
+                ]),
+            ),
+            ("umask", "077".into()),
+        ],
+    );
+    run(&r).unwrap();
+    let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
