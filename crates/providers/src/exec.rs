@@ -103,6 +103,26 @@ pub fn build_cmd(r: &Resource, command: &Value, cx: &mut Context) -> Result<Cmd,
             }
         }
     };
+    // A umask applies through a tiny shell wrapper that then execs the real argv, so the
+    // command itself still runs without a shell when it was an argv.
+    let argv = match r.param("umask").map(|u| u.to_string()) {
+        Some(mask) if !mask.is_empty() && mask.bytes().all(|b| (b'0'..=b'7').contains(&b)) => {
+            let mut w = vec![
+                "/bin/sh".to_string(),
+                "-c".to_string(),
+                format!("umask {mask} && exec \"$@\""),
+                "sh".to_string(),
+            ];
+            w.extend(argv);
+            w
+        }
+        Some(mask) => {
+            return Err(ProviderError::Invalid(format!(
+                "umask must be an octal number, not '{mask}'"
+            )))
+        }
+        None => argv,
+    };
     let mut cmd = Cmd {
         argv,
         ..Default::default()

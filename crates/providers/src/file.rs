@@ -77,6 +77,14 @@ fn sensitive(r: &Resource) -> bool {
     r.param("content").is_some_and(Value::is_sensitive)
 }
 
+/// The diff to show for a content change: none with `show_diff => false`.
+fn content_diff(r: &Resource, path: &str, old: Option<&[u8]>, new: &[u8]) -> Option<String> {
+    if r.param("show_diff").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    fsutil::unified_diff(path, old, new, sensitive(r))
+}
+
 /// Resolve a `source` to a local file: `puppet:///modules/<mod>/<path>` from the module
 /// path, `file://` URLs and plain absolute paths; an array means the first that exists.
 pub fn resolve_source(src: &Value, cx: &Context) -> Result<PathBuf, ProviderError> {
@@ -257,7 +265,7 @@ impl Provider for FileProvider {
                         } else {
                             format!("ensure changed '{current}' to 'file'")
                         },
-                        fsutil::unified_diff(&pstr, st.content.as_deref(), c, sens),
+                        content_diff(r, &pstr, st.content.as_deref(), c),
                     )
                 }
                 (_, _) if current == "absent" => ("created".to_string(), None),
@@ -294,11 +302,11 @@ impl Provider for FileProvider {
                             Some(want),
                             format!("content changed '{b}' to '{a}'"),
                         )
-                        .diff(fsutil::unified_diff(
+                        .diff(content_diff(
+                            r,
                             &pstr,
                             st.content.as_deref(),
                             c,
-                            sens,
                         )),
                     );
                 }

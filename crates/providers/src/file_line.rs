@@ -372,3 +372,109 @@ impl Provider for FileLineProvider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(params: &[(&str, Value)]) -> Spec {
+        let mut r = Resource::new("file_line", "t");
+        r.params.insert("path".into(), "/f".into());
+        for (k, v) in params {
+            r.params.insert(k.to_string(), v.clone());
+        }
+        Spec::from_resource(&r).unwrap()
+    }
+
+    /// Apply an edit and check that applying it again changes nothing.
+    fn edit_twice(s: &Spec, content: &str) -> Option<String> {
+        let once = s.edit(content).unwrap();
+        if let Some(new) = &once {
+            assert_eq!(s.edit(new).unwrap(), None, "not idempotent on {new:?}");
+        }
+        once
+    }
+
+    #[test]
+    fn plain_line_is_appended_once_and_keeps_a_missing_final_newline_fixed() {
+        let s = spec(&[("line", "b".into())]);
+        assert_eq!(edit_twice(&s, "a").as_deref(), Some("a\nb\n"));
+        assert_eq!(edit_twice(&s, "a\nb\n"), None);
+        assert_eq!(edit_twice(&s, "").as_deref(), Some("b\n"));
+    }
+
+    #[test]
+    fn replace_false_and_append_on_no_match_false() {
+        let s = spec(&[
+            ("line", "x=2".into()),
+            ("match", "^x=".into()),
+            ("replace", Value::Bool(false)),
+        ]);
+        assert_eq!(edit_twice(&s, "x=1\n"), None);
+        assert_eq!(edit_twice(&s, "y\n").as_deref(), Some("y\nx=2\n"));
+        let s = spec(&[
+            ("line", "x=2".into()),
+            ("match", "^x=".into()),
+            ("append_on_no_match", Value::Bool(false)),
+        ]);
+        assert_eq!(edit_twice(&s, "y\n"), None);
+        assert_eq!(edit_twice(&s, "x=1\n").as_deref(), Some("x=2\n"));
+    }
+
+    #[test]
+    fn after_several_matches_needs_multiple() {
+        let s = spec(&[("line", "new".into()), ("after", "^a".into())]);
+        let e = s.edit("a1\na2\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "2 lines match pattern '^a' in file '/f'.  One or no line must match the pattern."
+        );
+        let s = spec(&[
+            ("line", "new".into()),
+            ("after", "^a".into()),
+            ("multiple", Value::Bool(true)),
+        ]);
+        assert_eq!(
+            s.edit("a1\na2\n").unwrap().as_deref(),
+            Some("a1\nnew\na2\nnew\n")
+        );
+    }
+
+    #[test]
+    fn match_with_after_inserts_after_when_nothing_matches() {
+        let s = spec(&[
+            ("line", "add_header X 1;".into()),
+            ("match", "^add_header X ".into()),
+            ("after", "server_name".into()),
+        ]);
+        assert_eq!(
+            edit_twice(&s, "server {\nserver_name _;\n}\n").as_deref(),
+            Some("server {\nserver_name _;\nadd_header X 1;\n}\n")
+        );
+        assert_eq!(
+            edit_twice(&s, "server {\nadd_header X 0;\n}\n").as_deref(),
+            Some("server {\nadd_header X 1;\n}\n")
+        );
+    }
+
+    #[test]
+    fn replace_all_matches_not_matching_line() {
+        let s = spec(&[
+            ("line", "k=v".into()),
+            ("match", "^k=".into()),
+            ("replace_all_matches_not_matching_line", Value::Bool(true)),
+        ]);
+        assert_eq!(
+            edit_twice(&s, "k=v\nk=w\nk=x\n").as_deref(),
+            Some("k=v\nk=v\nk=v\n")
+        );
+    }
+
+    #[test]
+    fn multi_line_block_is_idempotent() {
+        let s = spec(&[("line", "a\nb\n".into())]);
+        assert_eq!(edit_twice(&s, "x\n").as_deref(), Some("x\na\nb\n"));
+        let s = spec(&[("line", "a\nb".into()), ("ensure", "absent".into())]);
+        assert_eq!(edit_twice(&s, "x\na\nb\ny\n").as_deref(), Some("x\ny\n"));
+    }
+}

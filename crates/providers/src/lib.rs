@@ -10,6 +10,7 @@
 //! Invariant: `inspect` and `plan` never change the host; only `apply` and `refresh` do.
 
 pub mod accounts;
+pub mod conformance;
 pub mod context;
 pub mod exec;
 pub mod file;

@@ -59,10 +59,46 @@ fn apt(args: &[&str]) -> Cmd {
 
 /// Install several packages (`name` or `name=version`) in one apt transaction.
 pub fn install_many(specs: &[String], cx: &mut Context) -> Result<(), ProviderError> {
+    install_with(specs, &[], cx)
+}
+
+/// Extra apt-get options a resource asks for: `install_options`, and `configfiles =>
+/// replace` (take the maintainer's conffiles instead of keeping local ones).
+pub fn install_options(r: &Resource) -> Vec<String> {
+    let mut opts: Vec<String> = r
+        .param("install_options")
+        .map(|v| {
+            v.as_list()
+                .iter()
+                .flat_map(|o| match o {
+                    // Puppet also accepts hashes: {'-t' => 'bookworm-backports'}.
+                    converge_catalog::Value::Hash(h) => h
+                        .iter()
+                        .flat_map(|(k, v)| [k.clone(), v.to_string()])
+                        .collect::<Vec<_>>(),
+                    other => vec![other.to_string()],
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if r.param_str("configfiles") == Some("replace") {
+        opts.push("-o".into());
+        opts.push("DPkg::Options::=--force-confnew".into());
+    }
+    opts
+}
+
+/// Install packages with extra apt-get options, in one transaction.
+pub fn install_with(
+    specs: &[String],
+    options: &[String],
+    cx: &mut Context,
+) -> Result<(), ProviderError> {
     if specs.is_empty() {
         return Ok(());
     }
-    let mut args = vec!["install"];
+    let mut args: Vec<&str> = options.iter().map(String::as_str).collect();
+    args.push("install");
     args.extend(specs.iter().map(String::as_str));
     let result = cx.run_ok(&apt(&args));
     cx.invalidate_dpkg();
@@ -178,7 +214,7 @@ impl Provider for AptProvider {
                     Wanted::Present => name.clone(),
                     _ => format!("{name}={v}"),
                 };
-                install_many(&[spec], cx)?;
+                install_with(&[spec], &install_options(r), cx)?;
             }
             None => return Ok(Vec::new()),
         }

@@ -57,6 +57,9 @@ pub struct Attr {
     pub kind: Kind,
     /// Properties are compared with the host and changed; parameters only steer how.
     pub property: bool,
+    /// Accepted so that existing manifests compile, but converge's provider does not act on
+    /// it yet; validation warns (`unsupported-attribute`).
+    pub ignored: bool,
 }
 
 /// A property: compared with the host's state and changed when different.
@@ -65,6 +68,7 @@ const fn prop(name: &'static str, kind: Kind) -> Attr {
         name,
         kind,
         property: true,
+        ignored: false,
     }
 }
 
@@ -74,7 +78,13 @@ const fn param(name: &'static str, kind: Kind) -> Attr {
         name,
         kind,
         property: false,
+        ignored: false,
     }
+}
+
+/// Mark an attribute as accepted but not acted on.
+const fn ignored(a: Attr) -> Attr {
+    Attr { ignored: true, ..a }
 }
 
 /// A closed set of values.
@@ -177,15 +187,15 @@ pub static PACKAGE: TypeSchema = TypeSchema {
             },
         ),
         param("provider", values(&["apt", "dpkg"], &[])),
-        param("source", Kind::String),
+        ignored(param("source", Kind::String)),
         param("install_options", Kind::Any),
-        param("uninstall_options", Kind::Any),
+        ignored(param("uninstall_options", Kind::Any)),
         param("configfiles", values(&["keep", "replace"], &[])),
-        param("responsefile", Kind::AbsolutePath),
-        param("adminfile", Kind::String),
-        param("allow_virtual", Kind::Boolean),
-        param("reinstall_on_refresh", Kind::Boolean),
-        prop("mark", values(&["hold", "none"], &[])),
+        ignored(param("responsefile", Kind::AbsolutePath)),
+        ignored(param("adminfile", Kind::String)),
+        ignored(param("allow_virtual", Kind::Boolean)),
+        ignored(param("reinstall_on_refresh", Kind::Boolean)),
+        ignored(prop("mark", values(&["hold", "none"], &[]))),
     ],
     required: &[],
     exclusive: &[],
@@ -217,27 +227,27 @@ pub static FILE: TypeSchema = TypeSchema {
         param("validate_cmd", Kind::String),
         param("validate_replacement", Kind::String),
         param("force", Kind::Boolean),
-        param("recurse", values(&["true", "false", "remote"], &[])),
-        param("recurselimit", Kind::Integer),
-        param("purge", Kind::Boolean),
-        param("ignore", Kind::Strings),
-        param("links", values(&["follow", "manage"], &[])),
+        ignored(param("recurse", values(&["true", "false", "remote"], &[]))),
+        ignored(param("recurselimit", Kind::Integer)),
+        ignored(param("purge", Kind::Boolean)),
+        ignored(param("ignore", Kind::Strings)),
+        ignored(param("links", values(&["follow", "manage"], &[]))),
         param("show_diff", Kind::Boolean),
-        param(
+        ignored(param(
             "checksum",
             values(
                 &["sha256", "md5", "md5lite", "sha1", "mtime", "ctime", "none"],
                 &[],
             ),
-        ),
-        param("source_permissions", values(&["use", "ignore"], &[])),
-        param("sourceselect", values(&["first", "all"], &[])),
-        param("max_files", Kind::Integer),
-        param("selinux_ignore_defaults", Kind::Boolean),
-        prop("seltype", Kind::String),
-        prop("seluser", Kind::String),
-        prop("selrole", Kind::String),
-        prop("selrange", Kind::String),
+        )),
+        ignored(param("source_permissions", values(&["use", "ignore"], &[]))),
+        ignored(param("sourceselect", values(&["first", "all"], &[]))),
+        ignored(param("max_files", Kind::Integer)),
+        ignored(param("selinux_ignore_defaults", Kind::Boolean)),
+        ignored(prop("seltype", Kind::String)),
+        ignored(prop("seluser", Kind::String)),
+        ignored(prop("selrole", Kind::String)),
+        ignored(prop("selrange", Kind::String)),
     ],
     required: &[],
     exclusive: &[&["content", "source", "target"]],
@@ -266,14 +276,14 @@ pub static SERVICE: TypeSchema = TypeSchema {
         param("stop", Kind::String),
         param("restart", Kind::String),
         param("pattern", Kind::String),
-        param("binary", Kind::String),
-        param("path", Kind::Strings),
+        ignored(param("binary", Kind::String)),
+        ignored(param("path", Kind::Strings)),
         param(
             "provider",
             values(&["systemd", "debian", "init", "base"], &[]),
         ),
-        param("flags", Kind::String),
-        param("timeout", Kind::Number),
+        ignored(param("flags", Kind::String)),
+        ignored(param("timeout", Kind::Number)),
     ],
     required: &[],
     exclusive: &[],
@@ -366,14 +376,14 @@ pub static USER: TypeSchema = TypeSchema {
         prop("shell", Kind::AbsolutePath),
         prop("comment", Kind::String),
         prop("password", Kind::String),
-        prop("password_min_age", Kind::Integer),
-        prop("password_max_age", Kind::Integer),
-        prop("password_warn_days", Kind::Integer),
+        ignored(prop("password_min_age", Kind::Integer)),
+        ignored(prop("password_max_age", Kind::Integer)),
+        ignored(prop("password_warn_days", Kind::Integer)),
         prop("expiry", Kind::String),
         param("system", Kind::Boolean),
-        param("allowdupe", Kind::Boolean),
-        param("forcelocal", Kind::Boolean),
-        param("purge_ssh_keys", Kind::Any),
+        ignored(param("allowdupe", Kind::Boolean)),
+        ignored(param("forcelocal", Kind::Boolean)),
+        ignored(param("purge_ssh_keys", Kind::Any)),
         param("provider", values(&["useradd"], &[])),
     ],
     required: &[],
@@ -391,10 +401,10 @@ pub static GROUP: TypeSchema = TypeSchema {
         prop("ensure", ENSURE_PRESENT_ABSENT),
         prop("gid", Kind::Integer),
         prop("members", Kind::Strings),
-        param("auth_membership", Kind::Boolean),
+        ignored(param("auth_membership", Kind::Boolean)),
         param("system", Kind::Boolean),
-        param("allowdupe", Kind::Boolean),
-        param("forcelocal", Kind::Boolean),
+        ignored(param("allowdupe", Kind::Boolean)),
+        ignored(param("forcelocal", Kind::Boolean)),
         param("provider", values(&["groupadd"], &[])),
     ],
     required: &[],

@@ -87,13 +87,31 @@ fn enabled(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<String, P
                 name,
                 "start",
             ]))?;
-            Ok(if matches!(out.code, Some(104) | Some(106)) {
-                "true".into()
-            } else {
-                "false".into()
-            })
+            // Puppet's debian provider: 104/106 mean enabled; 101/105 (no runlevel known, as
+            // in a container without init) are decided by the start links in /etc/rc?.d.
+            let on = match out.code {
+                Some(104) | Some(106) => true,
+                Some(101) | Some(105) => start_links(name, &cx.etc_dir) >= 4,
+                _ => false,
+            };
+            Ok(if on { "true" } else { "false" }.into())
         }
     }
+}
+
+/// How many `/etc/rc?.d/S??name` start links exist.
+fn start_links(name: &str, etc: &std::path::Path) -> usize {
+    (0..=6)
+        .map(|n| etc.join(format!("rc{n}.d")))
+        .chain(std::iter::once(etc.join("rcS.d")))
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|rd| rd.flatten())
+        .filter(|e| {
+            let f = e.file_name();
+            let f = f.to_string_lossy();
+            f.len() == 3 + name.len() && f.starts_with('S') && f.ends_with(name)
+        })
+        .count()
 }
 
 fn control(

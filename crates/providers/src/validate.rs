@@ -15,7 +15,49 @@ pub fn validate_catalog(catalog: &Catalog) -> Vec<Diagnostic> {
     for r in catalog.resources.iter().filter(|r| !r.is_container) {
         validate_resource(r, &mut out);
     }
+    check_file_line_fights(catalog, &mut out);
     out
+}
+
+/// A file_line on a file whose whole content the catalog also manages never converges: each
+/// run the file resource writes its content back and the file_line edits it again.
+fn check_file_line_fights(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let managed: std::collections::HashMap<&str, &Resource> = catalog
+        .resources
+        .iter()
+        .filter(|r| {
+            r.type_name == "file"
+                && (r.param("content").is_some() || r.param("source").is_some())
+                && r.param("replace").and_then(Value::as_bool) != Some(false)
+        })
+        .map(|r| (r.name_or_title("path").trim_end_matches('/'), r))
+        .collect();
+    for fl in catalog
+        .resources
+        .iter()
+        .filter(|r| r.type_name == "file_line")
+    {
+        let Some(path) = fl.param_str("path") else {
+            continue;
+        };
+        if let Some(file) = managed.get(path) {
+            out.push(
+                Diagnostic::warning(
+                    "conflicting-management",
+                    format!(
+                        "{} edits {path}, whose whole content {} also manages: every run will change it twice",
+                        fl.reference(),
+                        file.reference()
+                    ),
+                )
+                .at(fl.attr_location("path"))
+                .with_hint(format!(
+                    "put the line into {}'s content, or set replace => false on it",
+                    file.reference()
+                )),
+            );
+        }
+    }
 }
 
 /// Validate one resource, appending what is wrong with it.
@@ -47,6 +89,18 @@ pub fn validate_resource(r: &Resource, out: &mut Vec<Diagnostic>) {
         };
         if value.is_undef() {
             continue;
+        }
+        if attr.ignored && !schema.placeholder {
+            out.push(
+                Diagnostic::warning(
+                    "unsupported-attribute",
+                    format!(
+                        "{}: converge accepts '{name}' but does not act on it yet",
+                        r.reference()
+                    ),
+                )
+                .at(r.attr_location(name)),
+            );
         }
         if let Err(msg) = check_value(attr, value) {
             out.push(
