@@ -483,9 +483,23 @@ impl Host {
                 .sh("systemctl --failed --no-legend --no-pager; journalctl -b -p warning --no-pager -n 40")
                 .map(|o| o.stdout)
                 .unwrap_or_default();
+            let hint = if failed.contains("inotify") {
+                // Each systemd host holds several inotify instances; the limit is per user
+                // for the whole machine.
+                let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_instances")
+                    .unwrap_or_default();
+                format!(
+                    ": out of inotify instances (fs.inotify.max_user_instances = {}); \
+                     run fewer systemd hosts at once or raise that limit",
+                    limit.trim()
+                )
+            } else {
+                String::new()
+            };
             return Err(Error::Boot {
                 host: self.name.clone(),
                 state: format!("{state}{}", out.stderr.trim()),
+                hint,
                 failed,
             });
         }
