@@ -11,6 +11,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                                an interactive shell in a fresh host (init-script host
                                unless --systemd); the host is removed when the shell exits
   gc                           remove what crashed test runs left (hosts, networks, builds)
+  many N [--systemd]           start N hosts in parallel, check each answers, time it
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
 ";
 
@@ -32,6 +33,10 @@ fn main() -> ExitCode {
             )
         }
         ["gc"] => gc(),
+        ["many", n, flags @ ..] if flags.iter().all(|f| *f == "--systemd") => match n.parse() {
+            Ok(n) if n > 0 => many(n, !flags.is_empty()),
+            _ => usage(),
+        },
         ["timings"] => timings(5),
         ["timings", n] => match n.parse() {
             Ok(n) if n > 0 => timings(n),
@@ -107,6 +112,32 @@ fn gc() -> Result<ExitCode, Error> {
     for line in report {
         println!("{line}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn many(n: usize, systemd: bool) -> Result<ExitCode, Error> {
+    let image = Image::default_image()?;
+    let net = Net::new()?;
+    let kind = if systemd {
+        HostKind::Systemd
+    } else {
+        HostKind::InitScript
+    };
+    let names: Vec<String> = (1..=n).map(|i| format!("host-{i:02}")).collect();
+    let specs: Vec<(&str, HostKind)> = names.iter().map(|n| (n.as_str(), kind)).collect();
+    let t = Instant::now();
+    let hosts = net.hosts(&image, &specs)?;
+    let up = t.elapsed();
+    for h in &hosts {
+        h.exec(&["true"])?.ok()?;
+    }
+    let t = Instant::now();
+    drop(hosts);
+    println!(
+        "{n} {kind:?} hosts up in parallel in {:.2} s, torn down in {:.2} s",
+        up.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
