@@ -28,7 +28,10 @@ pub fn capitalize_type(name: &str) -> String {
         .map(|seg| {
             let mut c = seg.chars();
             match c.next() {
-                Some(f) => f.to_uppercase().chain(c.flat_map(|ch| ch.to_lowercase())).collect(),
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(c.flat_map(|ch| ch.to_lowercase()))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -120,10 +123,22 @@ mod tests {
 
     #[test]
     fn capitalises_like_puppet() {
-        assert_eq!(ResourceRef::new("file_line", "x").to_string(), "File_line[x]");
-        assert_eq!(ResourceRef::new("web::vhost", "a").to_string(), "Web::Vhost[a]");
-        assert_eq!(ResourceRef::new("class", "web::config").to_string(), "Class[Web::Config]");
-        assert_eq!(ResourceRef::new("File", "/etc/nginx/").to_string(), "File[/etc/nginx]");
+        assert_eq!(
+            ResourceRef::new("file_line", "x").to_string(),
+            "File_line[x]"
+        );
+        assert_eq!(
+            ResourceRef::new("web::vhost", "a").to_string(),
+            "Web::Vhost[a]"
+        );
+        assert_eq!(
+            ResourceRef::new("class", "web::config").to_string(),
+            "Class[Web::Config]"
+        );
+        assert_eq!(
+            ResourceRef::new("File", "/etc/nginx/").to_string(),
+            "File[/etc/nginx]"
+        );
         assert_eq!(ResourceRef::new("File", "/").to_string(), "File[/]");
     }
 

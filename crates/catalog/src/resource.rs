@@ -62,7 +62,9 @@ impl Resource {
 
     /// A string parameter, if set and a string.
     pub fn param_str(&self, name: &str) -> Option<&str> {
-        self.params.get(name).and_then(|v| v.unwrap_sensitive().as_str())
+        self.params
+            .get(name)
+            .and_then(|v| v.unwrap_sensitive().as_str())
     }
 
     /// The value of the namevar: the given parameter if set, otherwise the title.

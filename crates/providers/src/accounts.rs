@@ -1,0 +1,325 @@
+//! The `user` and `group` providers: state read straight from /etc/passwd and /etc/group
+//! (cached per run), changes with useradd/usermod/userdel and groupadd/groupmod/groupdel.
+
+use crate::context::{Cmd, Context};
+use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
+use converge_catalog::{Resource, Value};
+
+/// The `user` provider (useradd).
+#[derive(Debug, Default)]
+pub struct UserProvider;
+
+/// The `group` provider (groupadd).
+#[derive(Debug, Default)]
+pub struct GroupProvider;
+
+fn name_of(r: &Resource) -> &str {
+    r.name_or_title("name")
+}
+
+fn wants_absent(r: &Resource) -> bool {
+    r.param_str("ensure") == Some("absent")
+}
+
+/// Properties compared for users: (attribute, current value from passwd).
+const USER_PROPS: &[&str] = &["uid", "gid", "home", "shell", "comment", "groups"];
+
+fn user_want(r: &Resource, prop: &str, cx: &Context) -> Option<String> {
+    let v = r.param(prop)?;
+    Some(match prop {
+        // A gid given as a group name compares by number.
+        "gid" => {
+            let s = v.to_string();
+            cx.cached_gid(&s).map_or(s, |g| g.to_string())
+        }
+        "groups" => {
+            let mut g: Vec<String> = v.as_list().iter().map(|x| x.to_string()).collect();
+            g.sort();
+            g.join(",")
+        }
+        _ => v.to_string(),
+    })
+}
+
+impl Provider for UserProvider {
+    fn name(&self) -> &'static str {
+        "useradd"
+    }
+
+    fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
+        let name = name_of(r).to_string();
+        let mut st = State::default();
+        let entry = cx.passwd().iter().find(|p| p.name == name).cloned();
+        let Some(p) = entry else {
+            st.set("ensure", Some("absent".into()));
+            return Ok(st);
+        };
+        let mut groups: Vec<String> = cx
+            .groups()
+            .iter()
+            .filter(|g| g.members.contains(&name))
+            .map(|g| g.name.clone())
+            .collect();
+        groups.sort();
+        st.set("ensure", Some("present".into()));
+        st.set("uid", Some(p.uid.to_string()));
+        st.set("gid", Some(p.gid.to_string()));
+        st.set("home", Some(p.home));
+        st.set("shell", Some(p.shell));
+        st.set("comment", Some(p.comment));
+        st.set("groups", Some(groups.join(",")));
+        Ok(st)
+    }
+
+    fn plan(&self, r: &Resource, st: &State, cx: &Context) -> Result<Vec<Change>, ProviderError> {
+        let present = st.get("ensure") == Some("present");
+        if wants_absent(r) {
+            return Ok(if present {
+                vec![Change::with_message(
+                    "ensure",
+                    Some("present".into()),
+                    Some("absent".into()),
+                    "removed",
+                )]
+            } else {
+                Vec::new()
+            });
+        }
+        if !present {
+            return Ok(vec![Change::with_message(
+                "ensure",
+                Some("absent".into()),
+                Some("present".into()),
+                "created",
+            )]);
+        }
+        let mut out = Vec::new();
+        for prop in USER_PROPS {
+            let Some(want) = user_want(r, prop, cx) else {
+                continue;
+            };
+            let have = st.get(prop).unwrap_or("");
+            let differs = if *prop == "groups" && r.param_str("membership") != Some("inclusive") {
+                // Minimum membership: only missing groups count.
+                want.split(',')
+                    .filter(|g| !g.is_empty())
+                    .any(|g| !have.split(',').any(|h| h == g))
+            } else {
+                have != want
+            };
+            if differs {
+                out.push(Change::changed(prop, Some(have.into()), Some(want)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
+        let name = name_of(r).to_string();
+        let flag = |n: &str| r.param(n).and_then(Value::as_bool).unwrap_or(false);
+        let mut events = Vec::new();
+        for c in changes {
+            let mut argv: Vec<String>;
+            match (c.property.as_str(), c.after.as_deref()) {
+                ("ensure", Some("absent")) => {
+                    argv = vec!["/usr/sbin/userdel".into()];
+                    if flag("managehome") {
+                        argv.push("-r".into());
+                    }
+                }
+                ("ensure", _) => {
+                    argv = vec!["/usr/sbin/useradd".into()];
+                    for (attr, opt) in [
+                        ("uid", "-u"),
+                        ("gid", "-g"),
+                        ("home", "-d"),
+                        ("shell", "-s"),
+                        ("comment", "-c"),
+                        ("password", "-p"),
+                        ("expiry", "-e"),
+                    ] {
+                        if let Some(v) = r.param(attr) {
+                            argv.push(opt.into());
+                            argv.push(v.unwrap_sensitive().to_string());
+                        }
+                    }
+                    if let Some(g) = r.param("groups") {
+                        argv.push("-G".into());
+                        argv.push(
+                            g.as_list()
+                                .iter()
+                                .map(|x| x.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        );
+                    }
+                    if flag("managehome") {
+                        argv.push("-m".into());
+                    }
+                    if flag("system") {
+                        argv.push("-r".into());
+                    }
+                }
+                (prop, Some(v)) => {
+                    let opt = match prop {
+                        "uid" => "-u",
+                        "gid" => "-g",
+                        "home" => "-d",
+                        "shell" => "-s",
+                        "comment" => "-c",
+                        "groups" => "-G",
+                        _ => continue,
+                    };
+                    argv = vec!["/usr/sbin/usermod".into(), opt.into()];
+                    if prop == "groups" && r.param_str("membership") != Some("inclusive") {
+                        // Minimum membership adds to the groups the user already has.
+                        argv.insert(1, "-a".into());
+                    }
+                    argv.push(v.to_string());
+                }
+                _ => continue,
+            }
+            argv.push(name.clone());
+            let res = cx.run_ok(&Cmd::new(&argv));
+            cx.invalidate_accounts();
+            res?;
+            events.push(Event::from_change(c, EventKind::Changed));
+        }
+        Ok(events)
+    }
+}
+
+impl Provider for GroupProvider {
+    fn name(&self) -> &'static str {
+        "groupadd"
+    }
+
+    fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
+        let name = name_of(r).to_string();
+        let mut st = State::default();
+        match cx.groups().iter().find(|g| g.name == name) {
+            Some(g) => {
+                let mut m = g.members.clone();
+                m.sort();
+                st.set("ensure", Some("present".into()));
+                st.set("gid", Some(g.gid.to_string()));
+                st.set("members", Some(m.join(",")));
+            }
+            None => st.set("ensure", Some("absent".into())),
+        }
+        Ok(st)
+    }
+
+    fn plan(&self, r: &Resource, st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
+        let present = st.get("ensure") == Some("present");
+        if wants_absent(r) {
+            return Ok(if present {
+                vec![Change::with_message(
+                    "ensure",
+                    Some("present".into()),
+                    Some("absent".into()),
+                    "removed",
+                )]
+            } else {
+                Vec::new()
+            });
+        }
+        if !present {
+            return Ok(vec![Change::with_message(
+                "ensure",
+                Some("absent".into()),
+                Some("present".into()),
+                "created",
+            )]);
+        }
+        let mut out = Vec::new();
+        if let Some(gid) = r.param("gid").map(|v| v.to_string()) {
+            if st.get("gid") != Some(gid.as_str()) {
+                out.push(Change::changed(
+                    "gid",
+                    st.get("gid").map(str::to_string),
+                    Some(gid),
+                ));
+            }
+        }
+        if let Some(m) = r.param("members") {
+            let mut want: Vec<String> = m.as_list().iter().map(|x| x.to_string()).collect();
+            want.sort();
+            let want = want.join(",");
+            if st.get("members") != Some(want.as_str()) {
+                out.push(Change::changed(
+                    "members",
+                    st.get("members").map(str::to_string),
+                    Some(want),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
+        let name = name_of(r).to_string();
+        let mut events = Vec::new();
+        for c in changes {
+            let argv: Vec<String> = match (c.property.as_str(), c.after.as_deref()) {
+                ("ensure", Some("absent")) => vec!["/usr/sbin/groupdel".into(), name.clone()],
+                ("ensure", _) => {
+                    let mut a = vec!["/usr/sbin/groupadd".to_string()];
+                    if let Some(g) = r.param("gid") {
+                        a.push("-g".into());
+                        a.push(g.to_string());
+                    }
+                    if r.param("system").and_then(Value::as_bool) == Some(true) {
+                        a.push("-r".into());
+                    }
+                    a.push(name.clone());
+                    a
+                }
+                ("gid", Some(g)) => vec![
+                    "/usr/sbin/groupmod".into(),
+                    "-g".into(),
+                    g.into(),
+                    name.clone(),
+                ],
+                ("members", Some(m)) => vec![
+                    "/usr/bin/gpasswd".into(),
+                    "-M".into(),
+                    m.into(),
+                    name.clone(),
+                ],
+                _ => continue,
+            };
+            let res = cx.run_ok(&Cmd::new(&argv));
+            cx.invalidate_accounts();
+            res?;
+            events.push(Event::from_change(c, EventKind::Changed));
+        }
+        // Members given at creation are set right after it.
+        if changes
+            .iter()
+            .any(|c| c.property == "ensure" && c.after.as_deref() == Some("present"))
+        {
+            if let Some(m) = r.param("members") {
+                let list = m
+                    .as_list()
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                cx.run_ok(&Cmd::new(&["/usr/bin/gpasswd", "-M", &list, &name]))?;
+                cx.invalidate_accounts();
+            }
+        }
+        Ok(events)
+    }
+}

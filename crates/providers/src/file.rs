@@ -1,0 +1,587 @@
+//! The `file` provider: regular files, directories and symlinks.
+//!
+//! Content is compared by sha256 (`{sha256}<hex>`, as Puppet reports it); every write goes
+//! through [`crate::fsutil::atomic_write`]. Replaced content is backed up under
+//! `<backup_root>/<run_id>/<path>` unless `backup => false` (converge keeps backups by default,
+//! unlike Puppet, so that any run can be undone with [`crate::fsutil::restore`]).
+
+use crate::context::{Context, FileView};
+use crate::fsutil::{self, WriteSpec};
+use crate::mode;
+use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
+use converge_catalog::{Resource, Value};
+use std::path::{Path, PathBuf};
+
+/// The `file` provider.
+#[derive(Debug, Default)]
+pub struct FileProvider;
+
+/// What `ensure` asks for, with Puppet's implications (content → file, target → link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ensure {
+    File,
+    Directory,
+    Link,
+    Absent,
+    Present,
+    /// No ensure: manage only the other properties of whatever exists.
+    Unmanaged,
+}
+
+fn ensure_of(r: &Resource) -> Ensure {
+    match r.param_str("ensure").or_else(|| {
+        r.param("ensure")
+            .and_then(Value::as_bool)
+            .map(|b| if b { "present" } else { "absent" })
+    }) {
+        Some("file") => Ensure::File,
+        Some("directory") => Ensure::Directory,
+        Some("link") => Ensure::Link,
+        Some("absent") | Some("false") => Ensure::Absent,
+        Some("present") => {
+            if r.param("content").is_some() || r.param("source").is_some() {
+                Ensure::File
+            } else {
+                Ensure::Present
+            }
+        }
+        _ if r.param("content").is_some() || r.param("source").is_some() => Ensure::File,
+        _ if r.param("target").is_some() => Ensure::Link,
+        _ => Ensure::Unmanaged,
+    }
+}
+
+/// The file's path: `path`, else the title, without a trailing slash.
+pub fn path_of(r: &Resource) -> PathBuf {
+    let p = r.name_or_title("path");
+    let trimmed = if p.len() > 1 {
+        p.trim_end_matches('/')
+    } else {
+        p
+    };
+    PathBuf::from(trimmed)
+}
+
+fn kind_name(v: &FileView) -> &'static str {
+    match v {
+        FileView::Missing => "absent",
+        FileView::File { .. } => "file",
+        FileView::Dir { .. } => "directory",
+        FileView::Link { .. } => "link",
+        FileView::Other => "other",
+    }
+}
+
+/// Whether the content is Sensitive (its diffs and checksums are redacted).
+fn sensitive(r: &Resource) -> bool {
+    r.param("content").is_some_and(Value::is_sensitive)
+}
+
+/// The diff to show for a content change: none with `show_diff => false`.
+fn content_diff(r: &Resource, path: &str, old: Option<&[u8]>, new: &[u8]) -> Option<String> {
+    if r.param("show_diff").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    fsutil::unified_diff(path, old, new, sensitive(r))
+}
+
+/// Resolve a `source` to a local file: `puppet:///modules/<mod>/<path>` from the module
+/// path, `file://` URLs and plain absolute paths; an array means the first that exists.
+pub fn resolve_source(src: &Value, cx: &Context) -> Result<PathBuf, ProviderError> {
+    let mut tried = Vec::new();
+    for s in src.as_list() {
+        let s = s.to_string();
+        let candidates: Vec<PathBuf> = if let Some(rest) = s.strip_prefix("puppet:///modules/") {
+            match rest.split_once('/') {
+                Some((module, file)) => cx
+                    .module_path
+                    .iter()
+                    .map(|d| d.join(module).join("files").join(file))
+                    .collect(),
+                None => Vec::new(),
+            }
+        } else if let Some(p) = s.strip_prefix("file://") {
+            vec![PathBuf::from(p)]
+        } else if s.starts_with('/') {
+            vec![PathBuf::from(&s)]
+        } else {
+            return Err(ProviderError::Invalid(format!(
+                "Could not understand source {s}: only local paths and puppet:///modules/ URLs are supported"
+            )));
+        };
+        if let Some(found) = candidates.into_iter().find(|c| c.is_file()) {
+            return Ok(found);
+        }
+        tried.push(s);
+    }
+    Err(ProviderError::Invalid(format!(
+        "Could not retrieve information from environment production source(s) {}",
+        tried.join(", ")
+    )))
+}
+
+/// The content the resource wants, if it manages content.
+fn wanted_content(r: &Resource, cx: &Context) -> Result<Option<Vec<u8>>, ProviderError> {
+    if let Some(c) = r.param("content") {
+        return Ok(Some(c.unwrap_sensitive().to_string().into_bytes()));
+    }
+    if let Some(src) = r.param("source") {
+        let p = resolve_source(src, cx)?;
+        return std::fs::read(&p)
+            .map(Some)
+            .map_err(|e| ProviderError::io("Could not read source", p, e));
+    }
+    Ok(None)
+}
+
+fn flag(r: &Resource, name: &str, default: bool) -> bool {
+    r.param(name).and_then(Value::as_bool).unwrap_or(default)
+}
+
+/// The mode the file should get, given what is there now.
+fn wanted_mode(r: &Resource, current: Option<u32>, is_dir: bool) -> Option<u32> {
+    let m = r.param_str("mode")?;
+    let resolved = mode::resolve(m, current, is_dir)?;
+    // Puppet gives directories x wherever r is set by a numeric mode.
+    if is_dir && m.bytes().all(|b| b.is_ascii_digit()) {
+        Some(resolved | ((resolved & 0o444) >> 2))
+    } else {
+        Some(resolved)
+    }
+}
+
+impl Provider for FileProvider {
+    fn name(&self) -> &'static str {
+        "posix"
+    }
+
+    fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
+        let path = path_of(r);
+        // Warm the account caches so that `plan` can compare names with ids.
+        cx.passwd();
+        cx.groups();
+        let view = cx.view(&path)?;
+        let mut st = State::default();
+        st.set("ensure", Some(kind_name(&view).to_string()));
+        match &view {
+            FileView::File {
+                content,
+                mode,
+                uid,
+                gid,
+            } => {
+                st.set("content", Some(fsutil::sha256(content)));
+                st.set("mode", Some(mode::format(*mode)));
+                st.set("owner", Some(uid.to_string()));
+                st.set("group", Some(gid.to_string()));
+                st.content = Some(content.clone());
+            }
+            FileView::Dir { mode, uid, gid } => {
+                st.set("mode", Some(mode::format(*mode)));
+                st.set("owner", Some(uid.to_string()));
+                st.set("group", Some(gid.to_string()));
+            }
+            FileView::Link { target } => st.set("target", Some(target.clone())),
+            FileView::Missing | FileView::Other => {}
+        }
+        if view == FileView::Missing {
+            let parent = path.parent().unwrap_or(Path::new("/"));
+            if !cx.is_dir(parent) {
+                st.pending_on = cx.pending_creator().map(str::to_string);
+            }
+        }
+        let ensure = ensure_of(r);
+        if ensure == Ensure::File {
+            st.desired_content = wanted_content(r, cx)?;
+        }
+        Ok(st)
+    }
+
+    fn plan(&self, r: &Resource, st: &State, cx: &Context) -> Result<Vec<Change>, ProviderError> {
+        let path = path_of(r);
+        let pstr = path.display().to_string();
+        let current = st.get("ensure").unwrap_or("absent");
+        let ensure = ensure_of(r);
+        let mut out = Vec::new();
+        let force = flag(r, "force", false);
+        let sens = sensitive(r);
+        let parent_ok = || -> Result<(), ProviderError> {
+            let parent = path.parent().unwrap_or(Path::new("/"));
+            if cx.is_dir(parent) || st.pending_on.is_some() {
+                Ok(())
+            } else {
+                Err(ProviderError::Invalid(format!(
+                    "Cannot create {pstr}; parent directory {} does not exist",
+                    parent.display()
+                )))
+            }
+        };
+        let want_kind = match ensure {
+            Ensure::File => "file",
+            Ensure::Directory => "directory",
+            Ensure::Link => "link",
+            Ensure::Absent => "absent",
+            Ensure::Present => {
+                if current == "absent" {
+                    "file"
+                } else {
+                    current
+                }
+            }
+            Ensure::Unmanaged => current,
+        };
+        if current == "absent" && ensure == Ensure::Unmanaged {
+            // Puppet: nothing to manage.
+            return Ok(out);
+        }
+        if want_kind != current {
+            if current == "directory" && !force && want_kind != "directory" {
+                return Err(ProviderError::Invalid(format!(
+                    "Could not set '{want_kind}' on ensure: {pstr} is a directory; use force => true to replace it"
+                )));
+            }
+            if want_kind == "absent" {
+                out.push(Change::with_message(
+                    "ensure",
+                    Some(current.to_string()),
+                    Some("absent".into()),
+                    "removed",
+                ));
+                return Ok(out);
+            }
+            if current == "absent" {
+                parent_ok()?;
+            }
+            let (message, diff) = match (want_kind, &st.desired_content) {
+                ("file", Some(c)) => {
+                    let sum = if sens {
+                        "[redacted]".to_string()
+                    } else {
+                        fsutil::sha256(c)
+                    };
+                    (
+                        if current == "absent" {
+                            format!("defined content as '{sum}'")
+                        } else {
+                            format!("ensure changed '{current}' to 'file'")
+                        },
+                        content_diff(r, &pstr, st.content.as_deref(), c),
+                    )
+                }
+                (_, _) if current == "absent" => ("created".to_string(), None),
+                (k, _) => (format!("ensure changed '{current}' to '{k}'"), None),
+            };
+            out.push(
+                Change::with_message(
+                    "ensure",
+                    Some(current.to_string()),
+                    Some(want_kind.to_string()),
+                    message,
+                )
+                .diff(diff),
+            );
+            // Creation writes content, mode and ownership itself (Puppet syncs only ensure).
+            return Ok(out);
+        }
+        if want_kind == "absent" {
+            return Ok(out);
+        }
+        if want_kind == "file" {
+            if let (Some(c), Some(have)) = (&st.desired_content, st.get("content")) {
+                let want = fsutil::sha256(c);
+                if want != have && flag(r, "replace", true) {
+                    let (b, a) = if sens {
+                        ("[redacted]".to_string(), "[redacted]".to_string())
+                    } else {
+                        (have.to_string(), want.clone())
+                    };
+                    out.push(
+                        Change::with_message(
+                            "content",
+                            Some(have.to_string()),
+                            Some(want),
+                            format!("content changed '{b}' to '{a}'"),
+                        )
+                        .diff(content_diff(
+                            r,
+                            &pstr,
+                            st.content.as_deref(),
+                            c,
+                        )),
+                    );
+                }
+            }
+        }
+        if want_kind == "link" {
+            if let Some(t) = r.param_str("target") {
+                if st.get("target") != Some(t) {
+                    out.push(Change::changed(
+                        "target",
+                        st.get("target").map(str::to_string),
+                        Some(t.to_string()),
+                    ));
+                }
+            }
+            // Mode and ownership of a link are not managed (they would act on its target).
+            return Ok(out);
+        }
+        let is_dir = want_kind == "directory";
+        let cur_mode = st.get("mode").and_then(|m| u32::from_str_radix(m, 8).ok());
+        if let Some(want) = wanted_mode(r, cur_mode, is_dir) {
+            if Some(want) != cur_mode {
+                out.push(Change::changed(
+                    "mode",
+                    st.get("mode").map(str::to_string),
+                    Some(mode::format(want)),
+                ));
+            }
+        }
+        for (prop, cached) in [
+            (
+                "owner",
+                Context::cached_uid as fn(&Context, &str) -> Option<u32>,
+            ),
+            ("group", Context::cached_gid),
+        ] {
+            if let Some(want) = r.param(prop).map(|v| v.to_string()) {
+                let Some(id) = cached(cx, &want) else {
+                    return Err(ProviderError::Invalid(format!(
+                        "Could not find {} {want}",
+                        if prop == "owner" { "user" } else { "group" }
+                    )));
+                };
+                let have: Option<u32> = st.get(prop).and_then(|v| v.parse().ok());
+                if have != Some(id) {
+                    let name = |n: u32| {
+                        if prop == "owner" {
+                            cx.user_name(n)
+                        } else {
+                            cx.group_name(n)
+                        }
+                    };
+                    out.push(Change::changed(prop, have.map(name), Some(want)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
+        let path = path_of(r);
+        let mut events = Vec::new();
+        let current = read_view_now(&path)?;
+        let keep_backup = r.param("backup").is_none_or(|b| b.as_bool() != Some(false));
+        for c in changes {
+            match (c.property.as_str(), c.after.as_deref()) {
+                ("ensure", Some("absent")) => {
+                    backup_current(&current, &path, keep_backup, cx)?;
+                    remove_any(&path, &current)?;
+                }
+                ("ensure", Some("file")) | ("content", _) => {
+                    let content = wanted_content(r, cx)?.unwrap_or_default();
+                    let (old_mode, old_uid, old_gid) = match &current {
+                        FileView::File { mode, uid, gid, .. } => {
+                            (Some(*mode), Some(*uid), Some(*gid))
+                        }
+                        _ => (None, None, None),
+                    };
+                    let mode = wanted_mode(r, old_mode, false)
+                        .or(old_mode)
+                        .unwrap_or(0o644);
+                    let owner = match r.param("owner") {
+                        Some(o) => Some(lookup_uid(cx, &o.to_string())?),
+                        None => old_uid,
+                    };
+                    let group = match r.param("group") {
+                        Some(g) => Some(lookup_gid(cx, &g.to_string())?),
+                        None => old_gid,
+                    };
+                    backup_current(&current, &path, keep_backup, cx)?;
+                    if matches!(current, FileView::Dir { .. }) {
+                        remove_any(&path, &current)?;
+                    }
+                    let spec = WriteSpec {
+                        mode,
+                        owner,
+                        group,
+                        validate_cmd: r.param_str("validate_cmd"),
+                        validate_replacement: r.param_str("validate_replacement"),
+                    };
+                    fsutil::atomic_write(&path, &content, &spec, cx)?;
+                }
+                ("ensure", Some("directory")) => {
+                    if !matches!(current, FileView::Missing) {
+                        backup_current(&current, &path, keep_backup, cx)?;
+                        remove_any(&path, &current)?;
+                    }
+                    std::fs::create_dir(&path)
+                        .map_err(|e| ProviderError::io("Could not create directory", &path, e))?;
+                    let mode = wanted_mode(r, None, true).unwrap_or(0o755);
+                    set_mode(&path, mode)?;
+                    chown_from(r, &path, cx)?;
+                    fsutil::fsync_dir(path.parent().unwrap_or(Path::new("/")));
+                }
+                ("ensure", Some("link")) | ("target", _) => {
+                    let target = r.param_str("target").ok_or_else(|| {
+                        ProviderError::Invalid("ensure => link requires a target".into())
+                    })?;
+                    if matches!(current, FileView::Dir { .. }) {
+                        remove_any(&path, &current)?;
+                    } else {
+                        backup_current(&current, &path, keep_backup, cx)?;
+                    }
+                    replace_with_symlink(&path, target)?;
+                }
+                ("ensure", _) => {
+                    // `present` on a missing path: an empty file.
+                    let spec = WriteSpec {
+                        mode: wanted_mode(r, None, false).unwrap_or(0o644),
+                        ..Default::default()
+                    };
+                    fsutil::atomic_write(&path, b"", &spec, cx)?;
+                    chown_from(r, &path, cx)?;
+                }
+                ("mode", Some(m)) => {
+                    let m = u32::from_str_radix(m, 8)
+                        .map_err(|_| ProviderError::Invalid(format!("bad mode {m}")))?;
+                    set_mode(&path, m)?;
+                }
+                ("owner", _) | ("group", _) => chown_from(r, &path, cx)?,
+                _ => continue,
+            }
+            events.push(Event::from_change(c, EventKind::Changed));
+        }
+        Ok(events)
+    }
+
+    fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
+        let path = path_of(r);
+        let Ok(mut view) = cx.view(&path) else {
+            return;
+        };
+        for c in changes {
+            match (c.property.as_str(), c.after.as_deref()) {
+                ("ensure", Some("absent")) => view = FileView::Missing,
+                ("ensure", Some("file")) | ("content", _) | ("ensure", Some("present")) => {
+                    let content = wanted_content(r, cx).ok().flatten().unwrap_or_default();
+                    let (mode, uid, gid) = match view {
+                        FileView::File { mode, uid, gid, .. } => (mode, uid, gid),
+                        _ => (wanted_mode(r, None, false).unwrap_or(0o644), 0, 0),
+                    };
+                    view = FileView::File {
+                        content,
+                        mode,
+                        uid,
+                        gid,
+                    };
+                }
+                ("ensure", Some("directory")) => {
+                    view = FileView::Dir {
+                        mode: wanted_mode(r, None, true).unwrap_or(0o755),
+                        uid: 0,
+                        gid: 0,
+                    }
+                }
+                ("ensure", Some("link")) | ("target", _) => {
+                    view = FileView::Link {
+                        target: r.param_str("target").unwrap_or_default().to_string(),
+                    }
+                }
+                ("mode", Some(m)) => {
+                    if let (Ok(n), FileView::File { mode, .. } | FileView::Dir { mode, .. }) =
+                        (u32::from_str_radix(m, 8), &mut view)
+                    {
+                        *mode = n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        cx.predict_path(&path, view);
+    }
+}
+
+fn read_view_now(path: &Path) -> Result<FileView, ProviderError> {
+    crate::context::read_view(path)
+}
+
+fn lookup_uid(cx: &mut Context, user: &str) -> Result<u32, ProviderError> {
+    cx.uid_of(user)
+        .ok_or_else(|| ProviderError::Invalid(format!("Could not find user {user}")))
+}
+
+fn lookup_gid(cx: &mut Context, group: &str) -> Result<u32, ProviderError> {
+    cx.gid_of(group)
+        .ok_or_else(|| ProviderError::Invalid(format!("Could not find group {group}")))
+}
+
+fn chown_from(r: &Resource, path: &Path, cx: &mut Context) -> Result<(), ProviderError> {
+    let owner = match r.param("owner") {
+        Some(o) => Some(lookup_uid(cx, &o.to_string())?),
+        None => None,
+    };
+    let group = match r.param("group") {
+        Some(g) => Some(lookup_gid(cx, &g.to_string())?),
+        None => None,
+    };
+    if owner.is_some() || group.is_some() {
+        std::os::unix::fs::lchown(path, owner, group)
+            .map_err(|e| ProviderError::io("Could not change ownership of", path, e))?;
+    }
+    Ok(())
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), ProviderError> {
+    use std::os::unix::fs::PermissionsExt;
+    // The path was inspected as a file or directory, not a link, so this does not chmod a
+    // link's target.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| ProviderError::io("Could not change mode of", path, e))
+}
+
+fn backup_current(
+    current: &FileView,
+    path: &Path,
+    enabled: bool,
+    cx: &Context,
+) -> Result<(), ProviderError> {
+    if let (true, FileView::File { content, .. }) = (enabled, current) {
+        fsutil::backup(path, content, cx)?;
+    }
+    Ok(())
+}
+
+fn remove_any(path: &Path, current: &FileView) -> Result<(), ProviderError> {
+    let res = match current {
+        FileView::Missing => Ok(()),
+        FileView::Dir { .. } => std::fs::remove_dir_all(path),
+        _ => std::fs::remove_file(path),
+    };
+    res.map_err(|e| ProviderError::io("Could not remove", path, e))?;
+    fsutil::fsync_dir(path.parent().unwrap_or(Path::new("/")));
+    Ok(())
+}
+
+/// Point `path` at `target` atomically: a new link under a temp name, renamed over.
+fn replace_with_symlink(path: &Path, target: &str) -> Result<(), ProviderError> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".converge-link-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)
+        .map_err(|e| ProviderError::io("Could not create link", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        ProviderError::io("Could not create link", path, e)
+    })?;
+    fsutil::fsync_dir(dir);
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! converge's resource types and their Debian providers.
+//!
+//! Two halves:
+//! - [`schema`] and [`validate`]: every built-in type as data, and the catalog validation that
+//!   `converge validate` runs before the host is touched.
+//! - the providers, behind one small trait ([`Provider`]): inspect the current state, plan the
+//!   changes, apply them. A dry run is the same path with [`Provider::predict`] in place of
+//!   [`Provider::apply`]; no provider checks a noop flag.
+//!
+//! Invariant: `inspect` and `plan` never change the host; only `apply` and `refresh` do.
+
+pub mod accounts;
+pub mod conformance;
+pub mod context;
+pub mod exec;
+pub mod file;
+pub mod file_line;
+pub mod fsutil;
+pub mod host;
+pub mod mode;
+pub mod notify;
+pub mod package;
+pub mod provider;
+pub mod schema;
+pub mod service;
+pub mod validate;
+
+pub use context::{Cmd, Context, FileView, Guards, InitSystem, Output, Runner, SystemRunner};
+pub use provider::{Change, Event, EventKind, Provider, ProviderError, State};
+pub use schema::{lookup, Attr, Kind, TypeSchema, METAPARAMS, TYPES};
+pub use validate::{validate_catalog, validate_resource};
+
+/// Every provider, by the resource type it manages.
+static PROVIDERS: &[(&str, &dyn Provider)] = &[
+    ("package", &package::AptProvider),
+    ("file", &file::FileProvider),
+    ("service", &service::ServiceProvider),
+    ("exec", &exec::ExecProvider),
+    ("file_line", &file_line::FileLineProvider),
+    ("notify", &notify::NotifyProvider),
+    ("user", &accounts::UserProvider),
+    ("group", &accounts::GroupProvider),
+    ("host", &host::HostProvider),
+];
+
+/// The provider for a resource type (`None` for containers and types without one yet, such
+/// as the nginx_directive and http_check placeholders).
+pub fn provider_for(type_name: &str) -> Option<&'static dyn Provider> {
+    PROVIDERS
+        .iter()
+        .find(|(t, _)| *t == type_name)
+        .map(|(_, p)| *p)
+}
+
+/// Inspect and plan one resource: what a dry run shows and what `apply` would then do.
+pub fn plan_resource(
+    provider: &dyn Provider,
+    r: &converge_catalog::Resource,
+    cx: &mut Context,
+) -> Result<(State, Vec<Change>), ProviderError> {
+    let state = provider.inspect(r, cx)?;
+    let changes = provider.plan(r, &state, cx)?;
+    Ok((state, changes))
+}

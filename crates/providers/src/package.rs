@@ -1,0 +1,229 @@
+//! The `package` provider for Debian: state from dpkg's status database (read once per run by
+//! the [`Context`]), changes with apt-get, non-interactive and keeping changed conffiles.
+//!
+//! [`install_many`] lets the engine send adjacent independent installs to apt as one
+//! transaction: one dependency resolution and one dpkg run instead of one per package.
+
+use crate::context::{Cmd, Context};
+use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
+use converge_catalog::Resource;
+
+/// The `package` provider (apt).
+#[derive(Debug, Default)]
+pub struct AptProvider;
+
+/// What `ensure` asks of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// Any installed version.
+    Present,
+    /// Not installed (config files may stay).
+    Absent,
+    /// Not installed, config files removed too.
+    Purged,
+    /// The candidate version apt would install.
+    Latest,
+    /// This exact version.
+    Version(String),
+}
+
+/// The package's `ensure`, with Puppet's default of `present`.
+pub fn wanted(r: &Resource) -> Wanted {
+    match r.param_str("ensure").unwrap_or("present") {
+        "present" | "installed" => Wanted::Present,
+        "absent" => Wanted::Absent,
+        "purged" => Wanted::Purged,
+        "latest" => Wanted::Latest,
+        v => Wanted::Version(v.to_string()),
+    }
+}
+
+fn name_of(r: &Resource) -> &str {
+    r.name_or_title("name")
+}
+
+/// apt-get's environment and options for a non-interactive run that keeps local conffiles.
+fn apt(args: &[&str]) -> Cmd {
+    let mut argv = vec![
+        "/usr/bin/apt-get",
+        "-q",
+        "-y",
+        "-o",
+        "DPkg::Options::=--force-confold",
+    ];
+    argv.extend_from_slice(args);
+    Cmd::new(&argv)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("APT_LISTCHANGES_FRONTEND", "none")
+}
+
+/// Install several packages (`name` or `name=version`) in one apt transaction.
+pub fn install_many(specs: &[String], cx: &mut Context) -> Result<(), ProviderError> {
+    install_with(specs, &[], cx)
+}
+
+/// Extra apt-get options a resource asks for: `install_options`, and `configfiles =>
+/// replace` (take the maintainer's conffiles instead of keeping local ones).
+pub fn install_options(r: &Resource) -> Vec<String> {
+    let mut opts: Vec<String> = r
+        .param("install_options")
+        .map(|v| {
+            v.as_list()
+                .iter()
+                .flat_map(|o| match o {
+                    // Puppet also accepts hashes: {'-t' => 'bookworm-backports'}.
+                    converge_catalog::Value::Hash(h) => h
+                        .iter()
+                        .flat_map(|(k, v)| [k.clone(), v.to_string()])
+                        .collect::<Vec<_>>(),
+                    other => vec![other.to_string()],
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if r.param_str("configfiles") == Some("replace") {
+        opts.push("-o".into());
+        opts.push("DPkg::Options::=--force-confnew".into());
+    }
+    opts
+}
+
+/// Install packages with extra apt-get options, in one transaction.
+pub fn install_with(
+    specs: &[String],
+    options: &[String],
+    cx: &mut Context,
+) -> Result<(), ProviderError> {
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let mut args: Vec<&str> = options.iter().map(String::as_str).collect();
+    args.push("install");
+    args.extend(specs.iter().map(String::as_str));
+    let result = cx.run_ok(&apt(&args));
+    cx.invalidate_dpkg();
+    result.map(|_| ())
+}
+
+/// The `name[=version]` argument that installs what a resource wants.
+pub fn install_spec(r: &Resource) -> String {
+    match wanted(r) {
+        Wanted::Version(v) => format!("{}={v}", name_of(r)),
+        _ => name_of(r).to_string(),
+    }
+}
+
+/// Whether this resource would be installed by an `apt-get install` (so it can be batched).
+pub fn is_install(changes: &[Change]) -> bool {
+    changes.iter().any(|c| {
+        c.property == "ensure" && !matches!(c.after.as_deref(), Some("absent") | Some("purged"))
+    })
+}
+
+/// apt's candidate version from `apt-cache policy` (for `latest`).
+fn candidate(name: &str, cx: &mut Context) -> Result<Option<String>, ProviderError> {
+    let out = cx.run_ok(&Cmd::new(&["/usr/bin/apt-cache", "policy", "--", name]))?;
+    Ok(out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Candidate:"))
+        .map(|v| v.trim().to_string())
+        .filter(|v| v != "(none)"))
+}
+
+impl Provider for AptProvider {
+    fn name(&self) -> &'static str {
+        "apt"
+    }
+
+    fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
+        let name = name_of(r).to_string();
+        let mut st = State::default();
+        let current = match cx.dpkg()?.get(&name) {
+            Some(e) if e.status == "installed" => e.version.clone(),
+            Some(e) if e.status == "not-installed" => "purged".into(),
+            Some(_) => "absent".into(),
+            None => "purged".into(),
+        };
+        st.set("ensure", Some(current));
+        if wanted(r) == Wanted::Latest {
+            st.set("candidate", candidate(&name, cx)?);
+        }
+        Ok(st)
+    }
+
+    fn plan(&self, r: &Resource, st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
+        let have = st.get("ensure").unwrap_or("purged").to_string();
+        let installed = have != "absent" && have != "purged";
+        let want = wanted(r);
+        let after = match &want {
+            Wanted::Present if !installed => "present".to_string(),
+            Wanted::Absent if installed => "absent".to_string(),
+            Wanted::Purged if have != "purged" => "purged".to_string(),
+            Wanted::Latest => match st.get("candidate") {
+                Some(c) if c != have => c.to_string(),
+                Some(_) => return Ok(Vec::new()),
+                None if installed => return Ok(Vec::new()),
+                None => {
+                    return Err(ProviderError::Invalid(format!(
+                        "Package {} has no installation candidate",
+                        name_of(r)
+                    )))
+                }
+            },
+            Wanted::Version(v) if *v != have => v.clone(),
+            _ => return Ok(Vec::new()),
+        };
+        let message = match after.as_str() {
+            "absent" => "removed".to_string(),
+            "purged" => "purged".to_string(),
+            _ if !installed => "created".to_string(),
+            a => format!("ensure changed '{have}' to '{a}'"),
+        };
+        Ok(vec![Change::with_message(
+            "ensure",
+            Some(have),
+            Some(after),
+            message,
+        )])
+    }
+
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
+        let Some(c) = changes.iter().find(|c| c.property == "ensure") else {
+            return Ok(Vec::new());
+        };
+        let name = name_of(r).to_string();
+        match c.after.as_deref() {
+            Some("absent") => {
+                let res = cx.run_ok(&apt(&["remove", &name]));
+                cx.invalidate_dpkg();
+                res?;
+            }
+            Some("purged") => {
+                let res = cx.run_ok(&apt(&["remove", "--purge", &name]));
+                cx.invalidate_dpkg();
+                res?;
+            }
+            Some(v) => {
+                let spec = match wanted(r) {
+                    Wanted::Present => name.clone(),
+                    _ => format!("{name}={v}"),
+                };
+                install_with(&[spec], &install_options(r), cx)?;
+            }
+            None => return Ok(Vec::new()),
+        }
+        Ok(vec![Event::from_change(c, EventKind::Changed)])
+    }
+
+    fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
+        if is_install(changes) {
+            cx.add_pending_creator(r.reference().to_string());
+        }
+    }
+}

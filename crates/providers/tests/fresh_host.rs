@@ -1,0 +1,292 @@
+//! The conformance suite run for real inside fresh Debian hosts (crates/testhost), for the
+//! providers that install packages, manage services and accounts or edit system files.
+//!
+//! Each test has two halves in one function. On the machine it starts a host, copies this
+//! very test binary in and runs itself there with `CONVERGE_IN_TESTHOST=1` and `--exact
+//! <name>`; inside the host, the same function sees the variable and runs the checks against
+//! the host's real apt, init scripts or systemd, useradd and /etc. Nothing here ever touches
+//! the machine the tests run on. Needs root and the testhost image (built or cached).
+
+use converge_catalog::{Resource, Value};
+use converge_providers::conformance::{self, tree_digest};
+use converge_providers::{plan_resource, provider_for, Context, EventKind, Guards};
+use converge_testhost::{HostKind, Image, Net};
+use std::path::{Path, PathBuf};
+
+const INSIDE: &str = "CONVERGE_IN_TESTHOST";
+
+fn inside() -> bool {
+    std::env::var_os(INSIDE).is_some()
+}
+
+/// Run the test named `name` inside a fresh host of `kind`; panics with its output on failure.
+fn in_host(name: &str, kind: HostKind) {
+    let image = Image::default_image().expect("the testhost image builds or is cached");
+    let net = Net::new().expect("a private network");
+    let host = net.host(&image, "h1", kind).expect("a fresh host");
+    let exe = std::env::current_exe().expect("the test binary");
+    host.copy_in(&exe, "/usr/local/bin/provider-tests")
+        .expect("copy the test binary in");
+    let out = host
+        .exec(&[
+            "/usr/bin/env",
+            &format!("{INSIDE}=1"),
+            "RUST_BACKTRACE=1",
+            "/usr/local/bin/provider-tests",
+            "--exact",
+            name,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .expect("run the tests in the host");
+    eprintln!("{}{}", out.stdout, out.stderr);
+    assert!(
+        out.success() && out.stdout.contains("1 passed"),
+        "{name} failed inside the host"
+    );
+}
+
+fn res(ty: &str, title: &str, params: &[(&str, Value)]) -> Resource {
+    let mut r = Resource::new(ty, title);
+    for (k, v) in params {
+        r.params.insert(k.to_string(), v.clone());
+    }
+    r
+}
+
+/// Everything but the kernel's and the run's own trees: what a dry run must not change.
+fn skip() -> Vec<PathBuf> {
+    [
+        "/proc",
+        "/sys",
+        "/dev",
+        "/run",
+        "/tmp",
+        "/var/tmp",
+        "/var/log",
+        "/usr/local/bin",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect()
+}
+
+fn check(resources: &[Resource], watch: &[&str]) {
+    let watch: Vec<PathBuf> = watch.iter().map(PathBuf::from).collect();
+    let reports = conformance::check(resources, &Context::new, Path::new("/"), &skip(), &watch)
+        .unwrap_or_else(|e| panic!("conformance: {e}"));
+    for (r, rep) in resources.iter().zip(reports) {
+        for c in rep.planned {
+            eprintln!("{}/{}: {}", r.reference(), c.property, c.message);
+        }
+    }
+}
+
+fn dpkg_installed(name: &str) -> bool {
+    std::process::Command::new("dpkg-query")
+        .args(["-W", "-f", "${Status}", name])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout) == "install ok installed")
+        .unwrap_or(false)
+}
+
+#[test]
+fn packages_install_batch_and_remove() {
+    if !inside() {
+        return in_host("packages_install_batch_and_remove", HostKind::InitScript);
+    }
+    check(&[res("package", "curl", &[])], &[]);
+    check(
+        &[res("package", "curl", &[("ensure", "absent".into())])],
+        &[],
+    );
+    assert!(!dpkg_installed("curl"));
+    // Two installs in one apt transaction.
+    let mut cx = Context::new();
+    converge_providers::package::install_many(&["curl".into(), "haproxy".into()], &mut cx).unwrap();
+    assert!(dpkg_installed("curl") && dpkg_installed("haproxy"));
+    check(
+        &[res("package", "haproxy", &[("ensure", "purged".into())])],
+        &[],
+    );
+}
+
+#[test]
+fn init_script_service_and_file_line_on_a_real_nginx_config() {
+    if !inside() {
+        return in_host(
+            "init_script_service_and_file_line_on_a_real_nginx_config",
+            HostKind::InitScript,
+        );
+    }
+    // Dry run of the whole chain before nginx exists: the file_line and the service are
+    // pending on the package, not failures.
+    let pkg = res("package", "nginx", &[]);
+    let line = res(
+        "file_line",
+        "served-by",
+        &[
+            ("path", "/etc/nginx/sites-available/default".into()),
+            ("line", "\tadd_header X-Served-By h1;".into()),
+            ("after", "server_name _;".into()),
+        ],
+    );
+    let svc = res(
+        "service",
+        "nginx",
+        &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+    );
+    let before = tree_digest(Path::new("/"), &skip());
+    let mut dry = Context::new();
+    dry.guards = Guards::Skip;
+    for r in [&pkg, &line, &svc] {
+        let p = provider_for(&r.type_name).unwrap();
+        let (st, changes) = plan_resource(p, r, &mut dry).unwrap();
+        if r.type_name != "package" {
+            assert_eq!(st.pending_on.as_deref(), Some("Package[nginx]"));
+        }
+        assert!(!changes.is_empty());
+        p.predict(r, &changes, &mut dry);
+    }
+    assert_eq!(
+        before,
+        tree_digest(Path::new("/"), &skip()),
+        "dry run wrote"
+    );
+
+    check(&[pkg], &[]);
+    check(&[line], &["/etc/nginx/sites-available/default"]);
+    check(std::slice::from_ref(&svc), &[]);
+    let status = std::process::Command::new("/usr/sbin/service")
+        .args(["nginx", "status"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "nginx runs");
+    // A refresh restarts a running service (it was started by an earlier run, not this one).
+    let p = provider_for("service").unwrap();
+    let events = p.refresh(&svc, &mut Context::new()).unwrap();
+    assert_eq!(events[0].kind, EventKind::Restarted);
+    check(
+        &[res(
+            "service",
+            "nginx",
+            &[("ensure", "stopped".into()), ("enable", Value::Bool(false))],
+        )],
+        &[],
+    );
+    // A stopped service is not restarted by a refresh.
+    assert!(p.refresh(&svc, &mut Context::new()).unwrap().is_empty());
+}
+
+#[test]
+fn systemd_service() {
+    if !inside() {
+        return in_host("systemd_service", HostKind::Systemd);
+    }
+    check(&[res("package", "nginx", &[])], &[]);
+    // On systemd the package's postinst already started and enabled it.
+    check(
+        &[res(
+            "service",
+            "nginx",
+            &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+        )],
+        &[],
+    );
+    check(
+        &[res(
+            "service",
+            "nginx",
+            &[("ensure", "stopped".into()), ("enable", Value::Bool(false))],
+        )],
+        &[],
+    );
+    check(
+        &[res(
+            "service",
+            "nginx",
+            &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+        )],
+        &[],
+    );
+}
+
+#[test]
+fn users_groups_files_and_hosts() {
+    if !inside() {
+        return in_host("users_groups_files_and_hosts", HostKind::InitScript);
+    }
+    check(
+        &[
+            res("group", "ops", &[("gid", Value::Integer(3000))]),
+            res(
+                "user",
+                "deploy",
+                &[
+                    ("uid", Value::Integer(3001)),
+                    ("groups", Value::Array(vec!["ops".into()])),
+                    ("home", "/home/deploy".into()),
+                    ("managehome", Value::Bool(true)),
+                    ("shell", "/bin/bash".into()),
+                ],
+            ),
+        ],
+        &[],
+    );
+    check(
+        &[
+            res(
+                "file",
+                "/srv/app",
+                &[
+                    ("ensure", "directory".into()),
+                    ("owner", "deploy".into()),
+                    ("group", "ops".into()),
+                    ("mode", "0750".into()),
+                ],
+            ),
+            res(
+                "file",
+                "/srv/app/app.conf",
+                &[
+                    ("content", "port = 8080\n".into()),
+                    ("owner", "deploy".into()),
+                    ("mode", "0640".into()),
+                ],
+            ),
+            res(
+                "host",
+                "db.internal",
+                &[("ip", "169.254.9.9".into()), ("host_aliases", "db".into())],
+            ),
+        ],
+        &["/srv/app", "/srv/app/app.conf", "/etc/hosts"],
+    );
+    check(
+        &[
+            res("user", "deploy", &[("ensure", "absent".into())]),
+            res("group", "ops", &[("ensure", "absent".into())]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn exec_guards_in_a_real_host() {
+    if !inside() {
+        return in_host("exec_guards_in_a_real_host", HostKind::InitScript);
+    }
+    check(
+        &[res(
+            "exec",
+            "mark",
+            &[
+                ("command", "echo done > /root/marker".into()),
+                ("unless", "test -f /root/marker".into()),
+                ("path", "/usr/bin:/bin".into()),
+            ],
+        )],
+        &[],
+    );
+    assert!(Path::new("/root/marker").exists());
+}

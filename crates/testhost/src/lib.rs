@@ -1,0 +1,22 @@
+//! Throwaway Debian hosts for converge's tests.
+//!
+//! converge changes real hosts, so its tests run on brand-new Debian hosts made on the
+//! test machine from a cached root file system ([`Image`]) and Linux namespaces: a private
+//! network ([`Net`]) and hosts on it ([`Host`]), either booted by `systemd-nspawn` with
+//! systemd as PID 1 ([`HostKind::Systemd`]) or with no init system, services managed
+//! through `/etc/init.d` ([`HostKind::InitScript`]). Nothing is configured in the machine's
+//! own network namespace and nothing is routed out. Everything is torn down on drop; a
+//! crashed run's leftovers are removed by [`gc`].
+
+mod error;
+mod host;
+mod image;
+mod net;
+mod state;
+mod sys;
+
+pub use error::{Error, Result};
+pub use host::{Host, HostKind, Output};
+pub use image::{Image, ImageBuilder, REPO_DIR};
+pub use net::Net;
+pub use state::gc;
