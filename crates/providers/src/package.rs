@@ -120,6 +120,49 @@ pub fn is_install(changes: &[Change]) -> bool {
     })
 }
 
+/// Apply several package resources' planned installs as one apt transaction (the engine
+/// batches adjacent, mutually independent package resources). Every item must be an install
+/// ([`is_install`]) with the same [`install_options`]; returns each resource's events, in
+/// order. If apt fails, every resource of the batch failed with the same error.
+pub fn apply_batch(
+    items: &[(&Resource, &[Change])],
+    cx: &mut Context,
+) -> Result<Vec<Vec<Event>>, ProviderError> {
+    let Some((first, _)) = items.first() else {
+        return Ok(Vec::new());
+    };
+    let options = install_options(first);
+    let mut specs = Vec::with_capacity(items.len());
+    for (r, changes) in items {
+        if !is_install(changes) || install_options(r) != options {
+            return Err(ProviderError::Invalid(format!(
+                "{} cannot join this apt transaction",
+                r.reference()
+            )));
+        }
+        let after = changes
+            .iter()
+            .find(|c| c.property == "ensure")
+            .and_then(|c| c.after.clone())
+            .unwrap_or_default();
+        specs.push(match wanted(r) {
+            Wanted::Present => name_of(r).to_string(),
+            _ => format!("{}={after}", name_of(r)),
+        });
+    }
+    install_with(&specs, &options, cx)?;
+    Ok(items
+        .iter()
+        .map(|(_, changes)| {
+            changes
+                .iter()
+                .filter(|c| c.property == "ensure")
+                .map(|c| Event::from_change(c, EventKind::Changed))
+                .collect()
+        })
+        .collect())
+}
+
 /// apt's candidate version from `apt-cache policy` (for `latest`).
 fn candidate(name: &str, cx: &mut Context) -> Result<Option<String>, ProviderError> {
     let out = cx.run_ok(&Cmd::new(&["/usr/bin/apt-cache", "policy", "--", name]))?;
