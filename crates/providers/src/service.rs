@@ -178,6 +178,26 @@ impl Provider for ServiceProvider {
                 )));
             }
         }
+        if init == InitSystem::Systemd && r.param("start").is_none() {
+            if let Some(p) = cx.pending_creator().map(str::to_string) {
+                // Only while something pending may install the unit is it worth asking.
+                let out = cx.run(&Cmd::new(&[
+                    "/bin/systemctl",
+                    "show",
+                    "-p",
+                    "LoadState",
+                    "--value",
+                    "--",
+                    &name,
+                ]))?;
+                if out.stdout.trim() == "not-found" {
+                    st.pending_on = Some(p);
+                    st.set("ensure", Some("stopped".into()));
+                    st.set("enable", Some("false".into()));
+                    return Ok(st);
+                }
+            }
+        }
         if wanted_ensure(r).is_some() {
             let running = status(r, init, cx)?;
             st.set(
