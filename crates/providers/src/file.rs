@@ -236,9 +236,14 @@ impl Provider for FileProvider {
         }
         if want_kind != current {
             if current == "directory" && !force && want_kind != "directory" {
-                return Err(ProviderError::Invalid(format!(
-                    "Could not set '{want_kind}' on ensure: {pstr} is a directory; use force => true to replace it"
-                )));
+                // Puppet's wording for both cases; `force => true` is the way out of either.
+                return Err(ProviderError::Invalid(if want_kind == "absent" {
+                    format!("Not removing directory {pstr}; use 'force' to override")
+                } else {
+                    format!(
+                        "Could not set '{want_kind}' on ensure: Is a directory - {pstr} (use 'force' to replace it)"
+                    )
+                }));
             }
             if want_kind == "absent" {
                 out.push(Change::with_message(
