@@ -283,6 +283,7 @@ pub struct Context {
     groups: Option<Vec<GroupEntry>>,
     predicted: HashMap<PathBuf, FileView>,
     pending_creators: Vec<String>,
+    pending_accounts: Vec<(bool, String)>,
     started_services: Vec<String>,
 }
 
@@ -323,6 +324,7 @@ impl Context {
             groups: None,
             predicted: HashMap::new(),
             pending_creators: Vec::new(),
+            pending_accounts: Vec::new(),
             started_services: Vec::new(),
         }
     }
@@ -504,6 +506,18 @@ impl Context {
     /// The most recent pending change that may create missing files.
     pub fn pending_creator(&self) -> Option<&str> {
         self.pending_creators.last().map(String::as_str)
+    }
+
+    /// Record, in a dry run, that a pending change creates a user (`is_user`) or a group.
+    pub fn add_pending_account(&mut self, is_user: bool, name: &str) {
+        self.pending_accounts.push((is_user, name.to_string()));
+    }
+
+    /// Whether a pending change in this dry run creates that user or group.
+    pub fn is_pending_account(&self, is_user: bool, name: &str) -> bool {
+        self.pending_accounts
+            .iter()
+            .any(|(u, n)| *u == is_user && n == name)
     }
 
     /// Record that a service was started in this run.

@@ -350,6 +350,19 @@ impl Provider for FileProvider {
         ] {
             if let Some(want) = r.param(prop).map(|v| v.to_string()) {
                 let Some(id) = cached(cx, &want) else {
+                    if cx.is_pending_account(prop == "owner", &want) {
+                        // Created by a pending change in this dry run: it will differ.
+                        let have: Option<u32> = st.get(prop).and_then(|v| v.parse().ok());
+                        let name = have.map(|n| {
+                            if prop == "owner" {
+                                cx.user_name(n)
+                            } else {
+                                cx.group_name(n)
+                            }
+                        });
+                        out.push(Change::changed(prop, name, Some(want)));
+                        continue;
+                    }
                     return Err(ProviderError::Invalid(format!(
                         "Could not find {} {want}",
                         if prop == "owner" { "user" } else { "group" }
