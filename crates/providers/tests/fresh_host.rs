@@ -237,11 +237,8 @@ fn users_groups_files_and_hosts() {
                     ("shell", "/bin/bash".into()),
                 ],
             ),
-        ],
-        &[],
-    );
-    check(
-        &[
+            // Owned by the user created just above: the dry run plans it against the
+            // predicted account, the real run against the refreshed /etc/passwd.
             res(
                 "file",
                 "/srv/app",
