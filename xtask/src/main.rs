@@ -11,6 +11,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                                an interactive shell in a fresh host (init-script host
                                unless --systemd); the host is removed when the shell exits
   gc                           remove what crashed test runs left (hosts, networks, builds)
+  many N [--systemd]           start N hosts in parallel, check each answers, time it
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
 ";
 
@@ -32,6 +33,10 @@ fn main() -> ExitCode {
             )
         }
         ["gc"] => gc(),
+        ["many", n, flags @ ..] if flags.iter().all(|f| *f == "--systemd") => match n.parse() {
+            Ok(n) if n > 0 => many(n, !flags.is_empty()),
+            _ => usage(),
+        },
         ["timings"] => timings(5),
         ["timings", n] => match n.parse() {
             Ok(n) if n > 0 => timings(n),
@@ -92,10 +97,10 @@ fn host(name: &str, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
             context: "starting the shell".into(),
             source: e,
         })?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    // The shell's own exit code, so scripts piping commands in can see how they ended.
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
     })
 }
 
@@ -107,6 +112,32 @@ fn gc() -> Result<ExitCode, Error> {
     for line in report {
         println!("{line}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn many(n: usize, systemd: bool) -> Result<ExitCode, Error> {
+    let image = Image::default_image()?;
+    let net = Net::new()?;
+    let kind = if systemd {
+        HostKind::Systemd
+    } else {
+        HostKind::InitScript
+    };
+    let names: Vec<String> = (1..=n).map(|i| format!("host-{i:02}")).collect();
+    let specs: Vec<(&str, HostKind)> = names.iter().map(|n| (n.as_str(), kind)).collect();
+    let t = Instant::now();
+    let hosts = net.hosts(&image, &specs)?;
+    let up = t.elapsed();
+    for h in &hosts {
+        h.exec(&["true"])?.ok()?;
+    }
+    let t = Instant::now();
+    drop(hosts);
+    println!(
+        "{n} {kind:?} hosts up in parallel in {:.2} s, torn down in {:.2} s",
+        up.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -163,6 +194,22 @@ fn timings(rounds: usize) -> Result<ExitCode, Error> {
         mixed.push(t.elapsed());
         drop(hosts);
     }
+    // Copying a binary in, the way tests install converge (this xtask binary stands in).
+    let binary = std::env::current_exe().map_err(|e| Error::Io {
+        context: "finding the xtask binary".into(),
+        source: e,
+    })?;
+    let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
+    let mut copy = vec![];
+    {
+        let net = Net::new()?;
+        let h = net.host(&image, "copy-01", HostKind::InitScript)?;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            h.install_converge(&binary)?;
+            copy.push(t.elapsed());
+        }
+    }
     println!("{rounds} rounds, min / median / max:");
     summary("init-script host up", init);
     summary("init-script host torn down", teardown);
@@ -170,5 +217,9 @@ fn timings(rounds: usize) -> Result<ExitCode, Error> {
     summary("systemd host torn down", sd_teardown);
     summary("three init-script hosts up in parallel", three);
     summary("2 init-script + 1 systemd host in parallel", mixed);
+    summary(
+        &format!("install_converge ({:.1} MB binary)", size as f64 / 1e6),
+        copy,
+    );
     Ok(ExitCode::SUCCESS)
 }

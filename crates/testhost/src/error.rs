@@ -78,14 +78,16 @@ pub enum Error {
     },
     /// A systemd host booted but did not reach `running`.
     #[error(
-        "systemd host `{host}` did not reach `running` (state `{state}`); failed units:\n{failed}"
+        "systemd host `{host}` did not reach `running` (state `{state}`){hint}; failed units:\n{failed}"
     )]
     Boot {
         /// The host name.
         host: String,
         /// What `systemctl is-system-running` said.
         state: String,
-        /// What `systemctl --failed` said.
+        /// A known cause, if the journal shows one (else empty).
+        hint: String,
+        /// What `systemctl --failed` said, and the journal's warnings.
         failed: String,
     },
     /// The client host shares the machine's file system; writing to it would change the machine.

@@ -43,6 +43,8 @@ pub enum HostKind {
 /// What a command inside a host did.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// What ran where, for messages: `host: argv...`.
+    pub command: String,
     /// Its exit status.
     pub status: ExitStatus,
     /// Its standard output (invalid UTF-8 replaced).
@@ -64,7 +66,7 @@ impl Output {
             Ok(self)
         } else {
             Err(Error::Command {
-                what: "command in host".into(),
+                what: self.command,
                 status: self.status.to_string(),
                 stderr: format!("{}{}", self.stderr, self.stdout),
             })
@@ -316,10 +318,11 @@ impl Host {
         Ok(())
     }
 
-    fn unshare_command(&self) -> Command {
+    fn unshare_command(&mut self) -> Result<Command> {
+        let mut cmd = self.in_own_cgroup()?;
         let tools = &self.net.tools;
-        let mut cmd = sys::clean_command(&tools.nsenter);
-        cmd.arg(format!("--net=/run/netns/{}", self.netns))
+        cmd.arg(&tools.nsenter)
+            .arg(format!("--net=/run/netns/{}", self.netns))
             .arg("--")
             .arg(&tools.unshare)
             .args([
@@ -334,7 +337,7 @@ impl Host {
                 "/bin/sh",
                 "-c",
             ]);
-        cmd
+        Ok(cmd)
     }
 
     /// The PID of the first child of `parent` that passes `check`.
@@ -351,7 +354,7 @@ impl Host {
 
     fn start_init_script(&mut self) -> Result<()> {
         let root = self.root.clone().unwrap_or_default();
-        let mut cmd = self.unshare_command();
+        let mut cmd = self.unshare_command()?;
         cmd.arg(INIT_SCRIPT_SETUP)
             .arg("sh")
             .arg(&root)
@@ -375,7 +378,7 @@ impl Host {
     }
 
     fn start_client(&mut self) -> Result<()> {
-        let mut cmd = self.unshare_command();
+        let mut cmd = self.unshare_command()?;
         cmd.arg(CLIENT_SETUP)
             .arg("sh")
             .arg(&self.dir)
@@ -396,18 +399,19 @@ impl Host {
         Ok(())
     }
 
-    fn boot_systemd(&mut self, nspawn: &Path) -> Result<()> {
-        let root = self.root.clone().unwrap_or_default();
-        // With --keep-unit, nspawn makes the cgroup it is started in the container's root
-        // cgroup. The machine has no systemd to give each container a scope, so without a
-        // cgroup of its own every container would share one, and concurrent containers'
-        // systemd would create and remove each other's unit cgroups (units then fail with
-        // "Failed to attach to cgroup").
+    /// A command that moves itself into cgroups of the host's own and then execs the
+    /// arguments added to it. Every process of the host lives in them, so teardown and gc
+    /// can kill what no record names (a process spawned just before a crash, a container's
+    /// systemd). For a systemd host the cgroup is required: with --keep-unit, nspawn makes
+    /// the cgroup it is started in the container's root cgroup, and the machine has no
+    /// systemd to give each container a scope; sharing one, concurrent containers' systemd
+    /// would create and remove each other's unit cgroups ("Failed to attach to cgroup").
+    fn in_own_cgroup(&mut self) -> Result<Command> {
         let cgroups: Vec<PathBuf> = sys::systemd_cgroup_roots()
             .into_iter()
             .map(|r| r.join("converge").join(&self.netns))
             .collect();
-        if cgroups.is_empty() {
+        if cgroups.is_empty() && self.kind == HostKind::Systemd {
             return Err(Error::NoNamespaces {
                 what: "a cgroup for systemd-nspawn".into(),
                 detail: "no cgroup2 or name=systemd cgroup hierarchy is mounted".into(),
@@ -419,7 +423,15 @@ impl Host {
         for cg in &cgroups {
             // Left by a crashed run of the same network number (its lock is ours now).
             sys::remove_cgroup_tree(cg);
-            std::fs::create_dir_all(cg).map_err(|e| Error::NoNamespaces {
+            // Retried: an explicit gc may remove the empty parent between our steps.
+            let mut made = std::fs::create_dir_all(cg);
+            for _ in 0..3 {
+                if made.is_ok() {
+                    break;
+                }
+                made = std::fs::create_dir_all(cg);
+            }
+            made.map_err(|e| Error::NoNamespaces {
                 what: format!("cgroup {}", cg.display()),
                 detail: e.to_string(),
             })?;
@@ -428,6 +440,12 @@ impl Host {
         join.push_str("exec \"$@\"\n");
         let mut cmd = sys::clean_command("/bin/sh");
         cmd.args(["-c", &join, "sh"]);
+        Ok(cmd)
+    }
+
+    fn boot_systemd(&mut self, nspawn: &Path) -> Result<()> {
+        let root = self.root.clone().unwrap_or_default();
+        let mut cmd = self.in_own_cgroup()?;
         cmd.arg(nspawn)
             .arg("--quiet")
             .arg("--directory")
@@ -481,9 +499,23 @@ impl Host {
                 .sh("systemctl --failed --no-legend --no-pager; journalctl -b -p warning --no-pager -n 40")
                 .map(|o| o.stdout)
                 .unwrap_or_default();
+            let hint = if failed.contains("inotify") {
+                // Each systemd host holds several inotify instances; the limit is per user
+                // for the whole machine.
+                let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_instances")
+                    .unwrap_or_default();
+                format!(
+                    ": out of inotify instances (fs.inotify.max_user_instances = {}); \
+                     run fewer systemd hosts at once or raise that limit",
+                    limit.trim()
+                )
+            } else {
+                String::new()
+            };
             return Err(Error::Boot {
                 host: self.name.clone(),
                 state: format!("{state}{}", out.stderr.trim()),
+                hint,
                 failed,
             });
         }
@@ -540,6 +572,7 @@ impl Host {
     pub fn exec(&self, argv: &[&str]) -> Result<Output> {
         let out = self.run_raw(argv, None)?;
         Ok(Output {
+            command: format!("{}: {}", self.name, argv.join(" ")),
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -550,6 +583,7 @@ impl Host {
     pub fn exec_with_input(&self, argv: &[&str], input: &[u8]) -> Result<Output> {
         let out = self.run_raw(argv, Some(input))?;
         Ok(Output {
+            command: format!("{}: {}", self.name, argv.join(" ")),
             status: out.status,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -704,10 +738,10 @@ impl Host {
             &self.net.bridge,
             &["link", "delete", &format!("v{}", self.index)],
         );
-        state::remove_mount(&self.dir);
         for cg in &self.record.cgroups {
             sys::remove_cgroup_tree(cg);
         }
+        state::remove_mount(&self.dir);
         let _ = state::delete_netns(&self.net.tools.ip, &self.netns);
         self.net.release(&self.name);
     }

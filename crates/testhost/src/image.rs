@@ -38,13 +38,19 @@ const REPO_PACKAGES: &[&str] = &["nginx", "haproxy", "curl", "openssh-server"];
 pub const REPO_DIR: &str = "/srv/converge-repo";
 
 /// Units masked in the image: timers that would run apt or other jobs at random moments
-/// during a test and take apt's lock away from it.
+/// during a test and take apt's lock away from it, and units that only serve a person at
+/// a console. The latter each hold inotify instances, of which the kernel allows 128 per
+/// user for the whole machine (`fs.inotify.max_user_instances`): fewer per host means more
+/// systemd hosts at once.
 const MASKED_UNITS: &[&str] = &[
     "apt-daily.timer",
     "apt-daily-upgrade.timer",
     "dpkg-db-backup.timer",
     "e2scrub_all.timer",
     "fstrim.timer",
+    "console-getty.service",
+    "systemd-ask-password-console.path",
+    "systemd-ask-password-wall.path",
 ];
 
 /// A built, cached Debian root file system that hosts are started from.

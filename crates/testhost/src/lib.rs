@@ -7,6 +7,25 @@
 //! through `/etc/init.d` ([`HostKind::InitScript`]). Nothing is configured in the machine's
 //! own network namespace and nothing is routed out. Everything is torn down on drop; a
 //! crashed run's leftovers are removed by [`gc`].
+//!
+//! ```no_run
+//! use converge_testhost::{HostKind, Image, Net};
+//! # fn main() -> converge_testhost::Result<()> {
+//! let image = Image::default_image()?; // built once, then cached
+//! let net = Net::new()?;
+//! let hosts = net.hosts(
+//!     &image,
+//!     &[("web-01", HostKind::Systemd), ("web-02", HostKind::InitScript)],
+//! )?;
+//! for web in &hosts {
+//!     web.sh("apt-get update && apt-get install -y nginx")?.ok()?;
+//! }
+//! hosts[1].exec(&["service", "nginx", "start"])?.ok()?; // no init system there
+//! let page = net.client("client")?.exec(&["curl", "-s", "http://web-02/"])?;
+//! assert!(page.stdout.contains("nginx"));
+//! # Ok(())
+//! # }
+//! ```
 
 mod error;
 mod host;

@@ -73,6 +73,13 @@ impl Net {
         let dir = state::state_dir();
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        // Once per process, remove what crashed (e.g. interrupted) runs left, so leftovers
+        // do not pile up between explicit `cargo xtask gc` runs. Failures here are left for
+        // that explicit gc to report.
+        static CLEANED: std::sync::Once = std::sync::Once::new();
+        CLEANED.call_once(|| {
+            let _ = state::clean_stale_nets(&tools.ip, &mut Vec::new());
+        });
         // Start the search at a place that depends on our PID, so that processes starting
         // at once rarely contend for the same lock.
         let first = (std::process::id() % 254) as u16;

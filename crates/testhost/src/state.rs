@@ -30,7 +30,7 @@ pub(crate) struct HostRecord {
     pub(crate) netns: String,
     pub(crate) mount: PathBuf,
     pub(crate) procs: Vec<ProcRecord>,
-    /// The host's own cgroups (systemd hosts only).
+    /// The host's own cgroups, holding all its processes.
     #[serde(default)]
     pub(crate) cgroups: Vec<PathBuf>,
 }
@@ -140,10 +140,11 @@ pub(crate) fn clean_stale(path: &Path, ip: &Path, report: &mut Vec<String>) -> R
         for p in &host.procs {
             kill_recorded(p);
         }
-        remove_mount(&host.mount);
+        // The cgroup holds what the record may miss (a systemd never recorded).
         for cg in &host.cgroups {
             sys::remove_cgroup_tree(cg);
         }
+        remove_mount(&host.mount);
         delete_netns(ip, &host.netns)?;
         report.push(format!(
             "removed host `{}` of process {} (netns {}, mount {})",
@@ -167,6 +168,18 @@ pub fn gc() -> Result<Vec<String>> {
     sys::require_root()?;
     let ip = sys::tool("ip", "iproute2")?;
     let mut report = Vec::new();
+    clean_stale_nets(&ip, &mut report)?;
+    crate::image::gc_builds(&mut report)?;
+    // The parent of the hosts' cgroups; removing it fails while any host has one. (Only
+    // here: a host starting in another process could be about to create its cgroup in it.)
+    for root in sys::systemd_cgroup_roots() {
+        let _ = fs::remove_dir(root.join("converge"));
+    }
+    Ok(report)
+}
+
+/// Removes the hosts and networks of every state file whose owner is gone.
+pub(crate) fn clean_stale_nets(ip: &Path, report: &mut Vec<String>) -> Result<()> {
     if let Ok(entries) = fs::read_dir(state_dir()) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
@@ -177,16 +190,14 @@ pub fn gc() -> Result<Vec<String>> {
             else {
                 continue;
             };
-            // Holding the lock proves the owner is gone; keep it while cleaning.
+            // Holding the lock proves the owner is gone; keep it while cleaning. Another
+            // gc may have cleaned it up between our listing and our lock.
             if let Some(_lock) = try_lock(x)? {
-                clean_stale(&entry.path(), &ip, &mut report)?;
+                if entry.path().exists() {
+                    clean_stale(&entry.path(), ip, report)?;
+                }
             }
         }
     }
-    crate::image::gc_builds(&mut report)?;
-    // The parent of the hosts' cgroups; removing it fails while any host has one.
-    for root in sys::systemd_cgroup_roots() {
-        let _ = fs::remove_dir(root.join("converge"));
-    }
-    Ok(report)
+    Ok(())
 }

@@ -200,8 +200,10 @@ pub(crate) fn systemd_cgroup_roots() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Removes a cgroup and the cgroups below it, deepest first; waits a little for the
-/// kernel to release cgroups of processes that just died.
+/// Kills every process in a cgroup and the cgroups below it, removes them deepest first,
+/// and waits a little for the kernel to release the cgroups of processes that just died.
+/// The cgroup is the reliable list of a systemd host's processes: when a crashed run left
+/// a container whose systemd was never recorded, killing nspawn alone leaves systemd running.
 pub(crate) fn remove_cgroup_tree(dir: &Path) {
     fn dirs(dir: &Path, out: &mut Vec<PathBuf>) {
         if let Ok(entries) = std::fs::read_dir(dir) {
@@ -215,10 +217,19 @@ pub(crate) fn remove_cgroup_tree(dir: &Path) {
     }
     let _ = poll(
         || format!("cgroup {} to empty", dir.display()),
-        Duration::from_secs(3),
+        Duration::from_secs(5),
         || {
             let mut all = Vec::new();
             dirs(dir, &mut all);
+            for d in &all {
+                let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+                for pid in procs.lines().filter_map(|p| p.trim().parse::<i32>().ok()) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
             for d in &all {
                 let _ = std::fs::remove_dir(d);
             }
