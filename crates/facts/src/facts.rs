@@ -107,6 +107,20 @@ impl Facts {
         lookup_in_hash(&self.map, &parts)
     }
 
+    /// The name `node` definitions match by default, as Puppet's certname: the `fqdn` fact
+    /// lowercased, else the `hostname` fact, else `localhost`.
+    pub fn node_name(&self) -> String {
+        ["fqdn", "hostname"]
+            .iter()
+            .find_map(|k| {
+                self.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or("localhost")
+            .to_lowercase()
+    }
+
     /// The facts as a JSON object (what `converge facts` prints).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.map).unwrap_or(serde_json::Value::Null)
@@ -236,6 +250,15 @@ mod tests {
             f.get_path("networking.hostname"),
             Some(&Value::from("web-01"))
         );
+    }
+
+    #[test]
+    fn node_name_prefers_the_fqdn_lowercased() {
+        let mut f = sample();
+        assert_eq!(f.node_name(), "web-01");
+        f.insert("fqdn", Value::from("Web-01.Example.COM"));
+        assert_eq!(f.node_name(), "web-01.example.com");
+        assert_eq!(Facts::default().node_name(), "localhost");
     }
 
     #[test]

@@ -1,0 +1,276 @@
+//! `converge apply` and `converge plan`: run the engine and show each change as it happens.
+//!
+//! One line per change, diffs under content changes, a spinner while a slow resource (an apt
+//! install, a long command) runs on a terminal, and a summary at the end.
+
+use crate::args::{ApplyArgs, Format};
+use crate::commands::{request, Output};
+use converge::catalog::{Catalog, Resource};
+use converge::{ApplyOptions, HostLock, Observer, Report, ResourceReport, Status};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Exit code when the run could not happen at all (compile errors, cycles, lock timeout).
+const COULD_NOT_RUN: i32 = 1;
+
+/// Run `apply` (or `plan`, which forces `noop`).
+pub(crate) fn run(out: &Output, mut args: ApplyArgs, force_noop: bool) -> i32 {
+    args.noop |= force_noop;
+    let began = Instant::now();
+    let Some((catalog, plan)) = prepare(out, &args) else {
+        return COULD_NOT_RUN;
+    };
+    let compiled_in = began.elapsed();
+    let _lock = if args.noop {
+        // A dry run changes nothing, so it neither needs nor blocks the host lock.
+        None
+    } else {
+        match HostLock::acquire(
+            Path::new(converge::DEFAULT_LOCK),
+            Duration::from_secs(args.lock_timeout),
+            || eprintln!("waiting for another converge apply on this host to finish..."),
+        ) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return COULD_NOT_RUN;
+            }
+        }
+    };
+    let opts = ApplyOptions {
+        noop: args.noop,
+        run_guards_in_noop: args.run_guards,
+        module_path: module_path(&args),
+    };
+    let text = args.format != Format::Json;
+    if text && !out.quiet {
+        eprintln!(
+            "{} catalog for {} ({} resources) in {:.2} s",
+            if args.catalog.is_some() {
+                "Loaded"
+            } else {
+                "Compiled"
+            },
+            catalog.node,
+            plan.order.len(),
+            compiled_in.as_secs_f64()
+        );
+    }
+    let mut live = Live::new(text && !out.quiet, out.color, args.noop);
+    let report = converge::apply(&catalog, &plan, &opts, &mut live);
+    live.done();
+    if text {
+        print_summary(out, &report);
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    }
+    if args.detailed_exitcodes {
+        report.detailed_exit_code()
+    } else {
+        report.exit_code()
+    }
+}
+
+fn module_path(args: &ApplyArgs) -> Vec<std::path::PathBuf> {
+    let req = args
+        .file
+        .as_deref()
+        .map(|f| request(f, &args.compile))
+        .unwrap_or_default();
+    if !req.modulepath.is_empty() {
+        return req.modulepath;
+    }
+    args.file
+        .as_deref()
+        .and_then(Path::parent)
+        .map(|d| vec![d.join("modules")])
+        .unwrap_or_default()
+}
+
+/// Compile and plan (or load a catalog and plan it); print diagnostics. `None` when the run
+/// cannot go ahead: nothing on the host has been touched.
+fn prepare(out: &Output, args: &ApplyArgs) -> Option<(Catalog, converge::Plan)> {
+    if let Some(path) = &args.catalog {
+        let text = if path.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).ok().map(|_| s)
+        } else {
+            std::fs::read_to_string(path).ok()
+        };
+        let Some(text) = text else {
+            eprintln!("error: cannot read catalog {}", path.display());
+            return None;
+        };
+        let catalog = match Catalog::from_json(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {} is not a catalog: {e}", path.display());
+                return None;
+            }
+        };
+        let diags = converge_providers::validate_catalog(&catalog);
+        out.diagnostics(&diags);
+        if diags.iter().any(|d| d.is_error()) {
+            return None;
+        }
+        return match converge_plan::plan(&catalog) {
+            Ok(plan) => Some((catalog, plan)),
+            Err(diags) => {
+                out.diagnostics(&diags);
+                None
+            }
+        };
+    }
+    let file = args.file.as_deref()?;
+    let checked = converge::check(&request(file, &args.compile));
+    out.log(&checked.log);
+    out.diagnostics(&checked.diagnostics);
+    if checked.has_errors() {
+        eprintln!("error: nothing was applied: fix the errors above first");
+        return None;
+    }
+    Some((checked.catalog?, checked.plan?))
+}
+
+/// Prints each resource's outcome as it finishes, with a spinner meanwhile on a terminal.
+struct Live {
+    enabled: bool,
+    color: bool,
+    noop: bool,
+    spinner: Option<ProgressBar>,
+}
+
+impl Live {
+    fn new(enabled: bool, color: bool, noop: bool) -> Self {
+        let spinner = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        });
+        Live {
+            enabled,
+            color,
+            noop,
+            spinner,
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.spinner {
+            Some(pb) => pb.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn done(&self) {
+        if let Some(pb) = &self.spinner {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Live {
+    fn started(&mut self, r: &Resource) {
+        if let Some(pb) = &self.spinner {
+            pb.set_message(r.reference().to_string());
+        }
+    }
+
+    fn finished(&mut self, _r: &Resource, rep: &ResourceReport) {
+        if !self.enabled {
+            return;
+        }
+        for line in report_lines(rep, self.noop) {
+            let painted = match rep.status {
+                Status::Failed => self.paint("31", &line),
+                Status::Skipped => self.paint("33", &line),
+                Status::Changed => self.paint("32", &line),
+                Status::Pending => self.paint("36", &line),
+                Status::Unchanged => line,
+            };
+            self.say(&painted);
+        }
+    }
+}
+
+/// The lines a person sees for one resource: one per change, its diff, refreshes, errors.
+pub(crate) fn report_lines(rep: &ResourceReport, noop: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let suffix = if noop { " (noop)" } else { "" };
+    for c in &rep.changes {
+        lines.push(format!(
+            "{}/{}: {}{suffix}",
+            rep.reference, c.property, c.message
+        ));
+        if let Some(diff) = &c.diff {
+            for l in diff.lines() {
+                lines.push(format!("    {l}"));
+            }
+        }
+    }
+    if let Some(r) = &rep.refresh {
+        lines.push(format!("{}: {r}", rep.reference));
+    }
+    for n in &rep.notes {
+        lines.push(format!("{}: note: {n}", rep.reference));
+    }
+    match rep.status {
+        Status::Failed => lines.push(format!(
+            "{}: FAILED: {}",
+            rep.reference,
+            rep.error.as_deref().unwrap_or("unknown error")
+        )),
+        Status::Skipped => lines.push(format!(
+            "{}: skipped: {}",
+            rep.reference,
+            rep.error.as_deref().unwrap_or("a dependency failed")
+        )),
+        _ => {}
+    }
+    lines
+}
+
+fn print_summary(out: &Output, report: &Report) {
+    if out.quiet && report.summary.failed == 0 {
+        return;
+    }
+    let s = &report.summary;
+    if report.noop {
+        eprintln!(
+            "Dry run for {} in {:.2} s: {} to change, {} unchanged, {} failed, {} skipped; nothing was changed",
+            report.node,
+            report.duration.as_secs_f64(),
+            s.pending,
+            s.unchanged,
+            s.failed,
+            s.skipped
+        );
+    } else {
+        eprintln!(
+            "Applied catalog for {} in {:.2} s: {} changed, {} unchanged, {} failed, {} skipped",
+            report.node,
+            report.duration.as_secs_f64(),
+            s.changed,
+            s.unchanged,
+            s.failed,
+            s.skipped
+        );
+    }
+}

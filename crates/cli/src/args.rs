@@ -1,0 +1,144 @@
+//! Command-line arguments. Scripts and tests rely on these exact forms.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// converge: apply Puppet manifests to this host, fast and exactly.
+#[derive(Debug, Parser)]
+#[command(name = "converge", version, about)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Show what is being done (info level).
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+    /// Show every command run and every decision (debug level).
+    #[arg(short, long, global = true)]
+    pub(crate) debug: bool,
+    /// Only show errors.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+    /// Colour: auto (on a terminal), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub(crate) color: Color,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Color {
+    /// On a terminal only.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How a manifest is compiled: facts, node, modules.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct CompileArgs {
+    /// A JSON object merged over the discovered facts.
+    #[arg(long, value_name = "F.json")]
+    pub(crate) facts: Option<PathBuf>,
+    /// The name node definitions match (default: the fqdn fact, then the hostname).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) node: Option<String>,
+    /// Where modules are (default: <manifest dir>/modules). Colon-separated or repeated.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) modulepath: Vec<String>,
+    /// Unknown variables are errors, as in Puppet 8.
+    #[arg(long)]
+    pub(crate) strict_variables: bool,
+}
+
+/// Output format for catalogs and graphs.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+    /// Graphviz (graph only).
+    Dot,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Parse, evaluate, type-check and plan; touch nothing. Exit 1 on any error.
+    Validate {
+        /// Manifests to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Print the compiled catalog.
+    Catalog {
+        /// The manifest.
+        file: PathBuf,
+        /// json (default) or text.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Print the ordered plan, or Graphviz dot.
+    Graph {
+        /// The manifest.
+        file: PathBuf,
+        /// text (default) or dot.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Make this host match the manifest.
+    Apply(ApplyArgs),
+    /// Show what `apply` would change, with diffs, and change nothing (`apply --noop`).
+    Plan(ApplyArgs),
+    /// Print this host's facts as JSON, or one fact by its dotted name.
+    Facts {
+        /// A fact name such as `networking.hostname`.
+        name: Option<String>,
+        /// A JSON object merged over the discovered facts.
+        #[arg(long, value_name = "F.json")]
+        facts: Option<PathBuf>,
+    },
+}
+
+/// Options of `apply` and `plan`.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct ApplyArgs {
+    /// The manifest (not needed with --catalog).
+    #[arg(required_unless_present = "catalog")]
+    pub(crate) file: Option<PathBuf>,
+    /// Dry run: show what would change, with diffs; change nothing.
+    #[arg(long)]
+    pub(crate) noop: bool,
+    /// Exit 0 = nothing to do, 2 = changes made (or pending under --noop), 4 = failures,
+    /// 6 = both, 1 = could not run.
+    #[arg(long)]
+    pub(crate) detailed_exitcodes: bool,
+    /// text (default) or json (the whole report, for machines).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Apply a compiled catalog (JSON, `-` for stdin) instead of compiling a manifest.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) catalog: Option<PathBuf>,
+    /// In a dry run, run exec `onlyif`/`unless` guards too (Puppet always does).
+    #[arg(long)]
+    pub(crate) run_guards: bool,
+    /// Seconds to wait for another apply on this host to finish.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub(crate) lock_timeout: u64,
+    #[command(flatten)]
+    pub(crate) compile: CompileArgs,
+}

@@ -1,0 +1,389 @@
+//! The apply engine: walk the plan, inspect and change each resource, relay refresh events,
+//! skip what depends on a failure, and report.
+//!
+//! A dry run goes through exactly the same walk; the only difference is that each
+//! provider's `predict` is called where a real run calls `apply`, so the report of a dry run
+//! is the report the real run would give.
+
+use crate::report::{ChangeRecord, Report, ResourceReport, Status};
+use converge_catalog::{Catalog, Resource};
+use converge_plan::Plan;
+use converge_providers::{
+    package, plan_resource, provider_for, Change, Context, Event, EventKind, Guards,
+};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How to apply.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Dry run: inspect and diff everything, change nothing.
+    pub noop: bool,
+    /// In a dry run, also run exec `onlyif`/`unless` guards (Puppet always does; converge
+    /// does not by default, since nothing guarantees a guard is read-only).
+    pub run_guards_in_noop: bool,
+    /// Module directories for `puppet:///modules/...` file sources.
+    pub module_path: Vec<PathBuf>,
+}
+
+/// Told about progress as the apply goes, so a front end can show it live.
+pub trait Observer {
+    /// A resource is about to be inspected (and changed).
+    fn started(&mut self, _r: &Resource) {}
+    /// A resource is done.
+    fn finished(&mut self, _r: &Resource, _report: &ResourceReport) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// Per-resource bookkeeping during a walk.
+struct Walk<'a> {
+    catalog: &'a Catalog,
+    plan: &'a Plan,
+    opts: &'a ApplyOptions,
+    cx: Context,
+    status: HashMap<usize, Status>,
+    /// Events queued for a resource by the resources that notify it: (source, events).
+    inbox: HashMap<usize, Vec<(usize, usize)>>,
+    /// Services this run started: their pending refreshes are dropped (Puppet's
+    /// `invalidate_refreshes`): a freshly started daemon has already read its config.
+    started: Vec<usize>,
+    reports: Vec<ResourceReport>,
+}
+
+/// Apply a planned catalog to this host (or, with `noop`, report what would change).
+pub fn apply(
+    catalog: &Catalog,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    observer: &mut dyn Observer,
+) -> Report {
+    let began = Instant::now();
+    let mut cx = Context::new();
+    cx.module_path = opts.module_path.clone();
+    cx.guards = if opts.noop && !opts.run_guards_in_noop {
+        Guards::Skip
+    } else {
+        Guards::Run
+    };
+    let mut walk = Walk {
+        catalog,
+        plan,
+        opts,
+        cx,
+        status: HashMap::new(),
+        inbox: HashMap::new(),
+        started: Vec::new(),
+        reports: Vec::new(),
+    };
+    let order = &plan.order;
+    let mut pos = 0;
+    while pos < order.len() {
+        let batch = walk.package_batch(&order[pos..]);
+        if batch.len() > 1 {
+            walk.install_batch(&batch, observer);
+            pos += batch.len();
+        } else {
+            walk.one(order[pos], observer);
+            pos += 1;
+        }
+    }
+    let mut report = Report {
+        node: catalog.node.clone(),
+        noop: opts.noop,
+        resources: walk.reports,
+        summary: Default::default(),
+        duration: began.elapsed(),
+    };
+    report.tally();
+    report
+}
+
+fn records(changes: &[Change]) -> Vec<ChangeRecord> {
+    changes
+        .iter()
+        .map(|c| ChangeRecord {
+            property: c.property.clone(),
+            before: c.before.clone(),
+            after: c.after.clone(),
+            message: c.message.clone(),
+            diff: c.diff.clone(),
+        })
+        .collect()
+}
+
+impl Walk<'_> {
+    fn resource(&self, idx: usize) -> &Resource {
+        &self.catalog.resources[idx]
+    }
+
+    /// The first dependency that failed or was skipped, if any.
+    fn failed_dependency(&self, idx: usize) -> Option<usize> {
+        self.plan.dependencies(idx).map(|(d, _)| d).find(|d| {
+            matches!(
+                self.status.get(d),
+                Some(Status::Failed) | Some(Status::Skipped)
+            )
+        })
+    }
+
+    /// Adjacent packages in the order that all need installing and do not depend on one
+    /// another: apt installs them in one transaction, which is much faster than one each.
+    fn package_batch(&mut self, rest: &[usize]) -> Vec<usize> {
+        let mut batch: Vec<usize> = Vec::new();
+        for &idx in rest {
+            let r = self.resource(idx);
+            if r.type_name != "package"
+                || r.param_str("provider").is_some_and(|p| p != "apt")
+                || self.failed_dependency(idx).is_some()
+                || self.plan.dependencies(idx).any(|(d, _)| batch.contains(&d))
+                || self.inbox.contains_key(&idx)
+            {
+                break;
+            }
+            let Some(p) = provider_for("package") else {
+                break;
+            };
+            let r = &self.catalog.resources[idx];
+            match plan_resource(p, r, &mut self.cx) {
+                Ok((_, changes)) if package::is_install(&changes) => batch.push(idx),
+                _ => break,
+            }
+        }
+        batch
+    }
+
+    /// Install a batch of packages with one apt run; on failure fall back to one at a time
+    /// so that only the package that cannot be installed fails.
+    fn install_batch(&mut self, batch: &[usize], observer: &mut dyn Observer) {
+        if self.opts.noop {
+            for &idx in batch {
+                self.one(idx, observer);
+            }
+            return;
+        }
+        let began = Instant::now();
+        for &idx in batch {
+            observer.started(&self.catalog.resources[idx]);
+        }
+        let specs: Vec<String> = batch
+            .iter()
+            .map(|&i| package::install_spec(&self.catalog.resources[i]))
+            .collect();
+        let names = specs.join(", ");
+        match package::install_many(&specs, &mut self.cx) {
+            Ok(()) => {
+                let each = began.elapsed() / batch.len() as u32;
+                for &idx in batch {
+                    let r = &self.catalog.resources[idx];
+                    let Some(p) = provider_for("package") else {
+                        continue;
+                    };
+                    // Re-inspect: the report shows what was installed, from dpkg itself.
+                    let changes = vec![Change::with_message(
+                        "ensure",
+                        Some("purged".into()),
+                        Some(r.param_str("ensure").unwrap_or("present").to_string()),
+                        "created",
+                    )];
+                    let verified = plan_resource(p, r, &mut self.cx)
+                        .map(|(_, rest)| rest.is_empty())
+                        .unwrap_or(false);
+                    let events: Vec<Event> = changes
+                        .iter()
+                        .map(|c| Event::from_change(c, EventKind::Changed))
+                        .collect();
+                    let mut rep = ResourceReport {
+                        reference: r.reference().to_string(),
+                        status: Status::Changed,
+                        changes: records(&changes),
+                        refresh: None,
+                        error: None,
+                        notes: vec![format!(
+                            "installed in one apt transaction with {} packages: {names}",
+                            batch.len()
+                        )],
+                        duration: each,
+                    };
+                    if !verified {
+                        rep.status = Status::Failed;
+                        rep.error = Some(
+                            "apt-get reported success but dpkg does not list the package as installed"
+                                .into(),
+                        );
+                    }
+                    self.finish(idx, rep, events, observer);
+                }
+            }
+            Err(e) => {
+                tracing::warn!("batched install of {names} failed ({e}); installing one by one");
+                for &idx in batch {
+                    self.one(idx, observer);
+                }
+            }
+        }
+    }
+
+    /// Inspect, plan and apply (or predict) one resource, then handle its refreshes.
+    fn one(&mut self, idx: usize, observer: &mut dyn Observer) {
+        let began = Instant::now();
+        let r = &self.catalog.resources[idx];
+        observer.started(r);
+        let mut rep = ResourceReport {
+            reference: r.reference().to_string(),
+            status: Status::Unchanged,
+            changes: Vec::new(),
+            refresh: None,
+            error: None,
+            notes: Vec::new(),
+            duration: Duration::ZERO,
+        };
+        if let Some(dep) = self.failed_dependency(idx) {
+            rep.status = Status::Skipped;
+            rep.error = Some(format!(
+                "Skipping because of failed dependencies: {} has failures",
+                self.plan.reference(dep)
+            ));
+            // A skipped resource drops the events queued for it, as in Puppet.
+            self.inbox.remove(&idx);
+            rep.duration = began.elapsed();
+            return self.finish(idx, rep, Vec::new(), observer);
+        }
+        let Some(provider) = provider_for(&r.type_name) else {
+            rep.status = Status::Failed;
+            rep.error = Some(format!(
+                "no provider for resource type '{}' on this host",
+                r.type_name
+            ));
+            return self.finish(idx, rep, Vec::new(), observer);
+        };
+        let warnings_before = self.cx.warnings.len();
+        let mut events = Vec::new();
+        match plan_resource(provider, r, &mut self.cx) {
+            Err(e) => {
+                rep.status = Status::Failed;
+                rep.error = Some(format!("Could not evaluate: {e}"));
+            }
+            Ok((state, changes)) => {
+                rep.changes = records(&changes);
+                if let Some(on) = &state.pending_on {
+                    rep.status = Status::Pending;
+                    rep.notes
+                        .push(format!("pending on {on}: its target does not exist yet"));
+                } else if changes.is_empty() {
+                    rep.status = Status::Unchanged;
+                } else if self.opts.noop {
+                    provider.predict(r, &changes, &mut self.cx);
+                    rep.status = Status::Pending;
+                    events = changes
+                        .iter()
+                        .map(|c| Event::from_change(c, EventKind::Changed))
+                        .collect();
+                } else {
+                    match provider.apply(r, &changes, &mut self.cx) {
+                        Ok(evs) => {
+                            rep.status = Status::Changed;
+                            if evs.iter().any(|e| e.kind == EventKind::ServiceStarted) {
+                                self.started.push(idx);
+                            }
+                            for e in &evs {
+                                if let Some(out) = &e.output {
+                                    rep.notes.push(out.clone());
+                                }
+                            }
+                            events = evs;
+                        }
+                        Err(e) => {
+                            rep.status = Status::Failed;
+                            rep.error = Some(format!(
+                                "change from '{}' failed: {e}",
+                                changes
+                                    .iter()
+                                    .map(|c| c.property.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        rep.notes.extend(self.cx.warnings.drain(warnings_before..));
+        self.refresh(idx, &mut rep, &mut events);
+        rep.duration = began.elapsed();
+        self.finish(idx, rep, events, observer);
+    }
+
+    /// Process the refresh events queued for `idx`: once, however many arrived.
+    fn refresh(&mut self, idx: usize, rep: &mut ResourceReport, events: &mut Vec<Event>) {
+        let Some(queued) = self.inbox.remove(&idx) else {
+            return;
+        };
+        let count: usize = queued.iter().map(|(_, n)| n).sum();
+        let plural = if count == 1 { "event" } else { "events" };
+        let r = &self.catalog.resources[idx];
+        let Some(provider) = provider_for(&r.type_name) else {
+            return;
+        };
+        if rep.status == Status::Failed || !provider.refreshable(r) {
+            return;
+        }
+        if self.started.contains(&idx) {
+            rep.refresh = Some(format!(
+                "Unscheduling refresh from {count} {plural}: started in this run"
+            ));
+            return;
+        }
+        if self.opts.noop {
+            rep.refresh = Some(format!(
+                "Would have triggered 'refresh' from {count} {plural}"
+            ));
+            if rep.status == Status::Unchanged {
+                rep.status = Status::Pending;
+            }
+            return;
+        }
+        match provider.refresh(r, &mut self.cx) {
+            Ok(evs) => {
+                rep.refresh = Some(format!("Triggered 'refresh' from {count} {plural}"));
+                if rep.status == Status::Unchanged {
+                    rep.status = Status::Changed;
+                }
+                events.extend(evs);
+            }
+            Err(e) => {
+                rep.status = Status::Failed;
+                rep.refresh = Some(format!("Failed to call refresh: {e}"));
+                rep.error = Some(format!("Failed to call refresh: {e}"));
+            }
+        }
+    }
+
+    /// Record the outcome and queue events for everything this resource notifies.
+    fn finish(
+        &mut self,
+        idx: usize,
+        rep: ResourceReport,
+        events: Vec<Event>,
+        observer: &mut dyn Observer,
+    ) {
+        observer.finished(&self.catalog.resources[idx], &rep);
+        self.status.insert(idx, rep.status);
+        let relayed = events
+            .iter()
+            .filter(|e| e.kind != EventKind::Restarted)
+            .count();
+        if relayed > 0 && matches!(rep.status, Status::Changed | Status::Pending) {
+            let targets: Vec<usize> = self.plan.notify_targets(idx).collect();
+            for t in targets {
+                self.inbox.entry(t).or_default().push((idx, relayed));
+            }
+        }
+        self.reports.push(rep);
+    }
+}

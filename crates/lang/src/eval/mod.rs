@@ -1,0 +1,660 @@
+//! Evaluation: AST plus facts to a catalog, with Puppet's semantics.
+//!
+//! The compiler follows Puppet's order: the main code first (classes are evaluated when
+//! included), then the matching node, then the lazy parts (defined-type instances,
+//! collectors, realization) until nothing changes, then resource defaults, overrides and
+//! relationships. Errors are collected as diagnostics; evaluation continues with the next
+//! statement where that makes sense, and the catalog is withheld if there was any error.
+
+mod classes;
+mod epp;
+mod expr;
+mod functions;
+mod resources;
+mod scope;
+mod types;
+mod value;
+
+use crate::ast::{ClassDef, DefineDef, Expr, ExprKind, Manifest, NodeDef, NodeMatch, Span};
+use crate::Source;
+use converge_catalog::{Catalog, Diagnostic, Location, ResourceRef, Value};
+use indexmap::IndexMap;
+use resources::{ChainRel, Collector, Override, Res};
+use scope::{Scope, ScopeId, ScopeKind};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::rc::Rc;
+use value::Val;
+
+/// What to compile and how.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// The main manifest file.
+    pub manifest: PathBuf,
+    /// The manifest's text, when it does not come from the file (`-e`, stdin, tests).
+    pub code: Option<String>,
+    /// Directories searched for modules; empty means `<manifest dir>/modules`.
+    pub modulepath: Vec<PathBuf>,
+    /// Top-level facts (facter's names and shapes).
+    pub facts: IndexMap<String, Value>,
+    /// The name node definitions are matched against.
+    pub node_name: String,
+    /// Unknown variables are errors (Puppet 8) instead of warnings (Puppet 7).
+    pub strict_variables: bool,
+}
+
+/// Level of a message logged at compile time (`notice()`, `warning()`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// `debug()`.
+    Debug,
+    /// `info()`.
+    Info,
+    /// `notice()`.
+    Notice,
+    /// `warning()`.
+    Warning,
+    /// `err()`.
+    Err,
+}
+
+/// A message logged by a logging function while compiling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogMessage {
+    /// Its level.
+    pub level: LogLevel,
+    /// `Scope(Class[main])`-style scope, as Puppet prints it.
+    pub scope: String,
+    /// The message.
+    pub text: String,
+    /// Where the call was.
+    pub location: Option<Location>,
+}
+
+/// The outcome of a compilation.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    /// The catalog, when there was no error.
+    pub catalog: Option<Catalog>,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Messages from logging functions.
+    pub log: Vec<LogMessage>,
+}
+
+/// Compile a manifest into a catalog.
+///
+/// Runs on a thread with a large stack so that deeply nested input cannot overflow it;
+/// should anything still panic, the panic becomes an `internal` diagnostic.
+pub fn compile(opts: &CompileOptions) -> Compiled {
+    let owned = opts.clone();
+    let handle = std::thread::Builder::new()
+        .name("converge-compile".into())
+        .stack_size(256 << 20)
+        .spawn(move || Compiler::new(owned).run());
+    match handle {
+        Ok(h) => h.join().unwrap_or_else(|_| Compiled {
+            catalog: None,
+            diagnostics: vec![Diagnostic::error(
+                "internal",
+                "the compiler failed unexpectedly; please report this manifest",
+            )],
+            log: Vec::new(),
+        }),
+        Err(_) => Compiler::new(opts.clone()).run(),
+    }
+}
+
+/// Why evaluation of an expression stopped early.
+#[derive(Debug, Clone)]
+pub(crate) enum Halt {
+    /// An error was recorded; the current statement is abandoned.
+    Error,
+    /// An error was recorded that ends the compilation (`fail()`, runaway recursion).
+    Fatal,
+    /// `next(value)` inside a lambda.
+    Next(Val),
+    /// `break()` inside an iteration.
+    Break,
+    /// `return(value)` from a lambda, class or define body.
+    Return(Val),
+}
+
+/// Result of evaluating something.
+pub(crate) type R<T> = Result<T, Halt>;
+
+/// A definition with the source it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Def<T> {
+    pub(crate) def: Rc<T>,
+    pub(crate) src: usize,
+}
+
+/// How deep classes, defines, lambdas and expressions may nest before we call it runaway
+/// recursion.
+const MAX_DEPTH: usize = 400;
+
+/// The compiler's whole state for one compilation.
+pub(crate) struct Compiler {
+    pub(crate) opts: CompileOptions,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) cur_src: usize,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) scope: ScopeId,
+    pub(crate) top: ScopeId,
+    pub(crate) class_scopes: HashMap<String, ScopeId>,
+    pub(crate) classes: HashMap<String, Def<ClassDef>>,
+    pub(crate) defines: HashMap<String, Def<DefineDef>>,
+    pub(crate) nodes: Vec<Def<NodeDef>>,
+    pub(crate) loaded_files: HashSet<PathBuf>,
+    pub(crate) resources: Vec<Res>,
+    pub(crate) index: HashMap<ResourceRef, usize>,
+    pub(crate) declared_classes: HashMap<String, usize>,
+    pub(crate) pending_defines: VecDeque<usize>,
+    pub(crate) collectors: Vec<Collector>,
+    pub(crate) overrides: Vec<Override>,
+    pub(crate) chains: Vec<ChainRel>,
+    pub(crate) pending_realize: Vec<(ResourceRef, Location)>,
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) log: Vec<LogMessage>,
+    /// Ephemeral match scopes for `$0`..`$9`, innermost last.
+    pub(crate) matches: Vec<Option<Vec<Val>>>,
+    /// EPP output buffers, innermost last.
+    pub(crate) output: Vec<String>,
+    pub(crate) depth: usize,
+    pub(crate) in_double_quotes: usize,
+    pub(crate) regex_cache: HashMap<String, regex::Regex>,
+    pub(crate) node_name: String,
+    /// How deep in defined-type instances the code being evaluated is.
+    pub(crate) define_depth: usize,
+}
+
+impl Compiler {
+    fn new(opts: CompileOptions) -> Self {
+        let mut c = Compiler {
+            opts,
+            sources: Vec::new(),
+            cur_src: 0,
+            scopes: Vec::new(),
+            scope: 0,
+            top: 0,
+            class_scopes: HashMap::new(),
+            classes: HashMap::new(),
+            defines: HashMap::new(),
+            nodes: Vec::new(),
+            loaded_files: HashSet::new(),
+            resources: Vec::new(),
+            index: HashMap::new(),
+            declared_classes: HashMap::new(),
+            pending_defines: VecDeque::new(),
+            collectors: Vec::new(),
+            overrides: Vec::new(),
+            chains: Vec::new(),
+            pending_realize: Vec::new(),
+            diags: Vec::new(),
+            log: Vec::new(),
+            matches: vec![None],
+            output: Vec::new(),
+            depth: 0,
+            in_double_quotes: 0,
+            regex_cache: HashMap::new(),
+            node_name: String::new(),
+            define_depth: 0,
+        };
+        let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
+        c.top = top;
+        c.scope = top;
+        c
+    }
+
+    fn run(mut self) -> Compiled {
+        let manifest_path = self.opts.manifest.display().to_string();
+        let text = match &self.opts.code {
+            Some(code) => code.clone(),
+            None => match std::fs::read_to_string(&self.opts.manifest) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Compiled {
+                        catalog: None,
+                        diagnostics: vec![Diagnostic::error(
+                            "io",
+                            format!("Could not read manifest '{manifest_path}': {e}"),
+                        )],
+                        log: Vec::new(),
+                    }
+                }
+            },
+        };
+        self.sources.push(Source::new(manifest_path, text));
+        let (ast, diags) = crate::parse_manifest(&self.sources[0]);
+        self.diags.extend(diags);
+        let Some(ast) = ast else {
+            return self.finish_output(None);
+        };
+        if self.diags.iter().any(Diagnostic::is_error) {
+            return self.finish_output(None);
+        }
+        let ast = Rc::new(ast);
+        self.init_top_scope();
+        self.hoist(&ast.body, 0, None);
+        if let Err(Halt::Fatal) = self.main_phase(&ast) {
+            return self.finish_output(None);
+        }
+        let catalog = self.finish();
+        self.finish_output(catalog)
+    }
+
+    fn main_phase(&mut self, ast: &Manifest) -> R<()> {
+        self.eval_body(&ast.body)?;
+        self.eval_node()?;
+        self.lazy_phase()
+    }
+
+    fn finish_output(mut self, catalog: Option<Catalog>) -> Compiled {
+        let failed = self.diags.iter().any(Diagnostic::is_error);
+        Compiled {
+            catalog: if failed { None } else { catalog },
+            diagnostics: std::mem::take(&mut self.diags),
+            log: std::mem::take(&mut self.log),
+        }
+    }
+
+    /// Facts as `$facts`, as top-scope variables (legacy flat names too), and `$trusted`.
+    fn init_top_scope(&mut self) {
+        let mut facts: IndexMap<String, Val> = self
+            .opts
+            .facts
+            .iter()
+            .map(|(k, v)| (k.clone(), Val::from_value(v)))
+            .collect();
+        add_legacy_facts(&mut facts);
+        let node = if !self.opts.node_name.is_empty() {
+            self.opts.node_name.to_lowercase()
+        } else {
+            ["fqdn", "hostname"]
+                .iter()
+                .find_map(|k| match facts.get(*k) {
+                    Some(Val::Str(s)) if !s.is_empty() => Some(s.to_lowercase()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "localhost".into())
+        };
+        self.node_name = node.clone();
+        let top = self.top;
+        for (k, v) in &facts {
+            self.set_var(top, k, v.clone());
+        }
+        let (host, domain) = match node.split_once('.') {
+            Some((h, d)) => (h.to_string(), d.to_string()),
+            None => (node.clone(), String::new()),
+        };
+        let trusted: IndexMap<String, Val> = [
+            ("authenticated", Val::Str("local".into())),
+            ("certname", Val::Str(node.clone())),
+            ("domain", Val::Str(domain)),
+            ("extensions", Val::Hash(IndexMap::new())),
+            ("hostname", Val::Str(host)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        self.set_var(top, "facts", Val::Hash(facts));
+        self.set_var(top, "trusted", Val::Hash(trusted));
+        self.set_var(top, "server_facts", Val::Hash(IndexMap::new()));
+        self.set_var(top, "environment", Val::Str("production".into()));
+        self.set_var(top, "clientcert", Val::Str(node));
+        self.set_var(top, "title", Val::Str("main".into()));
+        self.set_var(top, "name", Val::Str("main".into()));
+    }
+
+    /// Register the classes, defines and nodes of a file before any code runs (Puppet
+    /// definitions are not order dependent).
+    pub(crate) fn hoist(&mut self, body: &[Expr], src: usize, outer: Option<&str>) {
+        for e in body {
+            match &e.kind {
+                ExprKind::Class(c) => {
+                    let mut def = (**c).clone();
+                    def.name = qualify(&def.name, outer);
+                    let name = def.name.clone();
+                    let inner = def.body.clone();
+                    self.register_class(def, src, e.span);
+                    self.hoist(&inner, src, Some(&name));
+                }
+                ExprKind::Define(d) => {
+                    let mut def = (**d).clone();
+                    def.name = qualify(&def.name, outer);
+                    if let Some(prev) = self.defines.get(&def.name) {
+                        let prev_loc = self.sources[prev.src].location(prev.def.span);
+                        let loc = self.sources[src].location(e.span);
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-definition",
+                                format!("Defined type '{}' is already defined", def.name),
+                            )
+                            .at(Some(loc))
+                            .with_label(prev_loc, "first defined here"),
+                        );
+                        continue;
+                    }
+                    self.defines.insert(
+                        def.name.clone(),
+                        Def {
+                            def: Rc::new(def),
+                            src,
+                        },
+                    );
+                }
+                ExprKind::Node(n) if outer.is_none() => {
+                    self.nodes.push(Def {
+                        def: Rc::new((**n).clone()),
+                        src,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn register_class(&mut self, def: ClassDef, src: usize, span: Span) {
+        if let Some(prev) = self.classes.get(&def.name) {
+            let prev_loc = self.sources[prev.src].location(prev.def.span);
+            let loc = self.sources[src].location(span);
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-definition",
+                    format!("Class '{}' is already defined", def.name),
+                )
+                .at(Some(loc))
+                .with_label(prev_loc, "first defined here"),
+            );
+            return;
+        }
+        self.classes.insert(
+            def.name.clone(),
+            Def {
+                def: Rc::new(def),
+                src,
+            },
+        );
+    }
+
+    /// Evaluate statements in order; an error abandons only its own statement.
+    pub(crate) fn eval_body(&mut self, body: &[Expr]) -> R<Val> {
+        let mut last = Val::Undef;
+        for e in body {
+            match self.eval(e) {
+                Ok(v) => last = v,
+                Err(Halt::Error) => last = Val::Undef,
+                Err(h) => return Err(h),
+            }
+        }
+        Ok(last)
+    }
+
+    /// The location of a span in the current source.
+    pub(crate) fn loc(&self, span: Span) -> Location {
+        loc_in(&self.sources[self.cur_src], span)
+    }
+
+    /// Record an error at a location and return the halt that abandons the statement.
+    pub(crate) fn error_at(&mut self, code: &str, msg: impl Into<String>, loc: Location) -> Halt {
+        self.diags.push(Diagnostic::error(code, msg).at(Some(loc)));
+        Halt::Error
+    }
+
+    /// Record an error at a span of the current source.
+    pub(crate) fn err(&mut self, code: &str, msg: impl Into<String>, span: Span) -> Halt {
+        let loc = self.loc(span);
+        self.error_at(code, msg, loc)
+    }
+
+    /// Record a warning at a span of the current source.
+    pub(crate) fn warn(&mut self, code: &str, msg: impl Into<String>, span: Span) {
+        let loc = self.loc(span);
+        self.diags
+            .push(Diagnostic::warning(code, msg).at(Some(loc)));
+    }
+
+    /// Enter one more level of nesting; runaway recursion is a fatal error.
+    pub(crate) fn enter(&mut self, span: Span) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            let loc = self.loc(span);
+            self.diags.push(
+                Diagnostic::error(
+                    "recursion",
+                    format!("Maximum nesting depth of {MAX_DEPTH} exceeded (runaway recursion?)"),
+                )
+                .at(Some(loc)),
+            );
+            return Err(Halt::Fatal);
+        }
+        Ok(())
+    }
+
+    /// Leave a level entered with [`Compiler::enter`].
+    pub(crate) fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Match the node definitions, if any, and evaluate the one that matches.
+    fn eval_node(&mut self) -> R<()> {
+        if self.nodes.is_empty() {
+            return Ok(());
+        }
+        let name = self.node_name.clone();
+        let mut candidates = vec![name.clone()];
+        let mut n = name.as_str();
+        while let Some((head, _)) = n.rsplit_once('.') {
+            candidates.push(head.to_string());
+            n = head;
+        }
+        let mut found: Option<(usize, String)> = None;
+        'exact: for cand in &candidates {
+            for (i, node) in self.nodes.iter().enumerate() {
+                for m in &node.def.matches {
+                    if let NodeMatch::Name(n) = m {
+                        if n.to_lowercase() == *cand {
+                            found = Some((i, n.to_lowercase()));
+                            break 'exact;
+                        }
+                    }
+                }
+            }
+        }
+        if found.is_none() {
+            're: for (i, node) in self.nodes.iter().enumerate() {
+                for m in &node.def.matches {
+                    if let NodeMatch::Regex(r) = m {
+                        if let Ok(re) = regex::Regex::new(&functions::ruby_regex(r)) {
+                            if re.is_match(&name) {
+                                found = Some((i, name.clone()));
+                                break 're;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if found.is_none() {
+            found = self.nodes.iter().enumerate().find_map(|(i, node)| {
+                node.def
+                    .matches
+                    .iter()
+                    .any(|m| matches!(m, NodeMatch::Default))
+                    .then(|| (i, "default".to_string()))
+            });
+        }
+        let Some((i, label)) = found else {
+            let loc = self.sources[self.nodes[0].src].location(self.nodes[0].def.span);
+            self.diags.push(
+                Diagnostic::error(
+                    "no-matching-node",
+                    format!("Could not find node statement with name 'default' or '{name}'"),
+                )
+                .at(Some(loc))
+                .with_hint(format!(
+                    "add `node default {{ }}` or a node definition matching '{name}' (see --node)"
+                )),
+            );
+            return Err(Halt::Error);
+        };
+        let node = self.nodes[i].clone();
+        let mut s = Scope::new(ScopeKind::Node, Some(self.top), format!("Node[{label}]"));
+        s.container = None;
+        let sid = self.push_scope(s);
+        let (saved_scope, saved_src) = (self.scope, self.cur_src);
+        self.scope = sid;
+        self.cur_src = node.src;
+        let r = self.eval_body(&node.def.body);
+        self.scope = saved_scope;
+        self.cur_src = saved_src;
+        match r {
+            Err(Halt::Fatal) => Err(Halt::Fatal),
+            _ => Ok(()),
+        }
+    }
+
+    /// Evaluate defined-type instances and collectors until nothing changes.
+    fn lazy_phase(&mut self) -> R<()> {
+        let mut rounds = 0usize;
+        loop {
+            rounds += 1;
+            let mut progress = false;
+            while let Some(idx) = self.pending_defines.pop_front() {
+                progress = true;
+                match self.eval_define_instance(idx) {
+                    Err(Halt::Fatal) => return Err(Halt::Fatal),
+                    _ => continue,
+                }
+            }
+            if self.run_collectors() {
+                progress = true;
+            }
+            if !progress || rounds > 10_000 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Qualify a nested class or define name with the enclosing class's name.
+fn qualify(name: &str, outer: Option<&str>) -> String {
+    let name = name.trim_start_matches("::").to_lowercase();
+    match outer {
+        Some(o) if !name.starts_with(&format!("{o}::")) => format!("{o}::{name}"),
+        _ => name,
+    }
+}
+
+/// A location that never panics, even for a span that does not fit the text.
+pub(crate) fn loc_in(src: &Source, span: Span) -> Location {
+    let (s, e) = (span.start as usize, span.end as usize);
+    if s <= src.text.len()
+        && src.text.is_char_boundary(s)
+        && (e > src.text.len() || src.text.is_char_boundary(e))
+    {
+        src.location(Span::new(s, e.min(src.text.len())))
+    } else {
+        Location::new(src.path.clone(), 1, 1)
+    }
+}
+
+/// The candidate closest to `name` (by edit distance), if close enough to suggest.
+pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c == name {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= (name.len().max(3) / 3).max(1) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    // Optimal string alignment: insertions, deletions, substitutions and swaps of two
+    // neighbours (the typo in `ngnix`).
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Puppet 7's legacy flat facts, derived from the structured ones when missing.
+fn add_legacy_facts(facts: &mut IndexMap<String, Val>) {
+    fn get<'a>(facts: &'a IndexMap<String, Val>, path: &[&str]) -> Option<&'a Val> {
+        let mut cur = facts.get(path[0])?;
+        for p in &path[1..] {
+            match cur {
+                Val::Hash(h) => cur = h.get(*p)?,
+                _ => return None,
+            }
+        }
+        Some(cur)
+    }
+    let derived: &[(&str, &[&str])] = &[
+        ("hostname", &["networking", "hostname"]),
+        ("fqdn", &["networking", "fqdn"]),
+        ("domain", &["networking", "domain"]),
+        ("ipaddress", &["networking", "ip"]),
+        ("ipaddress6", &["networking", "ip6"]),
+        ("macaddress", &["networking", "mac"]),
+        ("netmask", &["networking", "netmask"]),
+        ("osfamily", &["os", "family"]),
+        ("operatingsystem", &["os", "name"]),
+        ("operatingsystemrelease", &["os", "release", "full"]),
+        ("operatingsystemmajrelease", &["os", "release", "major"]),
+        ("lsbdistcodename", &["os", "distro", "codename"]),
+        ("processorcount", &["processors", "count"]),
+        ("hardwaremodel", &["os", "hardware"]),
+    ];
+    for (flat, path) in derived {
+        if !facts.contains_key(*flat) {
+            if let Some(v) = get(facts, path).cloned() {
+                facts.insert(flat.to_string(), v);
+            }
+        }
+    }
+    let mut extra = Vec::new();
+    if let Some(Val::Hash(ifs)) = get(facts, &["networking", "interfaces"]) {
+        for (name, info) in ifs {
+            if let Val::Hash(info) = info {
+                for (fact, key) in [
+                    ("ipaddress", "ip"),
+                    ("macaddress", "mac"),
+                    ("netmask", "netmask"),
+                ] {
+                    if let Some(v) = info.get(key) {
+                        extra.push((format!("{fact}_{name}"), v.clone()));
+                    }
+                }
+            }
+        }
+    }
+    for (k, v) in extra {
+        facts.entry(k).or_insert(v);
+    }
+}

@@ -1,0 +1,978 @@
+//! Resources: declarations, defaults, overrides, virtual resources and collectors,
+//! chaining arrows, and turning it all into the catalog at the end.
+
+use super::scope::{DefaultAttr, ScopeId};
+use super::value::{puppet_eq, Val};
+use super::{closest, Compiler, Halt, R};
+use crate::ast::{Arrow, Attr, AttrOp, Expr, ExprKind, Query, ResourceBody, Span};
+use converge_catalog::{
+    capitalize_type, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
+    ResourceRef,
+};
+use indexmap::IndexMap;
+use std::collections::{HashMap, HashSet};
+
+/// Resource types converge knows without a define.
+pub(crate) const BUILTIN_TYPES: &[&str] = &[
+    "package",
+    "file",
+    "service",
+    "exec",
+    "file_line",
+    "notify",
+    "user",
+    "group",
+    "host",
+    "cron",
+    "nginx_directive",
+    "http_check",
+];
+
+/// Metaparameters every resource, class and define accepts.
+pub(crate) const METAPARAMS: &[&str] = &[
+    "require",
+    "before",
+    "notify",
+    "subscribe",
+    "alias",
+    "tag",
+    "noop",
+    "loglevel",
+    "audit",
+    "schedule",
+    "stage",
+];
+
+/// The metaparameters that become edges instead of parameters.
+const RELATIONSHIPS: &[&str] = &["before", "notify", "require", "subscribe"];
+
+/// A resource while compiling.
+#[derive(Debug, Clone)]
+pub(crate) struct Res {
+    pub(crate) type_name: String,
+    pub(crate) title: String,
+    pub(crate) rref: ResourceRef,
+    pub(crate) params: IndexMap<String, Val>,
+    pub(crate) attr_locs: IndexMap<String, Location>,
+    pub(crate) loc: Location,
+    pub(crate) container: Option<ResourceRef>,
+    pub(crate) is_container: bool,
+    pub(crate) is_define: bool,
+    pub(crate) evaluated: bool,
+    pub(crate) is_virtual: bool,
+    pub(crate) tags: Vec<String>,
+    pub(crate) scope: ScopeId,
+    pub(crate) depth: usize,
+}
+
+/// An evaluated attribute operation.
+#[derive(Debug, Clone)]
+pub(crate) struct AttrVal {
+    pub(crate) name: String,
+    pub(crate) val: Val,
+    pub(crate) loc: Location,
+    pub(crate) append: bool,
+}
+
+/// A collector query with its values evaluated.
+#[derive(Debug, Clone)]
+pub(crate) enum CQuery {
+    Eq(String, Val),
+    Ne(String, Val),
+    And(Box<CQuery>, Box<CQuery>),
+    Or(Box<CQuery>, Box<CQuery>),
+}
+
+/// A collector `Type <| query |>`.
+#[derive(Debug, Clone)]
+pub(crate) struct Collector {
+    pub(crate) type_name: String,
+    pub(crate) query: Option<CQuery>,
+    pub(crate) matched: Vec<usize>,
+    pub(crate) overrides: Vec<AttrVal>,
+}
+
+/// A resource override `File['/x'] { mode => '0600' }`.
+#[derive(Debug, Clone)]
+pub(crate) struct Override {
+    pub(crate) refs: Vec<ResourceRef>,
+    pub(crate) attrs: Vec<AttrVal>,
+    pub(crate) loc: Location,
+}
+
+/// One side of a chaining arrow.
+#[derive(Debug, Clone)]
+pub(crate) enum Operand {
+    Ref(ResourceRef),
+    Collector(usize),
+}
+
+/// A chaining arrow, resolved when the catalog is finished.
+#[derive(Debug, Clone)]
+pub(crate) struct ChainRel {
+    pub(crate) from: Vec<Operand>,
+    pub(crate) to: Vec<Operand>,
+    pub(crate) kind: EdgeKind,
+    pub(crate) origin: EdgeOrigin,
+    pub(crate) loc: Location,
+}
+
+/// Tags a type name gives: `web::vhost` → `web::vhost`, `web`, `vhost`.
+pub(crate) fn name_tags(name: &str) -> Vec<String> {
+    let name = name.to_lowercase();
+    let mut out = vec![name.clone()];
+    if name.contains("::") {
+        out.extend(name.split("::").map(str::to_string));
+    }
+    out
+}
+
+fn push_unique(tags: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
+    for t in more {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+}
+
+impl Compiler {
+    /// `type { title: attrs; ... }`.
+    pub(crate) fn eval_resource(
+        &mut self,
+        type_name: &str,
+        is_virtual: bool,
+        is_exported: bool,
+        bodies: &[ResourceBody],
+        span: Span,
+    ) -> R<Val> {
+        let ty = type_name.trim_start_matches("::").to_lowercase();
+        let is_define = if ty == "class" {
+            false
+        } else {
+            self.check_type(&ty, span)?
+        };
+        let mut default_attrs: Vec<AttrVal> = Vec::new();
+        for b in bodies {
+            if matches!(b.title.kind, ExprKind::Default) {
+                default_attrs = self.eval_attrs(&b.attrs, false)?;
+            }
+        }
+        let mut refs = Vec::new();
+        let mut failed = false;
+        for b in bodies {
+            if matches!(b.title.kind, ExprKind::Default) {
+                continue;
+            }
+            let r = (|| -> R<()> {
+                let title = self.eval(&b.title)?;
+                let titles = self.titles(title, b.title.span)?;
+                let mut attrs = self.eval_attrs(&b.attrs, false)?;
+                for d in &default_attrs {
+                    if !attrs.iter().any(|a| a.name == d.name) {
+                        attrs.push(d.clone());
+                    }
+                }
+                let loc = self.loc(b.title.span);
+                for t in titles {
+                    if ty == "class" {
+                        refs.push(Val::Ref(self.declare_class(
+                            &t,
+                            Some(attrs.clone()),
+                            loc.clone(),
+                            false,
+                        )?));
+                    } else {
+                        let r = self.declare(
+                            &ty,
+                            &t,
+                            attrs.clone(),
+                            loc.clone(),
+                            is_virtual || is_exported,
+                            is_define,
+                        )?;
+                        refs.push(Val::Ref(r));
+                    }
+                }
+                Ok(())
+            })();
+            match r {
+                Ok(()) => {}
+                Err(Halt::Error) => failed = true,
+                Err(h) => return Err(h),
+            }
+        }
+        if failed {
+            return Err(Halt::Error);
+        }
+        Ok(if refs.len() == 1 {
+            refs.pop().unwrap_or(Val::Undef)
+        } else {
+            Val::Array(refs)
+        })
+    }
+
+    /// Whether a type is a define (`Ok(true)`), a built-in (`Ok(false)`), or unknown (error).
+    pub(crate) fn check_type(&mut self, ty: &str, span: Span) -> R<bool> {
+        if BUILTIN_TYPES.contains(&ty) {
+            return Ok(false);
+        }
+        if self.find_define(ty).is_some() {
+            return Ok(true);
+        }
+        let loc = self.loc(span);
+        let mut d = Diagnostic::error(
+            "unknown-resource-type",
+            format!("Unknown resource type: '{ty}'"),
+        )
+        .at(Some(loc));
+        if self.find_class(ty).is_some() {
+            d = d.with_hint(format!(
+                "'{ty}' is a class: declare it with `include {ty}` or `class {{ '{ty}': }}`"
+            ));
+        } else {
+            let names: Vec<String> = BUILTIN_TYPES
+                .iter()
+                .map(|s| s.to_string())
+                .chain(self.defines.keys().cloned())
+                .collect();
+            if let Some(c) = closest(ty, names.iter().map(String::as_str)) {
+                d = d.with_hint(format!("did you mean '{c}'?"));
+            }
+        }
+        self.diags.push(d);
+        Err(Halt::Error)
+    }
+
+    fn titles(&mut self, v: Val, span: Span) -> R<Vec<String>> {
+        let mut out = Vec::new();
+        let items = match v {
+            Val::Array(a) => a,
+            v => vec![v],
+        };
+        for it in items {
+            match it {
+                Val::Array(inner) => out.extend(self.titles(Val::Array(inner), span)?),
+                Val::Undef => {
+                    return Err(self.err(
+                        "missing-title",
+                        "Missing title. The title expression resulted in undef",
+                        span,
+                    ))
+                }
+                Val::Str(s) if s.is_empty() => {
+                    return Err(self.err(
+                        "missing-title",
+                        "Missing title. The title expression resulted in an empty string",
+                        span,
+                    ))
+                }
+                Val::Ref(r) if r.is_class() => out.push(r.title.to_lowercase()),
+                v => out.push(v.to_string()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Evaluate attribute operations, expanding `*` splats and rejecting duplicates.
+    pub(crate) fn eval_attrs(&mut self, attrs: &[Attr], allow_append: bool) -> R<Vec<AttrVal>> {
+        let mut out: Vec<AttrVal> = Vec::with_capacity(attrs.len());
+        for a in attrs {
+            let loc = self.loc(a.name_span);
+            let val = self.eval(&a.value)?;
+            if a.op == AttrOp::Append && !allow_append {
+                return Err(self.err(
+                    "illegal-append",
+                    format!(
+                        "Illegal +> operation on attribute {}. This operator can not be used in a Resource Expression",
+                        a.name
+                    ),
+                    a.span,
+                ));
+            }
+            let items: Vec<(String, Val)> = if a.name == "*" {
+                match val {
+                    Val::Hash(h) => h.into_iter().collect(),
+                    Val::Undef => Vec::new(),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!(
+                                "The splat attribute '*' expects a Hash, got {}",
+                                v.type_name()
+                            ),
+                            a.span,
+                        ))
+                    }
+                }
+            } else {
+                vec![(a.name.clone(), val)]
+            };
+            for (name, val) in items {
+                if let Some(prev) = out.iter().find(|p| p.name == name) {
+                    let prev_loc = prev.loc.clone();
+                    self.diags.push(
+                        Diagnostic::error(
+                            "duplicate-attribute",
+                            format!("The attribute '{name}' has already been set"),
+                        )
+                        .at(Some(loc.clone()))
+                        .with_label(prev_loc, "first set here"),
+                    );
+                    return Err(Halt::Error);
+                }
+                out.push(AttrVal {
+                    name,
+                    val,
+                    loc: loc.clone(),
+                    append: a.op == AttrOp::Append,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Add a resource to the catalog.
+    pub(crate) fn declare(
+        &mut self,
+        ty: &str,
+        title: &str,
+        attrs: Vec<AttrVal>,
+        loc: Location,
+        is_virtual: bool,
+        is_define: bool,
+    ) -> R<ResourceRef> {
+        let rref = ResourceRef::new(ty, title);
+        if let Some(&prev) = self.index.get(&rref) {
+            let p = self.resources[prev].loc.clone();
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-declaration",
+                    format!(
+                        "Duplicate declaration: {rref} is already declared at (file: {}, line: {}); cannot redeclare",
+                        p.file, p.line
+                    ),
+                )
+                .at(Some(loc))
+                .with_label(p, "first declared here"),
+            );
+            return Err(Halt::Error);
+        }
+        let scope = &self.scopes[self.scope];
+        let mut tags = name_tags(ty);
+        push_unique(&mut tags, scope.tags.iter().cloned());
+        let mut params = IndexMap::with_capacity(attrs.len());
+        let mut attr_locs = IndexMap::with_capacity(attrs.len());
+        for a in attrs {
+            params.insert(a.name.clone(), a.val);
+            attr_locs.insert(a.name, a.loc);
+        }
+        let res = Res {
+            type_name: ty.to_string(),
+            title: title.to_string(),
+            rref: rref.clone(),
+            params,
+            attr_locs,
+            loc,
+            container: scope.container.clone(),
+            is_container: is_define,
+            is_define,
+            evaluated: false,
+            is_virtual,
+            tags,
+            scope: self.scope,
+            depth: self.define_depth + 1,
+        };
+        let idx = self.resources.len();
+        self.resources.push(res);
+        self.index.insert(rref.clone(), idx);
+        if is_define && !is_virtual {
+            self.pending_defines.push_back(idx);
+        }
+        Ok(rref)
+    }
+
+    /// `File { mode => '0644' }`: defaults for the current scope and those it evaluates.
+    pub(crate) fn eval_defaults(&mut self, type_name: &str, attrs: &[Attr], span: Span) -> R<Val> {
+        let ty = type_name.trim_start_matches("::").to_lowercase();
+        if ty != "class" {
+            self.check_type(&ty, span)?;
+        }
+        let attrs = self.eval_attrs(attrs, false)?;
+        let sid = self.scope;
+        let entry = self.scopes[sid].defaults.entry(ty).or_default();
+        for a in attrs {
+            entry.insert(
+                a.name.clone(),
+                DefaultAttr {
+                    val: a.val,
+                    loc: a.loc,
+                },
+            );
+        }
+        Ok(Val::Undef)
+    }
+
+    /// `File['/x'] { mode => '0600' }` or `File <| |> { mode => '0600' }`.
+    pub(crate) fn eval_override(&mut self, target: &Expr, attrs: &[Attr], span: Span) -> R<Val> {
+        let t = self.eval(target)?;
+        let attrs = self.eval_attrs(attrs, true)?;
+        let mut refs = Vec::new();
+        let mut stack = vec![t];
+        while let Some(v) = stack.pop() {
+            match v {
+                Val::Ref(r) => refs.push(r),
+                Val::Array(a) => stack.extend(a.into_iter().rev()),
+                Val::Collector(id) => {
+                    if let Some(c) = self.collectors.get_mut(id) {
+                        c.overrides.extend(attrs.iter().cloned());
+                    }
+                }
+                v => {
+                    return Err(self.err(
+                        "type-mismatch",
+                        format!(
+                            "A resource override needs resource references, got {}",
+                            v.type_name()
+                        ),
+                        span,
+                    ))
+                }
+            }
+        }
+        if !refs.is_empty() {
+            let loc = self.loc(span);
+            self.overrides.push(Override { refs, attrs, loc });
+        }
+        Ok(Val::Undef)
+    }
+
+    /// `Type <| query |>`.
+    pub(crate) fn eval_collector(
+        &mut self,
+        type_name: &str,
+        query: Option<&Query>,
+        is_exported: bool,
+        span: Span,
+    ) -> R<Val> {
+        let ty = type_name.trim_start_matches("::").to_lowercase();
+        self.check_type(&ty, span)?;
+        if is_exported {
+            self.warn(
+                "exported-resources",
+                "Exported resources need PuppetDB; this collector only sees resources exported by this node",
+                span,
+            );
+        }
+        let query = match query {
+            Some(q) => Some(self.eval_query(q)?),
+            None => None,
+        };
+        self.collectors.push(Collector {
+            type_name: ty,
+            query,
+            matched: Vec::new(),
+            overrides: Vec::new(),
+        });
+        Ok(Val::Collector(self.collectors.len() - 1))
+    }
+
+    fn eval_query(&mut self, q: &Query) -> R<CQuery> {
+        Ok(match q {
+            Query::Eq(a, e) => CQuery::Eq(a.clone(), self.eval(e)?),
+            Query::Ne(a, e) => CQuery::Ne(a.clone(), self.eval(e)?),
+            Query::And(a, b) => {
+                CQuery::And(Box::new(self.eval_query(a)?), Box::new(self.eval_query(b)?))
+            }
+            Query::Or(a, b) => {
+                CQuery::Or(Box::new(self.eval_query(a)?), Box::new(self.eval_query(b)?))
+            }
+        })
+    }
+
+    fn query_matches(res: &Res, q: &CQuery) -> bool {
+        let eq = |attr: &str, v: &Val| -> bool {
+            match attr {
+                "title" => puppet_eq(&Val::Str(res.title.clone()), v),
+                "tag" => {
+                    let t = v.to_string().to_lowercase();
+                    res.tags.contains(&t)
+                        || res.params.get("tag").is_some_and(|p| match p {
+                            Val::Array(a) => a.iter().any(|x| puppet_eq(x, v)),
+                            x => puppet_eq(x, v),
+                        })
+                }
+                _ => match res.params.get(attr) {
+                    Some(Val::Array(a)) => a.iter().any(|x| puppet_eq(x, v)),
+                    Some(x) => puppet_eq(x, v),
+                    None => false,
+                },
+            }
+        };
+        match q {
+            CQuery::Eq(a, v) => eq(a, v),
+            CQuery::Ne(a, v) => !eq(a, v),
+            CQuery::And(a, b) => Self::query_matches(res, a) && Self::query_matches(res, b),
+            CQuery::Or(a, b) => Self::query_matches(res, a) || Self::query_matches(res, b),
+        }
+    }
+
+    /// Run every collector; returns whether it realized anything new.
+    pub(crate) fn run_collectors(&mut self) -> bool {
+        let mut progress = false;
+        for ci in 0..self.collectors.len() {
+            let (ty, query) = (
+                self.collectors[ci].type_name.clone(),
+                self.collectors[ci].query.clone(),
+            );
+            let seen: HashSet<usize> = self.collectors[ci].matched.iter().copied().collect();
+            let mut new = Vec::new();
+            for (i, r) in self.resources.iter().enumerate() {
+                if r.type_name == ty
+                    && !seen.contains(&i)
+                    && query.as_ref().is_none_or(|q| Self::query_matches(r, q))
+                {
+                    new.push(i);
+                }
+            }
+            for i in new {
+                if self.realize_idx(i) {
+                    progress = true;
+                }
+                self.collectors[ci].matched.push(i);
+            }
+        }
+        // `realize()` of resources declared after the call.
+        let pending = std::mem::take(&mut self.pending_realize);
+        for (r, loc) in pending {
+            match self.index.get(&r).copied() {
+                Some(i) => {
+                    if self.realize_idx(i) {
+                        progress = true;
+                    }
+                }
+                None => self.pending_realize.push((r, loc)),
+            }
+        }
+        progress
+    }
+
+    /// Make a virtual resource real; returns whether it was virtual.
+    pub(crate) fn realize_idx(&mut self, i: usize) -> bool {
+        let r = &mut self.resources[i];
+        if !r.is_virtual {
+            return false;
+        }
+        r.is_virtual = false;
+        if r.is_define && !r.evaluated {
+            self.pending_defines.push_back(i);
+        }
+        true
+    }
+
+    /// `realize(File['/x'])`.
+    pub(crate) fn realize_ref(&mut self, r: ResourceRef, loc: Location) {
+        match self.index.get(&r).copied() {
+            Some(i) => {
+                self.realize_idx(i);
+            }
+            None => self.pending_realize.push((r, loc)),
+        }
+    }
+
+    /// `a -> b`, `a ~> b`, `b <- a`, `b <~ a`.
+    pub(crate) fn eval_chain(
+        &mut self,
+        arrow: Arrow,
+        lhs: &Expr,
+        rhs: &Expr,
+        span: Span,
+    ) -> R<Val> {
+        let l = self.eval(lhs)?;
+        let r = self.eval(rhs)?;
+        let lo = self.operands(&l, lhs.span)?;
+        let ro = self.operands(&r, rhs.span)?;
+        let loc = self.loc(span);
+        let (from, to, kind) = match arrow {
+            Arrow::Before => (lo, ro, EdgeKind::Before),
+            Arrow::Notify => (lo, ro, EdgeKind::Notify),
+            Arrow::RevBefore => (ro, lo, EdgeKind::Before),
+            Arrow::RevNotify => (ro, lo, EdgeKind::Notify),
+        };
+        self.chains.push(ChainRel {
+            from,
+            to,
+            kind,
+            origin: EdgeOrigin::Chain,
+            loc,
+        });
+        Ok(r)
+    }
+
+    fn operands(&mut self, v: &Val, span: Span) -> R<Vec<Operand>> {
+        let mut out = Vec::new();
+        match v {
+            Val::Ref(r) => out.push(Operand::Ref(r.clone())),
+            Val::Collector(c) => out.push(Operand::Collector(*c)),
+            Val::Array(a) => {
+                for x in a {
+                    out.extend(self.operands(x, span)?);
+                }
+            }
+            Val::Str(s) => match ResourceRef::parse(s) {
+                Ok(r) => out.push(Operand::Ref(r)),
+                Err(_) => {
+                    return Err(self.err(
+                        "type-mismatch",
+                        format!("Illegal relationship operand, can not form a relationship with a String: '{s}'"),
+                        span,
+                    ))
+                }
+            },
+            v => {
+                return Err(self.err(
+                    "type-mismatch",
+                    format!("Illegal relationship operand, can not form a relationship with {}", super::expr::a_type(v)),
+                    span,
+                ))
+            }
+        }
+        Ok(out)
+    }
+
+    /// Apply an attribute operation to a resource (overrides).
+    fn apply_attr(&mut self, i: usize, a: &AttrVal) {
+        let r = &mut self.resources[i];
+        let val = if a.append {
+            match r.params.get(&a.name) {
+                Some(Val::Array(x)) => {
+                    let mut out = x.clone();
+                    match &a.val {
+                        Val::Array(y) => out.extend(y.iter().cloned()),
+                        v => out.push(v.clone()),
+                    }
+                    Val::Array(out)
+                }
+                Some(Val::Undef) | None => a.val.clone(),
+                Some(x) => {
+                    let mut out = vec![x.clone()];
+                    match &a.val {
+                        Val::Array(y) => out.extend(y.iter().cloned()),
+                        v => out.push(v.clone()),
+                    }
+                    Val::Array(out)
+                }
+            }
+        } else {
+            a.val.clone()
+        };
+        r.params.insert(a.name.clone(), val);
+        r.attr_locs.insert(a.name.clone(), a.loc.clone());
+    }
+
+    /// Finish the catalog: overrides, defaults, relationships, output.
+    pub(crate) fn finish(&mut self) -> Option<Catalog> {
+        for (r, loc) in std::mem::take(&mut self.pending_realize) {
+            self.diags.push(
+                Diagnostic::error(
+                    "unknown-reference",
+                    format!("Failed to realize virtual resources {r}"),
+                )
+                .at(Some(loc)),
+            );
+        }
+        // Collector overrides, then reference overrides, in the order written.
+        for ci in 0..self.collectors.len() {
+            let c = self.collectors[ci].clone();
+            for &i in &c.matched {
+                for a in &c.overrides {
+                    self.apply_attr(i, a);
+                }
+            }
+        }
+        for o in std::mem::take(&mut self.overrides) {
+            for r in &o.refs {
+                match self.index.get(r).copied() {
+                    Some(i) => {
+                        for a in &o.attrs {
+                            self.apply_attr(i, a);
+                        }
+                    }
+                    None => self.diags.push(
+                        Diagnostic::error(
+                            "unknown-reference",
+                            format!("Could not find resource '{r}' for overriding"),
+                        )
+                        .at(Some(o.loc.clone())),
+                    ),
+                }
+            }
+        }
+        // Resource defaults (define instances got theirs before their bodies ran).
+        let mut cache: HashMap<(usize, String), IndexMap<String, DefaultAttr>> = HashMap::new();
+        for i in 0..self.resources.len() {
+            if self.resources[i].is_container || self.resources[i].is_virtual {
+                continue;
+            }
+            let key = (self.resources[i].scope, self.resources[i].type_name.clone());
+            let defs = cache
+                .entry(key.clone())
+                .or_insert_with(|| self.defaults_for(key.0, &key.1));
+            if defs.is_empty() {
+                continue;
+            }
+            let r = &mut self.resources[i];
+            for (k, d) in defs.iter() {
+                if r.params.get(k).is_none_or(Val::is_undef) {
+                    r.params.insert(k.clone(), d.val.clone());
+                    r.attr_locs.insert(k.clone(), d.loc.clone());
+                }
+            }
+        }
+        // Namevar aliases: `File['/etc/x']` finds `file { 'x': path => '/etc/x' }`.
+        let mut aliases: HashMap<ResourceRef, usize> = HashMap::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            if r.is_virtual {
+                continue;
+            }
+            let namevar = match r.type_name.as_str() {
+                "file" => "path",
+                "exec" => "command",
+                "package" | "service" | "user" | "group" | "host" => "name",
+                _ => "",
+            };
+            let mut names: Vec<String> = Vec::new();
+            if let Some(Val::Str(n)) = r.params.get(namevar) {
+                names.push(n.clone());
+            }
+            if let Some(a) = r.params.get("alias") {
+                match a {
+                    Val::Array(x) => names.extend(x.iter().map(|v| v.to_string())),
+                    v => names.push(v.to_string()),
+                }
+            }
+            for n in names {
+                let ar = ResourceRef::new(&r.type_name, &n);
+                if ar == r.rref {
+                    continue;
+                }
+                if let Some(&other) = self.index.get(&ar).or_else(|| aliases.get(&ar)) {
+                    if other != i && !self.resources[other].is_virtual {
+                        let o = &self.resources[other];
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-declaration",
+                                format!(
+                                    "Cannot alias {} to [\"{n}\"] at (file: {}, line: {}); resource [\"{}\", \"{n}\"] already declared (file: {}, line: {})",
+                                    r.rref, r.loc.file, r.loc.line, capitalize_type(&r.type_name), o.loc.file, o.loc.line
+                                ),
+                            )
+                            .at(Some(r.loc.clone()))
+                            .with_label(o.loc.clone(), "already declared here"),
+                        );
+                    }
+                    continue;
+                }
+                aliases.insert(ar, i);
+            }
+        }
+        let resolve = |c: &Compiler, r: &ResourceRef| -> Option<ResourceRef> {
+            match c.index.get(r).or_else(|| aliases.get(r)) {
+                Some(&i) if !c.resources[i].is_virtual => Some(c.resources[i].rref.clone()),
+                _ => None,
+            }
+        };
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut seen: HashSet<Edge> = HashSet::new();
+        let mut new_diags = Vec::new();
+        for r in &self.resources {
+            if r.is_virtual {
+                continue;
+            }
+            for (name, val) in &r.params {
+                if !RELATIONSHIPS.contains(&name.as_str()) {
+                    continue;
+                }
+                let mut targets = Vec::new();
+                flatten_refs(val, &mut targets);
+                let attr_loc = r
+                    .attr_locs
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| r.loc.clone());
+                for t in targets {
+                    let target = match t {
+                        Ok(t) => t,
+                        Err(s) => {
+                            new_diags.push(
+                                Diagnostic::error(
+                                    "type-mismatch",
+                                    format!(
+                                        "Parameter '{name}' expects resource references, got '{s}'"
+                                    ),
+                                )
+                                .at(Some(attr_loc.clone())),
+                            );
+                            continue;
+                        }
+                    };
+                    let Some(t) = resolve(self, &target) else {
+                        let mut d = Diagnostic::error(
+                            "unknown-reference",
+                            format!("Could not find resource '{target}' in parameter '{name}'"),
+                        )
+                        .at(Some(attr_loc.clone()));
+                        if let Some(h) = self.ref_hint(&target) {
+                            d = d.with_hint(h);
+                        }
+                        new_diags.push(d);
+                        continue;
+                    };
+                    let (from, to, kind) = match name.as_str() {
+                        "before" => (r.rref.clone(), t, EdgeKind::Before),
+                        "notify" => (r.rref.clone(), t, EdgeKind::Notify),
+                        "require" => (t, r.rref.clone(), EdgeKind::Before),
+                        _ => (t, r.rref.clone(), EdgeKind::Notify),
+                    };
+                    let e = Edge {
+                        from,
+                        to,
+                        kind,
+                        origin: EdgeOrigin::Metaparam,
+                    };
+                    if seen.insert(e.clone()) {
+                        edges.push(e);
+                    }
+                }
+            }
+        }
+        for ch in &self.chains {
+            let expand = |ops: &[Operand]| -> Vec<ResourceRef> {
+                let mut out = Vec::new();
+                for o in ops {
+                    match o {
+                        Operand::Ref(r) => out.push(r.clone()),
+                        Operand::Collector(c) => {
+                            if let Some(col) = self.collectors.get(*c) {
+                                out.extend(
+                                    col.matched
+                                        .iter()
+                                        .filter(|&&i| !self.resources[i].is_virtual)
+                                        .map(|&i| self.resources[i].rref.clone()),
+                                );
+                            }
+                        }
+                    }
+                }
+                out
+            };
+            let froms = expand(&ch.from);
+            let tos = expand(&ch.to);
+            for f in &froms {
+                for t in &tos {
+                    let (Some(fr), Some(tr)) = (resolve(self, f), resolve(self, t)) else {
+                        let msg = if resolve(self, f).is_none() {
+                            format!("Could not find resource '{f}' for relationship on '{t}'")
+                        } else {
+                            format!("Could not find resource '{t}' for relationship from '{f}'")
+                        };
+                        let missing = if resolve(self, f).is_none() { f } else { t };
+                        let mut d =
+                            Diagnostic::error("unknown-reference", msg).at(Some(ch.loc.clone()));
+                        if let Some(h) = self.ref_hint(missing) {
+                            d = d.with_hint(h);
+                        }
+                        if !new_diags.contains(&d) {
+                            new_diags.push(d);
+                        }
+                        continue;
+                    };
+                    let e = Edge {
+                        from: fr,
+                        to: tr,
+                        kind: ch.kind,
+                        origin: ch.origin,
+                    };
+                    if seen.insert(e.clone()) {
+                        edges.push(e);
+                    }
+                }
+            }
+        }
+        self.diags.extend(new_diags);
+        let mut cat = Catalog::new(self.node_name.clone());
+        cat.resources.reserve(self.resources.len());
+        for r in &self.resources {
+            if r.is_virtual {
+                continue;
+            }
+            let mut tags = r.tags.clone();
+            if let Some(t) = r.params.get("tag") {
+                let mut ts = Vec::new();
+                for v in t.to_value().as_list() {
+                    ts.push(v.to_string().to_lowercase());
+                }
+                push_unique(&mut tags, ts);
+            }
+            let mut out = Resource::new(&r.type_name, &r.title);
+            for (k, v) in &r.params {
+                if RELATIONSHIPS.contains(&k.as_str()) || v.is_undef() {
+                    continue;
+                }
+                out.params.insert(k.clone(), v.to_value());
+                if let Some(l) = r.attr_locs.get(k) {
+                    out.attr_locations.insert(k.clone(), l.clone());
+                }
+            }
+            for (k, l) in &r.attr_locs {
+                if RELATIONSHIPS.contains(&k.as_str()) {
+                    out.attr_locations.insert(k.clone(), l.clone());
+                }
+            }
+            out.file = Some(r.loc.file.clone());
+            out.line = r.loc.line;
+            out.column = r.loc.column;
+            out.container = r.container.clone();
+            out.is_container = r.is_container;
+            out.tags = tags;
+            cat.resources.push(out);
+        }
+        cat.edges = edges;
+        Some(cat)
+    }
+
+    /// A hint for a reference to a resource that does not exist: the closest title of the
+    /// same type.
+    fn ref_hint(&self, r: &ResourceRef) -> Option<String> {
+        let titles: Vec<&str> = self
+            .resources
+            .iter()
+            .filter(|x| x.rref.type_name == r.type_name && !x.is_virtual)
+            .map(|x| x.rref.title.as_str())
+            .collect();
+        if let Some(c) = closest(&r.title, titles.into_iter()) {
+            return Some(format!("did you mean '{}[{c}]'?", r.type_name));
+        }
+        if self
+            .index
+            .get(r)
+            .is_some_and(|&i| self.resources[i].is_virtual)
+        {
+            return Some(format!(
+                "{r} is virtual; realize it with realize({r}) or a collector"
+            ));
+        }
+        None
+    }
+}
+
+/// Collect resource references from a relationship value; strings are parsed as
+/// `Type[title]`, anything else is reported.
+fn flatten_refs(v: &Val, out: &mut Vec<Result<ResourceRef, String>>) {
+    match v {
+        Val::Ref(r) => out.push(Ok(r.clone())),
+        Val::Array(a) => a.iter().for_each(|x| flatten_refs(x, out)),
+        Val::Undef => {}
+        Val::Str(s) => out.push(ResourceRef::parse(s).map_err(|_| s.clone())),
+        v => out.push(Err(v.to_string())),
+    }
+}

@@ -1,0 +1,96 @@
+//! Data-driven compile tests: every `data/ok/*.pp` must compile (snapshot: warnings, log
+//! and catalog JSON); every `data/err/*.pp` must fail (snapshot: the diagnostics).
+//!
+//! Facts come from `data/facts.json`; the node is `web-01` unless the first line says
+//! `# node: NAME`; modules live in `data/modules`.
+
+use converge_catalog::{Diagnostic, Value};
+use converge_lang::{compile, CompileOptions, Compiled};
+use indexmap::IndexMap;
+use std::path::Path;
+
+fn facts() -> IndexMap<String, Value> {
+    let text = std::fs::read_to_string("tests/data/facts.json").expect("facts.json");
+    match serde_json::from_str::<Value>(&text).expect("facts.json is JSON") {
+        Value::Hash(h) => h,
+        _ => panic!("facts.json must be an object"),
+    }
+}
+
+fn run(path: &Path) -> Compiled {
+    let rel = path
+        .strip_prefix(std::env::current_dir().unwrap())
+        .unwrap_or(path);
+    let code = std::fs::read_to_string(path).expect("read manifest");
+    let first = code.lines().next().unwrap_or("");
+    let node = first
+        .strip_prefix("# node:")
+        .map(|n| n.trim().to_string())
+        .unwrap_or_else(|| "web-01".into());
+    let opts = CompileOptions {
+        manifest: rel.to_path_buf(),
+        code: None,
+        modulepath: vec!["tests/data/modules".into()],
+        facts: facts(),
+        node_name: node,
+        strict_variables: first.contains("strict_variables"),
+    };
+    compile(&opts)
+}
+
+fn render(d: &Diagnostic) -> String {
+    let sev = if d.is_error() { "error" } else { "warning" };
+    let mut s = format!("{sev}[{}]: {}", d.code, d.message);
+    if let Some(l) = &d.location {
+        s.push_str(&format!(" --> {l}"));
+    }
+    for l in &d.labels {
+        s.push_str(&format!("\n    note: {} --> {}", l.message, l.location));
+    }
+    if let Some(h) = &d.hint {
+        s.push_str(&format!("\n    hint: {h}"));
+    }
+    s
+}
+
+fn log_lines(c: &Compiled) -> String {
+    let mut out = String::new();
+    for d in &c.diagnostics {
+        out.push_str(&render(d));
+        out.push('\n');
+    }
+    for m in &c.log {
+        out.push_str(&format!("{:?}: {}: {}\n", m.level, m.scope, m.text));
+    }
+    out
+}
+
+#[test]
+fn ok_manifests_compile() {
+    insta::glob!("data/ok/*.pp", |path| {
+        let c = run(path);
+        let Some(cat) = &c.catalog else {
+            panic!("{} did not compile:\n{}", path.display(), log_lines(&c));
+        };
+        let out = format!("{}---\n{}", log_lines(&c), cat.to_json());
+        insta::assert_snapshot!(out);
+    });
+}
+
+#[test]
+fn err_manifests_fail_with_diagnostics() {
+    insta::glob!("data/err/*.pp", |path| {
+        let c = run(path);
+        assert!(
+            c.catalog.is_none(),
+            "{} compiled but should fail",
+            path.display()
+        );
+        assert!(
+            c.diagnostics.iter().any(Diagnostic::is_error),
+            "{} failed without an error diagnostic",
+            path.display()
+        );
+        insta::assert_snapshot!(log_lines(&c));
+    });
+}

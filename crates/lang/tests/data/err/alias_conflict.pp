@@ -1,0 +1,2 @@
+file { 'config': path => '/etc/app.conf', ensure => file }
+file { '/etc/app.conf': ensure => file }

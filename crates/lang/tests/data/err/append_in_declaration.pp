@@ -1,0 +1,2 @@
+file { '/x': require +> File['/y'] }
+file { '/y': }

@@ -1,0 +1,2 @@
+class web { }
+web { 'x': }

@@ -1,0 +1,2 @@
+class web (String $p, Integer $q) { }
+include web

@@ -1,0 +1,4 @@
+class web (Integer $port = 80) {
+  notify { "port ${port}": }
+}
+class { 'web': port => '8080' }

@@ -1,0 +1,2 @@
+class child inherits missing_parent { }
+include child

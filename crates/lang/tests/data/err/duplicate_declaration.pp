@@ -1,0 +1,2 @@
+package { 'nginx': ensure => installed }
+package { 'nginx': ensure => latest }

@@ -1,0 +1,5 @@
+define site () {
+  file { '/etc/shared.conf': ensure => file }
+}
+site { 'one': }
+site { 'two': }

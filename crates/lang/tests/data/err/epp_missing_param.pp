@@ -1,0 +1,2 @@
+$x = inline_epp('<%- | String $name | -%>hi <%= $name %>')
+$y = inline_epp('<%- | Integer $n | -%><%= $n %>', { 'n' => 'x' })

@@ -1,0 +1,1 @@
+file { '/var/www/html/index.html': content => file('web/nosuch.html') }

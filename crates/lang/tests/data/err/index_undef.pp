@@ -1,0 +1,1 @@
+$v = $facts['nosuch']['key']

@@ -1,0 +1,1 @@
+if 'abc' =~ /(unclosed/ { notify { 'x': } }

@@ -1,0 +1,3 @@
+# node: mail-07
+node 'web-01' { notify { 'web': } }
+node /^db/ { notify { 'db': } }

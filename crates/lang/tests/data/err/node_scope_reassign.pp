@@ -1,0 +1,4 @@
+node default {
+  $x = 1
+  $x = 2
+}

@@ -1,0 +1,2 @@
+class c (Optional[Integer] $n = undef) { }
+class { 'c': n => 'many' }

@@ -1,0 +1,4 @@
+define loop::forever () {
+  loop::forever { "${title}x": }
+}
+loop::forever { 'a': }

@@ -1,0 +1,3 @@
+$facts = {}
+$title = 'x'
+$hostname = 'override'

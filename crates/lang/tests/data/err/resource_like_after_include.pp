@@ -1,0 +1,3 @@
+class web (Integer $port = 80) { }
+include web
+class { 'web': port => 8080 }

@@ -1,0 +1,2 @@
+define ports (Array[Integer] $list) { }
+ports { 'p': list => [80, '443'] }

@@ -1,0 +1,2 @@
+$parts = splitt('a,b', ',')
+notice(upcse('x'))

@@ -1,0 +1,3 @@
+notify { 'z': }
+Notify['z'] -> Notify['nope']
+Notify['gone'] -> Notify['z']

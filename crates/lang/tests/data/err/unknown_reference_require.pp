@@ -1,0 +1,6 @@
+package { 'nginx': ensure => installed }
+service { 'nginx':
+  ensure  => running,
+  require => Package['ngnix'],
+}
+notify { 'z': require => Notify['nope'] }

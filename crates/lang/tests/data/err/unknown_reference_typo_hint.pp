@@ -1,0 +1,3 @@
+package { 'nginx': ensure => installed }
+service { 'nginx': ensure => running }
+Package['nginx'] -> Service['ngnix']

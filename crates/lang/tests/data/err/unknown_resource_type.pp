@@ -1,0 +1,5 @@
+file_lines { 'x':
+  path => '/etc/x',
+  line => 'y',
+}
+servic { 'nginx': ensure => running }

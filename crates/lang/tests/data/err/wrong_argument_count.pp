@@ -1,0 +1,2 @@
+$x = join()
+$y = versioncmp('1')

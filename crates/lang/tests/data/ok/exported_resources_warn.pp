@@ -1,0 +1,2 @@
+@@host { 'web-01.example.test': ip => $ipaddress }
+Host <<| |>>

@@ -1,0 +1,3 @@
+include web
+web::vhost { 'blog.example.test': port => 8080 }
+web::vhost { 'shop': }
