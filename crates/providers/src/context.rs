@@ -214,6 +214,8 @@ pub struct DpkgEntry {
     pub status: String,
     /// The version dpkg knows.
     pub version: String,
+    /// The selection (`install`, `hold`, `deinstall`, `purge`): `hold` for held packages.
+    pub want: String,
 }
 
 /// A line of /etc/passwd.
@@ -596,13 +598,15 @@ pub fn run_id(t: std::time::SystemTime) -> String {
 pub fn parse_dpkg_status(text: &str) -> HashMap<String, DpkgEntry> {
     let mut out = HashMap::new();
     for stanza in text.split("\n\n") {
-        let (mut name, mut status, mut version) = (None, None, String::new());
+        let (mut name, mut status, mut version, mut want) =
+            (None, None, String::new(), String::new());
         for line in stanza.lines() {
             if let Some(v) = line.strip_prefix("Package: ") {
                 name = Some(v.trim().to_string());
             } else if let Some(v) = line.strip_prefix("Status: ") {
                 // "install ok installed": want, flag, status; the last word is what is there.
                 status = v.split_whitespace().last().map(str::to_string);
+                want = v.split_whitespace().next().unwrap_or("").to_string();
             } else if let Some(v) = line.strip_prefix("Version: ") {
                 version = v.trim().to_string();
             }
@@ -613,7 +617,14 @@ pub fn parse_dpkg_status(text: &str) -> HashMap<String, DpkgEntry> {
                 .get(&n)
                 .is_none_or(|e: &DpkgEntry| e.status != "installed");
             if replace {
-                out.insert(n, DpkgEntry { status: s, version });
+                out.insert(
+                    n,
+                    DpkgEntry {
+                        status: s,
+                        version,
+                        want,
+                    },
+                );
             }
         }
     }

@@ -79,6 +79,7 @@ fn converge(r: &Resource, cx: &mut Context) -> Result<Vec<String>, ProviderError
 }
 
 const STATUS: &str = "Package: nginx\nStatus: install ok installed\nVersion: 1.22.1-9\n\n\
+Package: vim-tiny\nStatus: hold ok installed\nVersion: 9.0\n\n\
 Package: apache2\nStatus: deinstall ok config-files\nVersion: 2.4.62-1\n";
 
 #[test]
