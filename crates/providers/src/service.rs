@@ -248,6 +248,13 @@ impl Provider for ServiceProvider {
             }
         }
         if let Some(want) = wanted_enable(r) {
+            if want == "manual" || want == "delayed" {
+                // Windows start types; Debian's init systems have no such state.
+                return Err(ProviderError::NotSupported {
+                    operation: "enable => manual/delayed",
+                    provider: "service",
+                });
+            }
             let have = st.get("enable").unwrap_or("false");
             if have != want {
                 out.push(Change::changed("enable", Some(have.into()), Some(want)));
