@@ -1,0 +1,132 @@
+//! Shared pieces of the end-to-end tests: fresh hosts with the `converge` binary installed,
+//! running it on a manifest, and a fingerprint of a host's whole file system.
+
+#![allow(dead_code, unreachable_pub)]
+
+use converge_testhost::{Host, HostKind, Image, Net};
+use std::path::Path;
+
+/// A private network with one image; hosts made from it have `converge` on their PATH.
+pub struct Bed {
+    /// The image every host starts from.
+    pub image: Image,
+    /// The private network (dropped after the hosts).
+    pub net: Net,
+}
+
+impl Bed {
+    /// A new network. Fails loudly when the test bed cannot run (not root, no image).
+    pub fn new() -> Bed {
+        let image = Image::default_image().expect("the fresh-host image (run .ci/testbed-setup)");
+        let net = Net::new().expect("a private network for fresh hosts");
+        Bed { image, net }
+    }
+
+    /// A fresh host of the given kind with `/usr/local/bin/converge` installed.
+    pub fn host(&self, name: &str, kind: HostKind) -> Host {
+        let host = self
+            .net
+            .host(&self.image, name, kind)
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+        host.install_converge(Path::new(env!("CARGO_BIN_EXE_converge")))
+            .expect("copying converge into the host");
+        host
+    }
+}
+
+/// What a `converge` run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout and stderr together, for assertions on messages.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// The JSON report printed with `--format json`.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{}", self.all()))
+    }
+}
+
+/// Write `manifest` to `/root/site.pp` in the host and run `converge <args> /root/site.pp`.
+pub fn converge(host: &Host, manifest: &str, args: &[&str]) -> Run {
+    host.write_file("/root/site.pp", manifest.as_bytes())
+        .expect("writing the manifest");
+    let mut argv = vec!["converge"];
+    argv.extend_from_slice(args);
+    argv.push("/root/site.pp");
+    let out = host.exec(&argv).expect("running converge");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+/// `converge apply --detailed-exitcodes --format json`.
+pub fn apply_json(host: &Host, manifest: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["apply", "--detailed-exitcodes", "--format", "json"];
+    args.extend_from_slice(extra);
+    converge(host, manifest, &args)
+}
+
+/// The statuses in a JSON report, as `(ref, status)`.
+pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["resources"]
+        .as_array()
+        .expect("resources in the report")
+        .iter()
+        .map(|r| {
+            (
+                r["ref"].as_str().unwrap_or_default().to_string(),
+                r["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every file, directory and link on the host's root file system with its type, mode,
+/// owner, size, mtime, link target and, for files, content hash. Equal fingerprints mean
+/// nothing was written. Kernel file systems and the run-time directories are left out.
+pub fn fingerprint(host: &Host) -> String {
+    let script = r#"
+        cd / && find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
+            -o -path /tmp -o -path /root/site.pp \) -prune -o \
+            -printf '%y %m %U:%G %s %T@ %p -> %l\n' | sort
+        find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
+            -o -path /root/site.pp \) -prune -o -type f -print0 | sort -z | xargs -0 sha256sum
+    "#;
+    let out = host.sh(script).expect("fingerprinting the host");
+    assert!(out.success(), "fingerprint failed: {}", out.stderr);
+    out.stdout
+}
+
+/// A fetch from another host on the private network: status line and headers, then body.
+pub fn http_get(client: &Host, url: &str) -> String {
+    let out = client
+        .exec(&["curl", "-s", "-i", "--max-time", "5", url])
+        .expect("running curl");
+    out.stdout
+}
+
+/// Fail with the lines that differ when two fingerprints are not equal.
+pub fn assert_unchanged(before: &str, after: &str, what: &str) {
+    if before == after {
+        return;
+    }
+    let b: std::collections::BTreeSet<&str> = before.lines().collect();
+    let a: std::collections::BTreeSet<&str> = after.lines().collect();
+    let gone: Vec<&&str> = b.difference(&a).take(20).collect();
+    let new: Vec<&&str> = a.difference(&b).take(20).collect();
+    panic!("{what} changed the host:\n before: {gone:#?}\n after: {new:#?}");
+}
