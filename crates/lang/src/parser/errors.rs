@@ -14,15 +14,15 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         EOI => "end of file",
-        expression | postfix_expr | primary | hash | array | sq_string | dq_string | heredoc
-        | number | regex | variable | if_expr | unless_expr | case_expr | collector | type_name
-        | paren | call | bareword | kw_undef | kw_true | kw_false | kw_default | op_not
-        | op_neg | op_splat | epp_render | epp_text | hash_entry | fn_name => "a value",
+        expression | query_value | hash | array | sq_string | dq_string | heredoc | number
+        | regex | variable | if_expr | unless_expr | case_expr | collector | type_name | paren
+        | word_or_call | type_or_collector | bareword | kw_lit | kw_default | unary
+        | epp_render | epp_text | hash_entry | fn_name => "a value",
         statements | class_def | define_def | node_def | stmt_call | stmt_fn | kw_class
         | kw_define | kw_node => "a statement",
         assignment | relationship | resource_decl | resource_attrs | res_at | res_type
         | res_target | kw_if | kw_unless | kw_case => "a value",
-        res_body | res_title => "a resource title",
+        res_body => "a resource title",
         attr | attr_name => "an attribute name",
         attr_op => "'=>'",
         class_name => "a name",
@@ -35,7 +35,7 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
         selector_arm => "a selector option",
         node_match | node_name => "a node name",
         query | query_and | query_prim => "a query such as title == 'x'",
-        dq_text | dq_var | dq_brace | hd_text | hd_text_noesc | sq_inner => "more string text",
+        dq_text | dq_var | dq_brace | hd_text | hd_text_noesc => "more string text",
         _ => return None,
     })
 }
@@ -51,24 +51,11 @@ fn is_operator_rule(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        op_or
+        binop
+            | op_or
             | op_and
-            | op_in
-            | op_match
-            | op_nomatch
             | op_eq
             | op_ne
-            | op_le
-            | op_ge
-            | op_shl
-            | op_shr
-            | op_lt
-            | op_gt
-            | op_add
-            | op_sub
-            | op_mul
-            | op_div
-            | op_mod
             | selector
             | access
             | method_call
@@ -151,11 +138,14 @@ pub(crate) fn syntax_error(
     err: &Error<Rule>,
     map: Option<&[(usize, usize)]>,
 ) -> Diagnostic {
-    let pos = match err.location {
+    let mut pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let found = found_at(text, pos);
+    let mut rules: Vec<Rule> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+        rules.extend(positives.iter().copied());
+    }
     let rest = &text[pos.min(text.len())..];
     if rest.starts_with("/*") {
         let d = Diagnostic::error("syntax", "Unclosed comment: '/*' without a matching '*/'")
@@ -176,10 +166,6 @@ pub(crate) fn syntax_error(
                 .with_hint("a name cannot start with a digit; quote it if it is a string");
         }
     }
-    let mut rules: Vec<Rule> = Vec::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
-        rules.extend(positives.iter().copied());
-    }
     let mut tokens: BTreeSet<String> = BTreeSet::new();
     if let Some(att) = err.parse_attempts() {
         // pest does not export the token type; its Display is the token as written.
@@ -197,6 +183,16 @@ pub(crate) fn syntax_error(
                 "#" | "/*" | "*/" | "::" | "_" | "(" | "\"" | "'"
             )
     });
+    // Literal tokens (silent in the grammar) may have been tried further on than any rule:
+    // then that is where the error is.
+    let max_position = err.parse_attempts().map_or(pos, |a| a.max_position);
+    if max_position > pos && !tokens.is_empty() {
+        pos = max_position;
+        rules.clear();
+    } else if max_position != pos {
+        tokens.clear();
+    }
+    let found = found_at(text, pos);
     let structural: Vec<String> = tokens
         .iter()
         .filter(|t| !OPERATOR_TOKENS.contains(&t.as_str()))
