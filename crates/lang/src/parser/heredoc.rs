@@ -190,6 +190,10 @@ pub(crate) fn prepare(text: &str) -> Prepared {
         }
         i += 1;
     }
+    if text.starts_with('\u{FEFF}') {
+        let buf = out.get_or_insert_with(|| bytes.to_vec());
+        buf[..3].copy_from_slice(b"   ");
+    }
     let text = match out {
         // Only ASCII spaces replaced whole lines' bytes, but a multi-byte character may
         // have been cut: the replaced range always covers whole lines, so it is valid.
