@@ -119,7 +119,25 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                     }
                 }
                 b'@' if bytes.get(i + 1) == Some(&b'(') => {
-                    if let Some(head) = parse_head(text, i) {
+                    let head = match parse_head(text, i) {
+                        Ok(h) => h,
+                        Err(Some((end, message))) => {
+                            return Prepared {
+                                text: text.to_string(),
+                                heredocs,
+                                error: Some(HeredocError {
+                                    start: i,
+                                    end,
+                                    message,
+                                }),
+                                unclosed_quote: None,
+                                unclosed_interpolation: None,
+                                max_depth,
+                            };
+                        }
+                        Err(None) => None,
+                    };
+                    if let Some(head) = head {
                         let body_start = match resume {
                             Some(r) => r,
                             None => match text[i..].find('\n') {
@@ -228,13 +246,17 @@ struct Head {
     end: usize,
 }
 
-/// Parse `@( "TAG" :syntax /flags )` at `at`; `None` when it is not a heredoc head.
-fn parse_head(text: &str, at: usize) -> Option<Head> {
+/// Parse `@( "TAG" :syntax /flags )` at `at`. `Ok(None)`-like `Err(None)`: not a head
+/// at all (no `)` on the line); `Err(Some(..))`: a head with a problem.
+fn parse_head(text: &str, at: usize) -> Result<Option<Head>, Option<(usize, String)>> {
     let rest = &text[at + 2..];
-    let close = rest.find([')', '\n'])?;
+    let Some(close) = rest.find([')', '\n']) else {
+        return Err(None);
+    };
     if rest.as_bytes()[close] != b')' {
-        return None;
+        return Err(None);
     }
+    let end = at + 2 + close + 1;
     let inner = rest[..close].trim();
     let (spec, flags) = match inner.split_once('/') {
         Some((s, f)) => (s.trim(), Some(f.trim())),
@@ -250,22 +272,31 @@ fn parse_head(text: &str, at: usize) -> Option<Head> {
         (spec, false)
     };
     if tag.is_empty() || tag.contains('"') {
-        return None;
+        return Err(Some((
+            end,
+            format!(
+                "Invalid heredoc tag in '{}': expected @(TAG) or @(\"TAG\")",
+                &text[at..end]
+            ),
+        )));
     }
     let escapes = match flags {
         None => String::new(),
         Some("") => "trnsuL$".to_string(),
         Some(f) => f.to_string(),
     };
-    if escapes.chars().any(|c| !"trnsuL$".contains(c)) {
-        return None;
+    if let Some(bad) = escapes.chars().find(|c| !"trnsuL$".contains(*c)) {
+        return Err(Some((
+            end,
+            format!("Invalid heredoc escape char. Only t, r, n, s, u, L, $ allowed. Got '{bad}'"),
+        )));
     }
-    Some(Head {
+    Ok(Some(Head {
         tag: tag.to_string(),
         interpolate,
         escapes,
-        end: at + 2 + close + 1,
-    })
+        end,
+    }))
 }
 
 struct End {

@@ -234,6 +234,23 @@ impl<'a> Lower<'a> {
         match p.as_rule() {
             Rule::resource_decl => self.resource_decl(p),
             Rule::resource_attrs => self.resource_attrs(p),
+            Rule::resource_untitled => {
+                let span = self.span(&p);
+                let ty = p
+                    .into_inner()
+                    .find(|c| c.as_rule() == Rule::res_type)
+                    .map_or(String::new(), |c| c.as_str().to_string());
+                self.failed = true;
+                self.diags.push(
+                    Diagnostic::error(
+                        "syntax",
+                        format!("This '{ty}' resource declaration has no title: a title and ':' must come before the attributes"),
+                    )
+                    .at(Some(self.source.location(span)))
+                    .with_hint(format!("write {ty} {{ 'name': attribute => value }}, or {}{} {{ ... }} with a capital letter for resource defaults", ty.get(..1).unwrap_or("").to_uppercase(), ty.get(1..).unwrap_or(""))),
+                );
+                mk(ExprKind::Undef, span)
+            }
             Rule::expression => self.expression(p),
             _ => self.internal(&p),
         }
@@ -1101,7 +1118,11 @@ impl<'a> Lower<'a> {
                 mk(kind, span)
             }
             Err(e) => {
-                let d = super::errors::syntax_error(self.source, &doc.text, &e, Some(&doc.map));
+                let mut d = super::errors::syntax_error(self.source, &doc.text, &e, Some(&doc.map));
+                if d.message.starts_with("syntax error at end of file") && doc.text.contains("${") {
+                    d.message = "Unclosed interpolation: '${' in a heredoc without a matching '}'"
+                        .to_string();
+                }
                 self.failed = true;
                 self.diags.push(d);
                 mk(ExprKind::Undef, span)
@@ -1112,7 +1133,7 @@ impl<'a> Lower<'a> {
 
 /// Longest run of binary operators (or arrows) accepted: the AST nests one level per
 /// operator, and walking or dropping a very deep tree would exhaust the stack.
-const MAX_OPERANDS: usize = 2000;
+const MAX_OPERANDS: usize = 256;
 
 /// The leading name of a word or type (`foo::bar` in `foo::bar (1)`).
 fn name_prefix(s: &str) -> &str {
