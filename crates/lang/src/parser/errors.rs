@@ -274,13 +274,18 @@ pub(crate) fn syntax_error(
         Some(m) => map_offset(m, pos),
         None => pos,
     };
+    // Underline the found token: its length in bytes, ending on a character boundary.
     let len = if found.starts_with('\'') {
-        found.chars().count().saturating_sub(2).max(1)
+        found.len().saturating_sub(2).max(1)
     } else {
         1
     };
-    let mut d = Diagnostic::error("syntax", message)
-        .at(Some(source.location(Span::new(start, start + len))));
+    let mut end = (start + len).min(source.text.len());
+    while end > start && !source.text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut d =
+        Diagnostic::error("syntax", message).at(Some(source.location(Span::new(start, end))));
     if let Some(h) = hint {
         d = d.with_hint(h);
     }
