@@ -48,6 +48,8 @@ pub(crate) struct Prepared {
     pub unclosed_interpolation: Option<usize>,
     /// Deepest nesting of brackets, braces and parentheses seen.
     pub max_depth: usize,
+    /// Offsets where a new top-level statement surely starts, about every [`CHUNK`] bytes.
+    pub splits: Vec<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -68,6 +70,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
     let mut max_depth = 0usize;
     // Where the next heredoc body on the current line starts (after an earlier one's end).
     let mut resume: Option<usize> = None;
+    let mut splits: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let Some(&(state, depth, _)) = stack.last() else {
@@ -112,6 +115,15 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                 }
                 b'}' => {
                     nesting = nesting.saturating_sub(1);
+                    if nesting == 0
+                        && stack.len() == 1
+                        && resume.is_none()
+                        && i + 1 >= splits.last().copied().unwrap_or(0) + CHUNK
+                    {
+                        if let Some(at) = split_after(text, i + 1) {
+                            splits.push(at);
+                        }
+                    }
                     if depth == 0 && stack.len() > 1 {
                         stack.pop();
                     } else if let Some(top) = stack.last_mut() {
@@ -133,6 +145,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                                 unclosed_quote: None,
                                 unclosed_interpolation: None,
                                 max_depth,
+                                splits,
                             };
                         }
                         Err(None) => None,
@@ -177,6 +190,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                                     unclosed_quote: None,
                                     unclosed_interpolation: None,
                                     max_depth,
+                                    splits,
                                 };
                             }
                         }
@@ -236,7 +250,44 @@ pub(crate) fn prepare(text: &str) -> Prepared {
         unclosed_quote,
         unclosed_interpolation,
         max_depth,
+        splits,
     }
+}
+
+/// Rough size of the pieces a big manifest is parsed in: pest keeps a token queue for
+/// the whole input it parses, so parsing piecewise bounds that memory.
+const CHUNK: usize = 64 * 1024;
+
+/// Whether a top-level `}` ending just before `at` certainly ends a statement, so that
+/// parsing may restart after its line: the line has nothing more, and the next one starts
+/// a new statement (a name, reference, variable or `@`), not `else`, `elsif`, an operator
+/// or an arrow continuing the statement.
+fn split_after(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    let nl = rest.find('\n')?;
+    if !rest[..nl]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b == b'\r')
+    {
+        return None;
+    }
+    let next_start = at + nl + 1;
+    let next = text[next_start..].trim_start_matches([' ', '\t', '\r', '\n']);
+    let first = next.bytes().next()?;
+    if !(first.is_ascii_alphabetic() || first == b'$' || first == b'@') {
+        return None;
+    }
+    let word: String = next
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if matches!(
+        word.as_str(),
+        "else" | "elsif" | "and" | "or" | "in" | "inherits"
+    ) {
+        return None;
+    }
+    Some(next_start)
 }
 
 struct Head {

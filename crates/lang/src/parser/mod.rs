@@ -113,38 +113,75 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
     if prepared.max_depth > MAX_NESTING {
         return (None, vec![too_deep(source)]);
     }
-    let pairs = match parse_rule(Rule::manifest, &prepared.text) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(explain_failure(
-                source,
-                Rule::manifest,
-                &prepared.text,
-                &e,
-                prepared.unclosed_quote,
-                prepared.unclosed_interpolation,
-            ));
-            return (None, diags);
-        }
-    };
     let no_texts = HashMap::new();
-    let mut lower = lower::Lower {
-        source,
-        heredocs: &prepared.heredocs,
-        epp_texts: &no_texts,
-        map: None,
-        diags: &mut diags,
-        failed: false,
-    };
+    // Big inputs are parsed piece by piece at safe statement boundaries (bounding pest's
+    // token queue); should a piece fail, the whole text is parsed again so that errors
+    // are exactly those of a single parse.
+    let mut bounds = vec![0];
+    bounds.extend(prepared.splits.iter().copied());
+    bounds.push(prepared.text.len());
     let mut body = Vec::new();
-    for p in pairs {
-        if p.as_rule() == Rule::manifest {
-            body = lower.statements(p);
+    let diags_before = diags.len();
+    let mut chunked_ok = bounds.len() > 2;
+    if chunked_ok {
+        for w in bounds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let Ok(pairs) = parse_rule(Rule::manifest, &prepared.text[a..b]) else {
+                chunked_ok = false;
+                break;
+            };
+            let map = [(0, a)];
+            let mut lower = lower::Lower {
+                source,
+                heredocs: &prepared.heredocs,
+                epp_texts: &no_texts,
+                map: Some(&map),
+                diags: &mut diags,
+                failed: false,
+            };
+            for p in pairs {
+                if p.as_rule() == Rule::manifest {
+                    body.extend(lower.statements(p));
+                }
+            }
+            if lower.failed {
+                return (None, diags);
+            }
         }
     }
-    let failed = lower.failed;
-    if failed {
-        return (None, diags);
+    if !chunked_ok {
+        body.clear();
+        diags.truncate(diags_before);
+        let pairs = match parse_rule(Rule::manifest, &prepared.text) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.push(explain_failure(
+                    source,
+                    Rule::manifest,
+                    &prepared.text,
+                    &e,
+                    prepared.unclosed_quote,
+                    prepared.unclosed_interpolation,
+                ));
+                return (None, diags);
+            }
+        };
+        let mut lower = lower::Lower {
+            source,
+            heredocs: &prepared.heredocs,
+            epp_texts: &no_texts,
+            map: None,
+            diags: &mut diags,
+            failed: false,
+        };
+        for p in pairs {
+            if p.as_rule() == Rule::manifest {
+                body = lower.statements(p);
+            }
+        }
+        if lower.failed {
+            return (None, diags);
+        }
     }
     let manifest = Manifest { body };
     check::check_manifest(source, &manifest.body, &mut diags);
