@@ -85,6 +85,14 @@ fn found_at(text: &str, pos: usize) -> String {
         s
     } else if first == '\n' || first == '\r' {
         return "end of line".to_string();
+    } else if first == '\'' || first == '"' {
+        // A quoted string: name it by its start.
+        let body: String = rest[1..]
+            .chars()
+            .take_while(|c| *c != first && *c != '\n')
+            .take(30)
+            .collect();
+        return format!("the string {first}{body}{first}");
     } else {
         let two: String = rest.chars().take(2).collect();
         match two.as_str() {
@@ -95,7 +103,8 @@ fn found_at(text: &str, pos: usize) -> String {
     format!("'{}'", tok.trim_end_matches(':'))
 }
 
-/// The attribute or hash key whose value ends just before `pos`, if any.
+/// The attribute or hash key whose value ends just before `pos`, if any, worded:
+/// `attribute 'ensure'` (a bare name) or `key 'a'` (a quoted one).
 fn value_owner(text: &str, pos: usize) -> Option<String> {
     let before = &text[..pos.min(text.len())];
     let arrow = before.rfind("=>").or_else(|| before.rfind("+>"))?;
@@ -115,8 +124,16 @@ fn value_owner(text: &str, pos: usize) -> Option<String> {
         .into_iter()
         .rev()
         .collect();
+    let quoted = name.starts_with(['\'', '"']);
     let name = name.trim_matches(['\'', '"']).to_string();
-    (!name.is_empty()).then_some(name)
+    if name.is_empty() {
+        return None;
+    }
+    Some(if quoted {
+        format!("key '{name}'")
+    } else {
+        format!("attribute '{name}'")
+    })
 }
 
 fn join_or(items: &[String]) -> String {
@@ -255,15 +272,21 @@ pub(crate) fn syntax_error(
         None
     };
     if let Some(o) = &owner {
-        message.push_str(&format!(" after the value of '{o}'"));
+        message.push_str(&format!(" after the value of {o}"));
     }
     let mut hint = None;
     let after = text[pos.min(text.len())..].trim_start();
-    let after_word = after.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+    let after_word = match after.chars().next() {
+        // Skip a quoted key to see whether `=>` follows it.
+        Some(q @ ('\'' | '"')) => after[1..].find(q).map_or("", |i| &after[i + 2..]),
+        _ => after.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'),
+    };
     if in_list && after_word.len() < after.len() && after_word.trim_start().starts_with("=>") {
         hint = Some(match &owner {
-            Some(o) => format!("a ',' is probably missing between the attributes: add one after the value of '{o}'"),
-            None => "a ',' is probably missing between the attributes".to_string(),
+            Some(o) => format!(
+                "a ',' is probably missing: add one after the value of {o}"
+            ),
+            None => "a ',' is probably missing before this entry".to_string(),
         });
     } else if found == "end of file" && expected.iter().any(|e| e == "'}'") {
         hint = Some("a '}' is missing: some '{' above is never closed".to_string());
@@ -275,7 +298,9 @@ pub(crate) fn syntax_error(
         None => pos,
     };
     // Underline the found token: its length in bytes, ending on a character boundary.
-    let len = if found.starts_with('\'') {
+    let len = if let Some(string) = found.strip_prefix("the string ") {
+        string.len()
+    } else if found.starts_with('\'') {
         found.len().saturating_sub(2).max(1)
     } else {
         1
