@@ -283,9 +283,7 @@ pub(crate) fn syntax_error(
     };
     if in_list && after_word.len() < after.len() && after_word.trim_start().starts_with("=>") {
         hint = Some(match &owner {
-            Some(o) => format!(
-                "a ',' is probably missing: add one after the value of {o}"
-            ),
+            Some(o) => format!("a ',' is probably missing: add one after the value of {o}"),
             None => "a ',' is probably missing before this entry".to_string(),
         });
     } else if found == "end of file" && expected.iter().any(|e| e == "'}'") {

@@ -48,6 +48,8 @@ pub(crate) struct Prepared {
     pub unclosed_interpolation: Option<usize>,
     /// Deepest nesting of brackets, braces and parentheses seen.
     pub max_depth: usize,
+    /// Where that deepest level opened.
+    pub deepest_at: usize,
     /// Offsets where a new top-level statement surely starts, about every [`CHUNK`] bytes.
     pub splits: Vec<usize>,
 }
@@ -68,6 +70,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
     let mut stack: Vec<(State, usize, usize)> = vec![(State::Code, 0, 0)];
     let mut nesting = 0usize;
     let mut max_depth = 0usize;
+    let mut deepest_at = 0usize;
     // Where the next heredoc body on the current line starts (after an earlier one's end).
     let mut resume: Option<usize> = None;
     let mut splits: Vec<usize> = Vec::new();
@@ -103,12 +106,18 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                 b'"' => stack.push((State::Dq, 0, i)),
                 b'[' | b'(' => {
                     nesting += 1;
-                    max_depth = max_depth.max(nesting);
+                    if nesting > max_depth {
+                        max_depth = nesting;
+                        deepest_at = i;
+                    }
                 }
                 b']' | b')' => nesting = nesting.saturating_sub(1),
                 b'{' => {
                     nesting += 1;
-                    max_depth = max_depth.max(nesting);
+                    if nesting > max_depth {
+                        max_depth = nesting;
+                        deepest_at = i;
+                    }
                     if let Some(top) = stack.last_mut() {
                         top.1 += 1;
                     }
@@ -145,6 +154,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                                 unclosed_quote: None,
                                 unclosed_interpolation: None,
                                 max_depth,
+                                deepest_at,
                                 splits,
                             };
                         }
@@ -190,6 +200,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                                     unclosed_quote: None,
                                     unclosed_interpolation: None,
                                     max_depth,
+                                    deepest_at,
                                     splits,
                                 };
                             }
@@ -213,7 +224,10 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     stack.push((State::Code, 0, i));
                     nesting += 1;
-                    max_depth = max_depth.max(nesting);
+                    if nesting > max_depth {
+                        max_depth = nesting;
+                        deepest_at = i;
+                    }
                     i += 2;
                     continue;
                 }
@@ -250,6 +264,7 @@ pub(crate) fn prepare(text: &str) -> Prepared {
         unclosed_quote,
         unclosed_interpolation,
         max_depth,
+        deepest_at,
         splits,
     }
 }

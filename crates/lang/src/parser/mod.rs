@@ -88,14 +88,14 @@ fn explain_failure(
     }
 }
 
-fn too_deep(source: &Source) -> Diagnostic {
+fn too_deep(source: &Source, at: usize) -> Diagnostic {
     Diagnostic::error(
         "syntax",
         format!(
             "nesting too deep: more than {MAX_NESTING} levels of brackets, braces or parentheses"
         ),
     )
-    .at(Some(source.location(Span::new(0, 0))))
+    .at(Some(source.location(Span::new(at, at + 1))))
 }
 
 /// Parse a manifest. Returns the AST when parsing succeeded, plus every diagnostic
@@ -111,7 +111,7 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
         return (None, diags);
     }
     if prepared.max_depth > MAX_NESTING {
-        return (None, vec![too_deep(source)]);
+        return (None, vec![too_deep(source, prepared.deepest_at)]);
     }
     let no_texts = HashMap::new();
     // Big inputs are parsed piece by piece at safe statement boundaries (bounding pest's
@@ -208,7 +208,7 @@ pub fn parse_epp(source: &Source) -> (Option<EppTemplate>, Vec<Diagnostic>) {
         return (None, diags);
     }
     if prepared.max_depth > MAX_NESTING {
-        return (None, vec![too_deep(source)]);
+        return (None, vec![too_deep(source, prepared.deepest_at)]);
     }
     let pairs = match parse_rule(Rule::epp_template, &prepared.text) {
         Ok(p) => p,
