@@ -3,7 +3,10 @@
 //! The grammar (`grammar.pest`) does the syntax; a heredoc pre-pass ([`heredoc`]) cuts
 //! heredoc bodies out first, EPP templates are rewritten into the same language
 //! ([`epp`]), [`lower`] turns pest pairs into the AST, [`errors`] words syntax errors,
-//! and [`check`] does the static checks `puppet parser validate` does.
+//! and [`check`] does the static checks `puppet parser validate` does. Manifests over
+//! 64 KiB are parsed in pieces cut at top-level statement boundaries the pre-pass finds,
+//! which bounds pest's token queue; any failure re-parses the whole text, so errors are
+//! those of a single parse.
 //!
 //! API boundary: no pest type leaves this module. Parsing stops at the first syntax
 //! error, never panics, and refuses input nested so deeply that recursion could exhaust
@@ -79,6 +82,8 @@ fn explain_failure(
             ));
         }
     }
+    // A process-wide pest switch: a parse running at the same time on another thread may
+    // see it on (slower) or off (fewer expected tokens named); both are harmless.
     pest::set_error_detail(true);
     let detailed = PuppetParser::parse(rule, text);
     pest::set_error_detail(false);
