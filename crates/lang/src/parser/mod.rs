@@ -129,29 +129,15 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
     let diags_before = diags.len();
     let mut chunked_ok = bounds.len() > 2;
     if chunked_ok {
-        for w in bounds.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let Ok(pairs) = parse_rule(Rule::manifest, &prepared.text[a..b]) else {
-                chunked_ok = false;
-                break;
-            };
-            let map = [(0, a)];
-            let mut lower = lower::Lower {
-                source,
-                heredocs: &prepared.heredocs,
-                epp_texts: &no_texts,
-                map: Some(&map),
-                diags: &mut diags,
-                failed: false,
-            };
-            for p in pairs {
-                if p.as_rule() == Rule::manifest {
-                    body.extend(lower.statements(p));
+        match parse_pieces(source, &prepared, &bounds) {
+            Some((stmts, piece_diags, failed)) => {
+                body = stmts;
+                diags.extend(piece_diags);
+                if failed {
+                    return (None, diags);
                 }
             }
-            if lower.failed {
-                return (None, diags);
-            }
+            None => chunked_ok = false,
         }
     }
     if !chunked_ok {
@@ -192,6 +178,91 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
     check::check_manifest(source, &manifest.body, &mut diags);
     let ok = !diags.iter().any(Diagnostic::is_error);
     (ok.then_some(manifest), diags)
+}
+
+/// One piece of a big manifest: its statements, diagnostics, and whether lowering
+/// failed; `None` when it does not parse on its own.
+type Piece = Option<(Vec<crate::ast::Expr>, Vec<Diagnostic>, bool)>;
+
+fn parse_piece(source: &Source, prepared: &heredoc::Prepared, a: usize, b: usize) -> Piece {
+    let pairs = parse_rule(Rule::manifest, &prepared.text[a..b]).ok()?;
+    let no_texts = HashMap::new();
+    let map = [(0, a)];
+    let mut diags = Vec::new();
+    let mut lower = lower::Lower {
+        source,
+        heredocs: &prepared.heredocs,
+        epp_texts: &no_texts,
+        map: Some(&map),
+        diags: &mut diags,
+        failed: false,
+    };
+    let mut body = Vec::new();
+    for p in pairs {
+        if p.as_rule() == Rule::manifest {
+            body.extend(lower.statements(p));
+        }
+    }
+    let failed = lower.failed;
+    Some((body, diags, failed))
+}
+
+/// Parse the pieces between `bounds`, on up to four threads (pieces are independent);
+/// results are joined in source order. `None` if any piece does not parse on its own.
+fn parse_pieces(source: &Source, prepared: &heredoc::Prepared, bounds: &[usize]) -> Piece {
+    let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(pieces.len() / 2)
+        .max(1);
+    let per = pieces.len().div_ceil(threads);
+    let run = |group: &[(usize, usize)]| -> Vec<Piece> {
+        let mut out = Vec::with_capacity(group.len());
+        for &(a, b) in group {
+            let piece = parse_piece(source, prepared, a, b);
+            let stop = piece.is_none();
+            out.push(piece);
+            if stop {
+                break;
+            }
+        }
+        out
+    };
+    let results: Vec<Piece> = if threads == 1 {
+        run(&pieces)
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = pieces
+                .chunks(per)
+                .map(|group| {
+                    std::thread::Builder::new()
+                        .stack_size(8 << 20)
+                        .spawn_scoped(scope, move || run(group))
+                })
+                .collect();
+            let mut all = Vec::new();
+            for h in handles {
+                match h.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
+                    Ok(r) => all.extend(r),
+                    // No thread (or a panicking one, which parsing never does): give up
+                    // on pieces; the caller parses the whole text instead.
+                    Err(()) => all.push(None),
+                }
+            }
+            all
+        })
+    };
+    let mut body = Vec::new();
+    let mut diags = Vec::new();
+    let mut failed = false;
+    for r in results {
+        let (b, d, f) = r?;
+        body.extend(b);
+        diags.extend(d);
+        failed |= f;
+    }
+    Some((body, diags, failed))
 }
 
 /// Parse an EPP template.
