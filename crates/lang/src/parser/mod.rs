@@ -4,9 +4,9 @@
 //! heredoc bodies out first, EPP templates are rewritten into the same language
 //! ([`epp`]), [`lower`] turns pest pairs into the AST, [`errors`] words syntax errors,
 //! and [`check`] does the static checks `puppet parser validate` does. Manifests over
-//! 64 KiB are parsed in pieces cut at top-level statement boundaries the pre-pass finds,
-//! which bounds pest's token queue; any failure re-parses the whole text, so errors are
-//! those of a single parse.
+//! 64 KiB are parsed in pieces (on up to four threads) cut at top-level statement
+//! boundaries the pre-pass finds, which bounds pest's token queue; any failure
+//! re-parses the whole text, so errors are those of a single parse.
 //!
 //! API boundary: no pest type leaves this module. Parsing stops at the first syntax
 //! error, never panics, and refuses input nested so deeply that recursion could exhaust
