@@ -237,7 +237,10 @@ impl Compiler {
         let ast = Rc::new(ast);
         self.init_top_scope();
         self.hoist(&ast.body, 0, None);
-        if let Err(Halt::Fatal) = self.main_phase(&ast) {
+        let main = self.main_phase(&ast);
+        // Definitions were copied out by `hoist`; the main AST is no longer needed.
+        drop(ast);
+        if let Err(Halt::Fatal) = main.and_then(|_| self.lazy_phase()) {
             return self.finish_output(None);
         }
         let catalog = self.finish();
@@ -246,8 +249,7 @@ impl Compiler {
 
     fn main_phase(&mut self, ast: &Manifest) -> R<()> {
         self.eval_body(&ast.body)?;
-        self.eval_node()?;
-        self.lazy_phase()
+        self.eval_node()
     }
 
     fn finish_output(mut self, catalog: Option<Catalog>) -> Compiled {

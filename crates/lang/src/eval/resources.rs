@@ -901,11 +901,12 @@ impl Compiler {
         self.diags.extend(new_diags);
         let mut cat = Catalog::new(self.node_name.clone());
         cat.resources.reserve(self.resources.len());
-        for r in &self.resources {
+        // The compiler is done with its resources: move them into the catalog.
+        for r in std::mem::take(&mut self.resources) {
             if r.is_virtual {
                 continue;
             }
-            let mut tags = r.tags.clone();
+            let mut tags = r.tags;
             if let Some(t) = r.params.get("tag") {
                 let mut ts = Vec::new();
                 for v in t.to_value().as_list() {
@@ -914,24 +915,23 @@ impl Compiler {
                 push_unique(&mut tags, ts);
             }
             let mut out = Resource::new(&r.type_name, &r.title);
-            for (k, v) in &r.params {
-                if RELATIONSHIPS.contains(&k.as_str()) || v.is_undef() {
+            let mut locs = r.attr_locs;
+            out.params.reserve(r.params.len());
+            for (k, v) in r.params {
+                let relationship = RELATIONSHIPS.contains(&k.as_str());
+                if relationship || v.is_undef() {
+                    if !relationship {
+                        locs.shift_remove(&k);
+                    }
                     continue;
                 }
-                out.params.insert(k.clone(), v.to_value());
-                if let Some(l) = r.attr_locs.get(k) {
-                    out.attr_locations.insert(k.clone(), l.clone());
-                }
+                out.params.insert(k, v.into_value());
             }
-            for (k, l) in &r.attr_locs {
-                if RELATIONSHIPS.contains(&k.as_str()) {
-                    out.attr_locations.insert(k.clone(), l.clone());
-                }
-            }
-            out.file = Some(r.loc.file.clone());
+            out.attr_locations = locs;
+            out.file = Some(r.loc.file);
             out.line = r.loc.line;
             out.column = r.loc.column;
-            out.container = r.container.clone();
+            out.container = r.container;
             out.is_container = r.is_container;
             out.tags = tags;
             cat.resources.push(out);
