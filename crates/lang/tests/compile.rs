@@ -94,3 +94,37 @@ fn err_manifests_fail_with_diagnostics() {
         insta::assert_snapshot!(log_lines(&c));
     });
 }
+
+/// Every prefix of every test manifest (cut at each line) compiles without the compiler
+/// failing internally: partial input is the common case while someone is typing.
+#[test]
+fn truncated_manifests_never_crash_the_compiler() {
+    let mut checked = 0;
+    for dir in ["tests/data/ok", "tests/data/err"] {
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let code = std::fs::read_to_string(&f).unwrap();
+            let cuts: Vec<usize> = code.match_indices('\n').map(|(i, _)| i).collect();
+            for cut in cuts {
+                let opts = CompileOptions {
+                    manifest: f.clone(),
+                    code: Some(code[..cut].to_string()),
+                    modulepath: vec!["tests/data/modules".into()],
+                    facts: facts(),
+                    node_name: "web-01".into(),
+                    strict_variables: false,
+                };
+                let c = compile(&opts);
+                assert!(
+                    !c.diagnostics.iter().any(|d| d.code == "internal"),
+                    "{} cut at byte {cut}: {:?}",
+                    f.display(),
+                    c.diagnostics
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} prefixes checked");
+}
