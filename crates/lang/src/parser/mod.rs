@@ -1,0 +1,224 @@
+//! Parsing: Puppet source text to [`crate::ast`], with located, worded diagnostics.
+//!
+//! The grammar (`grammar.pest`) does the syntax; a heredoc pre-pass ([`heredoc`]) cuts
+//! heredoc bodies out first, EPP templates are rewritten into the same language
+//! ([`epp`]), [`lower`] turns pest pairs into the AST, [`errors`] words syntax errors,
+//! and [`check`] does the static checks `puppet parser validate` does.
+//!
+//! API boundary: no pest type leaves this module. Parsing stops at the first syntax
+//! error, never panics, and refuses input nested so deeply that recursion could exhaust
+//! the stack.
+
+mod check;
+mod epp;
+mod errors;
+mod heredoc;
+mod lower;
+mod strings;
+
+#[allow(missing_docs, unreachable_pub)]
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "parser/grammar.pest"]
+    pub struct PuppetParser;
+}
+
+use crate::ast::{EppTemplate, Manifest, Span};
+use crate::Source;
+use converge_catalog::Diagnostic;
+use grammar::{PuppetParser, Rule};
+use pest::Parser as _;
+use std::collections::HashMap;
+
+/// Deepest bracket nesting accepted: pest and the lowering recurse per level.
+const MAX_NESTING: usize = 100;
+
+type PestResult<'i> = Result<pest::iterators::Pairs<'i, Rule>, Box<pest::error::Error<Rule>>>;
+
+fn parse_rule(rule: Rule, text: &str) -> PestResult<'_> {
+    PuppetParser::parse(rule, text).map_err(Box::new)
+}
+
+/// Re-parse a text that failed, with pest's detailed tracking of expected tokens on (it
+/// costs time, so only failures pay for it), and word the error.
+fn explain_failure(
+    source: &Source,
+    rule: Rule,
+    text: &str,
+    first: &pest::error::Error<Rule>,
+    unclosed_quote: Option<usize>,
+    unclosed_interpolation: Option<usize>,
+) -> Diagnostic {
+    let pos = match first.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    if let Some(q) = unclosed_interpolation.filter(|q| pos >= *q) {
+        return Diagnostic::error(
+            "syntax",
+            "Unclosed interpolation: '${' in a double-quoted string without a matching '}'",
+        )
+        .at(Some(source.location(Span::new(q, q + 2))))
+        .with_hint("close it with '}' before the closing quote, or write \\${ for a literal '${'");
+    }
+    if let Some(q) = unclosed_quote {
+        if pos >= q {
+            let quote = &source.text[q..q + 1];
+            let follow: String = source.text[q + 1..]
+                .chars()
+                .take_while(|c| *c != '\n' && *c != '\r')
+                .take(20)
+                .collect();
+            return Diagnostic::error(
+                "syntax",
+                format!("Unclosed quote after '{quote}' followed by '{follow}'"),
+            )
+            .at(Some(source.location(Span::new(q, q + 1))))
+            .with_hint(format!(
+                "the string opened here never ends; close it with {quote} (inside it, write \\{quote} for a literal {quote})"
+            ));
+        }
+    }
+    pest::set_error_detail(true);
+    let detailed = PuppetParser::parse(rule, text);
+    pest::set_error_detail(false);
+    match detailed {
+        Err(e) => errors::syntax_error(source, text, &e, None),
+        Ok(_) => errors::syntax_error(source, text, first, None),
+    }
+}
+
+fn too_deep(source: &Source) -> Diagnostic {
+    Diagnostic::error(
+        "syntax",
+        format!(
+            "nesting too deep: more than {MAX_NESTING} levels of brackets, braces or parentheses"
+        ),
+    )
+    .at(Some(source.location(Span::new(0, 0))))
+}
+
+/// Parse a manifest. Returns the AST when parsing succeeded, plus every diagnostic
+/// (syntax errors, and warnings such as unknown escapes).
+pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
+    let prepared = heredoc::prepare(&source.text);
+    let mut diags = Vec::new();
+    if let Some(e) = &prepared.error {
+        diags.push(
+            Diagnostic::error("syntax", e.message.clone())
+                .at(Some(source.location(Span::new(e.start, e.end)))),
+        );
+        return (None, diags);
+    }
+    if prepared.max_depth > MAX_NESTING {
+        return (None, vec![too_deep(source)]);
+    }
+    let pairs = match parse_rule(Rule::manifest, &prepared.text) {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(explain_failure(
+                source,
+                Rule::manifest,
+                &prepared.text,
+                &e,
+                prepared.unclosed_quote,
+                prepared.unclosed_interpolation,
+            ));
+            return (None, diags);
+        }
+    };
+    let no_texts = HashMap::new();
+    let mut lower = lower::Lower {
+        source,
+        heredocs: &prepared.heredocs,
+        epp_texts: &no_texts,
+        map: None,
+        diags: &mut diags,
+        failed: false,
+    };
+    let mut body = Vec::new();
+    for p in pairs {
+        if p.as_rule() == Rule::manifest {
+            body = lower.statements(p);
+        }
+    }
+    let failed = lower.failed;
+    if failed {
+        return (None, diags);
+    }
+    let manifest = Manifest { body };
+    check::check_manifest(source, &manifest.body, &mut diags);
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    (ok.then_some(manifest), diags)
+}
+
+/// Parse an EPP template.
+pub fn parse_epp(source: &Source) -> (Option<EppTemplate>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let rewritten = match epp::rewrite(&source.text) {
+        Ok(r) => r,
+        Err((span, msg)) => {
+            diags.push(Diagnostic::error("syntax", msg).at(Some(source.location(span))));
+            return (None, diags);
+        }
+    };
+    let prepared = heredoc::prepare(&rewritten.code);
+    if let Some(e) = &prepared.error {
+        diags.push(
+            Diagnostic::error("syntax", e.message.clone())
+                .at(Some(source.location(Span::new(e.start, e.end)))),
+        );
+        return (None, diags);
+    }
+    if prepared.max_depth > MAX_NESTING {
+        return (None, vec![too_deep(source)]);
+    }
+    let pairs = match parse_rule(Rule::epp_template, &prepared.text) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut d = explain_failure(
+                source,
+                Rule::epp_template,
+                &prepared.text,
+                &e,
+                prepared.unclosed_quote,
+                prepared.unclosed_interpolation,
+            );
+            // The rewritten text stands in control characters for template text.
+            d.message = d
+                .message
+                .replace('\u{1}', "template text")
+                .replace('\u{2}', "<%=")
+                .replace('\u{3}', "%>");
+            diags.push(d);
+            return (None, diags);
+        }
+    };
+    let mut lower = lower::Lower {
+        source,
+        heredocs: &prepared.heredocs,
+        epp_texts: &rewritten.texts,
+        map: None,
+        diags: &mut diags,
+        failed: false,
+    };
+    let mut template = EppTemplate::default();
+    for p in pairs {
+        if p.as_rule() != Rule::epp_template {
+            continue;
+        }
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::epp_params => template.params = Some(lower.epp_params(c)),
+                Rule::statements => template.body = lower.statements(c),
+                _ => {}
+            }
+        }
+    }
+    if lower.failed {
+        return (None, diags);
+    }
+    check::check_manifest(source, &template.body, &mut diags);
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    (ok.then_some(template), diags)
+}

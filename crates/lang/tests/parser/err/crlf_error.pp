@@ -1,0 +1,4 @@
+package { "a":
+  ensure => present
+  before => File["b"],
+}

@@ -1,0 +1,2 @@
+class web {
+  package { 'nginx': ensure => installed }

@@ -1,0 +1,1 @@
+$list.each |$x| notice($x)

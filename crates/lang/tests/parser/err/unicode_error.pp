@@ -1,0 +1,1 @@
+notify { 'héllo ✓': message => 'ok' 'next' }

@@ -1,0 +1,7 @@
+$a = $list[0]
+$b = $list[-1]
+$c = $list[1, 2]
+$d = $facts[os][family]
+$e = $facts['networking']['hostname']
+$f = $h['k']
+$g = "abc"[1]

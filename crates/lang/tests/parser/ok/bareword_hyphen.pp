@@ -1,0 +1,2 @@
+$x = web-01
+$y = foo::bar

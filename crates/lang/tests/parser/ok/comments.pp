@@ -1,0 +1,6 @@
+# a comment
+/* a block
+   comment */
+package { 'x': # trailing
+  ensure => present, /* inline */
+}

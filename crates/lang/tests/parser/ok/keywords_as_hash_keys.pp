@@ -1,0 +1,1 @@
+$h = { type => 'x', 'default' => 1 }

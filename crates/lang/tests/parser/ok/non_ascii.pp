@@ -1,0 +1,4 @@
+# Café ☕ — commentaire
+notify { 'héllo wörld ✓':
+	message => "naïve ${hostname} ünïcode",
+}

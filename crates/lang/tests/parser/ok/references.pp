@@ -1,0 +1,5 @@
+$a = Package['nginx']
+$b = Package['a', 'b']
+$c = Class['web']
+$d = File['/etc/x/']
+$e = Web::Vhost['site']

@@ -1,0 +1,10 @@
+package { 'nginx':
+  ensure   => installed,
+  provider => apt,
+}
+
+service { 'nginx':
+  ensure  => running,
+  enable  => true,
+  require => Package['nginx'],
+}

@@ -1,0 +1,2 @@
+#!/usr/bin/env puppet apply
+package { "curl": ensure => present }

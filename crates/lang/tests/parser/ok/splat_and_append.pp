@@ -1,0 +1,7 @@
+$opts = { 'ensure' => 'present', 'mode' => '0644' }
+file { '/x':
+  * => $opts,
+}
+File['/x'] {
+  require +> Package['a'],
+}
