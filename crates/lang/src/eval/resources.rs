@@ -775,16 +775,28 @@ impl Compiler {
                 aliases.insert(ar, i);
             }
         }
-        let resolve = |c: &Compiler, r: &ResourceRef| -> Option<ResourceRef> {
+        let resolve = |c: &Compiler, r: &ResourceRef| -> Option<usize> {
             match c.index.get(r).or_else(|| aliases.get(r)) {
-                Some(&i) if !c.resources[i].is_virtual => Some(c.resources[i].rref.clone()),
+                Some(&i) if !c.resources[i].is_virtual => Some(i),
                 _ => None,
             }
         };
         let mut edges: Vec<Edge> = Vec::new();
-        let mut seen: HashSet<Edge> = HashSet::new();
+        // Edges by resource index, so that duplicates are found without copying names.
+        let mut seen: HashSet<(usize, usize, EdgeKind)> = HashSet::new();
+        let mut add_edge =
+            |c: &Compiler, from: usize, to: usize, kind: EdgeKind, origin: EdgeOrigin| {
+                if seen.insert((from, to, kind)) {
+                    edges.push(Edge {
+                        from: c.resources[from].rref.clone(),
+                        to: c.resources[to].rref.clone(),
+                        kind,
+                        origin,
+                    });
+                }
+            };
         let mut new_diags = Vec::new();
-        for r in &self.resources {
+        for (ri, r) in self.resources.iter().enumerate() {
             if r.is_virtual {
                 continue;
             }
@@ -828,20 +840,12 @@ impl Compiler {
                         continue;
                     };
                     let (from, to, kind) = match name.as_str() {
-                        "before" => (r.rref.clone(), t, EdgeKind::Before),
-                        "notify" => (r.rref.clone(), t, EdgeKind::Notify),
-                        "require" => (t, r.rref.clone(), EdgeKind::Before),
-                        _ => (t, r.rref.clone(), EdgeKind::Notify),
+                        "before" => (ri, t, EdgeKind::Before),
+                        "notify" => (ri, t, EdgeKind::Notify),
+                        "require" => (t, ri, EdgeKind::Before),
+                        _ => (t, ri, EdgeKind::Notify),
                     };
-                    let e = Edge {
-                        from,
-                        to,
-                        kind,
-                        origin: EdgeOrigin::Metaparam,
-                    };
-                    if seen.insert(e.clone()) {
-                        edges.push(e);
-                    }
+                    add_edge(self, from, to, kind, EdgeOrigin::Metaparam);
                 }
             }
         }
@@ -886,15 +890,7 @@ impl Compiler {
                         }
                         continue;
                     };
-                    let e = Edge {
-                        from: fr,
-                        to: tr,
-                        kind: ch.kind,
-                        origin: ch.origin,
-                    };
-                    if seen.insert(e.clone()) {
-                        edges.push(e);
-                    }
+                    add_edge(self, fr, tr, ch.kind, ch.origin);
                 }
             }
         }
@@ -914,7 +910,9 @@ impl Compiler {
                 }
                 push_unique(&mut tags, ts);
             }
-            let mut out = Resource::new(&r.type_name, &r.title);
+            let mut out = Resource::new("", "");
+            out.type_name = r.type_name;
+            out.title = r.title;
             let mut locs = r.attr_locs;
             out.params.reserve(r.params.len());
             for (k, v) in r.params {
