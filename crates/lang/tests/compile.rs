@@ -101,7 +101,11 @@ fn err_manifests_fail_with_diagnostics() {
 fn truncated_manifests_never_crash_the_compiler() {
     let mut checked = 0;
     for dir in ["tests/data/ok", "tests/data/err"] {
-        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         for f in files {
             let code = std::fs::read_to_string(&f).unwrap();
