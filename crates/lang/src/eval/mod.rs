@@ -134,6 +134,13 @@ pub(crate) struct Def<T> {
 /// recursion.
 const MAX_DEPTH: usize = 400;
 
+/// The largest string (bytes) a manifest may build; runaway growth is an error, not an
+/// out-of-memory abort.
+pub(crate) const MAX_VALUE_SIZE: usize = 16 << 20;
+
+/// The most resources a catalog may hold (ten times the largest catalog we benchmark).
+pub(crate) const MAX_RESOURCES: usize = 1_000_000;
+
 /// The compiler's whole state for one compilation.
 pub(crate) struct Compiler {
     pub(crate) opts: CompileOptions,
@@ -389,6 +396,16 @@ impl Compiler {
                 Err(Halt::Error) => last = Val::Undef,
                 Err(h) => return Err(h),
             }
+        }
+        Ok(last)
+    }
+
+    /// Evaluate statements in order, stopping at the first error (lambda bodies: their
+    /// value feeds the caller, so a half-evaluated body would only cascade errors).
+    pub(crate) fn eval_body_strict(&mut self, body: &[Expr]) -> R<Val> {
+        let mut last = Val::Undef;
+        for e in body {
+            last = self.eval(e)?;
         }
         Ok(last)
     }

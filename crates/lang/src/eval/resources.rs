@@ -383,6 +383,19 @@ impl Compiler {
             depth: self.define_depth + 1,
         };
         let idx = self.resources.len();
+        if idx >= super::MAX_RESOURCES {
+            self.diags.push(
+                Diagnostic::error(
+                    "too-large",
+                    format!(
+                        "The catalog grew beyond {} resources (runaway defined types?)",
+                        super::MAX_RESOURCES
+                    ),
+                )
+                .at(Some(res.loc)),
+            );
+            return Err(Halt::Fatal);
+        }
         self.resources.push(res);
         self.index.insert(rref.clone(), idx);
         if is_define && !is_virtual {
