@@ -333,8 +333,8 @@ impl Compiler {
                     let mut def = (**d).clone();
                     def.name = qualify(&def.name, outer);
                     if let Some(prev) = self.defines.get(&def.name) {
-                        let prev_loc = self.sources[prev.src].location(prev.def.span);
-                        let loc = self.sources[src].location(e.span);
+                        let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+                        let loc = loc_in(&self.sources[src], e.span);
                         self.diags.push(
                             Diagnostic::error(
                                 "duplicate-definition",
@@ -366,8 +366,8 @@ impl Compiler {
 
     fn register_class(&mut self, def: ClassDef, src: usize, span: Span) {
         if let Some(prev) = self.classes.get(&def.name) {
-            let prev_loc = self.sources[prev.src].location(prev.def.span);
-            let loc = self.sources[src].location(span);
+            let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+            let loc = loc_in(&self.sources[src], span);
             self.diags.push(
                 Diagnostic::error(
                     "duplicate-definition",
@@ -506,7 +506,7 @@ impl Compiler {
             });
         }
         let Some((i, label)) = found else {
-            let loc = self.sources[self.nodes[0].src].location(self.nodes[0].def.span);
+            let loc = loc_in(&self.sources[self.nodes[0].src], self.nodes[0].def.span);
             self.diags.push(
                 Diagnostic::error(
                     "no-matching-node",
