@@ -98,6 +98,8 @@ pub(crate) struct Override {
     pub(crate) refs: Vec<ResourceRef>,
     pub(crate) attrs: Vec<AttrVal>,
     pub(crate) loc: Location,
+    /// The scope the override was written in (only it or a subclass may override).
+    pub(crate) scope: ScopeId,
 }
 
 /// One side of a chaining arrow.
@@ -454,7 +456,13 @@ impl Compiler {
         }
         if !refs.is_empty() {
             let loc = self.loc(span);
-            self.overrides.push(Override { refs, attrs, loc });
+            let scope = self.scope;
+            self.overrides.push(Override {
+                refs,
+                attrs,
+                loc,
+                scope,
+            });
         }
         Ok(Val::Undef)
     }
@@ -705,6 +713,18 @@ impl Compiler {
         for o in std::mem::take(&mut self.overrides) {
             for r in &o.refs {
                 match self.index.get(r).copied() {
+                    Some(i) if !self.may_override(o.scope, self.resources[i].scope) => {
+                        let decl = self.resources[i].loc.clone();
+                        self.diags.push(
+                            Diagnostic::error("illegal-override", format!("Only subclasses can override parameters ({r})"))
+                                .at(Some(o.loc.clone()))
+                                .with_label(decl, "declared here, in another class")
+                                .with_hint(format!(
+                                    "override it from a class that inherits the declaring class, or with a collector: {} <| title == '{}' |> {{ ... }}",
+                                    r.type_name, r.title
+                                )),
+                        );
+                    }
                     Some(i) => {
                         for a in &o.attrs {
                             self.apply_attr(i, a);
@@ -949,6 +969,37 @@ impl Compiler {
         }
         cat.edges = edges;
         Some(cat)
+    }
+
+    /// The class or define (`class:web`, `define:web::vhost`) whose code a scope runs, or
+    /// `""` for the main code and node bodies.
+    fn source_of(&self, sid: ScopeId) -> String {
+        match &self.scopes[sid].container {
+            Some(r) if r.is_class() => format!("class:{}", r.title.to_lowercase()),
+            Some(r) => format!("define:{}", r.type_lower()),
+            None => String::new(),
+        }
+    }
+
+    /// Puppet's rule for `Type['x'] { ... }`: only code of the declaring class (or
+    /// define), or of a class inheriting from it, may override a resource's parameters.
+    fn may_override(&self, override_scope: ScopeId, resource_scope: ScopeId) -> bool {
+        let target = self.source_of(resource_scope);
+        let mut cur = self.source_of(override_scope);
+        for _ in 0..100 {
+            if cur == target {
+                return true;
+            }
+            let parent = cur
+                .strip_prefix("class:")
+                .and_then(|c| self.classes.get(c))
+                .and_then(|d| d.def.parent.clone());
+            match parent {
+                Some(p) => cur = format!("class:{}", p.trim_start_matches("::").to_lowercase()),
+                None => return false,
+            }
+        }
+        false
     }
 
     /// A hint for a reference to a resource that does not exist: the closest title of the
