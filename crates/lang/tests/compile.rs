@@ -132,3 +132,41 @@ fn truncated_manifests_never_crash_the_compiler() {
     }
     assert!(checked > 500, "only {checked} prefixes checked");
 }
+
+/// Without `--modulepath`, modules are found in `<manifest dir>/modules`.
+#[test]
+fn default_modulepath_is_next_to_the_manifest() {
+    let opts = CompileOptions {
+        manifest: "tests/data/sites/default_modulepath/site.pp".into(),
+        node_name: "web-01".into(),
+        ..Default::default()
+    };
+    let c = compile(&opts);
+    let cat = c
+        .catalog
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}", log_lines(&c)));
+    let titles: Vec<String> = cat
+        .resources
+        .iter()
+        .map(|r| r.reference().to_string())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Class[Hello]", "Notify[hello from the default module path]"]
+    );
+}
+
+/// A manifest that cannot be read is one clear diagnostic, not a crash.
+#[test]
+fn unreadable_manifest_is_a_diagnostic() {
+    let opts = CompileOptions {
+        manifest: "tests/data/nosuch.pp".into(),
+        ..Default::default()
+    };
+    let c = compile(&opts);
+    assert!(c.catalog.is_none());
+    assert_eq!(c.diagnostics.len(), 1);
+    assert_eq!(c.diagnostics[0].code, "io");
+    assert!(c.diagnostics[0].message.contains("tests/data/nosuch.pp"));
+}
