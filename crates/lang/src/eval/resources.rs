@@ -175,11 +175,18 @@ impl Compiler {
                     }
                 }
                 let loc = self.loc(b.title.span);
-                for t in titles {
+                let n = titles.len();
+                for (k, t) in titles.into_iter().enumerate() {
+                    // The last title takes the attributes; the others get copies.
+                    let attrs = if k + 1 == n {
+                        std::mem::take(&mut attrs)
+                    } else {
+                        attrs.clone()
+                    };
                     if ty == "class" {
                         refs.push(Val::Ref(self.declare_class(
                             &t,
-                            Some(attrs.clone()),
+                            Some(attrs),
                             loc.clone(),
                             false,
                         )?));
@@ -187,7 +194,7 @@ impl Compiler {
                         let r = self.declare(
                             &ty,
                             &t,
-                            attrs.clone(),
+                            attrs,
                             loc.clone(),
                             is_virtual || is_exported,
                             is_define,
@@ -742,7 +749,11 @@ impl Compiler {
         }
         // Resource defaults (define instances got theirs before their bodies ran).
         let mut cache: HashMap<(usize, String), IndexMap<String, DefaultAttr>> = HashMap::new();
+        let any_defaults = self.scopes.iter().any(|s| !s.defaults.is_empty());
         for i in 0..self.resources.len() {
+            if !any_defaults {
+                break;
+            }
             if self.resources[i].is_container || self.resources[i].is_virtual {
                 continue;
             }
