@@ -801,7 +801,6 @@ impl<'a> Lower<'a> {
                     },
                 }
             }
-            Rule::bareword => ExprKind::Bareword(c.as_str().to_string()),
             Rule::epp_render => match c.into_inner().next() {
                 Some(e) => ExprKind::EppRender(Box::new(self.expression(e))),
                 None => ExprKind::Undef,

@@ -3,7 +3,10 @@
 //! The grammar (`grammar.pest`) does the syntax; a heredoc pre-pass ([`heredoc`]) cuts
 //! heredoc bodies out first, EPP templates are rewritten into the same language
 //! ([`epp`]), [`lower`] turns pest pairs into the AST, [`errors`] words syntax errors,
-//! and [`check`] does the static checks `puppet parser validate` does.
+//! and [`check`] does the static checks `puppet parser validate` does. Manifests over
+//! 64 KiB are parsed in pieces cut at top-level statement boundaries the pre-pass finds,
+//! which bounds pest's token queue; any failure re-parses the whole text, so errors are
+//! those of a single parse.
 //!
 //! API boundary: no pest type leaves this module. Parsing stops at the first syntax
 //! error, never panics, and refuses input nested so deeply that recursion could exhaust
@@ -79,6 +82,8 @@ fn explain_failure(
             ));
         }
     }
+    // A process-wide pest switch: a parse running at the same time on another thread may
+    // see it on (slower) or off (fewer expected tokens named); both are harmless.
     pest::set_error_detail(true);
     let detailed = PuppetParser::parse(rule, text);
     pest::set_error_detail(false);
@@ -88,14 +93,14 @@ fn explain_failure(
     }
 }
 
-fn too_deep(source: &Source) -> Diagnostic {
+fn too_deep(source: &Source, at: usize) -> Diagnostic {
     Diagnostic::error(
         "syntax",
         format!(
             "nesting too deep: more than {MAX_NESTING} levels of brackets, braces or parentheses"
         ),
     )
-    .at(Some(source.location(Span::new(0, 0))))
+    .at(Some(source.location(Span::new(at, at + 1))))
 }
 
 /// Parse a manifest. Returns the AST when parsing succeeded, plus every diagnostic
@@ -111,40 +116,77 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
         return (None, diags);
     }
     if prepared.max_depth > MAX_NESTING {
-        return (None, vec![too_deep(source)]);
+        return (None, vec![too_deep(source, prepared.deepest_at)]);
     }
-    let pairs = match parse_rule(Rule::manifest, &prepared.text) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(explain_failure(
+    let no_texts = HashMap::new();
+    // Big inputs are parsed piece by piece at safe statement boundaries (bounding pest's
+    // token queue); should a piece fail, the whole text is parsed again so that errors
+    // are exactly those of a single parse.
+    let mut bounds = vec![0];
+    bounds.extend(prepared.splits.iter().copied());
+    bounds.push(prepared.text.len());
+    let mut body = Vec::new();
+    let diags_before = diags.len();
+    let mut chunked_ok = bounds.len() > 2;
+    if chunked_ok {
+        for w in bounds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let Ok(pairs) = parse_rule(Rule::manifest, &prepared.text[a..b]) else {
+                chunked_ok = false;
+                break;
+            };
+            let map = [(0, a)];
+            let mut lower = lower::Lower {
                 source,
-                Rule::manifest,
-                &prepared.text,
-                &e,
-                prepared.unclosed_quote,
-                prepared.unclosed_interpolation,
-            ));
+                heredocs: &prepared.heredocs,
+                epp_texts: &no_texts,
+                map: Some(&map),
+                diags: &mut diags,
+                failed: false,
+            };
+            for p in pairs {
+                if p.as_rule() == Rule::manifest {
+                    body.extend(lower.statements(p));
+                }
+            }
+            if lower.failed {
+                return (None, diags);
+            }
+        }
+    }
+    if !chunked_ok {
+        body.clear();
+        diags.truncate(diags_before);
+        let pairs = match parse_rule(Rule::manifest, &prepared.text) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.push(explain_failure(
+                    source,
+                    Rule::manifest,
+                    &prepared.text,
+                    &e,
+                    prepared.unclosed_quote,
+                    prepared.unclosed_interpolation,
+                ));
+                return (None, diags);
+            }
+        };
+        let mut lower = lower::Lower {
+            source,
+            heredocs: &prepared.heredocs,
+            epp_texts: &no_texts,
+            map: None,
+            diags: &mut diags,
+            failed: false,
+        };
+        for p in pairs {
+            if p.as_rule() == Rule::manifest {
+                body = lower.statements(p);
+            }
+        }
+        if lower.failed {
             return (None, diags);
         }
-    };
-    let no_texts = HashMap::new();
-    let mut lower = lower::Lower {
-        source,
-        heredocs: &prepared.heredocs,
-        epp_texts: &no_texts,
-        map: None,
-        diags: &mut diags,
-        failed: false,
-    };
-    let mut body = Vec::new();
-    for p in pairs {
-        if p.as_rule() == Rule::manifest {
-            body = lower.statements(p);
-        }
-    }
-    let failed = lower.failed;
-    if failed {
-        return (None, diags);
     }
     let manifest = Manifest { body };
     check::check_manifest(source, &manifest.body, &mut diags);
@@ -171,7 +213,7 @@ pub fn parse_epp(source: &Source) -> (Option<EppTemplate>, Vec<Diagnostic>) {
         return (None, diags);
     }
     if prepared.max_depth > MAX_NESTING {
-        return (None, vec![too_deep(source)]);
+        return (None, vec![too_deep(source, prepared.deepest_at)]);
     }
     let pairs = match parse_rule(Rule::epp_template, &prepared.text) {
         Ok(p) => p,
