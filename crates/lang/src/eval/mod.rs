@@ -134,6 +134,13 @@ pub(crate) struct Def<T> {
 /// recursion.
 const MAX_DEPTH: usize = 400;
 
+/// The largest string (bytes) a manifest may build; runaway growth is an error, not an
+/// out-of-memory abort.
+pub(crate) const MAX_VALUE_SIZE: usize = 16 << 20;
+
+/// The most resources a catalog may hold (ten times the largest catalog we benchmark).
+pub(crate) const MAX_RESOURCES: usize = 1_000_000;
+
 /// The compiler's whole state for one compilation.
 pub(crate) struct Compiler {
     pub(crate) opts: CompileOptions,
@@ -237,7 +244,10 @@ impl Compiler {
         let ast = Rc::new(ast);
         self.init_top_scope();
         self.hoist(&ast.body, 0, None);
-        if let Err(Halt::Fatal) = self.main_phase(&ast) {
+        let main = self.main_phase(&ast);
+        // Definitions were copied out by `hoist`; the main AST is no longer needed.
+        drop(ast);
+        if let Err(Halt::Fatal) = main.and_then(|_| self.lazy_phase()) {
             return self.finish_output(None);
         }
         let catalog = self.finish();
@@ -246,8 +256,7 @@ impl Compiler {
 
     fn main_phase(&mut self, ast: &Manifest) -> R<()> {
         self.eval_body(&ast.body)?;
-        self.eval_node()?;
-        self.lazy_phase()
+        self.eval_node()
     }
 
     fn finish_output(mut self, catalog: Option<Catalog>) -> Compiled {
@@ -324,8 +333,8 @@ impl Compiler {
                     let mut def = (**d).clone();
                     def.name = qualify(&def.name, outer);
                     if let Some(prev) = self.defines.get(&def.name) {
-                        let prev_loc = self.sources[prev.src].location(prev.def.span);
-                        let loc = self.sources[src].location(e.span);
+                        let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+                        let loc = loc_in(&self.sources[src], e.span);
                         self.diags.push(
                             Diagnostic::error(
                                 "duplicate-definition",
@@ -357,8 +366,8 @@ impl Compiler {
 
     fn register_class(&mut self, def: ClassDef, src: usize, span: Span) {
         if let Some(prev) = self.classes.get(&def.name) {
-            let prev_loc = self.sources[prev.src].location(prev.def.span);
-            let loc = self.sources[src].location(span);
+            let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+            let loc = loc_in(&self.sources[src], span);
             self.diags.push(
                 Diagnostic::error(
                     "duplicate-definition",
@@ -387,6 +396,16 @@ impl Compiler {
                 Err(Halt::Error) => last = Val::Undef,
                 Err(h) => return Err(h),
             }
+        }
+        Ok(last)
+    }
+
+    /// Evaluate statements in order, stopping at the first error (lambda bodies: their
+    /// value feeds the caller, so a half-evaluated body would only cascade errors).
+    pub(crate) fn eval_body_strict(&mut self, body: &[Expr]) -> R<Val> {
+        let mut last = Val::Undef;
+        for e in body {
+            last = self.eval(e)?;
         }
         Ok(last)
     }
@@ -487,7 +506,7 @@ impl Compiler {
             });
         }
         let Some((i, label)) = found else {
-            let loc = self.sources[self.nodes[0].src].location(self.nodes[0].def.span);
+            let loc = loc_in(&self.sources[self.nodes[0].src], self.nodes[0].def.span);
             self.diags.push(
                 Diagnostic::error(
                     "no-matching-node",
