@@ -4,6 +4,9 @@
 //! The manifest has classes of ten resources each: a package, a directory, files in it that
 //! notify a service, and chains between consecutive classes.
 
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
+
 use converge::{check, CompileRequest};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -20,7 +23,9 @@ fn manifest(resources: usize) -> String {
                 "  file {{ '/srv/c{c}/f{f}': content => \"${{hostname}} {f}\\n\", mode => '0644', notify => Service['svc{c}'] }}\n"
             ));
         }
-        m.push_str(&format!("  service {{ 'svc{c}': ensure => running }}\n}}\ninclude c{c}\n"));
+        m.push_str(&format!(
+            "  service {{ 'svc{c}': ensure => running }}\n}}\ninclude c{c}\n"
+        ));
         if c > 0 {
             m.push_str(&format!("Class['c{}'] -> Class['c{c}']\n", c - 1));
         }

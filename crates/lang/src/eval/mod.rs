@@ -76,6 +76,10 @@ pub struct LogMessage {
 pub struct Compiled {
     /// The catalog, when there was no error.
     pub catalog: Option<Catalog>,
+    /// When evaluation found errors but still ran to the end: the catalog as far as it
+    /// got, so that `validate` can also check its resources' attributes and report every
+    /// mistake in one round. Never to be applied.
+    pub partial: Option<Catalog>,
     /// Errors and warnings, in the order found.
     pub diagnostics: Vec<Diagnostic>,
     /// Messages from logging functions.
@@ -95,6 +99,7 @@ pub fn compile(opts: &CompileOptions) -> Compiled {
     match handle {
         Ok(h) => h.join().unwrap_or_else(|_| Compiled {
             catalog: None,
+            partial: None,
             diagnostics: vec![Diagnostic::error(
                 "internal",
                 "the compiler failed unexpectedly; please report this manifest",
@@ -223,6 +228,7 @@ impl Compiler {
                 Err(e) => {
                     return Compiled {
                         catalog: None,
+                        partial: None,
                         diagnostics: vec![Diagnostic::error(
                             "io",
                             format!("Could not read manifest '{manifest_path}': {e}"),
@@ -261,8 +267,14 @@ impl Compiler {
 
     fn finish_output(mut self, catalog: Option<Catalog>) -> Compiled {
         let failed = self.diags.iter().any(Diagnostic::is_error);
+        let (catalog, partial) = if failed {
+            (None, catalog)
+        } else {
+            (catalog, None)
+        };
         Compiled {
-            catalog: if failed { None } else { catalog },
+            catalog,
+            partial,
             diagnostics: std::mem::take(&mut self.diags),
             log: std::mem::take(&mut self.log),
         }
