@@ -299,6 +299,15 @@ fn whole_stack(kind: HostKind) {
     eprintln!("first apply on web-03: {took:.2?}");
     assert_eq!(run.code, 2, "{}", run.all());
 
+    // Under systemd a reload keeps the master process; a restart would replace it.
+    let main_pid = || {
+        lb.sh("systemctl show -p MainPID --value haproxy")
+            .unwrap()
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let pid_before = (kind == HostKind::Systemd).then(main_pid);
     let stop = AtomicBool::new(false);
     let (answers, (run, took)) = std::thread::scope(|s| {
         let load = s.spawn(|| {
@@ -351,6 +360,9 @@ fn whole_stack(kind: HostKind) {
         failed.is_empty(),
         "requests failed during the reload: {failed:?}"
     );
+    if let Some(before) = pid_before {
+        assert_eq!(main_pid(), before, "HAProxy was reloaded, not restarted");
+    }
     let cfg = String::from_utf8(lb.read_file(HAPROXY_CFG).unwrap()).unwrap();
     assert!(cfg.contains("server web-03 web-03:80 check"), "{cfg}");
     wait_for_servers(
@@ -392,4 +404,9 @@ fn whole_stack(kind: HostKind) {
 #[test]
 fn init_script_hosts_run_the_whole_stack() {
     whole_stack(HostKind::InitScript);
+}
+
+#[test]
+fn systemd_hosts_run_the_whole_stack() {
+    whole_stack(HostKind::Systemd);
 }
