@@ -46,6 +46,10 @@ impl Provider for UserProvider {
         "useradd"
     }
 
+    fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
+        predict_account(true, r, changes, cx);
+    }
+
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let name = name_of(r).to_string();
         let mut st = State::default();
@@ -194,9 +198,24 @@ impl Provider for UserProvider {
     }
 }
 
+/// In a dry run, a user or group about to be created resolves for later resources (a file's
+/// owner), which are then planned instead of failing.
+fn predict_account(is_user: bool, r: &Resource, changes: &[Change], cx: &mut Context) {
+    if changes
+        .iter()
+        .any(|c| c.property == "ensure" && c.after.as_deref() == Some("present"))
+    {
+        cx.add_pending_account(is_user, name_of(r));
+    }
+}
+
 impl Provider for GroupProvider {
     fn name(&self) -> &'static str {
         "groupadd"
+    }
+
+    fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
+        predict_account(false, r, changes, cx);
     }
 
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {

@@ -214,6 +214,8 @@ pub struct DpkgEntry {
     pub status: String,
     /// The version dpkg knows.
     pub version: String,
+    /// The selection (`install`, `hold`, `deinstall`, `purge`): `hold` for held packages.
+    pub want: String,
 }
 
 /// A line of /etc/passwd.
@@ -283,6 +285,7 @@ pub struct Context {
     groups: Option<Vec<GroupEntry>>,
     predicted: HashMap<PathBuf, FileView>,
     pending_creators: Vec<String>,
+    pending_accounts: Vec<(bool, String)>,
     started_services: Vec<String>,
 }
 
@@ -323,6 +326,7 @@ impl Context {
             groups: None,
             predicted: HashMap::new(),
             pending_creators: Vec::new(),
+            pending_accounts: Vec::new(),
             started_services: Vec::new(),
         }
     }
@@ -506,6 +510,18 @@ impl Context {
         self.pending_creators.last().map(String::as_str)
     }
 
+    /// Record, in a dry run, that a pending change creates a user (`is_user`) or a group.
+    pub fn add_pending_account(&mut self, is_user: bool, name: &str) {
+        self.pending_accounts.push((is_user, name.to_string()));
+    }
+
+    /// Whether a pending change in this dry run creates that user or group.
+    pub fn is_pending_account(&self, is_user: bool, name: &str) -> bool {
+        self.pending_accounts
+            .iter()
+            .any(|(u, n)| *u == is_user && n == name)
+    }
+
     /// Record that a service was started in this run.
     pub fn note_started(&mut self, service: &str) {
         self.started_services.push(service.to_string());
@@ -582,13 +598,15 @@ pub fn run_id(t: std::time::SystemTime) -> String {
 pub fn parse_dpkg_status(text: &str) -> HashMap<String, DpkgEntry> {
     let mut out = HashMap::new();
     for stanza in text.split("\n\n") {
-        let (mut name, mut status, mut version) = (None, None, String::new());
+        let (mut name, mut status, mut version, mut want) =
+            (None, None, String::new(), String::new());
         for line in stanza.lines() {
             if let Some(v) = line.strip_prefix("Package: ") {
                 name = Some(v.trim().to_string());
             } else if let Some(v) = line.strip_prefix("Status: ") {
                 // "install ok installed": want, flag, status; the last word is what is there.
                 status = v.split_whitespace().last().map(str::to_string);
+                want = v.split_whitespace().next().unwrap_or("").to_string();
             } else if let Some(v) = line.strip_prefix("Version: ") {
                 version = v.trim().to_string();
             }
@@ -599,7 +617,14 @@ pub fn parse_dpkg_status(text: &str) -> HashMap<String, DpkgEntry> {
                 .get(&n)
                 .is_none_or(|e: &DpkgEntry| e.status != "installed");
             if replace {
-                out.insert(n, DpkgEntry { status: s, version });
+                out.insert(
+                    n,
+                    DpkgEntry {
+                        status: s,
+                        version,
+                        want,
+                    },
+                );
             }
         }
     }

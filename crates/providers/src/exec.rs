@@ -298,6 +298,16 @@ impl Provider for ExecProvider {
             st.set("creates", Some("exists".into()));
             return Ok(st);
         }
+        // Find the program now, so that a dry run reports a missing command instead of
+        // promising to run it; one a pending package would install is pending on it.
+        if let Err(e) = build_cmd(r, &command_of(r), cx) {
+            match cx.pending_creator() {
+                Some(p) if matches!(e, ProviderError::Invalid(_)) => {
+                    st.pending_on = Some(p.to_string())
+                }
+                _ => return Err(e),
+            }
+        }
         let refreshonly = r.param("refreshonly").and_then(Value::as_bool) == Some(true);
         if has_guards(r) && !refreshonly && cx.guards == Guards::Run {
             st.guards_pass = Some(guards_pass(r, cx)?);

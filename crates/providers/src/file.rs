@@ -236,9 +236,14 @@ impl Provider for FileProvider {
         }
         if want_kind != current {
             if current == "directory" && !force && want_kind != "directory" {
-                return Err(ProviderError::Invalid(format!(
-                    "Could not set '{want_kind}' on ensure: {pstr} is a directory; use force => true to replace it"
-                )));
+                // Puppet's wording for both cases; `force => true` is the way out of either.
+                return Err(ProviderError::Invalid(if want_kind == "absent" {
+                    format!("Not removing directory {pstr}; use 'force' to override")
+                } else {
+                    format!(
+                        "Could not set '{want_kind}' on ensure: Is a directory - {pstr} (use 'force' to replace it)"
+                    )
+                }));
             }
             if want_kind == "absent" {
                 out.push(Change::with_message(
@@ -345,6 +350,19 @@ impl Provider for FileProvider {
         ] {
             if let Some(want) = r.param(prop).map(|v| v.to_string()) {
                 let Some(id) = cached(cx, &want) else {
+                    if cx.is_pending_account(prop == "owner", &want) {
+                        // Created by a pending change in this dry run: it will differ.
+                        let have: Option<u32> = st.get(prop).and_then(|v| v.parse().ok());
+                        let name = have.map(|n| {
+                            if prop == "owner" {
+                                cx.user_name(n)
+                            } else {
+                                cx.group_name(n)
+                            }
+                        });
+                        out.push(Change::changed(prop, name, Some(want)));
+                        continue;
+                    }
                     return Err(ProviderError::Invalid(format!(
                         "Could not find {} {want}",
                         if prop == "owner" { "user" } else { "group" }

@@ -8,6 +8,32 @@
 //!   [`Provider::apply`]; no provider checks a noop flag.
 //!
 //! Invariant: `inspect` and `plan` never change the host; only `apply` and `refresh` do.
+//!
+//! # How the engine drives it
+//! One [`Context`] per run (it caches dpkg's status database, /etc/passwd, /etc/group and the
+//! init system). For each resource in plan order: [`provider_for`] its type, then
+//! [`plan_resource`] (inspect + plan). Then, for a real run, [`Provider::apply`] (adjacent
+//! package installs may go through [`package::apply_batch`] as one apt transaction), and
+//! [`Provider::refresh`] for resources that received events — unless the resource emitted
+//! [`EventKind::ServiceStarted`] in this run, in which case its pending refreshes are
+//! dropped. For a dry run, [`Provider::predict`] instead of `apply`, with
+//! `cx.guards = Guards::Skip`; a [`State::pending_on`] means "pending on that change", not a
+//! failure.
+//!
+//! # Where converge differs from Puppet, on purpose
+//! - Dry runs do not execute exec `onlyif`/`unless` guards (unless `Guards::Run`); such an exec
+//!   is shown as "would run unless its onlyif/unless guards say otherwise".
+//! - A dry run plans later resources against the predicted result of earlier ones (a
+//!   file_line on a file an earlier file resource writes is diffed against that content), and
+//!   something a pending package or exec would create is pending, not failed.
+//! - Diffs are shown for new files too; Sensitive content shows `[diff redacted]`.
+//! - Replaced file content is backed up under `/var/lib/converge/backup/<run id>/<path>` unless
+//!   `backup => false` ([`fsutil::restore`] puts a run back); Puppet's `.puppet-bak` suffix and
+//!   filebuckets are not used.
+//! - file_line writes atomically (temp file + rename) and treats a `line` with newlines as a
+//!   block, so it does not grow the file on every run.
+//! - Attributes accepted for compatibility but not acted on yet (file `recurse`/`purge`,
+//!   package `mark`, ...) are flagged `ignored` in the schema and warned about by validation.
 
 pub mod accounts;
 pub mod conformance;

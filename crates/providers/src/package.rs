@@ -23,6 +23,10 @@ pub enum Wanted {
     Purged,
     /// The candidate version apt would install.
     Latest,
+    /// Installed and held at its version (`apt-mark hold`).
+    Held,
+    /// Puppet's `disabled`, which apt has no notion of.
+    Disabled,
     /// This exact version.
     Version(String),
 }
@@ -34,6 +38,8 @@ pub fn wanted(r: &Resource) -> Wanted {
         "absent" => Wanted::Absent,
         "purged" => Wanted::Purged,
         "latest" => Wanted::Latest,
+        "held" => Wanted::Held,
+        "disabled" => Wanted::Disabled,
         v => Wanted::Version(v.to_string()),
     }
 }
@@ -113,11 +119,58 @@ pub fn install_spec(r: &Resource) -> String {
     }
 }
 
-/// Whether this resource would be installed by an `apt-get install` (so it can be batched).
+/// Whether this resource is a plain `apt-get install` (so it can join a batch; holds cannot).
 pub fn is_install(changes: &[Change]) -> bool {
     changes.iter().any(|c| {
-        c.property == "ensure" && !matches!(c.after.as_deref(), Some("absent") | Some("purged"))
+        c.property == "ensure"
+            && !matches!(
+                c.after.as_deref(),
+                Some("absent") | Some("purged") | Some("held")
+            )
     })
+}
+
+/// Apply several package resources' planned installs as one apt transaction (the engine
+/// batches adjacent, mutually independent package resources). Every item must be an install
+/// ([`is_install`]) with the same [`install_options`]; returns each resource's events, in
+/// order. If apt fails, every resource of the batch failed with the same error.
+pub fn apply_batch(
+    items: &[(&Resource, &[Change])],
+    cx: &mut Context,
+) -> Result<Vec<Vec<Event>>, ProviderError> {
+    let Some((first, _)) = items.first() else {
+        return Ok(Vec::new());
+    };
+    let options = install_options(first);
+    let mut specs = Vec::with_capacity(items.len());
+    for (r, changes) in items {
+        if !is_install(changes) || install_options(r) != options {
+            return Err(ProviderError::Invalid(format!(
+                "{} cannot join this apt transaction",
+                r.reference()
+            )));
+        }
+        let after = changes
+            .iter()
+            .find(|c| c.property == "ensure")
+            .and_then(|c| c.after.clone())
+            .unwrap_or_default();
+        specs.push(match wanted(r) {
+            Wanted::Present => name_of(r).to_string(),
+            _ => format!("{}={after}", name_of(r)),
+        });
+    }
+    install_with(&specs, &options, cx)?;
+    Ok(items
+        .iter()
+        .map(|(_, changes)| {
+            changes
+                .iter()
+                .filter(|c| c.property == "ensure")
+                .map(|c| Event::from_change(c, EventKind::Changed))
+                .collect()
+        })
+        .collect())
 }
 
 /// apt's candidate version from `apt-cache policy` (for `latest`).
@@ -139,7 +192,12 @@ impl Provider for AptProvider {
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let name = name_of(r).to_string();
         let mut st = State::default();
-        let current = match cx.dpkg()?.get(&name) {
+        let entry = cx.dpkg()?.get(&name).cloned();
+        st.set(
+            "held",
+            Some((entry.as_ref().is_some_and(|e| e.want == "hold")).to_string()),
+        );
+        let current = match entry.as_ref() {
             Some(e) if e.status == "installed" => e.version.clone(),
             Some(e) if e.status == "not-installed" => "purged".into(),
             Some(_) => "absent".into(),
@@ -156,7 +214,22 @@ impl Provider for AptProvider {
         let have = st.get("ensure").unwrap_or("purged").to_string();
         let installed = have != "absent" && have != "purged";
         let want = wanted(r);
+        if want == Wanted::Disabled {
+            return Err(ProviderError::NotSupported {
+                operation: "ensure => disabled",
+                provider: "apt",
+            });
+        }
+        if want == Wanted::Held && installed && st.get("held") != Some("true") {
+            return Ok(vec![Change::with_message(
+                "ensure",
+                Some(have.clone()),
+                Some("held".into()),
+                format!("ensure changed '{have}' to 'held'"),
+            )]);
+        }
         let after = match &want {
+            Wanted::Held if !installed => "held".to_string(),
             Wanted::Present if !installed => "present".to_string(),
             Wanted::Absent if installed => "absent".to_string(),
             Wanted::Purged if have != "purged" => "purged".to_string(),
@@ -209,6 +282,17 @@ impl Provider for AptProvider {
                 cx.invalidate_dpkg();
                 res?;
             }
+            Some("held") => {
+                if c.before
+                    .as_deref()
+                    .is_none_or(|b| b == "absent" || b == "purged")
+                {
+                    install_with(std::slice::from_ref(&name), &install_options(r), cx)?;
+                }
+                let res = cx.run_ok(&Cmd::new(&["/usr/bin/apt-mark", "hold", &name]));
+                cx.invalidate_dpkg();
+                res?;
+            }
             Some(v) => {
                 let spec = match wanted(r) {
                     Wanted::Present => name.clone(),
@@ -222,7 +306,10 @@ impl Provider for AptProvider {
     }
 
     fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
-        if is_install(changes) {
+        let creates = changes.iter().any(|c| {
+            c.property == "ensure" && !matches!(c.after.as_deref(), Some("absent") | Some("purged"))
+        });
+        if creates {
             cx.add_pending_creator(r.reference().to_string());
         }
     }

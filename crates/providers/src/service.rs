@@ -58,11 +58,35 @@ fn status(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<bool, Prov
             }
             InitSystem::InitScripts => {
                 let pattern = r.param_str("pattern").unwrap_or(name);
-                Cmd::new(&["/usr/bin/pgrep", "-f", "--", pattern])
+                return process_matches(pattern);
             }
         }
     };
     Ok(cx.run(&cmd)?.success())
+}
+
+/// Whether a running process's command line matches `pattern` (Puppet's process-table
+/// status for `hasstatus => false`), read from /proc: minimal hosts have no `ps` or `pgrep`.
+fn process_matches(pattern: &str) -> Result<bool, ProviderError> {
+    let re = regex::Regex::new(pattern)
+        .map_err(|e| ProviderError::Invalid(format!("invalid pattern '{pattern}': {e}")))?;
+    let me = std::process::id().to_string();
+    let procs =
+        std::fs::read_dir("/proc").map_err(|e| ProviderError::io("Could not read", "/proc", e))?;
+    for p in procs.flatten() {
+        let pid = p.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) || pid == me {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(p.path().join("cmdline")) else {
+            continue;
+        };
+        let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if re.is_match(line.trim_end()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn enabled(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<String, ProviderError> {
@@ -178,6 +202,26 @@ impl Provider for ServiceProvider {
                 )));
             }
         }
+        if init == InitSystem::Systemd && r.param("start").is_none() {
+            if let Some(p) = cx.pending_creator().map(str::to_string) {
+                // Only while something pending may install the unit is it worth asking.
+                let out = cx.run(&Cmd::new(&[
+                    "/bin/systemctl",
+                    "show",
+                    "-p",
+                    "LoadState",
+                    "--value",
+                    "--",
+                    &name,
+                ]))?;
+                if out.stdout.trim() == "not-found" {
+                    st.pending_on = Some(p);
+                    st.set("ensure", Some("stopped".into()));
+                    st.set("enable", Some("false".into()));
+                    return Ok(st);
+                }
+            }
+        }
         if wanted_ensure(r).is_some() {
             let running = status(r, init, cx)?;
             st.set(
@@ -204,6 +248,13 @@ impl Provider for ServiceProvider {
             }
         }
         if let Some(want) = wanted_enable(r) {
+            if want == "manual" || want == "delayed" {
+                // Windows start types; Debian's init systems have no such state.
+                return Err(ProviderError::NotSupported {
+                    operation: "enable => manual/delayed",
+                    provider: "service",
+                });
+            }
             let have = st.get("enable").unwrap_or("false");
             if have != want {
                 out.push(Change::changed("enable", Some(have.into()), Some(want)));
@@ -296,5 +347,28 @@ impl Provider for ServiceProvider {
 
     fn refreshable(&self, r: &Resource) -> bool {
         wanted_ensure(r) != Some("stopped")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn process_table_status_sees_a_running_process() {
+        let mut child = std::process::Command::new("/bin/sleep")
+            .arg("31.4159")
+            .spawn()
+            .unwrap();
+        // Between fork and exec the child still shows the test's own command line: wait
+        // (bounded) for the exec.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut seen = false;
+        while !seen && std::time::Instant::now() < deadline {
+            seen = super::process_matches(r"sleep 31\.4159").unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(seen);
+        assert!(!super::process_matches("no-such-process-[x]yz").unwrap());
     }
 }

@@ -6,7 +6,7 @@
 use converge_catalog::{Resource, Value};
 use converge_providers::context::{Cmd, Guards, Output, Runner};
 use converge_providers::{
-    plan_resource, provider_for, Context, EventKind, InitSystem, ProviderError,
+    plan_resource, provider_for, Context, Event, EventKind, InitSystem, ProviderError,
 };
 use std::sync::{Arc, Mutex};
 
@@ -79,6 +79,7 @@ fn converge(r: &Resource, cx: &mut Context) -> Result<Vec<String>, ProviderError
 }
 
 const STATUS: &str = "Package: nginx\nStatus: install ok installed\nVersion: 1.22.1-9\n\n\
+Package: vim-tiny\nStatus: hold ok installed\nVersion: 9.0\n\n\
 Package: apache2\nStatus: deinstall ok config-files\nVersion: 2.4.62-1\n";
 
 #[test]
@@ -136,7 +137,25 @@ fn package_commands_are_non_interactive_and_keep_conffiles() {
         .unwrap(),
         ["removed"]
     );
-    converge_providers::package::install_many(&["a".into(), "b=1.0".into()], &mut cx).unwrap();
+    let (a, b) = (
+        res("package", "a", &[]),
+        res("package", "b", &[("ensure", "1.0".into())]),
+    );
+    let pa = plan_resource(provider_for("package").unwrap(), &a, &mut cx)
+        .unwrap()
+        .1;
+    let pb = plan_resource(provider_for("package").unwrap(), &b, &mut cx)
+        .unwrap()
+        .1;
+    let events =
+        converge_providers::package::apply_batch(&[(&a, &pa), (&b, &pb)], &mut cx).unwrap();
+    assert_eq!(
+        events,
+        [
+            vec![Event::from_change(&pa[0], EventKind::Changed)],
+            vec![Event::from_change(&pb[0], EventKind::Changed)]
+        ]
+    );
     let opts = res(
         "package",
         "vim",

@@ -113,3 +113,29 @@ fn numeric_owner_and_group_are_compared_by_id() {
     let (_, changes) = plan_resource(provider_for("file").unwrap(), &r, &mut cx).unwrap();
     assert!(changes.is_empty(), "{changes:?}");
 }
+
+#[test]
+fn an_owner_a_pending_user_change_creates_is_planned_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.conf");
+    std::fs::write(&p, "x").unwrap();
+    let r = file(
+        &p.display().to_string(),
+        &[("owner", "converge-test-nobody".into())],
+    );
+    let prov = provider_for("file").unwrap();
+    let mut cx = cx_in(dir.path());
+    let err = plan_resource(prov, &r, &mut cx).unwrap_err();
+    assert_eq!(err.to_string(), "Could not find user converge-test-nobody");
+    let user = Resource::new("user", "converge-test-nobody");
+    let up = provider_for("user").unwrap();
+    let (_, changes) = plan_resource(up, &user, &mut cx).unwrap();
+    up.predict(&user, &changes, &mut cx);
+    let (_, changes) = plan_resource(prov, &r, &mut cx).unwrap();
+    assert_eq!(changes.len(), 1);
+    assert!(
+        changes[0].message.ends_with("to 'converge-test-nobody'"),
+        "{}",
+        changes[0].message
+    );
+}

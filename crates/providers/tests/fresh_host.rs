@@ -183,6 +183,13 @@ fn systemd_service() {
     if !inside() {
         return in_host("systemd_service", HostKind::Systemd);
     }
+    // Before nginx is installed, its service is pending on the package in a dry run.
+    let mut dry = Context::new();
+    dry.add_pending_creator("Package[nginx]".into());
+    let svc = res("service", "nginx", &[("ensure", "running".into())]);
+    let (st, changes) = plan_resource(provider_for("service").unwrap(), &svc, &mut dry).unwrap();
+    assert_eq!(st.pending_on.as_deref(), Some("Package[nginx]"));
+    assert_eq!(changes[0].message, "ensure changed 'stopped' to 'running'");
     check(&[res("package", "nginx", &[])], &[]);
     // On systemd the package's postinst already started and enabled it.
     check(
@@ -230,11 +237,8 @@ fn users_groups_files_and_hosts() {
                     ("shell", "/bin/bash".into()),
                 ],
             ),
-        ],
-        &[],
-    );
-    check(
-        &[
+            // Owned by the user created just above: the dry run plans it against the
+            // predicted account, the real run against the refreshed /etc/passwd.
             res(
                 "file",
                 "/srv/app",
