@@ -256,6 +256,13 @@ fn whole_stack(kind: HostKind) {
         assert!(lb_changed.iter().any(|c| c == r), "{r} in {lb_changed:?}");
     }
 
+    // Enabled at boot, the way this host's init system starts things.
+    let enabled = match kind {
+        HostKind::Systemd => "systemctl is-enabled --quiet haproxy",
+        _ => "ls /etc/rc2.d/S*haproxy",
+    };
+    assert!(lb.sh(enabled).unwrap().success(), "haproxy enabled at boot");
+
     // Health checks bring a just-started backend in after a moment: wait, then assert.
     let waited = wait_for_servers(&client, &["web-01", "web-02"], Duration::from_secs(20));
     eprintln!("both backends in rotation {waited:.2?} after the applies");
