@@ -40,6 +40,8 @@ class load_balancer (
     notify       => Service['haproxy'],
   }
 
+  # Debian 12's haproxy has no ENABLED= switch in /etc/default/haproxy any more (older
+  # manifests set ENABLED=1): `enable` alone decides, through update-rc.d or systemctl.
   service { 'haproxy':
     ensure    => running,
     enable    => true,
