@@ -446,6 +446,10 @@ pub static NGINX_DIRECTIVE: TypeSchema = TypeSchema {
             "context",
             values(&["main", "http", "server", "location"], &[]),
         ),
+        param(
+            "block",
+            values(&["main", "http", "server", "location"], &[]),
+        ),
         param("server_name", Kind::String),
         param("listen", Kind::String),
         param("location", Kind::String),
