@@ -1,5 +1,6 @@
 # The reference web stack: two nginx web servers behind one HAProxy load balancer.
-# Apply this one file unchanged on every host; each host picks its node block by name.
+# `converge apply manifests/site.pp`, unchanged, on every host: each host picks its node
+# block by name.
 
 node 'web-01', 'web-02' {
   include web_server
