@@ -198,34 +198,8 @@ fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
     let host = bed.host(name, kind);
     host.copy_in(manifests_dir(), MANIFESTS)
         .expect("copying the manifests in");
-    if !manifests_dir().join("modules/web_server").exists() {
-        // Stopgap until the web_server module (issue 5) is merged.
-        host.write_file(
-            &format!("{MANIFESTS}/modules/web_server/manifests/init.pp"),
-            FALLBACK_WEB_SERVER.as_bytes(),
-        )
-        .unwrap();
-    }
     host
 }
-
-/// nginx answering `Hello World!` with `X-Served-By: <hostname>`, for as long as the
-/// repository has no web_server module.
-const FALLBACK_WEB_SERVER: &str = r#"
-class web_server {
-  package { 'nginx': ensure => installed }
-  file { '/var/www/html/index.html':
-    content => "Hello World!\n",
-    require => Package['nginx'],
-  }
-  file { '/etc/nginx/sites-available/default':
-    content => "server {\n\tlisten 80 default_server;\n\troot /var/www/html;\n\tindex index.html;\n\tadd_header X-Served-By ${hostname} always;\n\tlocation / {\n\t\ttry_files \$uri \$uri/ =404;\n\t}\n}\n",
-    require => Package['nginx'],
-    notify  => Service['nginx'],
-  }
-  service { 'nginx': ensure => running, enable => true }
-}
-"#;
 
 fn whole_stack(kind: HostKind) {
     let bed = Bed::new();
