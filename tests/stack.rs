@@ -364,8 +364,9 @@ fn whole_stack(kind: HostKind) {
     assert_eq!(run.code, 4, "a failure and nothing else:\n{}", run.all());
     let st = statuses(&run.report());
     assert!(
-        st.contains(&("File[/etc/haproxy/haproxy.cfg]".into(), "failed".into())),
-        "{st:?}"
+        st.contains(&("File[/etc/haproxy/haproxy.cfg]".into(), "failed".into()))
+            && st.contains(&("Service[haproxy]".into(), "skipped".into())),
+        "the file fails and HAProxy is not reloaded: {st:?}"
     );
     let text = run.all();
     assert!(
