@@ -252,6 +252,9 @@ impl Block {
             if next_leading.trim().is_empty() {
                 *next_leading = format!("{newline}{parent}");
             }
+        } else if next_leading.trim().is_empty() {
+            // The next directive was on the same line (`{ a; b; }`): it moves to its own.
+            *next_leading = format!("{newline}{indent}");
         }
         self.items.insert(at, Directive::new(&leading, name, args));
         true
@@ -286,6 +289,12 @@ impl Block {
         } else {
             &mut self.trailing
         };
+        // A comment kept from the removed directive's lead must not swallow what follows.
+        let needs_newline = keep.rsplit('\n').next().is_some_and(|l| l.contains('#'))
+            && !next.starts_with(['\n', '\r']);
+        if needs_newline {
+            next.insert(0, '\n');
+        }
         next.insert_str(0, keep);
     }
 }

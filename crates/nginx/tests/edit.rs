@@ -194,3 +194,36 @@ fn includes_are_followed_relative_to_the_main_file_and_globs_sorted() {
     let e = Tree::load(&d.join("nginx.conf")).unwrap_err().to_string();
     assert!(e.contains("include of a missing file"), "{e}");
 }
+
+#[test]
+fn removing_a_duplicate_never_lets_a_kept_comment_swallow_the_next_directive() {
+    // Found by the fuzzer: the comment before the removed duplicate used to end up on the
+    // same line as the next directive.
+    let text = "server {\n\tadd_header X 1;\n\t# about the second\n\tadd_header X 2;x 1;\n}\n";
+    let mut cfg = Config::parse(text).unwrap();
+    cfg.set(&DEFAULT, "add_header", &args("X 3"), 1).unwrap();
+    let out = cfg.to_string();
+    assert_eq!(
+        out,
+        "server {\n\tadd_header X 3;\n\t# about the second\nx 1;\n}\n"
+    );
+    let names: Vec<String> = Config::parse(&out).unwrap().root.items[0]
+        .block
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .map(|d| d.name())
+        .collect();
+    assert_eq!(names, ["add_header", "x"]);
+}
+
+#[test]
+fn a_directive_on_the_same_line_moves_to_its_own_when_one_is_inserted_before_it() {
+    let mut cfg = Config::parse("server { listen 80; location / {} }\n").unwrap();
+    cfg.set(&DEFAULT, "root", &args("/srv"), 0).unwrap();
+    assert_eq!(
+        cfg.to_string(),
+        "server { listen 80;\n    root /srv;\n    location / {} }\n"
+    );
+}
