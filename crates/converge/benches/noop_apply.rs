@@ -5,6 +5,9 @@
 //! directory, so the bench reads the machine's dpkg database but writes nothing outside its
 //! own temp dir, and only on the first (converging) apply.
 
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
+
 use converge::{apply, check, ApplyOptions, CompileRequest, Silent};
 use criterion::{criterion_group, criterion_main, Criterion};
 

@@ -208,6 +208,7 @@ impl Walk<'_> {
                             "installed in one apt transaction with {} packages: {names}",
                             batch.len()
                         )],
+                        events: Vec::new(),
                         duration: each,
                     };
                     if !verified {
@@ -241,6 +242,7 @@ impl Walk<'_> {
             refresh: None,
             error: None,
             notes: Vec::new(),
+            events: Vec::new(),
             duration: Duration::ZERO,
         };
         if let Some(dep) = self.failed_dependency(idx) {
@@ -368,16 +370,20 @@ impl Walk<'_> {
     fn finish(
         &mut self,
         idx: usize,
-        rep: ResourceReport,
+        mut rep: ResourceReport,
         events: Vec<Event>,
         observer: &mut dyn Observer,
     ) {
-        observer.finished(&self.catalog.resources[idx], &rep);
-        self.status.insert(idx, rep.status);
-        let relayed = events
+        let relayed: Vec<&Event> = events
             .iter()
             .filter(|e| e.kind != EventKind::Restarted)
-            .count();
+            .collect();
+        if matches!(rep.status, Status::Changed | Status::Pending) {
+            rep.events = relayed.iter().map(|e| e.message.clone()).collect();
+        }
+        let relayed = relayed.len();
+        observer.finished(&self.catalog.resources[idx], &rep);
+        self.status.insert(idx, rep.status);
         if relayed > 0 && matches!(rep.status, Status::Changed | Status::Pending) {
             let targets: Vec<usize> = self.plan.notify_targets(idx).collect();
             for t in targets {

@@ -166,6 +166,12 @@ fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Checked) {
     out.diagnostics.extend(compiled.diagnostics);
     out.log = compiled.log;
     let Some(catalog) = compiled.catalog else {
+        // Evaluation errors: still check the attributes of what was declared, so that one
+        // run of `validate` reports every mistake it can.
+        if let Some(partial) = compiled.partial {
+            out.diagnostics
+                .extend(converge_providers::validate_catalog(&partial));
+        }
         return;
     };
     let schema_errors = converge_providers::validate_catalog(&catalog);

@@ -54,6 +54,9 @@ pub struct ResourceReport {
     /// Notes worth a person's attention (a non-idempotent exec, a batched install).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Events it sent along its notify edges (in a dry run: would have sent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
     /// Time spent on it.
     #[serde(with = "secs")]
     pub duration: Duration,
@@ -153,6 +156,7 @@ mod tests {
                     refresh: None,
                     error: None,
                     notes: vec![],
+                    events: vec![],
                     duration: Duration::ZERO,
                 })
                 .collect(),

@@ -94,3 +94,79 @@ fn err_manifests_fail_with_diagnostics() {
         insta::assert_snapshot!(log_lines(&c));
     });
 }
+
+/// Every prefix of every test manifest (cut at each line) compiles without the compiler
+/// failing internally: partial input is the common case while someone is typing.
+#[test]
+fn truncated_manifests_never_crash_the_compiler() {
+    let mut checked = 0;
+    for dir in ["tests/data/ok", "tests/data/err"] {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for f in files {
+            let code = std::fs::read_to_string(&f).unwrap();
+            let cuts: Vec<usize> = code.match_indices('\n').map(|(i, _)| i).collect();
+            for cut in cuts {
+                let opts = CompileOptions {
+                    manifest: f.clone(),
+                    code: Some(code[..cut].to_string()),
+                    modulepath: vec!["tests/data/modules".into()],
+                    facts: facts(),
+                    node_name: "web-01".into(),
+                    strict_variables: false,
+                };
+                let c = compile(&opts);
+                assert!(
+                    !c.diagnostics.iter().any(|d| d.code == "internal"),
+                    "{} cut at byte {cut}: {:?}",
+                    f.display(),
+                    c.diagnostics
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} prefixes checked");
+}
+
+/// Without `--modulepath`, modules are found in `<manifest dir>/modules`.
+#[test]
+fn default_modulepath_is_next_to_the_manifest() {
+    let opts = CompileOptions {
+        manifest: "tests/data/sites/default_modulepath/site.pp".into(),
+        node_name: "web-01".into(),
+        ..Default::default()
+    };
+    let c = compile(&opts);
+    let cat = c
+        .catalog
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}", log_lines(&c)));
+    let titles: Vec<String> = cat
+        .resources
+        .iter()
+        .map(|r| r.reference().to_string())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Class[Hello]", "Notify[hello from the default module path]"]
+    );
+}
+
+/// A manifest that cannot be read is one clear diagnostic, not a crash.
+#[test]
+fn unreadable_manifest_is_a_diagnostic() {
+    let opts = CompileOptions {
+        manifest: "tests/data/nosuch.pp".into(),
+        ..Default::default()
+    };
+    let c = compile(&opts);
+    assert!(c.catalog.is_none());
+    assert_eq!(c.diagnostics.len(), 1);
+    assert_eq!(c.diagnostics[0].code, "io");
+    assert!(c.diagnostics[0].message.contains("tests/data/nosuch.pp"));
+}

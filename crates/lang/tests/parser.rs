@@ -506,3 +506,74 @@ fn truncated_inputs_never_panic() {
         }
     }
 }
+
+/// A manifest of a few hundred kilobytes (parsed in pieces internally) gives the same
+/// statements, spans and errors as a small one would: statement count, the location of
+/// the last resource, an if/else and a chain that must not be cut apart, and the
+/// location of a syntax error near the end.
+#[test]
+fn big_manifests_keep_statements_and_locations() {
+    let mut text = String::new();
+    let n: usize = 3000;
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "file {{ '/tmp/f{i}':\n  ensure  => file,\n  content => \"v {i}\\n\",\n}}"
+        );
+        if i % 500 == 0 {
+            text.push_str("if $x {\n  notice('a')\n}\nelse {\n  notice('b')\n}\n");
+            text.push_str("exec { 'e': command => '/bin/true' }\n-> package { 'p': }\n");
+            text.push_str("$doc = @(END)\n  }\n  notify { 'not code': }\n  | END\n");
+        }
+    }
+    let src = Source::new("big.pp", text.clone());
+    let (ast, diags) = parse_manifest(&src);
+    let ast = ast.unwrap_or_else(|| panic!("{}", diag_lines(&src, &diags)));
+    // n resources plus, every 500, an if, a chain and an assignment.
+    assert_eq!(ast.body.len(), n + 3 * n.div_ceil(500));
+    let lines = text.lines().count() as u32;
+    let last = ast
+        .body
+        .last()
+        .map(|e| src.location(e.span))
+        .expect("statements");
+    assert_eq!((last.line, last.column), (lines - 3, 1));
+    let ifs = ast
+        .body
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                ExprKind::If {
+                    else_body: Some(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    let chains = ast
+        .body
+        .iter()
+        .filter(|e| matches!(e.kind, ExprKind::Chain { .. }))
+        .count();
+    assert_eq!((ifs, chains), (n.div_ceil(500), n.div_ceil(500)));
+
+    // Drop the comma after the last `ensure => file`.
+    let cut = text.rfind("ensure  => file,").expect("present") + "ensure  => file".len();
+    let broken = format!("{}{}", &text[..cut], &text[cut + 1..]);
+    let src = Source::new("big.pp", broken);
+    let (ast, diags) = parse_manifest(&src);
+    assert!(ast.is_none());
+    let loc = diags[0].location.clone().expect("located");
+    assert_eq!(
+        (loc.line, loc.column),
+        (lines - 1, 3),
+        "{}",
+        diags[0].message
+    );
+    assert!(
+        diags[0].message.contains("'content'"),
+        "{}",
+        diags[0].message
+    );
+}

@@ -244,6 +244,13 @@ impl Compiler {
                     let _ = write!(out, "{v}");
                 }
             }
+            if out.len() > super::MAX_VALUE_SIZE {
+                let span = match p {
+                    StrPart::Expr(e) => e.span,
+                    StrPart::Lit(_) => crate::ast::Span::default(),
+                };
+                return Err(self.err("too-large", "A string grew beyond 16 MiB", span));
+            }
         }
         Ok(())
     }
@@ -629,6 +636,18 @@ impl Compiler {
     }
 
     fn arith(&mut self, op: BinOp, a: Val, b: Val, e: &Expr) -> R<Val> {
+        let too_big = |v: &Val| match v {
+            Val::Array(a) => a.len(),
+            Val::Hash(h) => h.len(),
+            _ => 0,
+        };
+        if too_big(&a).saturating_add(too_big(&b)) > super::MAX_VALUE_SIZE / 16 {
+            return Err(self.err(
+                "too-large",
+                "An array or hash grew beyond a million entries",
+                e.span,
+            ));
+        }
         match (op, &a, &b) {
             (BinOp::Add, Val::Array(x), Val::Array(y)) => {
                 let mut out = x.clone();

@@ -390,7 +390,7 @@ impl Compiler {
                 }
                 self.set_var(sid, &p.name, v);
             }
-            match self.eval_body(&lambda.body) {
+            match self.eval_body_strict(&lambda.body) {
                 Err(Halt::Next(v)) | Err(Halt::Return(v)) => Ok(v),
                 r => r,
             }
@@ -425,7 +425,7 @@ impl Compiler {
                     }
                 })
                 .collect(),
-            Val::Int(c) if *c >= 0 && *c <= 10_000_000 => (0..*c)
+            Val::Int(c) if *c >= 0 && *c <= 1_000_000 => (0..*c)
                 .map(|i| {
                     if n >= 2 {
                         vec![Val::Int(i), Val::Int(i)]

@@ -76,6 +76,10 @@ pub struct LogMessage {
 pub struct Compiled {
     /// The catalog, when there was no error.
     pub catalog: Option<Catalog>,
+    /// When evaluation found errors but still ran to the end: the catalog as far as it
+    /// got, so that `validate` can also check its resources' attributes and report every
+    /// mistake in one round. Never to be applied.
+    pub partial: Option<Catalog>,
     /// Errors and warnings, in the order found.
     pub diagnostics: Vec<Diagnostic>,
     /// Messages from logging functions.
@@ -95,6 +99,7 @@ pub fn compile(opts: &CompileOptions) -> Compiled {
     match handle {
         Ok(h) => h.join().unwrap_or_else(|_| Compiled {
             catalog: None,
+            partial: None,
             diagnostics: vec![Diagnostic::error(
                 "internal",
                 "the compiler failed unexpectedly; please report this manifest",
@@ -133,6 +138,13 @@ pub(crate) struct Def<T> {
 /// How deep classes, defines, lambdas and expressions may nest before we call it runaway
 /// recursion.
 const MAX_DEPTH: usize = 400;
+
+/// The largest string (bytes) a manifest may build; runaway growth is an error, not an
+/// out-of-memory abort.
+pub(crate) const MAX_VALUE_SIZE: usize = 16 << 20;
+
+/// The most resources a catalog may hold (ten times the largest catalog we benchmark).
+pub(crate) const MAX_RESOURCES: usize = 1_000_000;
 
 /// The compiler's whole state for one compilation.
 pub(crate) struct Compiler {
@@ -216,6 +228,7 @@ impl Compiler {
                 Err(e) => {
                     return Compiled {
                         catalog: None,
+                        partial: None,
                         diagnostics: vec![Diagnostic::error(
                             "io",
                             format!("Could not read manifest '{manifest_path}': {e}"),
@@ -237,7 +250,10 @@ impl Compiler {
         let ast = Rc::new(ast);
         self.init_top_scope();
         self.hoist(&ast.body, 0, None);
-        if let Err(Halt::Fatal) = self.main_phase(&ast) {
+        let main = self.main_phase(&ast);
+        // Definitions were copied out by `hoist`; the main AST is no longer needed.
+        drop(ast);
+        if let Err(Halt::Fatal) = main.and_then(|_| self.lazy_phase()) {
             return self.finish_output(None);
         }
         let catalog = self.finish();
@@ -246,14 +262,19 @@ impl Compiler {
 
     fn main_phase(&mut self, ast: &Manifest) -> R<()> {
         self.eval_body(&ast.body)?;
-        self.eval_node()?;
-        self.lazy_phase()
+        self.eval_node()
     }
 
     fn finish_output(mut self, catalog: Option<Catalog>) -> Compiled {
         let failed = self.diags.iter().any(Diagnostic::is_error);
+        let (catalog, partial) = if failed {
+            (None, catalog)
+        } else {
+            (catalog, None)
+        };
         Compiled {
-            catalog: if failed { None } else { catalog },
+            catalog,
+            partial,
             diagnostics: std::mem::take(&mut self.diags),
             log: std::mem::take(&mut self.log),
         }
@@ -324,8 +345,8 @@ impl Compiler {
                     let mut def = (**d).clone();
                     def.name = qualify(&def.name, outer);
                     if let Some(prev) = self.defines.get(&def.name) {
-                        let prev_loc = self.sources[prev.src].location(prev.def.span);
-                        let loc = self.sources[src].location(e.span);
+                        let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+                        let loc = loc_in(&self.sources[src], e.span);
                         self.diags.push(
                             Diagnostic::error(
                                 "duplicate-definition",
@@ -357,8 +378,8 @@ impl Compiler {
 
     fn register_class(&mut self, def: ClassDef, src: usize, span: Span) {
         if let Some(prev) = self.classes.get(&def.name) {
-            let prev_loc = self.sources[prev.src].location(prev.def.span);
-            let loc = self.sources[src].location(span);
+            let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+            let loc = loc_in(&self.sources[src], span);
             self.diags.push(
                 Diagnostic::error(
                     "duplicate-definition",
@@ -387,6 +408,16 @@ impl Compiler {
                 Err(Halt::Error) => last = Val::Undef,
                 Err(h) => return Err(h),
             }
+        }
+        Ok(last)
+    }
+
+    /// Evaluate statements in order, stopping at the first error (lambda bodies: their
+    /// value feeds the caller, so a half-evaluated body would only cascade errors).
+    pub(crate) fn eval_body_strict(&mut self, body: &[Expr]) -> R<Val> {
+        let mut last = Val::Undef;
+        for e in body {
+            last = self.eval(e)?;
         }
         Ok(last)
     }
@@ -487,7 +518,7 @@ impl Compiler {
             });
         }
         let Some((i, label)) = found else {
-            let loc = self.sources[self.nodes[0].src].location(self.nodes[0].def.span);
+            let loc = loc_in(&self.sources[self.nodes[0].src], self.nodes[0].def.span);
             self.diags.push(
                 Diagnostic::error(
                     "no-matching-node",

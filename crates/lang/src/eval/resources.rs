@@ -98,6 +98,8 @@ pub(crate) struct Override {
     pub(crate) refs: Vec<ResourceRef>,
     pub(crate) attrs: Vec<AttrVal>,
     pub(crate) loc: Location,
+    /// The scope the override was written in (only it or a subclass may override).
+    pub(crate) scope: ScopeId,
 }
 
 /// One side of a chaining arrow.
@@ -173,11 +175,18 @@ impl Compiler {
                     }
                 }
                 let loc = self.loc(b.title.span);
-                for t in titles {
+                let n = titles.len();
+                for (k, t) in titles.into_iter().enumerate() {
+                    // The last title takes the attributes; the others get copies.
+                    let attrs = if k + 1 == n {
+                        std::mem::take(&mut attrs)
+                    } else {
+                        attrs.clone()
+                    };
                     if ty == "class" {
                         refs.push(Val::Ref(self.declare_class(
                             &t,
-                            Some(attrs.clone()),
+                            Some(attrs),
                             loc.clone(),
                             false,
                         )?));
@@ -185,7 +194,7 @@ impl Compiler {
                         let r = self.declare(
                             &ty,
                             &t,
-                            attrs.clone(),
+                            attrs,
                             loc.clone(),
                             is_virtual || is_exported,
                             is_define,
@@ -383,6 +392,19 @@ impl Compiler {
             depth: self.define_depth + 1,
         };
         let idx = self.resources.len();
+        if idx >= super::MAX_RESOURCES {
+            self.diags.push(
+                Diagnostic::error(
+                    "too-large",
+                    format!(
+                        "The catalog grew beyond {} resources (runaway defined types?)",
+                        super::MAX_RESOURCES
+                    ),
+                )
+                .at(Some(res.loc)),
+            );
+            return Err(Halt::Fatal);
+        }
         self.resources.push(res);
         self.index.insert(rref.clone(), idx);
         if is_define && !is_virtual {
@@ -441,7 +463,13 @@ impl Compiler {
         }
         if !refs.is_empty() {
             let loc = self.loc(span);
-            self.overrides.push(Override { refs, attrs, loc });
+            let scope = self.scope;
+            self.overrides.push(Override {
+                refs,
+                attrs,
+                loc,
+                scope,
+            });
         }
         Ok(Val::Undef)
     }
@@ -692,6 +720,18 @@ impl Compiler {
         for o in std::mem::take(&mut self.overrides) {
             for r in &o.refs {
                 match self.index.get(r).copied() {
+                    Some(i) if !self.may_override(o.scope, self.resources[i].scope) => {
+                        let decl = self.resources[i].loc.clone();
+                        self.diags.push(
+                            Diagnostic::error("illegal-override", format!("Only subclasses can override parameters ({r})"))
+                                .at(Some(o.loc.clone()))
+                                .with_label(decl, "declared here, in another class")
+                                .with_hint(format!(
+                                    "override it from a class that inherits the declaring class, or with a collector: {} <| title == '{}' |> {{ ... }}",
+                                    r.type_name, r.title
+                                )),
+                        );
+                    }
                     Some(i) => {
                         for a in &o.attrs {
                             self.apply_attr(i, a);
@@ -709,7 +749,11 @@ impl Compiler {
         }
         // Resource defaults (define instances got theirs before their bodies ran).
         let mut cache: HashMap<(usize, String), IndexMap<String, DefaultAttr>> = HashMap::new();
+        let any_defaults = self.scopes.iter().any(|s| !s.defaults.is_empty());
         for i in 0..self.resources.len() {
+            if !any_defaults {
+                break;
+            }
             if self.resources[i].is_container || self.resources[i].is_virtual {
                 continue;
             }
@@ -775,16 +819,28 @@ impl Compiler {
                 aliases.insert(ar, i);
             }
         }
-        let resolve = |c: &Compiler, r: &ResourceRef| -> Option<ResourceRef> {
+        let resolve = |c: &Compiler, r: &ResourceRef| -> Option<usize> {
             match c.index.get(r).or_else(|| aliases.get(r)) {
-                Some(&i) if !c.resources[i].is_virtual => Some(c.resources[i].rref.clone()),
+                Some(&i) if !c.resources[i].is_virtual => Some(i),
                 _ => None,
             }
         };
         let mut edges: Vec<Edge> = Vec::new();
-        let mut seen: HashSet<Edge> = HashSet::new();
+        // Edges by resource index, so that duplicates are found without copying names.
+        let mut seen: HashSet<(usize, usize, EdgeKind)> = HashSet::new();
+        let mut add_edge =
+            |c: &Compiler, from: usize, to: usize, kind: EdgeKind, origin: EdgeOrigin| {
+                if seen.insert((from, to, kind)) {
+                    edges.push(Edge {
+                        from: c.resources[from].rref.clone(),
+                        to: c.resources[to].rref.clone(),
+                        kind,
+                        origin,
+                    });
+                }
+            };
         let mut new_diags = Vec::new();
-        for r in &self.resources {
+        for (ri, r) in self.resources.iter().enumerate() {
             if r.is_virtual {
                 continue;
             }
@@ -828,20 +884,12 @@ impl Compiler {
                         continue;
                     };
                     let (from, to, kind) = match name.as_str() {
-                        "before" => (r.rref.clone(), t, EdgeKind::Before),
-                        "notify" => (r.rref.clone(), t, EdgeKind::Notify),
-                        "require" => (t, r.rref.clone(), EdgeKind::Before),
-                        _ => (t, r.rref.clone(), EdgeKind::Notify),
+                        "before" => (ri, t, EdgeKind::Before),
+                        "notify" => (ri, t, EdgeKind::Notify),
+                        "require" => (t, ri, EdgeKind::Before),
+                        _ => (t, ri, EdgeKind::Notify),
                     };
-                    let e = Edge {
-                        from,
-                        to,
-                        kind,
-                        origin: EdgeOrigin::Metaparam,
-                    };
-                    if seen.insert(e.clone()) {
-                        edges.push(e);
-                    }
+                    add_edge(self, from, to, kind, EdgeOrigin::Metaparam);
                 }
             }
         }
@@ -886,26 +934,19 @@ impl Compiler {
                         }
                         continue;
                     };
-                    let e = Edge {
-                        from: fr,
-                        to: tr,
-                        kind: ch.kind,
-                        origin: ch.origin,
-                    };
-                    if seen.insert(e.clone()) {
-                        edges.push(e);
-                    }
+                    add_edge(self, fr, tr, ch.kind, ch.origin);
                 }
             }
         }
         self.diags.extend(new_diags);
         let mut cat = Catalog::new(self.node_name.clone());
         cat.resources.reserve(self.resources.len());
-        for r in &self.resources {
+        // The compiler is done with its resources: move them into the catalog.
+        for r in std::mem::take(&mut self.resources) {
             if r.is_virtual {
                 continue;
             }
-            let mut tags = r.tags.clone();
+            let mut tags = r.tags;
             if let Some(t) = r.params.get("tag") {
                 let mut ts = Vec::new();
                 for v in t.to_value().as_list() {
@@ -913,31 +954,63 @@ impl Compiler {
                 }
                 push_unique(&mut tags, ts);
             }
-            let mut out = Resource::new(&r.type_name, &r.title);
-            for (k, v) in &r.params {
-                if RELATIONSHIPS.contains(&k.as_str()) || v.is_undef() {
+            let mut out = Resource::new("", "");
+            out.type_name = r.type_name;
+            out.title = r.title;
+            let mut locs = r.attr_locs;
+            out.params.reserve(r.params.len());
+            for (k, v) in r.params {
+                let relationship = RELATIONSHIPS.contains(&k.as_str());
+                if relationship || v.is_undef() {
+                    if !relationship {
+                        locs.shift_remove(&k);
+                    }
                     continue;
                 }
-                out.params.insert(k.clone(), v.to_value());
-                if let Some(l) = r.attr_locs.get(k) {
-                    out.attr_locations.insert(k.clone(), l.clone());
-                }
+                out.params.insert(k, v.into_value());
             }
-            for (k, l) in &r.attr_locs {
-                if RELATIONSHIPS.contains(&k.as_str()) {
-                    out.attr_locations.insert(k.clone(), l.clone());
-                }
-            }
-            out.file = Some(r.loc.file.clone());
+            out.attr_locations = locs;
+            out.file = Some(r.loc.file);
             out.line = r.loc.line;
             out.column = r.loc.column;
-            out.container = r.container.clone();
+            out.container = r.container;
             out.is_container = r.is_container;
             out.tags = tags;
             cat.resources.push(out);
         }
         cat.edges = edges;
         Some(cat)
+    }
+
+    /// The class or define (`class:web`, `define:web::vhost`) whose code a scope runs, or
+    /// `""` for the main code and node bodies.
+    fn source_of(&self, sid: ScopeId) -> String {
+        match &self.scopes[sid].container {
+            Some(r) if r.is_class() => format!("class:{}", r.title.to_lowercase()),
+            Some(r) => format!("define:{}", r.type_lower()),
+            None => String::new(),
+        }
+    }
+
+    /// Puppet's rule for `Type['x'] { ... }`: only code of the declaring class (or
+    /// define), or of a class inheriting from it, may override a resource's parameters.
+    fn may_override(&self, override_scope: ScopeId, resource_scope: ScopeId) -> bool {
+        let target = self.source_of(resource_scope);
+        let mut cur = self.source_of(override_scope);
+        for _ in 0..100 {
+            if cur == target {
+                return true;
+            }
+            let parent = cur
+                .strip_prefix("class:")
+                .and_then(|c| self.classes.get(c))
+                .and_then(|d| d.def.parent.clone());
+            match parent {
+                Some(p) => cur = format!("class:{}", p.trim_start_matches("::").to_lowercase()),
+                None => return false,
+            }
+        }
+        false
     }
 
     /// A hint for a reference to a resource that does not exist: the closest title of the

@@ -80,6 +80,18 @@ impl Val {
         }
     }
 
+    /// Convert to the catalog's value model, consuming the value (no copies of strings).
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Val::Str(s) => Value::String(s),
+            Val::Array(a) => Value::Array(a.into_iter().map(Val::into_value).collect()),
+            Val::Hash(h) => Value::Hash(h.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            Val::Ref(r) => Value::Ref(r),
+            Val::Sensitive(v) => Value::Sensitive(Box::new(v.into_value())),
+            v => v.to_value(),
+        }
+    }
+
     /// Convert from the catalog's value model (facts).
     pub(crate) fn from_value(v: &Value) -> Val {
         match v {

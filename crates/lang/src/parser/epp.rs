@@ -88,7 +88,12 @@ pub(crate) fn rewrite(tpl: &str) -> Result<Rewritten, (Span, String)> {
             Some(b'#') => Kind::Comment,
             _ => Kind::Code,
         };
-        let Some(close_rel) = tpl[after_open..].find("%>") else {
+        let close_at = if kind == Kind::Comment {
+            tpl[after_open..].find("%>")
+        } else {
+            find_tag_end(&tpl[after_open..])
+        };
+        let Some(close_rel) = close_at else {
             return Err((
                 Span::new(open, after_open),
                 "Unbalanced epp tag: reached the end of the template without a closing '%>'"
@@ -136,6 +141,36 @@ pub(crate) fn rewrite(tpl: &str) -> Result<Rewritten, (Span, String)> {
         )
     })?;
     Ok(Rewritten { code, texts })
+}
+
+/// Where `%>` closes a code tag, skipping quoted strings (`<%= "100%>" %>`).
+fn find_tag_end(code: &str) -> Option<usize> {
+    let bytes = code.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if b == b'%' && bytes.get(i + 1) == Some(&b'>') {
+                    return Some(i);
+                }
+                if b == b'\'' || b == b'"' {
+                    quote = Some(b);
+                }
+            }
+        }
+        i += 1;
+    }
+    // An unbalanced quote: fall back to the first `%>`, so the error is about the code.
+    code.find("%>")
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -14,15 +14,15 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         EOI => "end of file",
-        expression | postfix_expr | primary | hash | array | sq_string | dq_string | heredoc
-        | number | regex | variable | if_expr | unless_expr | case_expr | collector | type_name
-        | paren | call | bareword | kw_undef | kw_true | kw_false | kw_default | op_not
-        | op_neg | op_splat | epp_render | epp_text | hash_entry | fn_name => "a value",
+        expression | query_value | hash | array | sq_string | dq_string | heredoc | number
+        | regex | variable | if_expr | unless_expr | case_expr | collector | type_name | paren
+        | word_or_call | type_or_collector | kw_lit | kw_default | unary | epp_render
+        | epp_text | hash_entry | fn_name => "a value",
         statements | class_def | define_def | node_def | stmt_call | stmt_fn | kw_class
         | kw_define | kw_node => "a statement",
         assignment | relationship | resource_decl | resource_attrs | res_at | res_type
         | res_target | kw_if | kw_unless | kw_case => "a value",
-        res_body | res_title => "a resource title",
+        res_body => "a resource title",
         attr | attr_name => "an attribute name",
         attr_op => "'=>'",
         class_name => "a name",
@@ -35,7 +35,7 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
         selector_arm => "a selector option",
         node_match | node_name => "a node name",
         query | query_and | query_prim => "a query such as title == 'x'",
-        dq_text | dq_var | dq_brace | hd_text | hd_text_noesc | sq_inner => "more string text",
+        dq_text | dq_var | dq_brace | hd_text | hd_text_noesc => "more string text",
         _ => return None,
     })
 }
@@ -51,24 +51,11 @@ fn is_operator_rule(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        op_or
+        binop
+            | op_or
             | op_and
-            | op_in
-            | op_match
-            | op_nomatch
             | op_eq
             | op_ne
-            | op_le
-            | op_ge
-            | op_shl
-            | op_shr
-            | op_lt
-            | op_gt
-            | op_add
-            | op_sub
-            | op_mul
-            | op_div
-            | op_mod
             | selector
             | access
             | method_call
@@ -98,6 +85,14 @@ fn found_at(text: &str, pos: usize) -> String {
         s
     } else if first == '\n' || first == '\r' {
         return "end of line".to_string();
+    } else if first == '\'' || first == '"' {
+        // A quoted string: name it by its start.
+        let body: String = rest[1..]
+            .chars()
+            .take_while(|c| *c != first && *c != '\n')
+            .take(30)
+            .collect();
+        return format!("the string {first}{body}{first}");
     } else {
         let two: String = rest.chars().take(2).collect();
         match two.as_str() {
@@ -108,7 +103,8 @@ fn found_at(text: &str, pos: usize) -> String {
     format!("'{}'", tok.trim_end_matches(':'))
 }
 
-/// The attribute or hash key whose value ends just before `pos`, if any.
+/// The attribute or hash key whose value ends just before `pos`, if any, worded:
+/// `attribute 'ensure'` (a bare name) or `key 'a'` (a quoted one).
 fn value_owner(text: &str, pos: usize) -> Option<String> {
     let before = &text[..pos.min(text.len())];
     let arrow = before.rfind("=>").or_else(|| before.rfind("+>"))?;
@@ -128,8 +124,16 @@ fn value_owner(text: &str, pos: usize) -> Option<String> {
         .into_iter()
         .rev()
         .collect();
+    let quoted = name.starts_with(['\'', '"']);
     let name = name.trim_matches(['\'', '"']).to_string();
-    (!name.is_empty()).then_some(name)
+    if name.is_empty() {
+        return None;
+    }
+    Some(if quoted {
+        format!("key '{name}'")
+    } else {
+        format!("attribute '{name}'")
+    })
 }
 
 fn join_or(items: &[String]) -> String {
@@ -151,11 +155,14 @@ pub(crate) fn syntax_error(
     err: &Error<Rule>,
     map: Option<&[(usize, usize)]>,
 ) -> Diagnostic {
-    let pos = match err.location {
+    let mut pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let found = found_at(text, pos);
+    let mut rules: Vec<Rule> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+        rules.extend(positives.iter().copied());
+    }
     let rest = &text[pos.min(text.len())..];
     if rest.starts_with("/*") {
         let d = Diagnostic::error("syntax", "Unclosed comment: '/*' without a matching '*/'")
@@ -176,10 +183,6 @@ pub(crate) fn syntax_error(
                 .with_hint("a name cannot start with a digit; quote it if it is a string");
         }
     }
-    let mut rules: Vec<Rule> = Vec::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
-        rules.extend(positives.iter().copied());
-    }
     let mut tokens: BTreeSet<String> = BTreeSet::new();
     if let Some(att) = err.parse_attempts() {
         // pest does not export the token type; its Display is the token as written.
@@ -197,6 +200,16 @@ pub(crate) fn syntax_error(
                 "#" | "/*" | "*/" | "::" | "_" | "(" | "\"" | "'"
             )
     });
+    // Literal tokens (silent in the grammar) may have been tried further on than any rule:
+    // then that is where the error is.
+    let max_position = err.parse_attempts().map_or(pos, |a| a.max_position);
+    if max_position > pos && !tokens.is_empty() {
+        pos = max_position;
+        rules.clear();
+    } else if max_position != pos {
+        tokens.clear();
+    }
+    let found = found_at(text, pos);
     let structural: Vec<String> = tokens
         .iter()
         .filter(|t| !OPERATOR_TOKENS.contains(&t.as_str()))
@@ -259,15 +272,19 @@ pub(crate) fn syntax_error(
         None
     };
     if let Some(o) = &owner {
-        message.push_str(&format!(" after the value of '{o}'"));
+        message.push_str(&format!(" after the value of {o}"));
     }
     let mut hint = None;
     let after = text[pos.min(text.len())..].trim_start();
-    let after_word = after.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+    let after_word = match after.chars().next() {
+        // Skip a quoted key to see whether `=>` follows it.
+        Some(q @ ('\'' | '"')) => after[1..].find(q).map_or("", |i| &after[i + 2..]),
+        _ => after.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'),
+    };
     if in_list && after_word.len() < after.len() && after_word.trim_start().starts_with("=>") {
         hint = Some(match &owner {
-            Some(o) => format!("a ',' is probably missing between the attributes: add one after the value of '{o}'"),
-            None => "a ',' is probably missing between the attributes".to_string(),
+            Some(o) => format!("a ',' is probably missing: add one after the value of {o}"),
+            None => "a ',' is probably missing before this entry".to_string(),
         });
     } else if found == "end of file" && expected.iter().any(|e| e == "'}'") {
         hint = Some("a '}' is missing: some '{' above is never closed".to_string());
@@ -278,13 +295,20 @@ pub(crate) fn syntax_error(
         Some(m) => map_offset(m, pos),
         None => pos,
     };
-    let len = if found.starts_with('\'') {
-        found.chars().count().saturating_sub(2).max(1)
+    // Underline the found token: its length in bytes, ending on a character boundary.
+    let len = if let Some(string) = found.strip_prefix("the string ") {
+        string.len()
+    } else if found.starts_with('\'') {
+        found.len().saturating_sub(2).max(1)
     } else {
         1
     };
-    let mut d = Diagnostic::error("syntax", message)
-        .at(Some(source.location(Span::new(start, start + len))));
+    let mut end = (start + len).min(source.text.len());
+    while end > start && !source.text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut d =
+        Diagnostic::error("syntax", message).at(Some(source.location(Span::new(start, end))));
     if let Some(h) = hint {
         d = d.with_hint(h);
     }

@@ -48,6 +48,10 @@ pub(crate) struct Prepared {
     pub unclosed_interpolation: Option<usize>,
     /// Deepest nesting of brackets, braces and parentheses seen.
     pub max_depth: usize,
+    /// Where that deepest level opened.
+    pub deepest_at: usize,
+    /// Offsets where a new top-level statement surely starts, about every [`CHUNK`] bytes.
+    pub splits: Vec<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -66,8 +70,10 @@ pub(crate) fn prepare(text: &str) -> Prepared {
     let mut stack: Vec<(State, usize, usize)> = vec![(State::Code, 0, 0)];
     let mut nesting = 0usize;
     let mut max_depth = 0usize;
+    let mut deepest_at = 0usize;
     // Where the next heredoc body on the current line starts (after an earlier one's end).
     let mut resume: Option<usize> = None;
+    let mut splits: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let Some(&(state, depth, _)) = stack.last() else {
@@ -100,18 +106,33 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                 b'"' => stack.push((State::Dq, 0, i)),
                 b'[' | b'(' => {
                     nesting += 1;
-                    max_depth = max_depth.max(nesting);
+                    if nesting > max_depth {
+                        max_depth = nesting;
+                        deepest_at = i;
+                    }
                 }
                 b']' | b')' => nesting = nesting.saturating_sub(1),
                 b'{' => {
                     nesting += 1;
-                    max_depth = max_depth.max(nesting);
+                    if nesting > max_depth {
+                        max_depth = nesting;
+                        deepest_at = i;
+                    }
                     if let Some(top) = stack.last_mut() {
                         top.1 += 1;
                     }
                 }
                 b'}' => {
                     nesting = nesting.saturating_sub(1);
+                    if nesting == 0
+                        && stack.len() == 1
+                        && resume.is_none()
+                        && i + 1 >= splits.last().copied().unwrap_or(0) + CHUNK
+                    {
+                        if let Some(at) = split_after(text, i + 1) {
+                            splits.push(at);
+                        }
+                    }
                     if depth == 0 && stack.len() > 1 {
                         stack.pop();
                     } else if let Some(top) = stack.last_mut() {
@@ -119,7 +140,27 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                     }
                 }
                 b'@' if bytes.get(i + 1) == Some(&b'(') => {
-                    if let Some(head) = parse_head(text, i) {
+                    let head = match parse_head(text, i) {
+                        Ok(h) => h,
+                        Err(Some((end, message))) => {
+                            return Prepared {
+                                text: text.to_string(),
+                                heredocs,
+                                error: Some(HeredocError {
+                                    start: i,
+                                    end,
+                                    message,
+                                }),
+                                unclosed_quote: None,
+                                unclosed_interpolation: None,
+                                max_depth,
+                                deepest_at,
+                                splits,
+                            };
+                        }
+                        Err(None) => None,
+                    };
+                    if let Some(head) = head {
                         let body_start = match resume {
                             Some(r) => r,
                             None => match text[i..].find('\n') {
@@ -159,6 +200,8 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                                     unclosed_quote: None,
                                     unclosed_interpolation: None,
                                     max_depth,
+                                    deepest_at,
+                                    splits,
                                 };
                             }
                         }
@@ -181,7 +224,10 @@ pub(crate) fn prepare(text: &str) -> Prepared {
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     stack.push((State::Code, 0, i));
                     nesting += 1;
-                    max_depth = max_depth.max(nesting);
+                    if nesting > max_depth {
+                        max_depth = nesting;
+                        deepest_at = i;
+                    }
                     i += 2;
                     continue;
                 }
@@ -189,6 +235,10 @@ pub(crate) fn prepare(text: &str) -> Prepared {
             },
         }
         i += 1;
+    }
+    if text.starts_with('\u{FEFF}') {
+        let buf = out.get_or_insert_with(|| bytes.to_vec());
+        buf[..3].copy_from_slice(b"   ");
     }
     let text = match out {
         // Only ASCII spaces replaced whole lines' bytes, but a multi-byte character may
@@ -214,7 +264,45 @@ pub(crate) fn prepare(text: &str) -> Prepared {
         unclosed_quote,
         unclosed_interpolation,
         max_depth,
+        deepest_at,
+        splits,
     }
+}
+
+/// Rough size of the pieces a big manifest is parsed in: pest keeps a token queue for
+/// the whole input it parses, so parsing piecewise bounds that memory.
+const CHUNK: usize = 64 * 1024;
+
+/// Whether a top-level `}` ending just before `at` certainly ends a statement, so that
+/// parsing may restart after its line: the line has nothing more, and the next one starts
+/// a new statement (a name, reference, variable or `@`), not `else`, `elsif`, an operator
+/// or an arrow continuing the statement.
+fn split_after(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    let nl = rest.find('\n')?;
+    if !rest[..nl]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b == b'\r')
+    {
+        return None;
+    }
+    let next_start = at + nl + 1;
+    let next = text[next_start..].trim_start_matches([' ', '\t', '\r', '\n']);
+    let first = next.bytes().next()?;
+    if !(first.is_ascii_alphabetic() || first == b'$' || first == b'@') {
+        return None;
+    }
+    let word: String = next
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if matches!(
+        word.as_str(),
+        "else" | "elsif" | "and" | "or" | "in" | "inherits"
+    ) {
+        return None;
+    }
+    Some(next_start)
 }
 
 struct Head {
@@ -224,13 +312,17 @@ struct Head {
     end: usize,
 }
 
-/// Parse `@( "TAG" :syntax /flags )` at `at`; `None` when it is not a heredoc head.
-fn parse_head(text: &str, at: usize) -> Option<Head> {
+/// Parse `@( "TAG" :syntax /flags )` at `at`. `Ok(None)`-like `Err(None)`: not a head
+/// at all (no `)` on the line); `Err(Some(..))`: a head with a problem.
+fn parse_head(text: &str, at: usize) -> Result<Option<Head>, Option<(usize, String)>> {
     let rest = &text[at + 2..];
-    let close = rest.find([')', '\n'])?;
+    let Some(close) = rest.find([')', '\n']) else {
+        return Err(None);
+    };
     if rest.as_bytes()[close] != b')' {
-        return None;
+        return Err(None);
     }
+    let end = at + 2 + close + 1;
     let inner = rest[..close].trim();
     let (spec, flags) = match inner.split_once('/') {
         Some((s, f)) => (s.trim(), Some(f.trim())),
@@ -246,22 +338,31 @@ fn parse_head(text: &str, at: usize) -> Option<Head> {
         (spec, false)
     };
     if tag.is_empty() || tag.contains('"') {
-        return None;
+        return Err(Some((
+            end,
+            format!(
+                "Invalid heredoc tag in '{}': expected @(TAG) or @(\"TAG\")",
+                &text[at..end]
+            ),
+        )));
     }
     let escapes = match flags {
         None => String::new(),
         Some("") => "trnsuL$".to_string(),
         Some(f) => f.to_string(),
     };
-    if escapes.chars().any(|c| !"trnsuL$".contains(c)) {
-        return None;
+    if let Some(bad) = escapes.chars().find(|c| !"trnsuL$".contains(*c)) {
+        return Err(Some((
+            end,
+            format!("Invalid heredoc escape char. Only t, r, n, s, u, L, $ allowed. Got '{bad}'"),
+        )));
     }
-    Some(Head {
+    Ok(Some(Head {
         tag: tag.to_string(),
         interpolate,
         escapes,
-        end: at + 2 + close + 1,
-    })
+        end,
+    }))
 }
 
 struct End {

@@ -24,26 +24,28 @@ pub(crate) struct Lower<'a> {
 
 type P<'i> = Pair<'i, Rule>;
 
-fn binop(rule: Rule) -> Option<(BinOp, u8)> {
-    Some(match rule {
-        Rule::op_or => (BinOp::Or, 1),
-        Rule::op_and => (BinOp::And, 2),
-        Rule::op_lt => (BinOp::Lt, 3),
-        Rule::op_gt => (BinOp::Gt, 3),
-        Rule::op_le => (BinOp::Le, 3),
-        Rule::op_ge => (BinOp::Ge, 3),
-        Rule::op_eq => (BinOp::Eq, 4),
-        Rule::op_ne => (BinOp::Ne, 4),
-        Rule::op_shl => (BinOp::Shl, 5),
-        Rule::op_shr => (BinOp::Shr, 5),
-        Rule::op_add => (BinOp::Add, 6),
-        Rule::op_sub => (BinOp::Sub, 6),
-        Rule::op_mul => (BinOp::Mul, 7),
-        Rule::op_div => (BinOp::Div, 7),
-        Rule::op_mod => (BinOp::Mod, 7),
-        Rule::op_match => (BinOp::Match, 8),
-        Rule::op_nomatch => (BinOp::NotMatch, 8),
-        Rule::op_in => (BinOp::In, 9),
+fn binop(text: &str) -> Option<(BinOp, u8)> {
+    // Puppet's precedence (egrammar.ra), loosest first: or, and, comparisons, equality,
+    // shifts, additive, multiplicative, matching, in.
+    Some(match text {
+        "or" => (BinOp::Or, 1),
+        "and" => (BinOp::And, 2),
+        "<" => (BinOp::Lt, 3),
+        ">" => (BinOp::Gt, 3),
+        "<=" => (BinOp::Le, 3),
+        ">=" => (BinOp::Ge, 3),
+        "==" => (BinOp::Eq, 4),
+        "!=" => (BinOp::Ne, 4),
+        "<<" => (BinOp::Shl, 5),
+        ">>" => (BinOp::Shr, 5),
+        "+" => (BinOp::Add, 6),
+        "-" => (BinOp::Sub, 6),
+        "*" => (BinOp::Mul, 7),
+        "/" => (BinOp::Div, 7),
+        "%" => (BinOp::Mod, 7),
+        "=~" => (BinOp::Match, 8),
+        "!~" => (BinOp::NotMatch, 8),
+        "in" => (BinOp::In, 9),
         _ => return None,
     })
 }
@@ -162,66 +164,93 @@ impl<'a> Lower<'a> {
 
     fn assignment(&mut self, p: P<'_>) -> Expr {
         let span = self.span(&p);
-        let mut it = p.into_inner();
-        let Some(first) = it.next() else {
-            return mk(ExprKind::Undef, span);
-        };
-        let lhs = self.relationship(first);
-        match (it.next(), it.next()) {
-            (Some(_op), Some(rhs)) => {
-                let value = self.assignment(rhs);
-                if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
-                    || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
-                {
-                    self.error(
-                        "syntax",
-                        "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
-                        lhs.span,
-                    );
+        // Children: operands joined by arrows, then maybe `=` and a nested assignment.
+        let mut lhs: Option<Expr> = None;
+        let mut arrow: Option<Arrow> = None;
+        let mut chain_len = 0usize;
+        let mut value: Option<Expr> = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::arrow => {
+                    arrow = Some(match c.as_str() {
+                        "->" => Arrow::Before,
+                        "~>" => Arrow::Notify,
+                        "<-" => Arrow::RevBefore,
+                        _ => Arrow::RevNotify,
+                    })
                 }
-                mk(
-                    ExprKind::Assign {
-                        target: Box::new(lhs),
-                        value: Box::new(value),
-                    },
-                    span,
-                )
+                Rule::assign_op => {}
+                Rule::assignment => value = Some(self.assignment(c)),
+                _ => {
+                    let rhs = self.resource_expr(c);
+                    lhs = Some(match (lhs.take(), arrow.take()) {
+                        (Some(l), Some(arrow)) => {
+                            chain_len += 1;
+                            let span = join(l.span, rhs.span);
+                            mk(
+                                ExprKind::Chain {
+                                    arrow,
+                                    lhs: Box::new(l),
+                                    rhs: Box::new(rhs),
+                                },
+                                span,
+                            )
+                        }
+                        _ => rhs,
+                    });
+                }
             }
-            _ => lhs,
         }
-    }
-
-    fn relationship(&mut self, p: P<'_>) -> Expr {
-        let mut it = p.into_inner();
-        let Some(first) = it.next() else {
-            return mk(ExprKind::Undef, Span::default());
-        };
-        let mut lhs = self.resource_expr(first);
-        while let (Some(arrow), Some(rhs)) = (it.next(), it.next()) {
-            let arrow = match arrow.as_str() {
-                "->" => Arrow::Before,
-                "~>" => Arrow::Notify,
-                "<-" => Arrow::RevBefore,
-                _ => Arrow::RevNotify,
-            };
-            let rhs = self.resource_expr(rhs);
-            let span = join(lhs.span, rhs.span);
-            lhs = mk(
-                ExprKind::Chain {
-                    arrow,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
+        let lhs = lhs.unwrap_or_else(|| mk(ExprKind::Undef, span));
+        if chain_len > MAX_OPERANDS {
+            return self.error(
+                "syntax",
+                format!("relationship chain too long: more than {MAX_OPERANDS} arrows in a row"),
+                lhs.span,
             );
         }
-        lhs
+        let Some(value) = value else {
+            return lhs;
+        };
+        if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
+            || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
+        {
+            self.error(
+                "syntax",
+                "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
+                lhs.span,
+            );
+        }
+        mk(
+            ExprKind::Assign {
+                target: Box::new(lhs),
+                value: Box::new(value),
+            },
+            span,
+        )
     }
 
     fn resource_expr(&mut self, p: P<'_>) -> Expr {
         match p.as_rule() {
             Rule::resource_decl => self.resource_decl(p),
             Rule::resource_attrs => self.resource_attrs(p),
+            Rule::resource_untitled => {
+                let span = self.span(&p);
+                let ty = p
+                    .into_inner()
+                    .find(|c| c.as_rule() == Rule::res_type)
+                    .map_or(String::new(), |c| c.as_str().to_string());
+                self.failed = true;
+                self.diags.push(
+                    Diagnostic::error(
+                        "syntax",
+                        format!("This '{ty}' resource declaration has no title: a title and ':' must come before the attributes"),
+                    )
+                    .at(Some(self.source.location(span)))
+                    .with_hint(format!("write {ty} {{ 'name': attribute => value }}, or {}{} {{ ... }} with a capital letter for resource defaults", ty.get(..1).unwrap_or("").to_uppercase(), ty.get(1..).unwrap_or(""))),
+                );
+                mk(ExprKind::Undef, span)
+            }
             Rule::expression => self.expression(p),
             _ => self.internal(&p),
         }
@@ -268,11 +297,7 @@ impl<'a> Lower<'a> {
         let mut attrs = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::res_title => {
-                    if let Some(e) = c.into_inner().next() {
-                        title = self.expression(e);
-                    }
-                }
+                Rule::expression => title = self.expression(c),
                 Rule::attr => attrs.push(self.attr(c)),
                 _ => {
                     self.internal(&c);
@@ -284,13 +309,18 @@ impl<'a> Lower<'a> {
 
     fn attr(&mut self, p: P<'_>) -> Attr {
         let span = self.span(&p);
+        let whole = p.as_str();
+        let base = p.as_span().start();
         let mut it = p.into_inner();
-        let (name, name_span) = match it.next() {
-            Some(n) => (n.as_str().to_string(), self.span(&n)),
-            None => (String::new(), span),
+        let (name, name_span, name_end) = match it.next() {
+            Some(n) => (n.as_str().to_string(), self.span(&n), n.as_span().end()),
+            None => (String::new(), span, base),
         };
-        let op = match it.next() {
-            Some(o) if o.as_str() == "+>" => AttrOp::Append,
+        // The operator is silent in the grammar: read it from the text after the name.
+        let after = whole.get(name_end - base..).unwrap_or("");
+        let op = match (after.find("+>"), after.find("=>")) {
+            (Some(a), Some(s)) if a < s => AttrOp::Append,
+            (Some(_), None) => AttrOp::Append,
             _ => AttrOp::Set,
         };
         let value = match it.next() {
@@ -488,7 +518,7 @@ impl<'a> Lower<'a> {
     // ------------------------------------------------------------ expressions
 
     pub(crate) fn expression(&mut self, p: P<'_>) -> Expr {
-        if p.as_rule() != Rule::expression {
+        if !matches!(p.as_rule(), Rule::expression | Rule::query_value) {
             return self.internal(&p);
         }
         let mut operands: Vec<Expr> = Vec::new();
@@ -496,28 +526,37 @@ impl<'a> Lower<'a> {
         let mut prefixes: Vec<(UnaryOp, Span)> = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::op_not => prefixes.push((UnaryOp::Not, self.span(&c))),
-                Rule::op_neg => prefixes.push((UnaryOp::Neg, self.span(&c))),
-                Rule::op_splat => prefixes.push((UnaryOp::Splat, self.span(&c))),
-                Rule::postfix_expr => {
-                    let e = self.postfix_expr(c);
-                    operands.push(e);
+                Rule::unary => {
+                    let op = match c.as_str() {
+                        "!" => UnaryOp::Not,
+                        "-" => UnaryOp::Neg,
+                        _ => UnaryOp::Splat,
+                    };
+                    prefixes.push((op, self.span(&c)));
                 }
-                Rule::selector => {
-                    if let Some(subject) = operands.pop() {
-                        let e = self.selector(subject, c);
+                Rule::access | Rule::method_call | Rule::selector => {
+                    if let Some(target) = operands.pop() {
+                        let e = match c.as_rule() {
+                            Rule::access => self.access(target, c),
+                            Rule::method_call => self.method_call(target, c),
+                            _ => self.selector(target, c),
+                        };
                         operands.push(e);
                     }
                 }
-                r => {
+                Rule::binop => {
                     // An infix operator closes the pending operand's prefixes.
                     self.apply_prefixes(&mut operands, &mut prefixes);
-                    match binop(r) {
+                    match binop(c.as_str()) {
                         Some(op) => ops.push(op),
                         None => {
                             self.internal(&c);
                         }
                     }
+                }
+                _ => {
+                    let e = self.primary_inner(c);
+                    operands.push(e);
                 }
             }
         }
@@ -527,6 +566,14 @@ impl<'a> Lower<'a> {
                 "internal",
                 "parser: operator and operand counts disagree",
                 Span::default(),
+            );
+        }
+        if operands.len() > MAX_OPERANDS {
+            let span = join(operands[0].span, operands[operands.len() - 1].span);
+            return self.error(
+                "syntax",
+                format!("expression too long: more than {MAX_OPERANDS} operands in a row"),
+                span,
             );
         }
         let mut operands = operands.into_iter().map(Some).collect::<Vec<_>>();
@@ -613,29 +660,6 @@ impl<'a> Lower<'a> {
         )
     }
 
-    fn postfix_expr(&mut self, p: P<'_>) -> Expr {
-        let mut expr: Option<Expr> = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::primary => expr = Some(self.primary(c)),
-                Rule::access => {
-                    if let Some(t) = expr.take() {
-                        expr = Some(self.access(t, c));
-                    }
-                }
-                Rule::method_call => {
-                    if let Some(t) = expr.take() {
-                        expr = Some(self.method_call(t, c));
-                    }
-                }
-                _ => {
-                    self.internal(&c);
-                }
-            }
-        }
-        expr.unwrap_or_else(|| mk(ExprKind::Undef, Span::default()))
-    }
-
     fn access(&mut self, target: Expr, p: P<'_>) -> Expr {
         let span = join(target.span, self.span(&p));
         let keys = p.into_inner().map(|k| self.expression(k)).collect();
@@ -694,13 +718,6 @@ impl<'a> Lower<'a> {
         Lambda { params, body, span }
     }
 
-    fn primary(&mut self, p: P<'_>) -> Expr {
-        match p.into_inner().next() {
-            Some(c) => self.primary_inner(c),
-            None => mk(ExprKind::Undef, Span::default()),
-        }
-    }
-
     fn primary_inner(&mut self, c: P<'_>) -> Expr {
         let span = self.span(&c);
         let kind = match c.as_rule() {
@@ -723,44 +740,67 @@ impl<'a> Lower<'a> {
             }
             Rule::array => ExprKind::Array(c.into_inner().map(|e| self.expression(e)).collect()),
             Rule::sq_string => {
-                let raw = c.into_inner().next().map_or("", |i| i.as_str());
-                ExprKind::Str(unquote_single(raw))
+                let raw = c.as_str();
+                let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+                ExprKind::Str(unquote_single(inner))
             }
             Rule::dq_string => self.dq_parts(c, Escapes::double_quoted()),
             Rule::heredoc => return self.heredoc(c),
             Rule::number => return self.number(c),
-            Rule::kw_undef => ExprKind::Undef,
-            Rule::kw_true => ExprKind::Bool(true),
-            Rule::kw_false => ExprKind::Bool(false),
-            Rule::kw_default => ExprKind::Default,
+            Rule::kw_lit => match c.as_str() {
+                "true" => ExprKind::Bool(true),
+                "false" => ExprKind::Bool(false),
+                "undef" => ExprKind::Undef,
+                _ => ExprKind::Default,
+            },
             Rule::regex => ExprKind::Regex(regex_body(c.as_str())),
             Rule::variable => ExprKind::Variable(c.as_str()[1..].to_string()),
             Rule::if_expr => self.if_expr(c),
             Rule::unless_expr => self.unless_expr(c),
             Rule::case_expr => self.case_expr(c),
-            Rule::collector => return self.collector(c),
-            Rule::type_name => ExprKind::TypeName(c.as_str().to_string()),
+            Rule::type_or_collector => {
+                let name = name_prefix(c.as_str());
+                let kids: Vec<_> = c.into_inner().collect();
+                if !kids.is_empty() {
+                    return self.collector_parts(span, name, kids);
+                }
+                ExprKind::TypeName(name.to_string())
+            }
             Rule::paren => match c.into_inner().next() {
                 Some(e) => ExprKind::Paren(Box::new(self.expression(e))),
                 None => ExprKind::Undef,
             },
-            Rule::call => {
-                let mut name = String::new();
-                let mut args = Vec::new();
+            Rule::word_or_call => {
+                let name = name_prefix(c.as_str()).to_string();
+                let mut args = None;
                 let mut lambda = None;
                 for a in c.into_inner() {
                     match a.as_rule() {
-                        Rule::fn_name => name = a.as_str().to_string(),
-                        Rule::call_args => args = self.call_args(a),
+                        Rule::call_args => args = Some(self.call_args(a)),
                         Rule::lambda => lambda = Some(Box::new(self.lambda(a))),
                         _ => {
                             self.internal(&a);
                         }
                     }
                 }
-                ExprKind::Call { name, args, lambda }
+                match args {
+                    None => ExprKind::Bareword(name),
+                    Some(_) if name.contains('-') => {
+                        return self.error(
+                            "syntax",
+                            format!(
+                                "'{name}' is not a valid function name (names cannot contain '-')"
+                            ),
+                            span,
+                        )
+                    }
+                    Some(args) => ExprKind::Call {
+                        name: name.trim_start_matches("::").to_string(),
+                        args,
+                        lambda,
+                    },
+                }
             }
-            Rule::bareword => ExprKind::Bareword(c.as_str().to_string()),
             Rule::epp_render => match c.into_inner().next() {
                 Some(e) => ExprKind::EppRender(Box::new(self.expression(e))),
                 None => ExprKind::Undef,
@@ -891,10 +931,15 @@ impl<'a> Lower<'a> {
 
     fn collector(&mut self, p: P<'_>) -> Expr {
         let span = self.span(&p);
-        let mut type_name = String::new();
+        let name = name_prefix(p.as_str());
+        self.collector_parts(span, name, p.into_inner().collect())
+    }
+
+    fn collector_parts(&mut self, span: Span, name: &str, kids: Vec<P<'_>>) -> Expr {
+        let mut type_name = name.to_string();
         let mut query = None;
         let mut is_exported = false;
-        for c in p.into_inner() {
+        for c in kids {
             match c.as_rule() {
                 Rule::type_name => type_name = c.as_str().to_string(),
                 Rule::virtual_q | Rule::exported_q => {
@@ -941,7 +986,7 @@ impl<'a> Lower<'a> {
                 match kids.as_slice() {
                     [q] => self.query(q.clone()),
                     [name, op, value] => {
-                        let v = self.postfix_expr(value.clone());
+                        let v = self.expression(value.clone());
                         let name = name.as_str().to_string();
                         if op.as_rule() == Rule::op_ne {
                             Query::Ne(name, v)
@@ -1072,13 +1117,29 @@ impl<'a> Lower<'a> {
                 mk(kind, span)
             }
             Err(e) => {
-                let d = super::errors::syntax_error(self.source, &doc.text, &e, Some(&doc.map));
+                let mut d = super::errors::syntax_error(self.source, &doc.text, &e, Some(&doc.map));
+                if d.message.starts_with("syntax error at end of file") && doc.text.contains("${") {
+                    d.message = "Unclosed interpolation: '${' in a heredoc without a matching '}'"
+                        .to_string();
+                }
                 self.failed = true;
                 self.diags.push(d);
                 mk(ExprKind::Undef, span)
             }
         }
     }
+}
+
+/// Longest run of binary operators (or arrows) accepted: the AST nests one level per
+/// operator, and walking or dropping a very deep tree would exhaust the stack.
+const MAX_OPERANDS: usize = 256;
+
+/// The leading name of a word or type (`foo::bar` in `foo::bar (1)`).
+fn name_prefix(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-'))
+        .unwrap_or(s.len());
+    &s[..end]
 }
 
 fn empty_query() -> Query {

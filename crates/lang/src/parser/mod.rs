@@ -3,7 +3,10 @@
 //! The grammar (`grammar.pest`) does the syntax; a heredoc pre-pass ([`heredoc`]) cuts
 //! heredoc bodies out first, EPP templates are rewritten into the same language
 //! ([`epp`]), [`lower`] turns pest pairs into the AST, [`errors`] words syntax errors,
-//! and [`check`] does the static checks `puppet parser validate` does.
+//! and [`check`] does the static checks `puppet parser validate` does. Manifests over
+//! 64 KiB are parsed in pieces (on up to four threads) cut at top-level statement
+//! boundaries the pre-pass finds, which bounds pest's token queue; any failure
+//! re-parses the whole text, so errors are those of a single parse.
 //!
 //! API boundary: no pest type leaves this module. Parsing stops at the first syntax
 //! error, never panics, and refuses input nested so deeply that recursion could exhaust
@@ -79,6 +82,8 @@ fn explain_failure(
             ));
         }
     }
+    // A process-wide pest switch: a parse running at the same time on another thread may
+    // see it on (slower) or off (fewer expected tokens named); both are harmless.
     pest::set_error_detail(true);
     let detailed = PuppetParser::parse(rule, text);
     pest::set_error_detail(false);
@@ -88,14 +93,14 @@ fn explain_failure(
     }
 }
 
-fn too_deep(source: &Source) -> Diagnostic {
+fn too_deep(source: &Source, at: usize) -> Diagnostic {
     Diagnostic::error(
         "syntax",
         format!(
             "nesting too deep: more than {MAX_NESTING} levels of brackets, braces or parentheses"
         ),
     )
-    .at(Some(source.location(Span::new(0, 0))))
+    .at(Some(source.location(Span::new(at, at + 1))))
 }
 
 /// Parse a manifest. Returns the AST when parsing succeeded, plus every diagnostic
@@ -111,45 +116,153 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
         return (None, diags);
     }
     if prepared.max_depth > MAX_NESTING {
-        return (None, vec![too_deep(source)]);
+        return (None, vec![too_deep(source, prepared.deepest_at)]);
     }
-    let pairs = match parse_rule(Rule::manifest, &prepared.text) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(explain_failure(
-                source,
-                Rule::manifest,
-                &prepared.text,
-                &e,
-                prepared.unclosed_quote,
-                prepared.unclosed_interpolation,
-            ));
+    let no_texts = HashMap::new();
+    // Big inputs are parsed piece by piece at safe statement boundaries (bounding pest's
+    // token queue); should a piece fail, the whole text is parsed again so that errors
+    // are exactly those of a single parse.
+    let mut bounds = vec![0];
+    bounds.extend(prepared.splits.iter().copied());
+    bounds.push(prepared.text.len());
+    let mut body = Vec::new();
+    let diags_before = diags.len();
+    let mut chunked_ok = bounds.len() > 2;
+    if chunked_ok {
+        match parse_pieces(source, &prepared, &bounds) {
+            Some((stmts, piece_diags, failed)) => {
+                body = stmts;
+                diags.extend(piece_diags);
+                if failed {
+                    return (None, diags);
+                }
+            }
+            None => chunked_ok = false,
+        }
+    }
+    if !chunked_ok {
+        body.clear();
+        diags.truncate(diags_before);
+        let pairs = match parse_rule(Rule::manifest, &prepared.text) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.push(explain_failure(
+                    source,
+                    Rule::manifest,
+                    &prepared.text,
+                    &e,
+                    prepared.unclosed_quote,
+                    prepared.unclosed_interpolation,
+                ));
+                return (None, diags);
+            }
+        };
+        let mut lower = lower::Lower {
+            source,
+            heredocs: &prepared.heredocs,
+            epp_texts: &no_texts,
+            map: None,
+            diags: &mut diags,
+            failed: false,
+        };
+        for p in pairs {
+            if p.as_rule() == Rule::manifest {
+                body = lower.statements(p);
+            }
+        }
+        if lower.failed {
             return (None, diags);
         }
-    };
+    }
+    let manifest = Manifest { body };
+    check::check_manifest(source, &manifest.body, &mut diags);
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    (ok.then_some(manifest), diags)
+}
+
+/// One piece of a big manifest: its statements, diagnostics, and whether lowering
+/// failed; `None` when it does not parse on its own.
+type Piece = Option<(Vec<crate::ast::Expr>, Vec<Diagnostic>, bool)>;
+
+fn parse_piece(source: &Source, prepared: &heredoc::Prepared, a: usize, b: usize) -> Piece {
+    let pairs = parse_rule(Rule::manifest, &prepared.text[a..b]).ok()?;
     let no_texts = HashMap::new();
+    let map = [(0, a)];
+    let mut diags = Vec::new();
     let mut lower = lower::Lower {
         source,
         heredocs: &prepared.heredocs,
         epp_texts: &no_texts,
-        map: None,
+        map: Some(&map),
         diags: &mut diags,
         failed: false,
     };
     let mut body = Vec::new();
     for p in pairs {
         if p.as_rule() == Rule::manifest {
-            body = lower.statements(p);
+            body.extend(lower.statements(p));
         }
     }
     let failed = lower.failed;
-    if failed {
-        return (None, diags);
+    Some((body, diags, failed))
+}
+
+/// Parse the pieces between `bounds`, on up to four threads (pieces are independent);
+/// results are joined in source order. `None` if any piece does not parse on its own.
+fn parse_pieces(source: &Source, prepared: &heredoc::Prepared, bounds: &[usize]) -> Piece {
+    let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(pieces.len() / 2)
+        .max(1);
+    let per = pieces.len().div_ceil(threads);
+    let run = |group: &[(usize, usize)]| -> Vec<Piece> {
+        let mut out = Vec::with_capacity(group.len());
+        for &(a, b) in group {
+            let piece = parse_piece(source, prepared, a, b);
+            let stop = piece.is_none();
+            out.push(piece);
+            if stop {
+                break;
+            }
+        }
+        out
+    };
+    let results: Vec<Piece> = if threads == 1 {
+        run(&pieces)
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = pieces
+                .chunks(per)
+                .map(|group| {
+                    std::thread::Builder::new()
+                        .stack_size(8 << 20)
+                        .spawn_scoped(scope, move || run(group))
+                })
+                .collect();
+            let mut all = Vec::new();
+            for h in handles {
+                match h.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
+                    Ok(r) => all.extend(r),
+                    // No thread (or a panicking one, which parsing never does): give up
+                    // on pieces; the caller parses the whole text instead.
+                    Err(()) => all.push(None),
+                }
+            }
+            all
+        })
+    };
+    let mut body = Vec::new();
+    let mut diags = Vec::new();
+    let mut failed = false;
+    for r in results {
+        let (b, d, f) = r?;
+        body.extend(b);
+        diags.extend(d);
+        failed |= f;
     }
-    let manifest = Manifest { body };
-    check::check_manifest(source, &manifest.body, &mut diags);
-    let ok = !diags.iter().any(Diagnostic::is_error);
-    (ok.then_some(manifest), diags)
+    Some((body, diags, failed))
 }
 
 /// Parse an EPP template.
@@ -171,7 +284,7 @@ pub fn parse_epp(source: &Source) -> (Option<EppTemplate>, Vec<Diagnostic>) {
         return (None, diags);
     }
     if prepared.max_depth > MAX_NESTING {
-        return (None, vec![too_deep(source)]);
+        return (None, vec![too_deep(source, prepared.deepest_at)]);
     }
     let pairs = match parse_rule(Rule::epp_template, &prepared.text) {
         Ok(p) => p,

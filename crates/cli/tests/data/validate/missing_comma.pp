@@ -1,0 +1,4 @@
+package { 'nginx':
+  ensure => installed
+  provider => apt,
+}

@@ -1,0 +1,5 @@
+class web { }
+class web { }
+define site () { }
+define site () { }
+include web

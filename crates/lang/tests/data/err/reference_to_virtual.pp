@@ -1,0 +1,2 @@
+@package { 'tool': }
+exec { '/bin/true': require => Package['tool'] }

@@ -1,0 +1,2 @@
+# strict_variables
+notify { "${::nosuch} ${web::port}": }

@@ -1,0 +1,2 @@
+class limits (Hash[String, Integer] $l) { }
+class { 'limits': l => { 'nofile' => 'many' } }

@@ -1,0 +1,5 @@
+class motd {
+  $owner = 'ops team'
+  file { '/etc/motd': content => epp('web/motd.epp') }
+}
+include motd

@@ -1,0 +1,3 @@
+class hello {
+  notify { 'hello from the default module path': }
+}

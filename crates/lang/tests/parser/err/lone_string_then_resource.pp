@@ -1,0 +1,2 @@
+'orphan'
+package { 'x': }

@@ -1,0 +1,1 @@
+package { ensure => installed }

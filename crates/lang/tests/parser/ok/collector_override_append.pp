@@ -1,0 +1,4 @@
+Exec <| tag == 'apt' |> {
+  require +> Exec['apt_update'],
+  path    => '/usr/bin',
+}

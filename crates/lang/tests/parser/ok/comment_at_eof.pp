@@ -1,0 +1,2 @@
+notify { 'x': }
+# trailing comment without newline

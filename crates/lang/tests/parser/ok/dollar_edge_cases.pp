@@ -1,0 +1,5 @@
+$a = "cost: \$5 and $ alone and $"
+$b = "${x}${y}"
+$c = "$::osfamily/$operatingsystem"
+$d = "${facts['networking']['interfaces']['eth0']['ip']}:80"
+$e = "$1 and ${0}"

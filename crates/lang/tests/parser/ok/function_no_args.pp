@@ -1,0 +1,3 @@
+$t = timestamp()
+$u = $list.length
+$v = $facts.dig('os', 'family')

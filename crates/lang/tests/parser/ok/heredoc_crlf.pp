@@ -1,0 +1,5 @@
+$a = @(END)
+  line one
+  line two
+  | END
+notice($a)

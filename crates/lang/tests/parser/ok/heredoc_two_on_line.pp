@@ -1,0 +1,5 @@
+notice(@(A), @("B"))
+  a text
+  | A
+  b ${x}
+  |- B

@@ -1,0 +1,1 @@
+notify{'x':message=>"a${b}c",}->notify{'y':}

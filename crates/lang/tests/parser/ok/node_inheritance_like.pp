@@ -1,0 +1,3 @@
+node /^(web|app)\d+\.example\.com$/, 'lb01' {
+  include role::web
+}
