@@ -1,5 +1,7 @@
 //! `cargo xtask`: project automation that is not part of converge itself.
 
+mod demo;
+
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -13,6 +15,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   gc                           remove what crashed test runs left (hosts, networks, builds)
   many N [--systemd]           start N hosts in parallel, check each answers, time it
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
+  demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
+                               and lb-01 at once, show requests through lb-01, tear down
 ";
 
 fn main() -> ExitCode {
@@ -33,6 +37,12 @@ fn main() -> ExitCode {
             )
         }
         ["gc"] => gc(),
+        ["demo", flags @ ..] if flags.iter().all(|f| ["--systemd", "--release"].contains(f)) => {
+            demo::run(demo::Options {
+                systemd: flags.contains(&"--systemd"),
+                release: flags.contains(&"--release"),
+            })
+        }
         ["many", n, flags @ ..] if flags.iter().all(|f| *f == "--systemd") => match n.parse() {
             Ok(n) if n > 0 => many(n, !flags.is_empty()),
             _ => usage(),

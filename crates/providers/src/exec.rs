@@ -352,6 +352,15 @@ impl Provider for ExecProvider {
         if c.before.is_none() && !guards_pass(r, cx)? {
             return Ok(Vec::new());
         }
+        if r.param("creates").is_none() && !has_guards(r) {
+            // The report's notes carry it: a run that changes the host every time is worth
+            // a person's attention (the classic `sed -i` exec).
+            cx.warnings.push(
+                "not idempotent: an exec without creates, onlyif, unless or refreshonly runs \
+                 (and may change the host) on every apply"
+                    .into(),
+            );
+        }
         Ok(vec![run_command(r, &command_of(r), cx)?])
     }
 

@@ -44,6 +44,7 @@ pub mod file_line;
 pub mod fsutil;
 pub mod host;
 pub mod mode;
+pub mod nginx_directive;
 pub mod notify;
 pub mod package;
 pub mod provider;
@@ -67,10 +68,11 @@ static PROVIDERS: &[(&str, &dyn Provider)] = &[
     ("user", &accounts::UserProvider),
     ("group", &accounts::GroupProvider),
     ("host", &host::HostProvider),
+    ("nginx_directive", &nginx_directive::NginxDirectiveProvider),
 ];
 
 /// The provider for a resource type (`None` for containers and types without one yet, such
-/// as the nginx_directive and http_check placeholders).
+/// as the http_check placeholder).
 pub fn provider_for(type_name: &str) -> Option<&'static dyn Provider> {
     PROVIDERS
         .iter()

@@ -432,7 +432,8 @@ pub static HOST: TypeSchema = TypeSchema {
     placeholder: false,
 };
 
-/// `nginx_directive`: placeholder until the nginx issue defines it; accepts its attributes.
+/// `nginx_directive`: one directive in a block of an nginx configuration file (see
+/// `crate::nginx_directive`).
 pub static NGINX_DIRECTIVE: TypeSchema = TypeSchema {
     name: "nginx_directive",
     namevar: "name",
@@ -441,20 +442,25 @@ pub static NGINX_DIRECTIVE: TypeSchema = TypeSchema {
         prop("ensure", ENSURE_PRESENT_ABSENT),
         param("target", Kind::AbsolutePath),
         param("file", Kind::AbsolutePath),
-        param("context", Kind::Any),
-        param("block", Kind::Any),
-        param("server_name", Kind::Any),
-        param("listen", Kind::Any),
-        param("location", Kind::Any),
+        param(
+            "context",
+            values(&["main", "http", "server", "location"], &[]),
+        ),
+        param(
+            "block",
+            values(&["main", "http", "server", "location"], &[]),
+        ),
+        param("server_name", Kind::String),
+        param("listen", Kind::String),
+        param("location", Kind::String),
         param("directive", Kind::String),
         prop("value", Kind::Any),
-        param("key", Kind::Any),
-        param("identity", Kind::Any),
+        param("key", Kind::Integer),
     ],
     required: &[],
-    exclusive: &[],
+    exclusive: &[&["target", "file"], &["context", "block"]],
     check: None,
-    placeholder: true,
+    placeholder: false,
 };
 
 /// `http_check`: placeholder until the checks issue defines it; accepts its attributes.

@@ -1,0 +1,27 @@
+//! A lossless parser and editor for nginx configuration files.
+//!
+//! - [`syntax`]: the tree, its parser ([`Config::parse`]) and printer (`Display`); printing
+//!   a parsed file gives back its bytes exactly.
+//! - [`edit`]: choose a block ([`Selector`]) and get, set or remove directives in it,
+//!   keeping the file's indentation style.
+//! - [`include`]: read a main file with its `include`s followed ([`Tree::load`]), each file
+//!   kept separate so that nothing is flattened when one is written back.
+//!
+//! ```
+//! use converge_nginx::{Config, Selector, ServerSel};
+//! let mut cfg = Config::parse("server {\n\tlisten 80 default_server;\n}\n").unwrap();
+//! let args = vec!["X-Served-By".to_string(), "web-01".into(), "always".into()];
+//! cfg.set(&Selector::Server(ServerSel::Default), "add_header", &args, 1).unwrap();
+//! assert_eq!(
+//!     cfg.to_string(),
+//!     "server {\n\tlisten 80 default_server;\n\tadd_header X-Served-By web-01 always;\n}\n"
+//! );
+//! ```
+
+pub mod edit;
+pub mod include;
+pub mod syntax;
+
+pub use edit::{EditError, Selector, ServerSel};
+pub use include::{LoadError, Tree};
+pub use syntax::{quote, split_args, unquote, Arg, Block, Config, Directive, ParseError};

@@ -1,0 +1,592 @@
+//! The `nginx_directive` provider: one directive in one block of an nginx configuration
+//! file, edited structurally with `converge-nginx` (everything else in the file is kept byte
+//! for byte).
+//!
+//! Identity: a directive is found by its name and its first `key` arguments, so a changed
+//! value updates it in place (`add_header X-Served-By …` is one directive per header name;
+//! `key` defaults to 1 for directives nginx allows many times with a distinguishing first
+//! argument, 0 — the name alone — otherwise). Duplicates of the identity are removed.
+//!
+//! Safety: before the live file is replaced, the whole configuration is tested with
+//! `nginx -t` on a staged copy of the configuration directory (`/etc/nginx`) holding the
+//! edited file; the staged files' absolute `include`s of the configuration directory are
+//! rewritten to point into the copy (only there). A failing test leaves the live files
+//! untouched and fails the resource with nginx's message (paths shown as the live ones).
+//!
+//! Reload: after a successful change, if nginx is running (its pid file names a live
+//! process), the provider runs `nginx -s reload` itself — a reload, never a restart, and
+//! nothing to declare in manifests. A stopped nginx is left stopped (a `service` resource
+//! starts it with the new configuration).
+
+use crate::context::{Cmd, Context, FileView};
+use crate::fsutil::{self, WriteSpec};
+use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
+use converge_catalog::{Resource, Value};
+use converge_nginx::{Config, Selector, ServerSel};
+use std::path::{Path, PathBuf};
+
+/// The file edited when a resource names none: Debian's default site.
+pub const DEFAULT_TARGET: &str = "/etc/nginx/sites-available/default";
+/// nginx's configuration directory, staged for `nginx -t`.
+pub const CONF_DIR: &str = "/etc/nginx";
+/// The nginx binary.
+pub const NGINX: &str = "/usr/sbin/nginx";
+/// Where a running nginx writes its pid (Debian's `pid` directive).
+pub const PID_FILE: &str = "/run/nginx.pid";
+
+/// Directives nginx accepts several times in one block, told apart by their first argument:
+/// their `key` defaults to 1.
+pub const KEYED: &[&str] = &[
+    "add_header",
+    "add_trailer",
+    "proxy_set_header",
+    "proxy_hide_header",
+    "proxy_pass_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "scgi_param",
+    "uwsgi_param",
+    "error_page",
+    "rewrite",
+    "set",
+    "log_format",
+    "listen",
+    "include",
+    "sub_filter",
+    "limit_req_zone",
+    "limit_conn_zone",
+    "map_hash_bucket_size",
+];
+
+/// The `nginx_directive` provider.
+#[derive(Debug, Default)]
+pub struct NginxDirectiveProvider;
+
+/// A resource's settings as plain data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// The file edited.
+    pub target: PathBuf,
+    /// The block holding the directive.
+    pub selector: Selector,
+    /// The directive's name.
+    pub directive: String,
+    /// Its arguments as raw nginx tokens.
+    pub args: Vec<String>,
+    /// How many leading arguments identify it.
+    pub key: usize,
+    /// `ensure => absent`.
+    pub absent: bool,
+}
+
+fn invalid(msg: impl Into<String>) -> ProviderError {
+    ProviderError::Invalid(msg.into())
+}
+
+impl Spec {
+    /// Read the settings from a resource.
+    pub fn from_resource(r: &Resource) -> Result<Spec, ProviderError> {
+        let absent = r.param_str("ensure") == Some("absent");
+        let target = r
+            .param_str("target")
+            .or_else(|| r.param_str("file"))
+            .unwrap_or(DEFAULT_TARGET);
+        let mut title_words = r.title.split_whitespace();
+        let directive = match r.param_str("directive") {
+            Some(d) => d.to_string(),
+            None => title_words
+                .next()
+                .ok_or_else(|| invalid("directive: no name given and the title is empty"))?
+                .to_string(),
+        };
+        if directive.is_empty()
+            || directive
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#'))
+        {
+            return Err(invalid(format!(
+                "directive: '{directive}' is not a directive name"
+            )));
+        }
+        let args = match r.param("value").map(Value::unwrap_sensitive) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| converge_nginx::quote(&v.to_string()))
+                .collect(),
+            Some(v) if !v.is_undef() => converge_nginx::split_args(&v.to_string())
+                .map_err(|e| invalid(format!("value: {}", e.message)))?,
+            _ if r.param_str("directive").is_none() => {
+                title_words.map(converge_nginx::quote).collect()
+            }
+            _ => Vec::new(),
+        };
+        if args.is_empty() && !absent {
+            return Err(invalid(format!(
+                "value is required to ensure '{directive}' is present"
+            )));
+        }
+        let key = match r.param("key") {
+            Some(Value::Integer(k)) if *k >= 0 => *k as usize,
+            Some(Value::String(s)) => s
+                .parse()
+                .map_err(|_| invalid(format!("key: '{s}' is not a number of arguments")))?,
+            Some(other) if !other.is_undef() => {
+                return Err(invalid(format!(
+                    "key: '{other}' is not a number of arguments"
+                )))
+            }
+            _ => usize::from(KEYED.contains(&directive.as_str())),
+        };
+        let server = if let Some(n) = r.param_str("server_name") {
+            ServerSel::Name(n.to_string())
+        } else if let Some(l) = r.param("listen").filter(|v| !v.is_undef()) {
+            ServerSel::Listen(l.to_string())
+        } else {
+            ServerSel::Default
+        };
+        let location = r.param_str("location").map(str::to_string);
+        let context = r.param_str("context").or_else(|| r.param_str("block"));
+        let selector = match (context, location) {
+            (Some("main"), _) => Selector::Main,
+            (Some("http"), _) => Selector::Http,
+            (Some("location") | None, Some(l)) => Selector::Location(server, l),
+            (Some("location"), None) => {
+                return Err(invalid("context 'location' needs the location attribute"))
+            }
+            (Some("server") | None, None) => Selector::Server(server),
+            (Some("server"), Some(_)) => Selector::Server(server),
+            (Some(other), _) => {
+                return Err(invalid(format!(
+                    "context: '{other}' is not one of main, http, server, location"
+                )))
+            }
+        };
+        Ok(Spec {
+            target: PathBuf::from(target),
+            selector,
+            directive,
+            args,
+            key,
+            absent,
+        })
+    }
+
+    /// The identity values (unquoted first `key` arguments).
+    fn key_values(&self) -> Vec<String> {
+        self.args
+            .iter()
+            .take(self.key)
+            .map(|a| converge_nginx::unquote(a))
+            .collect()
+    }
+
+    /// The file's new content, or `None` when it is already in sync; also the current
+    /// values of the directive (for the change message).
+    pub fn edit(&self, text: &str) -> Result<(Option<String>, Option<String>), ProviderError> {
+        let mut cfg = Config::parse(text)
+            .map_err(|e| invalid(format!("{}: cannot parse: {e}", self.target.display())))?;
+        let nerr =
+            |e: converge_nginx::EditError| invalid(format!("{}: {e}", self.target.display()));
+        let current = cfg
+            .get(&self.selector, &self.directive, &self.key_values())
+            .map_err(nerr)?;
+        let before = (!current.is_empty()).then(|| {
+            current
+                .iter()
+                .map(|v| {
+                    v.iter()
+                        .map(|a| converge_nginx::quote(a))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+        let changed = if self.absent {
+            cfg.remove(&self.selector, &self.directive, &self.key_values())
+                .map_err(nerr)?
+                > 0
+        } else {
+            cfg.set(&self.selector, &self.directive, &self.args, self.key)
+                .map_err(nerr)?
+        };
+        Ok((changed.then(|| cfg.to_string()), before))
+    }
+}
+
+/// Copy the configuration directory into `stage`, with `target` replaced by `content`
+/// wherever it appears (also through symlinks such as `sites-enabled/default`).
+fn stage_tree(
+    src: &Path,
+    dst: &Path,
+    target: &Path,
+    content: &[u8],
+    staged: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dst)?;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let p = entry.path();
+        let d = dst.join(entry.file_name());
+        // Follow symlinks: the staged copy must not point back into the live tree.
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            stage_tree(&p, &d, target, content, staged)?;
+        } else if p.canonicalize().ok().as_deref() == Some(target) {
+            std::fs::write(&d, content)?;
+            staged.push(d);
+        } else {
+            std::fs::copy(&p, &d)?;
+            staged.push(d);
+        }
+    }
+    Ok(())
+}
+
+/// Point absolute includes of the live configuration directory into the staged copy.
+fn rewrite_includes(file: &Path, live: &str, stage: &str) {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return;
+    };
+    if !text.contains(live) {
+        return;
+    }
+    let Ok(mut cfg) = Config::parse(&text) else {
+        return;
+    };
+    fn walk(b: &mut converge_nginx::Block, live: &str, stage: &str) {
+        for d in &mut b.items {
+            if d.block.is_none() && d.name() == "include" {
+                for a in &mut d.args {
+                    let v = a.value();
+                    if let Some(rest) = v.strip_prefix(live) {
+                        a.raw = converge_nginx::quote(&format!("{stage}{rest}"));
+                    }
+                }
+            }
+            if let Some(inner) = &mut d.block {
+                walk(inner, live, stage);
+            }
+        }
+    }
+    walk(&mut cfg.root, live, stage);
+    let _ = std::fs::write(file, cfg.to_string());
+}
+
+/// Test the whole configuration with `target` holding `content`, on a staged copy.
+pub fn test_config(
+    target: &Path,
+    content: &[u8],
+    conf_dir: &Path,
+    cx: &mut Context,
+) -> Result<(), ProviderError> {
+    if !Path::new(NGINX).exists() {
+        cx.warnings.push(format!(
+            "{NGINX} is not installed: the configuration was not tested"
+        ));
+        return Ok(());
+    }
+    let target = target
+        .canonicalize()
+        .unwrap_or_else(|_| target.to_path_buf());
+    let stage = tempfile::Builder::new()
+        .prefix("converge-nginx-")
+        .tempdir()
+        .map_err(|e| ProviderError::io("Could not create a staging directory", "/tmp", e))?;
+    let root = stage.path().join("conf");
+    let mut staged = Vec::new();
+    stage_tree(conf_dir, &root, &target, content, &mut staged)
+        .map_err(|e| ProviderError::io("Could not stage a copy of", conf_dir, e))?;
+    let live = conf_dir.display().to_string();
+    let staged_dir = root.display().to_string();
+    for f in &staged {
+        rewrite_includes(f, &live, &staged_dir);
+    }
+    let main = root.join("nginx.conf");
+    let out = cx.run(&Cmd::new(&[
+        NGINX,
+        "-t",
+        "-q",
+        "-c",
+        &main.display().to_string(),
+    ]))?;
+    if out.success() {
+        return Ok(());
+    }
+    let message = out.combined().replace(&staged_dir, &live);
+    Err(ProviderError::Command {
+        message: format!(
+            "nginx -t rejected the new configuration; {} left untouched",
+            target.display()
+        ),
+        output: message,
+    })
+}
+
+/// Whether nginx is running: its pid file names a live process.
+fn nginx_running() -> bool {
+    std::fs::read_to_string(PID_FILE)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
+impl Provider for NginxDirectiveProvider {
+    fn name(&self) -> &'static str {
+        "converge"
+    }
+
+    fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
+        let spec = Spec::from_resource(r)?;
+        let mut st = State::default();
+        match cx.view(&spec.target)? {
+            FileView::File { content, .. } => st.content = Some(content),
+            FileView::Missing => match cx.pending_creator() {
+                Some(p) => st.pending_on = Some(p.to_string()),
+                None => return Err(invalid(format!("{}: no such file", spec.target.display()))),
+            },
+            other => {
+                return Err(invalid(format!(
+                    "{} is not a regular file ({other:?})",
+                    spec.target.display()
+                )))
+            }
+        }
+        Ok(st)
+    }
+
+    fn plan(&self, r: &Resource, st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
+        let spec = Spec::from_resource(r)?;
+        let want = spec.args.join(" ");
+        let Some(old) = &st.content else {
+            return Ok(vec![Change::with_message(
+                "ensure",
+                None,
+                Some(if spec.absent { "absent" } else { "present" }.into()),
+                if spec.absent { "removed" } else { "created" },
+            )]);
+        };
+        let (new, before) = spec.edit(&String::from_utf8_lossy(old))?;
+        let Some(new) = new else {
+            return Ok(Vec::new());
+        };
+        let diff = fsutil::unified_diff(
+            &spec.target.display().to_string(),
+            Some(old),
+            new.as_bytes(),
+            r.param("value").is_some_and(Value::is_sensitive),
+        );
+        let change = match (spec.absent, before) {
+            (true, b) => Change::with_message("ensure", b, None, "removed"),
+            (false, None) => Change::with_message("ensure", None, Some(want), "created"),
+            (false, Some(b)) => Change::changed("value", Some(b), Some(want)),
+        };
+        Ok(vec![change.diff(diff)])
+    }
+
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
+        let spec = Spec::from_resource(r)?;
+        let FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        } = crate::context::read_view(&spec.target)?
+        else {
+            return Err(invalid(format!("{}: no such file", spec.target.display())));
+        };
+        let (new, _) = spec.edit(&String::from_utf8_lossy(&content))?;
+        let mut reloaded = false;
+        if let Some(new) = new {
+            test_config(&spec.target, new.as_bytes(), Path::new(CONF_DIR), cx)?;
+            let ws = WriteSpec {
+                mode,
+                owner: Some(uid),
+                group: Some(gid),
+                ..Default::default()
+            };
+            fsutil::atomic_write(&spec.target, new.as_bytes(), &ws, cx)?;
+            if nginx_running() {
+                cx.run_ok(&Cmd::new(&[NGINX, "-s", "reload"]))?;
+                reloaded = true;
+            }
+        }
+        Ok(changes
+            .iter()
+            .map(|c| {
+                let mut e = Event::from_change(c, EventKind::Changed);
+                if reloaded {
+                    e.output = Some("reloaded nginx".into());
+                }
+                e
+            })
+            .collect())
+    }
+
+    fn predict(&self, r: &Resource, _changes: &[Change], cx: &mut Context) {
+        let Ok(spec) = Spec::from_resource(r) else {
+            return;
+        };
+        if let Ok(FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        }) = cx.view(&spec.target)
+        {
+            if let Ok((Some(new), _)) = spec.edit(&String::from_utf8_lossy(&content)) {
+                cx.predict_path(
+                    &spec.target,
+                    FileView::File {
+                        content: new.into_bytes(),
+                        mode,
+                        uid,
+                        gid,
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(title: &str, params: &[(&str, Value)]) -> Resource {
+        let mut r = Resource::new("nginx_directive", title);
+        for (k, v) in params {
+            r.params.insert(k.to_string(), v.clone());
+        }
+        r
+    }
+
+    const SITE: &str = "server {\n\tlisten 80 default_server;\n\tserver_name _;\n\tlocation / {\n\t\ttry_files $uri =404;\n\t}\n}\n";
+
+    #[test]
+    fn header_identity_is_its_name_so_a_new_value_updates_in_place() {
+        let r = res(
+            "X-Served-By",
+            &[
+                ("directive", "add_header".into()),
+                (
+                    "value",
+                    Value::Array(vec!["X-Served-By".into(), "web-01".into(), "always".into()]),
+                ),
+            ],
+        );
+        let spec = Spec::from_resource(&r).unwrap();
+        assert_eq!(spec.key, 1);
+        assert_eq!(spec.target, PathBuf::from(DEFAULT_TARGET));
+        let (once, before) = spec.edit(SITE).unwrap();
+        let once = once.unwrap();
+        assert_eq!(before, None);
+        assert!(once.contains("\tserver_name _;\n\tadd_header X-Served-By web-01 always;\n"));
+        assert_eq!(spec.edit(&once).unwrap().0, None, "idempotent");
+
+        let r2 = res(
+            "X-Served-By",
+            &[
+                ("directive", "add_header".into()),
+                ("value", "X-Served-By web-02 always".into()),
+            ],
+        );
+        let (twice, before) = Spec::from_resource(&r2).unwrap().edit(&once).unwrap();
+        assert_eq!(before.as_deref(), Some("X-Served-By web-01 always"));
+        assert_eq!(twice.unwrap().matches("X-Served-By").count(), 1);
+    }
+
+    #[test]
+    fn name_from_title_location_and_absent() {
+        let r = res("gzip on", &[("location", "/".into())]);
+        let spec = Spec::from_resource(&r).unwrap();
+        assert_eq!(spec.directive, "gzip");
+        assert_eq!(spec.args, vec!["on"]);
+        assert_eq!(spec.key, 0);
+        let (new, _) = spec.edit(SITE).unwrap();
+        let new = new.unwrap();
+        assert!(
+            new.contains("\t\ttry_files $uri =404;\n\t\tgzip on;\n\t}"),
+            "{new}"
+        );
+        let gone = res(
+            "gzip",
+            &[("ensure", "absent".into()), ("location", "/".into())],
+        );
+        let (back, before) = Spec::from_resource(&gone).unwrap().edit(&new).unwrap();
+        assert_eq!(back.as_deref(), Some(SITE));
+        assert_eq!(before.as_deref(), Some("on"));
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        let e = Spec::from_resource(&res("add_header", &[])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "value is required to ensure 'add_header' is present"
+        );
+        let e = Spec::from_resource(&res("x", &[("value", "a;b".into())])).unwrap_err();
+        assert!(e.to_string().starts_with("value: unexpected \";\""), "{e}");
+        let r = res("root /x", &[("server_name", "nowhere".into())]);
+        let e = Spec::from_resource(&r).unwrap().edit(SITE).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/etc/nginx/sites-available/default: no server (server_name nowhere) block found"
+        );
+    }
+
+    #[test]
+    fn staging_rewrites_absolute_includes_and_substitutes_the_target_behind_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("etc-nginx");
+        std::fs::create_dir_all(conf.join("sites-available")).unwrap();
+        std::fs::create_dir_all(conf.join("sites-enabled")).unwrap();
+        let live = conf.display().to_string();
+        std::fs::write(
+            conf.join("nginx.conf"),
+            format!("http {{\n\tinclude {live}/sites-enabled/*;\n}}\n"),
+        )
+        .unwrap();
+        let target = conf.join("sites-available/default");
+        std::fs::write(&target, "server {}\n").unwrap();
+        std::os::unix::fs::symlink(&target, conf.join("sites-enabled/default")).unwrap();
+        let stage = dir.path().join("stage");
+        let mut staged = Vec::new();
+        stage_tree(
+            &conf,
+            &stage,
+            &target.canonicalize().unwrap(),
+            b"new\n",
+            &mut staged,
+        )
+        .unwrap();
+        for f in &staged {
+            rewrite_includes(f, &live, &stage.display().to_string());
+        }
+        assert_eq!(
+            std::fs::read(stage.join("sites-enabled/default")).unwrap(),
+            b"new\n"
+        );
+        assert!(!stage.join("sites-enabled/default").is_symlink());
+        let main = std::fs::read_to_string(stage.join("nginx.conf")).unwrap();
+        assert_eq!(
+            main,
+            format!(
+                "http {{\n\tinclude {}/sites-enabled/*;\n}}\n",
+                stage.display()
+            )
+        );
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            b"server {}\n",
+            "live file untouched"
+        );
+    }
+}

@@ -1,0 +1,394 @@
+//! End-to-end: the whole reference web stack (issue 6). `manifests/site.pp`, unchanged, is
+//! applied on web-01, web-02 and lb-01 at once; then, from a client host, lb-01 spreads
+//! requests round robin over the web servers, drops a stopped one, takes on a new one with
+//! a reload that loses no request, and refuses a configuration HAProxy rejects.
+//! Needs root and the test image (`.ci/testbed-setup`); fails loudly without.
+
+mod support;
+
+use converge_testhost::{Host, HostKind};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use support::{statuses, Bed, Run};
+
+/// Where the repository's manifests are copied to in every host.
+const MANIFESTS: &str = "/etc/converge/manifests";
+/// The live HAProxy configuration on lb-01.
+const HAPROXY_CFG: &str = "/etc/haproxy/haproxy.cfg";
+
+/// The repository's `manifests/` folder.
+fn manifests_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
+}
+
+/// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
+fn apply(host: &Host, manifest: &str) -> (Run, Duration) {
+    let start = Instant::now();
+    let out = host
+        .exec(&[
+            "converge",
+            "apply",
+            "--detailed-exitcodes",
+            "--format",
+            "json",
+            manifest,
+        ])
+        .expect("running converge");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    };
+    (run, start.elapsed())
+}
+
+/// Applies `manifest` on every host at once (one thread each); results in host order.
+fn apply_all(hosts: &[&Host], manifest: &str) -> Vec<(Run, Duration)> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = hosts
+            .iter()
+            .map(|h| s.spawn(move || apply(h, manifest)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an apply thread panicked"))
+            .collect()
+    })
+}
+
+/// One answer of lb-01 as a client sees it.
+#[derive(Debug, Clone)]
+struct Answer {
+    /// HTTP status, 0 when curl got no response at all.
+    status: u16,
+    /// The `X-Served-By` header, whatever the case of its name.
+    served_by: Option<String>,
+    /// The body.
+    body: String,
+    /// curl's exit code.
+    curl_exit: i32,
+}
+
+impl Answer {
+    fn ok(&self) -> bool {
+        self.curl_exit == 0 && self.status == 200
+    }
+}
+
+/// Parses one `curl -s -i` response (headers, blank line, body).
+fn parse_answer(raw: &str, curl_exit: i32) -> Answer {
+    let raw = raw.trim_start_matches('\n');
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .or_else(|| raw.split_once("\n\n"))
+        .unwrap_or((raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    // Header names are case-insensitive; HAProxy passes nginx's spelling through.
+    let served_by = lines.find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("x-served-by")
+            .then(|| value.trim().to_string())
+    });
+    Answer {
+        status,
+        served_by,
+        body: body.to_string(),
+        curl_exit,
+    }
+}
+
+/// `n` requests from the client to `url`, one curl (one connection) each, in one go.
+fn requests(client: &Host, url: &str, n: usize) -> Vec<Answer> {
+    let script = format!(
+        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' {url}; \
+         done"
+    );
+    let out = client.sh(&script).expect("running curl in the client");
+    let mut answers = Vec::new();
+    let mut rest = out.stdout.as_str();
+    while let Some(pos) = rest.find("\n@@END ") {
+        let (raw, tail) = rest.split_at(pos);
+        let tail = &tail["\n@@END ".len()..];
+        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
+        answers.push(parse_answer(raw, code.trim().parse().unwrap_or(-1)));
+        rest = next;
+    }
+    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
+    answers
+}
+
+fn served_by(answers: &[Answer]) -> Vec<String> {
+    answers
+        .iter()
+        .map(|a| {
+            a.served_by
+                .clone()
+                .unwrap_or_else(|| format!("<{}>", a.status))
+        })
+        .collect()
+}
+
+/// Polls (bounded) until a batch of requests is all answered and served by exactly
+/// `servers`; returns how long that took.
+fn wait_for_servers(client: &Host, servers: &[&str], limit: Duration) -> Duration {
+    let start = Instant::now();
+    let want: BTreeSet<String> = servers.iter().map(|s| s.to_string()).collect();
+    loop {
+        let answers = requests(client, "http://lb-01/", 2 * servers.len());
+        let seen: BTreeSet<String> = answers.iter().filter_map(|a| a.served_by.clone()).collect();
+        if answers.iter().all(Answer::ok) && seen == want {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < limit,
+            "lb-01 did not come to serve from {want:?} within {limit:?}; last: {:?}",
+            served_by(&answers)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `n` requests must all answer `Hello World!` and rotate through `servers` in a fixed
+/// cycle: every window of `servers.len()` consecutive answers holds each server once.
+fn assert_round_robin(client: &Host, servers: &[&str], n: usize) {
+    let answers = requests(client, "http://lb-01/", n);
+    for a in &answers {
+        assert!(a.ok(), "request failed: {a:?}");
+        assert_eq!(a.body.trim_end(), "Hello World!", "{a:?}");
+    }
+    let order = served_by(&answers);
+    let want: BTreeSet<&str> = servers.iter().copied().collect();
+    for w in order.windows(servers.len()) {
+        let got: BTreeSet<&str> = w.iter().map(String::as_str).collect();
+        assert_eq!(got, want, "not round robin over {servers:?}: {order:?}");
+    }
+}
+
+/// Reports changed resources only (status `changed`) as `ref`.
+fn changed(run: &Run) -> Vec<String> {
+    statuses(&run.report())
+        .into_iter()
+        .filter(|(_, s)| s == "changed")
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// A copy of site.pp where lb-01 balances over `backends` with `balance`, and web-03 is a
+/// web server too.
+fn site_variant(backends: &[&str], balance: &str) -> String {
+    let list: Vec<String> = backends.iter().map(|b| format!("'{b}' => '{b}'")).collect();
+    format!(
+        "node 'web-01', 'web-02', 'web-03' {{\n  include web_server\n}}\n\
+         node 'lb-01' {{\n  class {{ 'load_balancer':\n    backends => {{ {} }},\n    \
+         balance  => '{balance}',\n  }}\n}}\n",
+        list.join(", ")
+    )
+}
+
+/// A fresh host with converge and the repository's manifests.
+fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
+    let host = bed.host(name, kind);
+    host.copy_in(manifests_dir(), MANIFESTS)
+        .expect("copying the manifests in");
+    host
+}
+
+fn whole_stack(kind: HostKind) {
+    let bed = Bed::new();
+    let started = Instant::now();
+    let [web1, web2, lb] = std::thread::scope(|s| {
+        let hs = ["web-01", "web-02", "lb-01"].map(|n| {
+            let bed = &bed;
+            s.spawn(move || stack_host(bed, n, kind))
+        });
+        hs.map(|h| h.join().expect("starting a host"))
+    });
+    let client = bed.net.client("client").expect("a client host");
+    eprintln!("hosts up in {:.2?}", started.elapsed());
+
+    // One manifest, unchanged, on all three hosts at once.
+    let site = format!("{MANIFESTS}/site.pp");
+    let first = apply_all(&[&web1, &web2, &lb], &site);
+    for ((run, took), name) in first.iter().zip(["web-01", "web-02", "lb-01"]) {
+        eprintln!("first apply on {name}: {took:.2?}, exit {}", run.code);
+        assert_eq!(run.code, 2, "{name}: changes, no failures:\n{}", run.all());
+    }
+    let lb_changed = changed(&first[2].0);
+    for r in [
+        "Package[haproxy]",
+        "File[/etc/haproxy/haproxy.cfg]",
+        "Service[haproxy]",
+    ] {
+        assert!(lb_changed.iter().any(|c| c == r), "{r} in {lb_changed:?}");
+    }
+
+    // Enabled at boot, the way this host's init system starts things.
+    let enabled = match kind {
+        HostKind::Systemd => "systemctl is-enabled --quiet haproxy",
+        _ => "ls /etc/rc2.d/S*haproxy",
+    };
+    assert!(lb.sh(enabled).unwrap().success(), "haproxy enabled at boot");
+
+    // Health checks bring a just-started backend in after a moment: wait, then assert.
+    let waited = wait_for_servers(&client, &["web-01", "web-02"], Duration::from_secs(20));
+    eprintln!("both backends in rotation {waited:.2?} after the applies");
+    assert_round_robin(&client, &["web-01", "web-02"], 6);
+
+    // Converged: a second apply changes nothing anywhere.
+    for ((run, took), name) in apply_all(&[&web1, &web2, &lb], &site)
+        .iter()
+        .zip(["web-01", "web-02", "lb-01"])
+    {
+        eprintln!("second apply on {name}: {took:.2?}");
+        assert_eq!(run.code, 0, "{name}: nothing to do:\n{}", run.all());
+        assert_eq!(run.report()["summary"]["changed"], 0, "{name}");
+    }
+
+    // A backend goes away: everything goes to the other one, within a few seconds.
+    assert!(web1.sh("service nginx stop").unwrap().success());
+    let took = wait_for_servers(&client, &["web-02"], Duration::from_secs(10));
+    eprintln!("web-01 out of rotation after {took:.2?}");
+    // And it stays so while the health checks mark web-01 down (fall 3 x inter 1s).
+    let since = Instant::now();
+    let mut during = 0;
+    while since.elapsed() < Duration::from_secs(4) {
+        assert_round_robin(&client, &["web-02"], 4);
+        during += 4;
+    }
+    eprintln!("{during} requests while web-01 was down, all served by web-02");
+    assert!(web1.sh("service nginx start").unwrap().success());
+    let took = wait_for_servers(&client, &["web-01", "web-02"], Duration::from_secs(10));
+    eprintln!("web-01 back in rotation after {took:.2?}");
+    assert_round_robin(&client, &["web-01", "web-02"], 6);
+
+    // A third web server; the backend list changes in the manifest; lb-01 reloads.
+    let web3 = stack_host(&bed, "web-03", kind);
+    let three = format!("{MANIFESTS}/site-three.pp");
+    let variant = site_variant(&["web-01", "web-02", "web-03"], "roundrobin");
+    for h in [&web3, &lb] {
+        h.write_file(&three, variant.as_bytes()).unwrap();
+    }
+    let (run, took) = apply(&web3, &three);
+    eprintln!("first apply on web-03: {took:.2?}");
+    assert_eq!(run.code, 2, "{}", run.all());
+
+    // Under systemd a reload keeps the master process; a restart would replace it.
+    let main_pid = || {
+        lb.sh("systemctl show -p MainPID --value haproxy")
+            .unwrap()
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let pid_before = (kind == HostKind::Systemd).then(main_pid);
+    let stop = AtomicBool::new(false);
+    let (answers, (run, took)) = std::thread::scope(|s| {
+        let load = s.spawn(|| {
+            let mut all = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                all.extend(requests(&client, "http://lb-01/", 5));
+            }
+            all
+        });
+        // Let traffic flow before and after the reload.
+        std::thread::sleep(Duration::from_millis(500));
+        let applied = apply(&lb, &three);
+        std::thread::sleep(Duration::from_millis(1500));
+        stop.store(true, Ordering::Relaxed);
+        (load.join().expect("the request loop"), applied)
+    });
+    eprintln!("apply on lb-01 with web-03 added: {took:.2?}");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        changed(&run),
+        ["File[/etc/haproxy/haproxy.cfg]", "Service[haproxy]"],
+        "{}",
+        run.all()
+    );
+    let report = run.report();
+    let service = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "Service[haproxy]")
+        .expect("Service[haproxy] in the report");
+    assert!(
+        service["refresh"]
+            .as_str()
+            .is_some_and(|r| r.contains("Triggered 'refresh'")),
+        "the config change reloads HAProxy: {service}"
+    );
+    let failed: Vec<&Answer> = answers.iter().filter(|a| !a.ok()).collect();
+    eprintln!(
+        "{} requests during the reload, {} failed",
+        answers.len(),
+        failed.len()
+    );
+    assert!(
+        answers.len() >= 10,
+        "the loop ran through the reload: {}",
+        answers.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "requests failed during the reload: {failed:?}"
+    );
+    if let Some(before) = pid_before {
+        assert_eq!(main_pid(), before, "HAProxy was reloaded, not restarted");
+    }
+    let cfg = String::from_utf8(lb.read_file(HAPROXY_CFG).unwrap()).unwrap();
+    assert!(cfg.contains("server web-03 web-03:80 check"), "{cfg}");
+    wait_for_servers(
+        &client,
+        &["web-01", "web-02", "web-03"],
+        Duration::from_secs(10),
+    );
+    assert_round_robin(&client, &["web-01", "web-02", "web-03"], 9);
+
+    // HAProxy refuses the setting: the resource fails with its words, nothing else moves.
+    let bogus = format!("{MANIFESTS}/site-bogus.pp");
+    lb.write_file(
+        &bogus,
+        site_variant(&["web-01", "web-02", "web-03"], "bogus").as_bytes(),
+    )
+    .unwrap();
+    let (run, _) = apply(&lb, &bogus);
+    assert_eq!(run.code, 4, "a failure and nothing else:\n{}", run.all());
+    let st = statuses(&run.report());
+    assert!(
+        st.contains(&("File[/etc/haproxy/haproxy.cfg]".into(), "failed".into()))
+            && st.contains(&("Service[haproxy]".into(), "skipped".into())),
+        "the file fails and HAProxy is not reloaded: {st:?}"
+    );
+    let text = run.all();
+    assert!(
+        text.contains("[ALERT]") && text.contains("balance only supports 'roundrobin'"),
+        "HAProxy's own message is shown:\n{text}"
+    );
+    let left = lb.sh("ls -A /etc/haproxy").unwrap().stdout;
+    assert!(
+        !left.contains(".converge"),
+        "the rejected copy is gone: {left}"
+    );
+    let after = String::from_utf8(lb.read_file(HAPROXY_CFG).unwrap()).unwrap();
+    assert_eq!(after, cfg, "the live configuration is untouched");
+    assert_round_robin(&client, &["web-01", "web-02", "web-03"], 6);
+}
+
+#[test]
+fn init_script_hosts_run_the_whole_stack() {
+    whole_stack(HostKind::InitScript);
+}
+
+#[test]
+fn systemd_hosts_run_the_whole_stack() {
+    whole_stack(HostKind::Systemd);
+}

@@ -1,0 +1,369 @@
+//! End-to-end: the reference web server (issue 5). `manifests/site.pp` on fresh hosts
+//! named web-01/web-02, seen from a client on the private network; plus the ways people
+//! write it today (file_line, exec with sed). Needs root and the test image.
+
+mod support;
+
+use converge_testhost::{Host, HostKind};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::{apply_json, assert_unchanged, fingerprint, http_get, statuses, Bed, Run};
+
+const TARGET: &str = "https://www.youtube.com/watch?v=QH2-TGUlwu4";
+const SITE: &str = "/etc/nginx/sites-available/default";
+
+/// Copy the repository's manifests into the host and update apt's lists.
+fn prepare(host: &Host) {
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
+    host.copy_in(&manifests, "/root/manifests")
+        .expect("copying the manifests");
+    assert!(host.sh("apt-get update -q").unwrap().success());
+}
+
+/// `converge <args> /root/manifests/site.pp`.
+fn site(host: &Host, args: &[&str]) -> Run {
+    let mut argv = vec!["converge"];
+    argv.extend_from_slice(args);
+    argv.push("/root/manifests/site.pp");
+    let out = host.exec(&argv).expect("running converge");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+fn apply_site(host: &Host) -> (Run, Duration) {
+    let t = Instant::now();
+    let run = site(host, &["apply", "--detailed-exitcodes", "--format", "json"]);
+    let took = t.elapsed();
+    eprintln!("{}: apply took {:.1}s", host.name(), took.as_secs_f64());
+    (run, took)
+}
+
+/// GET until `pred` holds (a reload takes effect a moment after `nginx -s reload` returns).
+fn get_until(client: &Host, url: &str, pred: impl Fn(&str) -> bool) -> String {
+    let mut page = String::new();
+    for _ in 0..50 {
+        page = http_get(client, url);
+        if pred(&page) {
+            return page;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    page
+}
+
+/// The four behaviours, each response carrying the header with `name`. Each request is
+/// retried for a few seconds: `nginx -s reload` returns before the new workers take over.
+fn assert_serves(client: &Host, ip: &str, name: &str) {
+    let header = format!("x-served-by: {name}\r\n");
+    let has = |p: &str| p.to_lowercase().contains(&header);
+    let root = get_until(client, &format!("http://{ip}/"), |p| {
+        p.starts_with("HTTP/1.1 200") && p.ends_with("\r\n\r\nHello World!\n") && has(p)
+    });
+    assert!(root.starts_with("HTTP/1.1 200"), "GET /: {root}");
+    assert!(
+        root.ends_with("\r\n\r\nHello World!\n"),
+        "GET / body: {root}"
+    );
+    assert!(has(&root), "GET / header {name}: {root}");
+
+    let location = format!("Location: {TARGET}\r\n");
+    let redirect = get_until(client, &format!("http://{ip}/redirect_me"), |p| {
+        p.starts_with("HTTP/1.1 301") && p.contains(&location) && has(p)
+    });
+    assert!(redirect.starts_with("HTTP/1.1 301"), "redirect: {redirect}");
+    assert!(redirect.contains(&location), "redirect target: {redirect}");
+    assert!(has(&redirect), "301 header: {redirect}");
+
+    let body = "\r\n\r\nCeci n'est pas une page\n";
+    let missing = get_until(client, &format!("http://{ip}/no/such/page"), |p| {
+        p.starts_with("HTTP/1.1 404") && p.ends_with(body) && has(p)
+    });
+    assert!(missing.starts_with("HTTP/1.1 404"), "missing: {missing}");
+    assert!(missing.ends_with(body), "404 body: {missing}");
+    assert!(has(&missing), "404 header: {missing}");
+}
+
+fn changed_count(run: &Run) -> u64 {
+    run.report()["summary"]["changed"]
+        .as_u64()
+        .unwrap_or(u64::MAX)
+}
+
+fn web_01_serves_all_four_behaviours_then_changes_nothing(kind: HostKind) -> (Bed, Host) {
+    let bed = Bed::new();
+    let web = bed.host("web-01", kind);
+    prepare(&web);
+    let (first, _) = apply_site(&web);
+    assert_eq!(
+        first.code,
+        2,
+        "first apply changes things:\n{}",
+        first.all()
+    );
+    let st = statuses(&first.report());
+    // The package's own scripts may already have started nginx (systemd hosts do).
+    assert!(
+        st.iter()
+            .all(|(r, s)| s == "changed" || (r == "Service[nginx]" && s == "unchanged")),
+        "{st:?}"
+    );
+
+    let client = bed.net.client("client").unwrap();
+    assert_serves(&client, &web.ip().to_string(), "web-01");
+    let running = web.sh("kill -0 \"$(cat /run/nginx.pid)\"").unwrap();
+    assert!(running.success(), "nginx runs");
+    let enabled = match kind {
+        HostKind::Systemd => web.sh("systemctl is-enabled nginx").unwrap().success(),
+        _ => web
+            .sh("ls /etc/rc2.d/ | grep -q 'S..nginx'")
+            .unwrap()
+            .success(),
+    };
+    assert!(enabled, "nginx is enabled at boot");
+
+    let (second, _) = apply_site(&web);
+    assert_eq!(
+        second.code,
+        0,
+        "second apply: nothing to do:\n{}",
+        second.all()
+    );
+    assert_eq!(changed_count(&second), 0);
+    drop(client);
+    (bed, web)
+}
+
+#[test]
+fn init_script_web_01_converges_and_keeps_its_header_through_a_rename() {
+    let (bed, web) = web_01_serves_all_four_behaviours_then_changes_nothing(HostKind::InitScript);
+
+    // The same host renamed: the header follows, still one directive.
+    let rename = "hostname web-02 && echo web-02 > /etc/hostname && \
+                  sed -i 's/\\bweb-01\\b/web-02/g' /etc/hosts";
+    assert!(web.sh(rename).unwrap().success());
+    let (run, _) = apply_site(&web);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let st = statuses(&run.report());
+    let changed: Vec<&str> = st
+        .iter()
+        .filter(|(_, s)| s == "changed")
+        .map(|(r, _)| r.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        ["Nginx_directive[header]"],
+        "only the header changes"
+    );
+    let conf = String::from_utf8(web.read_file(SITE).unwrap()).unwrap();
+    assert_eq!(
+        conf.matches("X-Served-By").count(),
+        1,
+        "one directive:\n{conf}"
+    );
+    assert!(
+        conf.contains("add_header X-Served-By web-02 always;"),
+        "{conf}"
+    );
+    let client = bed.net.client("client2").unwrap();
+    assert_serves(&client, &web.ip().to_string(), "web-02");
+}
+
+#[test]
+fn systemd_web_01_converges_and_second_apply_changes_nothing() {
+    web_01_serves_all_four_behaviours_then_changes_nothing(HostKind::Systemd);
+}
+
+#[test]
+fn plan_lists_every_change_with_diffs_and_touches_nothing() {
+    let bed = Bed::new();
+    let web = bed.host("web-01", HostKind::InitScript);
+    prepare(&web);
+
+    let before = fingerprint(&web);
+    let fresh = site(&web, &["plan", "--detailed-exitcodes", "--format", "json"]);
+    assert_unchanged(&before, &fingerprint(&web), "plan on a fresh host");
+    assert_eq!(fresh.code, 2, "{}", fresh.all());
+    let st = statuses(&fresh.report());
+    assert_eq!(st.len(), 7, "{st:?}");
+    assert!(
+        st.iter().all(|(_, s)| s == "pending"),
+        "every resource pending: {st:?}"
+    );
+    let text = site(&web, &["plan"]).all();
+    assert!(text.contains("+Hello World!"), "file diffs:\n{text}");
+
+    // With nginx installed, the plan shows the edit of the site as a diff.
+    assert!(web
+        .sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx")
+        .unwrap()
+        .success());
+    let before = fingerprint(&web);
+    let text = site(&web, &["plan"]).all();
+    assert_unchanged(&before, &fingerprint(&web), "plan with nginx installed");
+    for line in [
+        "+\tadd_header X-Served-By web-01 always;",
+        "+\trewrite ^/redirect_me$ https://www.youtube.com/watch?v=QH2-TGUlwu4 permanent;",
+        "+\terror_page 404 /404.html;",
+        "--- /etc/nginx/sites-available/default",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+}
+
+#[test]
+fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
+    let bed = Bed::new();
+    let web = bed.host("web-01", HostKind::InitScript);
+    prepare(&web);
+    let (first, _) = apply_site(&web);
+    assert_eq!(first.code, 2, "{}", first.all());
+    let conf_before = web.read_file(SITE).unwrap();
+
+    let broken = r#"
+        include web_server
+        nginx_directive { 'bad header':
+          directive => 'add_header',
+          value     => 'X-Broken',
+        }
+        file { '/srv/after-bad': ensure => file, require => Nginx_directive['bad header'] }
+    "#;
+    web.write_file("/root/manifests/broken.pp", broken.as_bytes())
+        .unwrap();
+    let out = web
+        .exec(&[
+            "converge",
+            "apply",
+            "--detailed-exitcodes",
+            "--format",
+            "json",
+            "--node",
+            "web-01",
+            "/root/manifests/broken.pp",
+        ])
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    };
+    assert_eq!(run.code, 4, "failures only:\n{}", run.all());
+    let report = run.report();
+    let bad = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "Nginx_directive[bad header]")
+        .expect("the bad directive in the report");
+    assert_eq!(bad["status"], "failed");
+    let err = bad["error"].as_str().unwrap_or_default();
+    assert!(
+        err.contains("invalid number of arguments in \"add_header\" directive in /etc/nginx/"),
+        "nginx's message, with the live paths: {err}"
+    );
+    let st = statuses(&report);
+    assert!(
+        st.contains(&("File[/srv/after-bad]".into(), "skipped".into())),
+        "{st:?}"
+    );
+    assert_eq!(
+        web.read_file(SITE).unwrap(),
+        conf_before,
+        "live config unchanged"
+    );
+    let client = bed.net.client("client").unwrap();
+    assert_serves(&client, &web.ip().to_string(), "web-01");
+}
+
+/// The way people write it today: a header line after `listen` with file_line.
+const FILE_LINE: &str = r#"
+package { 'nginx': ensure => installed }
+file_line { 'add header':
+  path    => '/etc/nginx/sites-available/default',
+  after   => 'listen 80 default_server;',
+  line    => "\tadd_header X-Served-By ${hostname};",
+  require => Package['nginx'],
+}
+service { 'nginx':
+  ensure    => running,
+  enable    => true,
+  subscribe => File_line['add header'],
+}
+"#;
+
+/// And with sed in an exec: works once, and is not idempotent.
+const EXEC_SED: &str = r#"
+package { 'nginx': ensure => installed }
+exec { 'add header':
+  command => "/bin/sed -i 's/listen 80 default_server;/listen 80 default_server;\\n\\tadd_header X-Served-By ${hostname};/' /etc/nginx/sites-available/default",
+  require => Package['nginx'],
+  notify  => Service['nginx'],
+}
+service { 'nginx':
+  ensure => running,
+  enable => true,
+}
+"#;
+
+#[test]
+fn file_line_and_exec_sed_manifests_work_and_the_exec_is_reported_not_idempotent() {
+    let bed = Bed::new();
+    let hosts = [
+        bed.host("web-01", HostKind::InitScript),
+        bed.host("web-02", HostKind::InitScript),
+    ];
+    let client = bed.net.client("client").unwrap();
+    for h in &hosts {
+        assert!(h.sh("apt-get update -q").unwrap().success());
+    }
+    let [fl, sed] = &hosts;
+
+    let run = apply_json(fl, FILE_LINE, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let page = get_until(&client, &format!("http://{}/", fl.ip()), |p| {
+        p.contains("X-Served-By: web-01")
+    });
+    assert!(
+        page.contains("X-Served-By: web-01"),
+        "file_line header: {page}"
+    );
+    assert_eq!(
+        apply_json(fl, FILE_LINE, &[]).code,
+        0,
+        "file_line is idempotent"
+    );
+
+    let run = apply_json(sed, EXEC_SED, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let page = get_until(&client, &format!("http://{}/", sed.ip()), |p| {
+        p.contains("X-Served-By: web-02")
+    });
+    assert!(page.contains("X-Served-By: web-02"), "sed header: {page}");
+    let again = apply_json(sed, EXEC_SED, &[]);
+    assert_eq!(
+        again.code,
+        2,
+        "the exec changes the host again:\n{}",
+        again.all()
+    );
+    let exec = again.report()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "Exec[add header]")
+        .cloned()
+        .unwrap();
+    assert_eq!(exec["status"], "changed");
+    assert!(
+        exec["notes"].to_string().contains("not idempotent"),
+        "the report says so: {exec}"
+    );
+    let conf = String::from_utf8(sed.read_file(SITE).unwrap()).unwrap();
+    assert_eq!(
+        conf.matches("X-Served-By").count(),
+        2,
+        "sed added a second line:\n{conf}"
+    );
+}
