@@ -12,6 +12,9 @@
 //! edited file; the staged files' absolute `include`s of the configuration directory are
 //! rewritten to point into the copy (only there). A failing test leaves the live files
 //! untouched and fails the resource with nginx's message (paths shown as the live ones).
+//! A target outside the configuration directory is substituted only where a file of the
+//! directory links to it; an absolute `include` of it from elsewhere still reads the live
+//! file during the test. Without `/usr/sbin/nginx` the test is skipped with a warning.
 //!
 //! Reload: after a successful change, if nginx is running (its pid file names a live
 //! process), the provider runs `nginx -s reload` itself — a reload, never a restart, and
