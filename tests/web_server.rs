@@ -164,7 +164,10 @@ fn init_script_web_01_converges_and_keeps_its_header_through_a_rename() {
         "only the header changes"
     );
     let notes = run.report()["resources"].to_string();
-    assert!(notes.contains("reloaded nginx"), "the report says so: {notes}");
+    assert!(
+        notes.contains("reloaded nginx"),
+        "the report says so: {notes}"
+    );
     let conf = String::from_utf8(web.read_file(SITE).unwrap()).unwrap();
     assert_eq!(
         conf.matches("X-Served-By").count(),
