@@ -280,7 +280,8 @@ impl Block {
         } else {
             &mut self.trailing
         };
-        let keep = if next.starts_with(['\n', '\r']) {
+        // Only LF ends a comment (a lone CR does not).
+        let keep = if next.starts_with('\n') || next.starts_with("\r\n") {
             match d.leading.rfind('\n') {
                 Some(nl) => {
                     let cut = if nl > 0 && d.leading.as_bytes()[nl - 1] == b'\r' {

@@ -240,3 +240,14 @@ fn removing_never_puts_the_next_directive_behind_the_previous_comment() {
         "server {\n\tadd_header X 3; # one\n\tx 1;\n}\n"
     );
 }
+
+#[test]
+fn a_lone_carriage_return_does_not_end_a_kept_comment() {
+    // Found by the fuzzer: only LF ends a comment in nginx.
+    let text = "server {\nadd_header X 1;\n#e\nadd_header X 2;\r}\n";
+    let mut cfg = Config::parse(text).unwrap();
+    cfg.set(&DEFAULT, "add_header", &args("X 1"), 1).unwrap();
+    let out = cfg.to_string();
+    assert_eq!(out, "server {\nadd_header X 1;\n#e\n\r}\n");
+    Config::parse(&out).unwrap();
+}
