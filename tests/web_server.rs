@@ -144,7 +144,13 @@ fn init_script_web_01_converges_and_keeps_its_header_through_a_rename() {
     let rename = "hostname web-02 && echo web-02 > /etc/hostname && \
                   sed -i 's/\\bweb-01\\b/web-02/g' /etc/hosts";
     assert!(web.sh(rename).unwrap().success());
+    let master = web.read_file("/run/nginx.pid").unwrap();
     let (run, _) = apply_site(&web);
+    assert_eq!(
+        web.read_file("/run/nginx.pid").unwrap(),
+        master,
+        "nginx was reloaded, not restarted"
+    );
     assert_eq!(run.code, 2, "{}", run.all());
     let st = statuses(&run.report());
     let changed: Vec<&str> = st
@@ -156,6 +162,11 @@ fn init_script_web_01_converges_and_keeps_its_header_through_a_rename() {
         changed,
         ["Nginx_directive[header]"],
         "only the header changes"
+    );
+    let notes = run.report()["resources"].to_string();
+    assert!(
+        notes.contains("reloaded nginx"),
+        "the report says so: {notes}"
     );
     let conf = String::from_utf8(web.read_file(SITE).unwrap()).unwrap();
     assert_eq!(

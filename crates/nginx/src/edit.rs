@@ -270,31 +270,32 @@ impl Block {
     }
 
     /// Remove one item; comments and blank lines before it stay (joined to what follows),
-    /// its own line goes.
+    /// its own line goes. When what follows is on the same line (`add_header X 1;x 1;`),
+    /// it takes the removed directive's place, line break and indentation included, so
+    /// that it never lands behind a comment.
     fn remove_at(&mut self, i: usize) {
         let d = self.items.remove(i);
-        let keep = match d.leading.rfind('\n') {
-            Some(nl) => {
-                let cut = if nl > 0 && d.leading.as_bytes()[nl - 1] == b'\r' {
-                    nl - 1
-                } else {
-                    nl
-                };
-                &d.leading[..cut]
-            }
-            None => d.leading.as_str(),
-        };
         let next = if i < self.items.len() {
             &mut self.items[i].leading
         } else {
             &mut self.trailing
         };
-        // A comment kept from the removed directive's lead must not swallow what follows.
-        let needs_newline = keep.rsplit('\n').next().is_some_and(|l| l.contains('#'))
-            && !next.starts_with(['\n', '\r']);
-        if needs_newline {
-            next.insert(0, '\n');
-        }
+        // Only LF ends a comment (a lone CR does not).
+        let keep = if next.starts_with('\n') || next.starts_with("\r\n") {
+            match d.leading.rfind('\n') {
+                Some(nl) => {
+                    let cut = if nl > 0 && d.leading.as_bytes()[nl - 1] == b'\r' {
+                        nl - 1
+                    } else {
+                        nl
+                    };
+                    &d.leading[..cut]
+                }
+                None => d.leading.as_str(),
+            }
+        } else {
+            d.leading.as_str()
+        };
         next.insert_str(0, keep);
     }
 }

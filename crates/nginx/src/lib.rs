@@ -7,6 +7,10 @@
 //! - [`include`]: read a main file with its `include`s followed ([`Tree::load`]), each file
 //!   kept separate so that nothing is flattened when one is written back.
 //!
+//! Fuzzing (round trip, no panic, edits re-parse): `cd crates/nginx/fuzz &&
+//! RUSTC_BOOTSTRAP=1 cargo fuzz run round_trip corpus/round_trip` after seeding
+//! `corpus/round_trip` with `tests/data/*/*`.
+//!
 //! ```
 //! use converge_nginx::{Config, Selector, ServerSel};
 //! let mut cfg = Config::parse("server {\n\tlisten 80 default_server;\n}\n").unwrap();

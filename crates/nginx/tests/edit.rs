@@ -205,7 +205,7 @@ fn removing_a_duplicate_never_lets_a_kept_comment_swallow_the_next_directive() {
     let out = cfg.to_string();
     assert_eq!(
         out,
-        "server {\n\tadd_header X 3;\n\t# about the second\nx 1;\n}\n"
+        "server {\n\tadd_header X 3;\n\t# about the second\n\tx 1;\n}\n"
     );
     let names: Vec<String> = Config::parse(&out).unwrap().root.items[0]
         .block
@@ -226,4 +226,28 @@ fn a_directive_on_the_same_line_moves_to_its_own_when_one_is_inserted_before_it(
         cfg.to_string(),
         "server { listen 80;\n    root /srv;\n    location / {} }\n"
     );
+}
+
+#[test]
+fn removing_never_puts_the_next_directive_behind_the_previous_comment() {
+    // Found by the fuzzer: the previous directive's same-line comment used to swallow the
+    // directive that followed the removed one on its line.
+    let text = "server {\n\tadd_header X 1; # one\n\tadd_header X 2;x 1;\n}\n";
+    let mut cfg = Config::parse(text).unwrap();
+    cfg.set(&DEFAULT, "add_header", &args("X 3"), 1).unwrap();
+    assert_eq!(
+        cfg.to_string(),
+        "server {\n\tadd_header X 3; # one\n\tx 1;\n}\n"
+    );
+}
+
+#[test]
+fn a_lone_carriage_return_does_not_end_a_kept_comment() {
+    // Found by the fuzzer: only LF ends a comment in nginx.
+    let text = "server {\nadd_header X 1;\n#e\nadd_header X 2;\r}\n";
+    let mut cfg = Config::parse(text).unwrap();
+    cfg.set(&DEFAULT, "add_header", &args("X 1"), 1).unwrap();
+    let out = cfg.to_string();
+    assert_eq!(out, "server {\nadd_header X 1;\n#e\n\r}\n");
+    Config::parse(&out).unwrap();
 }

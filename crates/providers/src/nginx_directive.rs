@@ -12,6 +12,9 @@
 //! edited file; the staged files' absolute `include`s of the configuration directory are
 //! rewritten to point into the copy (only there). A failing test leaves the live files
 //! untouched and fails the resource with nginx's message (paths shown as the live ones).
+//! A target outside the configuration directory is substituted only where a file of the
+//! directory links to it; an absolute `include` of it from elsewhere still reads the live
+//! file during the test. Without `/usr/sbin/nginx` the test is skipped with a warning.
 //!
 //! Reload: after a successful change, if nginx is running (its pid file names a live
 //! process), the provider runs `nginx -s reload` itself — a reload, never a restart, and
@@ -325,12 +328,36 @@ pub fn test_config(
     })
 }
 
-/// Whether nginx is running: its pid file names a live process.
-fn nginx_running() -> bool {
+/// The pid of a running nginx master: its pid file names a live process.
+fn nginx_master() -> Option<u32> {
     std::fs::read_to_string(PID_FILE)
         .ok()
         .and_then(|s| s.trim().parse::<u32>().ok())
-        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+        .filter(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// The master's worker processes, when the kernel lists children.
+fn workers(master: u32) -> Option<Vec<String>> {
+    let list = std::fs::read_to_string(format!("/proc/{master}/task/{master}/children")).ok()?;
+    Some(list.split_whitespace().map(str::to_string).collect())
+}
+
+/// `nginx -s reload`, then wait (briefly) until the master has started new workers, so
+/// that the next request is likely served with the new configuration. nginx reloads
+/// asynchronously; this narrows the window, it cannot close it.
+fn reload(master: u32, cx: &mut Context) -> Result<(), ProviderError> {
+    let before = workers(master);
+    cx.run_ok(&Cmd::new(&[NGINX, "-s", "reload"]))?;
+    let Some(before) = before else { return Ok(()) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        match workers(master) {
+            Some(now) if now.iter().any(|w| !before.contains(w)) => break,
+            None => break,
+            _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    Ok(())
 }
 
 impl Provider for NginxDirectiveProvider {
@@ -413,8 +440,8 @@ impl Provider for NginxDirectiveProvider {
                 ..Default::default()
             };
             fsutil::atomic_write(&spec.target, new.as_bytes(), &ws, cx)?;
-            if nginx_running() {
-                cx.run_ok(&Cmd::new(&[NGINX, "-s", "reload"]))?;
+            if let Some(master) = nginx_master() {
+                reload(master, cx)?;
                 reloaded = true;
             }
         }
