@@ -374,6 +374,7 @@ fn median(samples: &[Duration]) -> Option<f64> {
 /// Puppet's median over converge's, e.g. `412×`.
 fn ratio(row: &Row) -> String {
     match (median(&row.puppet), median(&row.converge)) {
+        (Some(p), Some(c)) if c > 0.0 && p / c < 10.0 => format!("{:.1}×", p / c),
         (Some(p), Some(c)) if c > 0.0 => format!("{:.0}×", p / c),
         _ => "—".into(),
     }
@@ -567,7 +568,7 @@ not the ~10 ms it takes to reach the host.
 
 ## Machine and versions
 
-- date: {date}
+- date (start): {date}
 - machine: {nproc} cores, {mem} memory, kernel {kernel}; load average (1, 5, 15 min) at
   start {load_start}, at end {load_end} (other jobs share this machine)
 - Puppet {puppet}, facter {facter}
@@ -577,9 +578,9 @@ not the ~10 ms it takes to reach the host.
 ## Results
 
 {table}
-Peak resident memory of a converge no-op apply of web-01: {rss} (`getrusage` of a small
-Perl wrapper's children; the same wrapper around `/bin/true` reads {wrapper:.1} MiB, the floor of
-this method).
+Peak resident memory of a converge no-op apply of web-01, min / median / max: {rss}
+(`getrusage` of a small Perl wrapper's children; the same wrapper around `/bin/true` reads
+{wrapper:.1} MiB, the floor of this method).
 
 ## Against the goals of issue 7
 
@@ -597,7 +598,7 @@ this method).
             k.sort_unstable();
             match (k.first(), k.last()) {
                 (Some(lo), Some(hi)) => format!(
-                    "{:.1} / {:.1} / {:.1} MiB (min / median / max)",
+                    "{:.1} / {:.1} / {:.1} MiB",
                     *lo as f64 / 1024.0,
                     k[k.len() / 2] as f64 / 1024.0,
                     *hi as f64 / 1024.0
