@@ -1,5 +1,6 @@
 //! `cargo xtask`: project automation that is not part of converge itself.
 
+mod bench;
 mod demo;
 
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
+  bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
+                               default 5); writes docs/benchmarks.md
 ";
 
 fn main() -> ExitCode {
@@ -37,6 +40,14 @@ fn main() -> ExitCode {
             )
         }
         ["gc"] => gc(),
+        ["bench", rest @ ..] => match rest {
+            [] => bench::run(bench::Options { rounds: 5 }),
+            ["--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => bench::run(bench::Options { rounds }),
+                _ => usage(),
+            },
+            _ => usage(),
+        },
         ["demo", flags @ ..] if flags.iter().all(|f| ["--systemd", "--release"].contains(f)) => {
             demo::run(demo::Options {
                 systemd: flags.contains(&"--systemd"),
