@@ -238,8 +238,8 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
         .dpkg()
         .ok()
         .and_then(|db| db.get(name).cloned())
-        .map(|e| e.status);
-    let installed = pkg.as_deref() == Some("install ok installed");
+        .map(|e| format!("{} {} (version {})", e.want, e.status, e.version));
+    let installed = pkg.as_deref().is_some_and(|s| s.contains(" installed "));
     d.layers.push(Layer {
         name: "package".into(),
         tested: format!("package {name} is installed"),
@@ -420,10 +420,9 @@ pub fn for_check(spec: &Spec, cx: &mut Context) -> Diagnosis {
                 .filter(|c| c == "nginx" || c == "haproxy")
                 .unwrap_or_else(|| {
                     let mut has = |p: &str| {
-                        cx.dpkg().ok().is_some_and(|db| {
-                            db.get(p)
-                                .is_some_and(|e| e.status == "install ok installed")
-                        })
+                        cx.dpkg()
+                            .ok()
+                            .is_some_and(|db| db.get(p).is_some_and(|e| e.status == "installed"))
                     };
                     if has("haproxy") { "haproxy" } else { "nginx" }.to_string()
                 })
