@@ -88,6 +88,42 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     web.copy_in(&manifests, "/root/manifests")
         .expect("copying the manifests");
     sh(&web, "apt-get update -q");
+    web.write_file("/root/checks.pp", CHECKS.as_bytes())
+        .expect("writing the checks");
+
+    // A dry run on the fresh host: the checks wait for the changes they verify.
+    let plan = run(
+        &web,
+        &[
+            "converge",
+            "plan",
+            "--format",
+            "json",
+            "--modulepath",
+            "/root/manifests/modules",
+            "/root/checks.pp",
+        ],
+    );
+    let report = plan.report();
+    let checks: Vec<&serde_json::Value> = report["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| {
+            r["ref"]
+                .as_str()
+                .is_some_and(|x| x.starts_with("Http_check"))
+        })
+        .collect();
+    assert_eq!(checks.len(), 3, "{}", plan.all());
+    for c in checks {
+        assert_eq!(c["status"], "pending", "{c}");
+        assert!(
+            c.to_string()
+                .contains("to be checked after the pending changes"),
+            "{c}"
+        );
+    }
     let first = run(
         &web,
         &[
@@ -98,8 +134,6 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
         ],
     );
     assert_eq!(first.code, 2, "site.pp applies:\n{}", first.all());
-    web.write_file("/root/checks.pp", CHECKS.as_bytes())
-        .expect("writing the checks");
 
     // Healthy: exit 0, every check and nginx reported, nothing written (but nginx's own
     // access log, where nginx records the requests the checks made).
@@ -148,6 +182,10 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     assert!(out.contains("nginx is not running"), "{out}");
     assert!(out.contains("likely fix: service nginx start"), "{out}");
     assert!(out.contains("nothing listens on port 80"), "{out}");
+    assert!(
+        out.contains("diagnosis: see nginx on port 80 below"),
+        "{out}"
+    );
     let json = run(
         &web,
         &[

@@ -181,6 +181,11 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             Err(e) => s.push_str(&format!("  BROKEN {}: {e}\n", c.reference)),
         }
         if let Some(d) = &c.diagnosis {
+            // The same service's diagnosis is printed once, under services.
+            if services.iter().any(|sd| sd.subject == d.subject) {
+                s.push_str(&format!("         diagnosis: see {} below\n", d.subject));
+                continue;
+            }
             for line in d.render().lines() {
                 s.push_str(&format!("         {line}\n"));
             }

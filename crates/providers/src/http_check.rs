@@ -248,6 +248,21 @@ pub fn get(host: &str, port: u16, path: &str, timeout: Duration) -> std::io::Res
             Ok(0) => break,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
             Err(e) if !raw.is_empty() && e.kind() == std::io::ErrorKind::WouldBlock => break,
+            // A read timeout shows as EAGAIN on Linux: say what it means.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "connected, but no answer within {:.1}s",
+                        timeout.as_secs_f64()
+                    ),
+                ))
+            }
             Err(e) => return Err(e),
         }
         if began.elapsed() > timeout || raw.len() > 16 << 20 {
