@@ -247,3 +247,98 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
         no404.stdout
     );
 }
+
+/// lb-01 in front of web-01 and web-02, with a check through it.
+const LB_CHECKS: &str = r#"
+node default {
+  include load_balancer
+  http_check { 'through lb-01':
+    url     => 'http://127.0.0.1/',
+    body    => 'Hello World!',
+    retries => 10,
+    timeout => 10,
+    require => Service['haproxy'],
+  }
+}
+"#;
+
+#[test]
+fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
+    let bed = Bed::new();
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
+    let hosts = std::thread::scope(|s| {
+        let hs = ["web-01", "web-02", "lb-01"].map(|n| {
+            let (bed, manifests) = (&bed, &manifests);
+            s.spawn(move || {
+                let h = bed.host(n, HostKind::InitScript);
+                h.copy_in(manifests, "/root/manifests")
+                    .expect("copying the manifests");
+                let r = run(
+                    &h,
+                    &[
+                        "converge",
+                        "apply",
+                        "--detailed-exitcodes",
+                        "/root/manifests/site.pp",
+                    ],
+                );
+                assert_eq!(r.code, 2, "{n}: site.pp applies:\n{}", r.all());
+                h
+            })
+        });
+        hs.map(|h| h.join().expect("a host thread panicked"))
+    });
+    let [web1, _web2, lb] = hosts;
+    lb.write_file("/root/checks.pp", LB_CHECKS.as_bytes())
+        .expect("writing the checks");
+
+    let healthy = doctor(&lb);
+    eprintln!("doctor on a healthy lb-01:\n{}", healthy.stdout);
+    assert_eq!(healthy.code, 0, "{}", healthy.all());
+    assert!(healthy.stdout.contains("ok     Http_check[through lb-01]"));
+    assert!(healthy.stdout.contains("ok     haproxy on port 80"));
+    assert!(
+        healthy.stdout.contains("upstream web-02"),
+        "{}",
+        healthy.stdout
+    );
+
+    // web-01's nginx stopped: lb-01 still answers, but doctor names web-01 as down.
+    sh(&web1, "service nginx stop");
+    let down = doctor(&lb);
+    eprintln!("doctor on lb-01 with web-01 down:\n{}", down.stdout);
+    assert_eq!(down.code, 1, "{}", down.all());
+    assert!(
+        down.stdout
+            .contains("BROKEN haproxy on port 80: upstream web-01 failed"),
+        "{}",
+        down.stdout
+    );
+    assert!(
+        down.stdout.contains("web-01 does not answer"),
+        "{}",
+        down.stdout
+    );
+    sh(&web1, "service nginx start");
+
+    // web-02's address wrong in the HAProxy config (by hand): doctor names that backend.
+    sh(
+        &lb,
+        "sed -i -E 's/(server web-02 [^ :]+):80 /\\1:81 /' /etc/haproxy/haproxy.cfg && \
+         grep -q 'server web-02 .*:81' /etc/haproxy/haproxy.cfg && service haproxy reload",
+    );
+    let wrong = doctor(&lb);
+    eprintln!(
+        "doctor on lb-01 with web-02's port wrong:\n{}",
+        wrong.stdout
+    );
+    assert_eq!(wrong.code, 1, "{}", wrong.all());
+    assert!(
+        wrong
+            .stdout
+            .contains("BROKEN haproxy on port 80: upstream web-02 failed"),
+        "{}",
+        wrong.stdout
+    );
+    assert!(wrong.stdout.contains(":81"), "{}", wrong.stdout);
+}
