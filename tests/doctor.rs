@@ -246,6 +246,29 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
         "{}",
         no404.stdout
     );
+
+    // A syntax error written into the site by hand: nginx keeps serving the old config,
+    // but the config layer fails with nginx -t's file and line.
+    sh(
+        &web,
+        "echo 'this is not nginx;' >> /etc/nginx/sites-available/default",
+    );
+    let syntax = doctor(&web);
+    eprintln!("doctor with a syntax error:\n{}", syntax.stdout);
+    assert_eq!(syntax.code, 1, "{}", syntax.all());
+    assert!(
+        syntax
+            .stdout
+            .contains("BROKEN nginx on port 80: config failed"),
+        "{}",
+        syntax.stdout
+    );
+    assert!(
+        syntax.stdout.contains("/etc/nginx/sites-enabled/default:"),
+        "nginx -t names file and line:\n{}",
+        syntax.stdout
+    );
+    assert!(syntax.stdout.contains("reproduce: /usr/sbin/nginx -t"));
 }
 
 /// lb-01 in front of web-01 and web-02, with a check through it.
