@@ -104,6 +104,18 @@ pub(crate) enum Command {
     Apply(ApplyArgs),
     /// Show what `apply` would change, with diffs, and change nothing (`apply --noop`).
     Plan(ApplyArgs),
+    /// Check that the web stack this node's manifest describes is healthy; change nothing.
+    /// Runs every http_check and diagnoses each web service layer by layer. Exit 0 when
+    /// healthy, 1 otherwise.
+    Doctor {
+        /// The manifest.
+        file: PathBuf,
+        /// text (default) or json.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
     /// Print this host's facts as JSON, or one fact by its dotted name.
     Facts {
         /// A fact name such as `networking.hostname`.

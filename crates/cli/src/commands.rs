@@ -33,6 +33,11 @@ pub(crate) fn run(cli: Cli) -> i32 {
         Command::Apply(args) => crate::apply::run(&out, args, false),
         Command::Plan(args) => crate::apply::run(&out, args, true),
         Command::Facts { name, facts } => show_facts(name.as_deref(), facts),
+        Command::Doctor {
+            file,
+            format,
+            compile,
+        } => crate::doctor::run(&out, &file, format, &compile),
     }
 }
 

@@ -6,6 +6,7 @@
 mod apply;
 mod args;
 mod commands;
+mod doctor;
 mod render;
 
 use clap::Parser;

@@ -132,6 +132,25 @@ impl Walk<'_> {
         })
     }
 
+    /// A dependency (direct or further up) whose changes are pending in this dry run.
+    fn pending_dependency(&self, idx: usize) -> Option<usize> {
+        let mut seen = vec![idx];
+        let mut stack = vec![idx];
+        while let Some(i) = stack.pop() {
+            for (d, _) in self.plan.dependencies(i) {
+                if seen.contains(&d) {
+                    continue;
+                }
+                if self.status.get(&d) == Some(&Status::Pending) {
+                    return Some(d);
+                }
+                seen.push(d);
+                stack.push(d);
+            }
+        }
+        None
+    }
+
     /// Adjacent packages in the order that all need installing and do not depend on one
     /// another: apt installs them in one transaction, which is much faster than one each.
     fn package_batch(&mut self, rest: &[usize]) -> Vec<usize> {
@@ -264,6 +283,19 @@ impl Walk<'_> {
             ));
             return self.finish(idx, rep, Vec::new(), observer);
         };
+        // A check run before the changes it verifies would only report what the dry run
+        // already says: it is pending on them.
+        if self.opts.noop && r.type_name == "http_check" {
+            if let Some(dep) = self.pending_dependency(idx) {
+                rep.status = Status::Pending;
+                rep.notes.push(format!(
+                    "to be checked after the pending changes ({} is pending)",
+                    self.plan.reference(dep)
+                ));
+                rep.duration = began.elapsed();
+                return self.finish(idx, rep, Vec::new(), observer);
+            }
+        }
         let warnings_before = self.cx.warnings.len();
         let mut events = Vec::new();
         match plan_resource(provider, r, &mut self.cx) {

@@ -38,11 +38,13 @@
 pub mod accounts;
 pub mod conformance;
 pub mod context;
+pub mod diagnose;
 pub mod exec;
 pub mod file;
 pub mod file_line;
 pub mod fsutil;
 pub mod host;
+pub mod http_check;
 pub mod mode;
 pub mod nginx_directive;
 pub mod notify;
@@ -69,10 +71,10 @@ static PROVIDERS: &[(&str, &dyn Provider)] = &[
     ("group", &accounts::GroupProvider),
     ("host", &host::HostProvider),
     ("nginx_directive", &nginx_directive::NginxDirectiveProvider),
+    ("http_check", &http_check::HttpCheckProvider),
 ];
 
-/// The provider for a resource type (`None` for containers and types without one yet, such
-/// as the http_check placeholder).
+/// The provider for a resource type (`None` for containers and types without one yet).
 pub fn provider_for(type_name: &str) -> Option<&'static dyn Provider> {
     PROVIDERS
         .iter()

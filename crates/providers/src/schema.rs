@@ -463,7 +463,7 @@ pub static NGINX_DIRECTIVE: TypeSchema = TypeSchema {
     placeholder: false,
 };
 
-/// `http_check`: placeholder until the checks issue defines it; accepts its attributes.
+/// `http_check`: an HTTP request whose answer must match; changes nothing.
 pub static HTTP_CHECK: TypeSchema = TypeSchema {
     name: "http_check",
     namevar: "name",
@@ -475,16 +475,34 @@ pub static HTTP_CHECK: TypeSchema = TypeSchema {
         param("path", Kind::String),
         param("status", Kind::Integers),
         param("body", Kind::String),
-        param("headers", Kind::Any),
+        param("headers", Kind::Hash),
         param("retries", Kind::Integer),
         param("timeout", Kind::Number),
         param("interval", Kind::Number),
     ],
     required: &[],
-    exclusive: &[],
-    check: None,
-    placeholder: true,
+    exclusive: &[&["url", "host"], &["url", "port"], &["url", "path"]],
+    check: Some(check_http_check),
+    placeholder: false,
 };
+
+/// An http_check needs something to request: `url`, `host`, or an `http://` title.
+fn check_http_check(r: &Resource, _schema: &TypeSchema, out: &mut Vec<Diagnostic>) {
+    let has = |a: &str| r.param(a).is_some_and(|v| !v.is_undef());
+    if has("url") || has("host") || r.name_or_title("name").starts_with("http://") {
+        if let Err(e) = crate::http_check::spec(r) {
+            out.push(Diagnostic::error("invalid-value", e.to_string()).at(r.location()));
+        }
+        return;
+    }
+    out.push(
+        Diagnostic::error(
+            "missing-attribute",
+            format!("{} needs url or host", r.reference()),
+        )
+        .at(r.location()),
+    );
+}
 
 /// Every built-in type, in the order documentation lists them.
 pub static TYPES: &[&TypeSchema] = &[

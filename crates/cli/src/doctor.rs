@@ -1,0 +1,231 @@
+//! `converge doctor`: is the web stack this node's manifest describes healthy, and if not,
+//! which layer broke and why. Changes nothing: it runs every `http_check` of the compiled
+//! catalog and the layer-by-layer diagnosis of each web service the manifest manages
+//! (nginx, haproxy), then prints healthy / broken, the evidence and the likely fix.
+
+use crate::args::{CompileArgs, Format};
+use crate::commands::{request, Output};
+use converge::catalog::Resource;
+use converge_providers::diagnose::{self, Diagnosis, Layer};
+use converge_providers::http_check;
+use converge_providers::Context;
+use serde_json::{json, Value as Json};
+use std::path::Path;
+
+/// Services doctor knows the layers of.
+const WEB_SERVICES: &[&str] = &["nginx", "haproxy"];
+
+/// One check's result.
+struct CheckResult {
+    reference: String,
+    url: String,
+    outcome: Result<http_check::Outcome, String>,
+    diagnosis: Option<Diagnosis>,
+}
+
+impl CheckResult {
+    fn passed(&self) -> bool {
+        self.outcome.as_ref().is_ok_and(|o| o.passed())
+    }
+}
+
+fn service_name(r: &Resource) -> &str {
+    r.name_or_title("name")
+}
+
+/// The port a service should answer on: a local check that requires it, else its config.
+fn service_port(name: &str, checks: &[(String, http_check::Spec)]) -> u16 {
+    if let Some((_, s)) = checks
+        .iter()
+        .find(|(_, s)| s.service.as_deref() == Some(name))
+    {
+        if s.host == "127.0.0.1" || s.host == "localhost" {
+            return s.port;
+        }
+    }
+    if name == "haproxy" {
+        let cfg = std::fs::read_to_string(diagnose::HAPROXY_CFG).unwrap_or_default();
+        return diagnose::haproxy_bind_port(&cfg).unwrap_or(80);
+    }
+    80
+}
+
+/// Run `converge doctor`; exit 0 when healthy, 1 otherwise.
+pub(crate) fn run(out: &Output, file: &Path, format: Format, args: &CompileArgs) -> i32 {
+    let checked = converge::check(&request(file, args));
+    out.log(&checked.log);
+    out.diagnostics(&checked.diagnostics);
+    let Some(catalog) = checked.catalog.as_ref().filter(|_| !checked.has_errors()) else {
+        eprintln!("error: the manifest does not compile: fix the errors above first");
+        return 1;
+    };
+    let mut cx = Context::new();
+    let mut specs = Vec::new();
+    let mut results = Vec::new();
+    for r in catalog
+        .resources
+        .iter()
+        .filter(|r| r.type_name == "http_check")
+    {
+        match http_check::spec(r) {
+            Ok(s) => specs.push((r.reference().to_string(), s)),
+            Err(e) => results.push(CheckResult {
+                reference: r.reference().to_string(),
+                url: String::new(),
+                outcome: Err(e.to_string()),
+                diagnosis: None,
+            }),
+        }
+    }
+    for (reference, spec) in &specs {
+        let outcome = http_check::run(spec);
+        let diagnosis = (!outcome.passed()).then(|| diagnose::for_check(spec, &mut cx));
+        results.push(CheckResult {
+            reference: reference.clone(),
+            url: spec.url(),
+            outcome: Ok(outcome),
+            diagnosis,
+        });
+    }
+    let mut services: Vec<Diagnosis> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for r in catalog
+        .resources
+        .iter()
+        .filter(|r| r.type_name == "service")
+    {
+        let name = service_name(r);
+        if !WEB_SERVICES.contains(&name) || seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        services.push(diagnose::service(name, service_port(name, &specs), &mut cx));
+    }
+    let healthy =
+        results.iter().all(CheckResult::passed) && services.iter().all(Diagnosis::healthy);
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&catalog.node, healthy, &results, &services))
+                .unwrap_or_default()
+        ),
+        _ => print!("{}", text(&catalog.node, healthy, &results, &services)),
+    }
+    i32::from(!healthy)
+}
+
+fn layer_json(l: &Layer) -> Json {
+    json!({
+        "layer": l.name,
+        "tested": l.tested,
+        "ok": l.ok,
+        "evidence": l.evidence,
+        "reproduce": l.reproduce,
+        "fix": l.fix,
+    })
+}
+
+fn diagnosis_json(d: &Diagnosis) -> Json {
+    json!({
+        "subject": d.subject,
+        "healthy": d.healthy(),
+        "first_failure": d.first_failure().map(|l| l.name.clone()),
+        "likely_fix": d.first_failure().and_then(|l| l.fix.clone()),
+        "layers": d.layers.iter().map(layer_json).collect::<Vec<_>>(),
+        "log": d.log.as_ref().map(|(p, lines)| json!({"path": p, "lines": lines})),
+    })
+}
+
+fn to_json(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis]) -> Json {
+    json!({
+        "node": node,
+        "healthy": healthy,
+        "checks": checks.iter().map(|c| {
+            let (attempts, status, problems) = match &c.outcome {
+                Ok(o) => (o.attempts, o.response.as_ref().map(|r| r.status), o.problems.clone()),
+                Err(e) => (0, None, vec![e.clone()]),
+            };
+            json!({
+                "resource": c.reference,
+                "url": c.url,
+                "passed": c.passed(),
+                "attempts": attempts,
+                "status": status,
+                "problems": problems,
+                "diagnosis": c.diagnosis.as_ref().map(diagnosis_json),
+            })
+        }).collect::<Vec<_>>(),
+        "services": services.iter().map(diagnosis_json).collect::<Vec<_>>(),
+    })
+}
+
+fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis]) -> String {
+    let mut s = format!("doctor for {node}\n");
+    if !checks.is_empty() {
+        s.push_str("checks:\n");
+    }
+    for c in checks {
+        match &c.outcome {
+            Ok(o) if o.passed() => s.push_str(&format!(
+                "  ok     {} {} (status {})\n",
+                c.reference,
+                c.url,
+                o.response.as_ref().map_or(0, |r| r.status)
+            )),
+            Ok(o) => {
+                s.push_str(&format!("  BROKEN {} {}\n", c.reference, c.url));
+                for p in &o.problems {
+                    s.push_str(&format!("         {p}\n"));
+                }
+            }
+            Err(e) => s.push_str(&format!("  BROKEN {}: {e}\n", c.reference)),
+        }
+        if let Some(d) = &c.diagnosis {
+            // The same service's diagnosis is printed once, under services.
+            if services.iter().any(|sd| sd.subject == d.subject) {
+                s.push_str(&format!("         diagnosis: see {} below\n", d.subject));
+                continue;
+            }
+            for line in d.render().lines() {
+                s.push_str(&format!("         {line}\n"));
+            }
+        }
+    }
+    if !services.is_empty() {
+        s.push_str("services:\n");
+    }
+    for d in services {
+        match d.first_failure() {
+            None => s.push_str(&format!(
+                "  ok     {} ({})\n",
+                d.subject,
+                d.layers
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Some(l) => {
+                s.push_str(&format!("  BROKEN {}: {} failed\n", d.subject, l.name));
+                if let Some(f) = &l.fix {
+                    s.push_str(&format!("         likely fix: {f}\n"));
+                }
+                for line in d.render().lines() {
+                    s.push_str(&format!("         {line}\n"));
+                }
+            }
+        }
+    }
+    let broken = checks.iter().filter(|c| !c.passed()).count()
+        + services.iter().filter(|d| !d.healthy()).count();
+    s.push_str(&if healthy {
+        format!(
+            "healthy: {} checks passed, {} services healthy\n",
+            checks.len(),
+            services.len()
+        )
+    } else {
+        format!("broken: {broken} problem(s) found\n")
+    });
+    s
+}
