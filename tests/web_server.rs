@@ -105,10 +105,19 @@ fn web_01_serves_all_four_behaviours_then_changes_nothing(kind: HostKind) -> (Be
     );
     let st = statuses(&first.report());
     // The package's own scripts may already have started nginx (systemd hosts do).
+    // The module's http_checks change nothing: they pass, so they are unchanged.
     assert!(
-        st.iter()
-            .all(|(r, s)| s == "changed" || (r == "Service[nginx]" && s == "unchanged")),
+        st.iter().all(|(r, s)| s == "changed"
+            || (r == "Service[nginx]" && s == "unchanged")
+            || (r.starts_with("Http_check[") && s == "unchanged")),
         "{st:?}"
+    );
+    assert_eq!(
+        st.iter()
+            .filter(|(r, _)| r.starts_with("Http_check["))
+            .count(),
+        3,
+        "the module's three checks ran: {st:?}"
     );
 
     let client = bed.net.client("client").unwrap();
@@ -198,7 +207,8 @@ fn plan_lists_every_change_with_diffs_and_touches_nothing() {
     assert_unchanged(&before, &fingerprint(&web), "plan on a fresh host");
     assert_eq!(fresh.code, 2, "{}", fresh.all());
     let st = statuses(&fresh.report());
-    assert_eq!(st.len(), 7, "{st:?}");
+    // 7 resources and the module's 3 checks, which wait for the pending changes.
+    assert_eq!(st.len(), 10, "{st:?}");
     assert!(
         st.iter().all(|(_, s)| s == "pending"),
         "every resource pending: {st:?}"

@@ -57,4 +57,27 @@ class web_server (
       File['/var/www/html/index.html'],
     ],
   }
+
+  # What the server must answer, verified after every apply (and by `converge doctor`).
+  http_check { 'web_server index':
+    url     => 'http://127.0.0.1/',
+    status  => 200,
+    body    => $index_text,
+    headers => { $header_name => $header_value },
+    require => Service['nginx'],
+  }
+
+  http_check { 'web_server redirect':
+    url     => "http://127.0.0.1${redirect_path}",
+    status  => 301,
+    headers => { 'Location' => $redirect_to },
+    require => Service['nginx'],
+  }
+
+  http_check { 'web_server not found page':
+    url     => 'http://127.0.0.1/converge-check-missing-page',
+    status  => 404,
+    body    => $not_found_text,
+    require => Service['nginx'],
+  }
 }
