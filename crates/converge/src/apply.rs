@@ -86,8 +86,8 @@ pub fn apply(
     while pos < order.len() {
         let batch = walk.package_batch(&order[pos..]);
         if batch.len() > 1 {
-            walk.install_batch(&batch, observer);
             pos += batch.len();
+            walk.install_batch(batch, observer);
         } else {
             walk.one(order[pos], observer);
             pos += 1;
@@ -151,26 +151,46 @@ impl Walk<'_> {
         None
     }
 
-    /// Adjacent packages in the order that all need installing and do not depend on one
-    /// another: apt installs them in one transaction, which is much faster than one each.
-    fn package_batch(&mut self, rest: &[usize]) -> Vec<usize> {
-        let mut batch: Vec<usize> = Vec::new();
+    /// Adjacent packages in the order that all need installing with the same apt options
+    /// and do not depend on one another: apt installs them in one transaction, which is
+    /// much faster than one each. Returns each one with its planned changes; fewer than two
+    /// means no batch. A dry run never batches: it changes nothing, so there is nothing to
+    /// save, and each package is planned once, by `one`.
+    fn package_batch(&mut self, rest: &[usize]) -> Vec<(usize, Vec<Change>)> {
+        let is_candidate = |w: &Self, idx: usize| {
+            let r = w.resource(idx);
+            r.type_name == "package"
+                && r.param_str("provider").is_none_or(|p| p == "apt")
+                && w.failed_dependency(idx).is_none()
+                && !w.inbox.contains_key(&idx)
+        };
+        // Plan nothing unless a batch is possible at all: a lone package is planned by
+        // `one`, and planning it here too would inspect it twice.
+        if self.opts.noop
+            || rest.len() < 2
+            || !is_candidate(self, rest[0])
+            || !is_candidate(self, rest[1])
+        {
+            return Vec::new();
+        }
+        let Some(p) = provider_for("package") else {
+            return Vec::new();
+        };
+        let options = package::install_options(self.resource(rest[0]));
+        let mut batch: Vec<(usize, Vec<Change>)> = Vec::new();
         for &idx in rest {
-            let r = self.resource(idx);
-            if r.type_name != "package"
-                || r.param_str("provider").is_some_and(|p| p != "apt")
-                || self.failed_dependency(idx).is_some()
-                || self.plan.dependencies(idx).any(|(d, _)| batch.contains(&d))
-                || self.inbox.contains_key(&idx)
+            if !is_candidate(self, idx)
+                || package::install_options(self.resource(idx)) != options
+                || self
+                    .plan
+                    .dependencies(idx)
+                    .any(|(d, _)| batch.iter().any(|(b, _)| *b == d))
             {
                 break;
             }
-            let Some(p) = provider_for("package") else {
-                break;
-            };
             let r = &self.catalog.resources[idx];
             match plan_resource(p, r, &mut self.cx) {
-                Ok((_, changes)) if package::is_install(&changes) => batch.push(idx),
+                Ok((_, changes)) if package::is_install(&changes) => batch.push((idx, changes)),
                 _ => break,
             }
         }
@@ -179,48 +199,34 @@ impl Walk<'_> {
 
     /// Install a batch of packages with one apt run; on failure fall back to one at a time
     /// so that only the package that cannot be installed fails.
-    fn install_batch(&mut self, batch: &[usize], observer: &mut dyn Observer) {
-        if self.opts.noop {
-            for &idx in batch {
-                self.one(idx, observer);
-            }
-            return;
-        }
+    fn install_batch(&mut self, batch: Vec<(usize, Vec<Change>)>, observer: &mut dyn Observer) {
         let began = Instant::now();
-        for &idx in batch {
-            observer.started(&self.catalog.resources[idx]);
+        for (idx, _) in &batch {
+            observer.started(&self.catalog.resources[*idx]);
         }
-        let specs: Vec<String> = batch
+        let catalog = self.catalog;
+        let items: Vec<(&Resource, &[Change])> = batch
             .iter()
-            .map(|&i| package::install_spec(&self.catalog.resources[i]))
+            .map(|(i, c)| (&catalog.resources[*i], c.as_slice()))
             .collect();
-        let names = specs.join(", ");
-        match package::install_many(&specs, &mut self.cx) {
-            Ok(()) => {
+        let names = items
+            .iter()
+            .map(|(r, _)| r.title.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match package::apply_batch(&items, &mut self.cx) {
+            Ok(events) => {
                 let each = began.elapsed() / batch.len() as u32;
-                for &idx in batch {
-                    let r = &self.catalog.resources[idx];
-                    let Some(p) = provider_for("package") else {
-                        continue;
-                    };
-                    // Re-inspect: the report shows what was installed, from dpkg itself.
-                    let changes = vec![Change::with_message(
-                        "ensure",
-                        Some("purged".into()),
-                        Some(r.param_str("ensure").unwrap_or("present").to_string()),
-                        "created",
-                    )];
-                    let verified = plan_resource(p, r, &mut self.cx)
-                        .map(|(_, rest)| rest.is_empty())
-                        .unwrap_or(false);
-                    let events: Vec<Event> = changes
-                        .iter()
-                        .map(|c| Event::from_change(c, EventKind::Changed))
-                        .collect();
+                for ((idx, changes), events) in batch.iter().zip(events) {
+                    let r = &catalog.resources[*idx];
+                    // Re-inspect: the report says what dpkg lists, not what apt claimed.
+                    let verified = provider_for("package")
+                        .and_then(|p| plan_resource(p, r, &mut self.cx).ok())
+                        .is_some_and(|(_, rest)| rest.is_empty());
                     let mut rep = ResourceReport {
                         reference: r.reference().to_string(),
                         status: Status::Changed,
-                        changes: records(&changes),
+                        changes: records(changes),
                         refresh: None,
                         error: None,
                         notes: vec![format!(
@@ -237,12 +243,12 @@ impl Walk<'_> {
                                 .into(),
                         );
                     }
-                    self.finish(idx, rep, events, observer);
+                    self.finish(*idx, rep, events, observer);
                 }
             }
             Err(e) => {
                 tracing::warn!("batched install of {names} failed ({e}); installing one by one");
-                for &idx in batch {
+                for (idx, _) in batch {
                     self.one(idx, observer);
                 }
             }
