@@ -18,6 +18,9 @@ const COULD_NOT_RUN: i32 = 1;
 /// Run `apply` (or `plan`, which forces `noop`).
 pub(crate) fn run(out: &Output, mut args: ApplyArgs, force_noop: bool) -> i32 {
     args.noop |= force_noop;
+    if args.fleet.active() {
+        return crate::fleet::run(out, &args);
+    }
     let began = Instant::now();
     let Some((catalog, plan)) = prepare(out, &args) else {
         return COULD_NOT_RUN;

@@ -153,4 +153,6 @@ pub(crate) struct ApplyArgs {
     pub(crate) lock_timeout: u64,
     #[command(flatten)]
     pub(crate) compile: CompileArgs,
+    #[command(flatten)]
+    pub(crate) fleet: crate::fleet::FleetArgs,
 }

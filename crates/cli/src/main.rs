@@ -7,6 +7,7 @@ mod apply;
 mod args;
 mod commands;
 mod doctor;
+mod fleet;
 mod render;
 
 use clap::Parser;

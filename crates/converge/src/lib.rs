@@ -19,6 +19,7 @@
 
 mod apply;
 mod compile;
+pub mod fleet;
 mod lock;
 mod report;
 

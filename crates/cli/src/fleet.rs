@@ -1,0 +1,425 @@
+//! `converge apply site.pp --targets ...`: the fleet run's flags, live per-host progress,
+//! each host's changes as it finishes, and the final table.
+
+use crate::args::{ApplyArgs, Format};
+use crate::commands::{request, Output};
+use clap::Args;
+use converge::fleet::{
+    self, Binary, FleetObserver, FleetOptions, FleetReport, HostError, HostResult, Inventory,
+    Phase, Rollout, SshOptions, Target,
+};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Options of `apply`/`plan` that send the run to other hosts over SSH.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct FleetArgs {
+    /// Apply to these hosts over SSH instead of this one: host names, or groups and hosts
+    /// of --inventory (`all` for every host). Comma-separated or repeated.
+    #[arg(
+        long,
+        value_name = "HOSTS",
+        value_delimiter = ',',
+        conflicts_with = "catalog"
+    )]
+    pub(crate) targets: Vec<String>,
+    /// TOML file of hosts (ssh address, user, port) and groups; alone it selects all hosts.
+    #[arg(long, value_name = "FILE", conflicts_with = "catalog")]
+    pub(crate) inventory: Option<PathBuf>,
+    /// At most this many hosts at once.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub(crate) parallel: usize,
+    /// Rolling update: N hosts at a time; stop when a batch fails (checks included).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) serial: Option<u64>,
+    /// Seconds a host may take from connect to report before it counts as failed.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    pub(crate) host_timeout: u64,
+    /// Seconds ssh may take to connect.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub(crate) connect_timeout: u64,
+    /// Extra ssh option (`-o KEY=VALUE`), repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) ssh_option: Vec<String>,
+}
+
+impl FleetArgs {
+    /// Whether the run goes to other hosts.
+    pub(crate) fn active(&self) -> bool {
+        !self.targets.is_empty() || self.inventory.is_some()
+    }
+}
+
+/// Runs the fleet apply; returns the exit code.
+pub(crate) fn run(out: &Output, args: &ApplyArgs) -> i32 {
+    let f = &args.fleet;
+    let targets = match select(f) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let Some(file) = args.file.as_deref() else {
+        eprintln!("error: --targets needs a manifest");
+        return 1;
+    };
+    let exe = std::env::current_exe().and_then(|p| Binary::load(&p));
+    let binary = match exe {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read the converge binary to copy to the hosts: {e}");
+            return 1;
+        }
+    };
+    let opts = FleetOptions {
+        noop: args.noop,
+        rollout: Rollout {
+            parallel: f.parallel.max(1),
+            serial: f.serial.map(|n| n as usize),
+        },
+        timeout: Duration::from_secs(f.host_timeout),
+        ssh: SshOptions {
+            connect_timeout: Duration::from_secs(f.connect_timeout),
+            options: f.ssh_option.clone(),
+            ..Default::default()
+        },
+    };
+    let text = args.format != Format::Json;
+    let live = Live::new(out, text && !out.quiet, &targets, args.noop);
+    let req = request(file, &args.compile);
+    let report = match fleet::run(&req, &targets, &binary, &opts, &live) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    live.done();
+    if text {
+        print!("{}", table(&report, args.noop));
+        if !out.quiet {
+            eprintln!("{}", footer(&report));
+        }
+    } else {
+        println!("{}", json(&report));
+    }
+    report.exit_code(args.detailed_exitcodes)
+}
+
+fn select(f: &FleetArgs) -> Result<Vec<Target>, fleet::InventoryError> {
+    match &f.inventory {
+        Some(path) => {
+            let inv = Inventory::load(path)?;
+            if f.targets.is_empty() {
+                inv.select(&["all".to_string()])
+            } else {
+                inv.select(&f.targets)
+            }
+        }
+        None => fleet::inventory::ad_hoc(&f.targets),
+    }
+}
+
+/// Live progress: a spinner per host on a terminal, else one line per phase; each host's
+/// changes, diffs and failures as soon as it finishes.
+struct Live<'a> {
+    out: &'a Output,
+    enabled: bool,
+    noop: bool,
+    multi: Option<MultiProgress>,
+    bars: HashMap<String, ProgressBar>,
+    /// Keeps one host's lines together when several finish at once.
+    print: Mutex<()>,
+}
+
+impl<'a> Live<'a> {
+    fn new(out: &'a Output, enabled: bool, targets: &[Target], noop: bool) -> Live<'a> {
+        let width = targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        let multi = (enabled && std::io::stderr().is_terminal()).then(MultiProgress::new);
+        let mut bars = HashMap::new();
+        if let Some(m) = &multi {
+            let style = ProgressStyle::with_template(&format!(
+                "{{spinner}} {{prefix:{width}}}  {{msg}} ({{elapsed}})"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            for t in targets {
+                let pb = m.add(ProgressBar::new_spinner());
+                pb.set_style(style.clone());
+                pb.set_prefix(t.name.clone());
+                pb.set_message("waiting");
+                pb.enable_steady_tick(Duration::from_millis(120));
+                bars.insert(t.name.clone(), pb);
+            }
+        }
+        Live {
+            out,
+            enabled,
+            noop,
+            multi,
+            bars,
+            print: Mutex::new(()),
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(line);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn done(&self) {
+        for pb in self.bars.values() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+impl FleetObserver for Live<'_> {
+    fn phase(&self, host: &str, phase: Phase) {
+        match self.bars.get(host) {
+            Some(pb) => pb.set_message(phase.to_string()),
+            None if self.enabled => self.say(&format!("{host}: {phase}")),
+            None => {}
+        }
+    }
+
+    fn batch(&self, index: usize, count: usize, hosts: &[Target]) {
+        if self.enabled {
+            let names: Vec<&str> = hosts.iter().map(|t| t.name.as_str()).collect();
+            self.say(&format!("batch {index}/{count}: {}", names.join(", ")));
+        }
+    }
+
+    fn finished(&self, r: &HostResult) {
+        if let Some(pb) = self.bars.get(&r.name) {
+            pb.finish_and_clear();
+        }
+        if !self.enabled {
+            return;
+        }
+        let _held = self.print.lock().unwrap_or_else(|e| e.into_inner());
+        let host = &r.name;
+        match &r.outcome {
+            Ok(report) => {
+                for rep in &report.resources {
+                    for line in crate::apply::report_lines(rep, self.noop) {
+                        self.say(&format!("{host}: {line}"));
+                    }
+                }
+            }
+            Err(HostError::Compile(diags)) => {
+                self.say(&format!(
+                    "{host}: the catalog does not compile; nothing was sent"
+                ));
+                self.out.diagnostics(diags);
+            }
+            Err(_) => {}
+        }
+        self.say(&format!(
+            "{host}: {} ({:.1} s)",
+            outcome(r),
+            secs(r.duration)
+        ));
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// One phrase for a host's result.
+fn outcome(r: &HostResult) -> String {
+    match &r.outcome {
+        Ok(rep) => {
+            let s = &rep.summary;
+            let what = if rep.noop {
+                format!("{} to change", s.pending)
+            } else {
+                format!("{} changed", s.changed)
+            };
+            let failed = if s.failed + s.skipped > 0 {
+                format!(", {} failed, {} skipped", s.failed, s.skipped)
+            } else {
+                String::new()
+            };
+            format!("{}{what}{failed}", if r.failed() { "FAILED: " } else { "" })
+        }
+        Err(e) => format!("FAILED: {e}"),
+    }
+}
+
+/// The final table: host, result, changed, failed, time. Hand-padded: five columns do not
+/// warrant a table crate.
+fn table(report: &FleetReport, noop: bool) -> String {
+    let rows: Vec<[String; 5]> = report
+        .hosts
+        .iter()
+        .map(|h| {
+            let (status, changed, failed) = match &h.outcome {
+                Ok(r) => {
+                    let n = if noop {
+                        r.summary.pending
+                    } else {
+                        r.summary.changed
+                    };
+                    let status = if h.failed() {
+                        "failed"
+                    } else if n > 0 {
+                        if noop {
+                            "pending"
+                        } else {
+                            "changed"
+                        }
+                    } else {
+                        "unchanged"
+                    };
+                    (
+                        status.to_string(),
+                        n.to_string(),
+                        (r.summary.failed + r.summary.skipped).to_string(),
+                    )
+                }
+                Err(e) => (
+                    match e {
+                        HostError::Unreachable(_) => "unreachable",
+                        HostError::Timeout(_) => "timeout",
+                        HostError::NotRun(_) => "not run",
+                        _ => "failed",
+                    }
+                    .to_string(),
+                    "-".into(),
+                    "-".into(),
+                ),
+            };
+            [
+                h.name.clone(),
+                status,
+                changed,
+                failed,
+                format!("{:.1} s", secs(h.duration)),
+            ]
+        })
+        .collect();
+    let head = [
+        "HOST",
+        "RESULT",
+        if noop { "TO CHANGE" } else { "CHANGED" },
+        "FAILED",
+        "TIME",
+    ];
+    let mut w = head.map(str::len);
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.len());
+        }
+    }
+    let mut s = format!(
+        "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}\n",
+        head[0],
+        head[1],
+        head[2],
+        head[3],
+        head[4],
+        a = w[0],
+        b = w[1],
+        c = w[2],
+        d = w[3],
+        e = w[4]
+    );
+    for (r, h) in rows.iter().zip(&report.hosts) {
+        let why = match &h.outcome {
+            Err(e) => format!("  {e}"),
+            Ok(_) => String::new(),
+        };
+        s.push_str(&format!(
+            "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}{why}\n",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3],
+            e = w[4]
+        ));
+    }
+    s
+}
+
+/// Totals, the rollout's fate and what the run cost this machine.
+fn footer(report: &FleetReport) -> String {
+    let failed = report.hosts.iter().filter(|h| h.failed()).count();
+    let copied = report.hosts.iter().filter(|h| h.copied_binary).count();
+    let mut s = format!(
+        "{} hosts in {:.1} s: {} ok, {} failed; converge copied to {}",
+        report.hosts.len(),
+        secs(report.duration),
+        report.hosts.len() - failed,
+        failed,
+        copied
+    );
+    if let Some(b) = report.stopped_after {
+        s.push_str(&format!(
+            "\nrollout stopped after batch {b} failed: later hosts were not touched"
+        ));
+    }
+    if let Some(kib) = peak_rss_kib() {
+        s.push_str(&format!(
+            "\ncontroller peak memory: {:.1} MiB (this process; each ssh connection is a separate process)",
+            kib as f64 / 1024.0
+        ));
+    }
+    s
+}
+
+/// This process's peak resident memory (`VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The whole run for machines: per host its exit code, time and report or error.
+fn json(report: &FleetReport) -> String {
+    let hosts: Vec<serde_json::Value> = report
+        .hosts
+        .iter()
+        .map(|h| {
+            let mut v = serde_json::json!({
+                "host": h.name,
+                "exit_code": h.exit_code(),
+                "failed": h.failed(),
+                "duration": secs(h.duration),
+                "copied_binary": h.copied_binary,
+            });
+            match &h.outcome {
+                Ok(r) => v["report"] = serde_json::to_value(r).unwrap_or_default(),
+                Err(e) => v["error"] = e.to_string().into(),
+            }
+            v
+        })
+        .collect();
+    let v = serde_json::json!({
+        "hosts": hosts,
+        "stopped_after_batch": report.stopped_after,
+        "duration": secs(report.duration),
+        "controller_peak_rss_kib": peak_rss_kib(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}

@@ -1,0 +1,304 @@
+//! Many hosts from one controller: apply one manifest to a fleet over SSH, in parallel or
+//! rolling.
+//!
+//! Per host ([`remote`]): connect with the system `ssh` ([`ssh`]), copy this converge
+//! binary into [`REMOTE_BIN_DIR`] if that exact build is missing, gather the host's facts
+//! there, compile its catalog here, apply it there with `converge apply --catalog -` and
+//! read the JSON report back. Hosts come from `--targets` and an optional inventory
+//! ([`inventory`]); [`rollout`] decides how many run at once and when a rolling update
+//! stops.
+
+pub mod inventory;
+mod remote;
+pub mod rollout;
+pub mod ssh;
+
+pub use inventory::{Inventory, InventoryError, Target};
+pub use remote::REMOTE_BIN_DIR;
+pub use rollout::Rollout;
+pub use ssh::SshOptions;
+
+use crate::compile::CompileRequest;
+use crate::report::Report;
+use converge_catalog::Diagnostic;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How a fleet run goes.
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    /// Dry run on every host.
+    pub noop: bool,
+    /// How many at once; rolling or not.
+    pub rollout: Rollout,
+    /// Longest a host may take, connect to report.
+    pub timeout: Duration,
+    /// How ssh is run.
+    pub ssh: SshOptions,
+}
+
+impl Default for FleetOptions {
+    fn default() -> Self {
+        FleetOptions {
+            noop: false,
+            rollout: Rollout::default(),
+            timeout: Duration::from_secs(1800),
+            ssh: SshOptions::default(),
+        }
+    }
+}
+
+/// The converge binary hosts run: this very build, named by version and checksum so that
+/// hosts running different builds never mix them up.
+#[derive(Debug, Clone)]
+pub struct Binary {
+    /// The file on the controller.
+    pub path: PathBuf,
+    /// The crate version.
+    pub version: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+}
+
+impl Binary {
+    /// Reads and hashes the binary at `path` (normally the running executable).
+    pub fn load(path: &Path) -> std::io::Result<Binary> {
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut file, &mut hasher)?;
+        let sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Binary {
+            path: path.to_path_buf(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            sha256,
+        })
+    }
+
+    /// Where it lives on a host.
+    pub fn remote_path(&self) -> String {
+        format!(
+            "{REMOTE_BIN_DIR}/converge-{}-{}",
+            self.version,
+            &self.sha256[..16]
+        )
+    }
+}
+
+/// Where a host is in its run, for live progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Opening the SSH connection.
+    Connecting,
+    /// Copying the converge binary.
+    Copying,
+    /// Gathering facts on the host.
+    Facts,
+    /// Compiling the catalog on the controller.
+    Compiling,
+    /// Applying the catalog on the host.
+    Applying,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Connecting => "connecting",
+            Phase::Copying => "copying converge",
+            Phase::Facts => "gathering facts",
+            Phase::Compiling => "compiling",
+            Phase::Applying => "applying",
+        })
+    }
+}
+
+/// Told what happens, as it happens; called from many threads at once.
+pub trait FleetObserver: Sync {
+    /// A host entered a phase.
+    fn phase(&self, host: &str, phase: Phase);
+    /// A host is done.
+    fn finished(&self, result: &HostResult);
+    /// A rolling batch starts (1-based `index` of `count`).
+    fn batch(&self, _index: usize, _count: usize, _hosts: &[Target]) {}
+}
+
+/// Why a host did not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// ssh could not connect or authenticate.
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    /// The host took longer than the timeout.
+    #[error("timed out after {0:.1?}")]
+    Timeout(Duration),
+    /// The binary could not be copied.
+    #[error("copying converge failed: {0}")]
+    Copy(String),
+    /// `converge facts` failed there.
+    #[error("gathering facts failed: {0}")]
+    Facts(String),
+    /// The manifest does not compile for this host; nothing was sent to it.
+    #[error("the catalog does not compile for this host: {} error(s)", .0.iter().filter(|d| d.is_error()).count())]
+    Compile(Vec<Diagnostic>),
+    /// The remote apply did not print a report.
+    #[error("apply failed: {0}")]
+    Apply(String),
+    /// A rolling update stopped before this host's batch.
+    #[error("not run: {0}")]
+    NotRun(String),
+}
+
+/// The result for one host.
+#[derive(Debug)]
+pub struct HostResult {
+    /// The node name.
+    pub name: String,
+    /// Its report, or why there is none.
+    pub outcome: Result<Report, HostError>,
+    /// Whether the binary was copied this run.
+    pub copied_binary: bool,
+    /// Wall time, connect to report.
+    pub duration: Duration,
+}
+
+impl HostResult {
+    /// The host's `--detailed-exitcodes` code: 0 nothing to do, 2 changes, 4 failures, 6
+    /// both, 1 the run could not happen there (unreachable, timeout, compile errors). A
+    /// host a stopped rollout never reached counts 0: it was not touched.
+    pub fn exit_code(&self) -> i32 {
+        match &self.outcome {
+            Ok(r) => r.detailed_exit_code(),
+            Err(HostError::NotRun(_)) => 0,
+            Err(_) => 1,
+        }
+    }
+
+    /// Whether this host failed (a failed resource or check, or no report at all).
+    pub fn failed(&self) -> bool {
+        match &self.outcome {
+            Ok(r) => r.summary.failed + r.summary.skipped > 0,
+            Err(HostError::NotRun(_)) => false,
+            Err(_) => true,
+        }
+    }
+}
+
+/// The result of a fleet run.
+#[derive(Debug)]
+pub struct FleetReport {
+    /// Per host, in target order.
+    pub hosts: Vec<HostResult>,
+    /// The rolling batch (1-based) after which the rollout stopped.
+    pub stopped_after: Option<usize>,
+    /// Wall time of the whole run.
+    pub duration: Duration,
+}
+
+/// How bad an exit code is: could not run (1) > failures (6, 4) > changes (2) > none (0).
+fn severity(code: i32) -> u8 {
+    match code {
+        0 => 0,
+        2 => 1,
+        4 => 2,
+        6 => 3,
+        _ => 4,
+    }
+}
+
+impl FleetReport {
+    /// The worst host's code; see [`HostResult::exit_code`]. Without `detailed`, 1 when any
+    /// host failed, else 0.
+    pub fn exit_code(&self, detailed: bool) -> i32 {
+        if !detailed {
+            return i32::from(self.hosts.iter().any(HostResult::failed));
+        }
+        self.hosts
+            .iter()
+            .map(HostResult::exit_code)
+            .max_by_key(|c| severity(*c))
+            .unwrap_or(0)
+    }
+}
+
+/// The fleet run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    /// The directory for ssh control sockets could not be made.
+    #[error("cannot create a directory for ssh control sockets: {0}")]
+    ControlDir(std::io::Error),
+}
+
+/// What every host's run shares.
+pub(crate) struct Shared<'a> {
+    pub(crate) request: &'a CompileRequest,
+    pub(crate) binary: &'a Binary,
+    pub(crate) opts: &'a FleetOptions,
+    pub(crate) control_dir: &'a Path,
+}
+
+/// Converges `targets` with the manifest of `request` (compiled here per host with that
+/// host's facts), `binary` being the converge that runs there.
+pub fn run(
+    request: &CompileRequest,
+    targets: &[Target],
+    binary: &Binary,
+    opts: &FleetOptions,
+    obs: &dyn FleetObserver,
+) -> Result<FleetReport, FleetError> {
+    let began = Instant::now();
+    // Private (0700) and short, for the control sockets; removed at the end.
+    let dir = tempfile::Builder::new()
+        .prefix("converge-ssh.")
+        .tempdir()
+        .map_err(FleetError::ControlDir)?;
+    let shared = Shared {
+        request,
+        binary,
+        opts,
+        control_dir: dir.path(),
+    };
+    let batches = rollout::batches(targets, opts.rollout);
+    let count = batches.len();
+    let mut hosts = Vec::with_capacity(targets.len());
+    let mut stopped_after = None;
+    let mut offset = 0;
+    for (i, batch) in batches.into_iter().enumerate() {
+        if let Some(after) = stopped_after {
+            for t in batch {
+                let r = HostResult {
+                    name: t.name.clone(),
+                    outcome: Err(HostError::NotRun(format!(
+                        "the rollout stopped after batch {after} failed"
+                    ))),
+                    copied_binary: false,
+                    duration: Duration::ZERO,
+                };
+                obs.finished(&r);
+                hosts.push(r);
+            }
+            continue;
+        }
+        if opts.rollout.serial.is_some() {
+            obs.batch(i + 1, count, batch);
+        }
+        let results = rollout::bounded(batch, opts.rollout.parallel, &|t: &Target, j| {
+            let r = remote::converge_host(&shared, t, offset + j, obs);
+            obs.finished(&r);
+            r
+        });
+        offset += batch.len();
+        if opts.rollout.serial.is_some() && i + 1 < count && rollout::batch_failed(&results) {
+            stopped_after = Some(i + 1);
+        }
+        hosts.extend(results);
+    }
+    Ok(FleetReport {
+        hosts,
+        stopped_after,
+        duration: began.elapsed(),
+    })
+}

@@ -1,0 +1,138 @@
+//! One host of a fleet run, start to end: connect, make sure this exact converge binary is
+//! there, gather the host's facts, compile its catalog here, apply it there, read the
+//! report back.
+
+use super::ssh::{Input, Remote, Session, SshError};
+use super::{FleetObserver, HostError, HostResult, Phase, Shared};
+use crate::report::Report;
+use std::time::Instant;
+
+/// Where binaries are kept on the hosts, one file per version and checksum.
+pub const REMOTE_BIN_DIR: &str = "/var/lib/converge/bin";
+
+/// Runs the whole pipeline on one host; `slot` numbers its control socket.
+pub(crate) fn converge_host(
+    shared: &Shared<'_>,
+    target: &super::Target,
+    slot: usize,
+    obs: &dyn FleetObserver,
+) -> HostResult {
+    let started = Instant::now();
+    let mut copied = false;
+    let outcome = run(shared, target, slot, obs, &mut copied, started);
+    HostResult {
+        name: target.name.clone(),
+        outcome,
+        copied_binary: copied,
+        duration: started.elapsed(),
+    }
+}
+
+fn run(
+    shared: &Shared<'_>,
+    target: &super::Target,
+    slot: usize,
+    obs: &dyn FleetObserver,
+    copied: &mut bool,
+    started: Instant,
+) -> Result<Report, HostError> {
+    let deadline = started + shared.opts.timeout;
+    let host = target.name.as_str();
+    obs.phase(host, Phase::Connecting);
+    let mut session = Session::open(
+        target,
+        shared.control_dir,
+        slot,
+        &shared.opts.ssh,
+        deadline.min(started + shared.opts.ssh.connect_timeout * 2),
+    )?;
+
+    let bin = shared.binary.remote_path();
+    let check = format!(
+        "echo '{sum}  {bin}' | sha256sum -c --status 2>/dev/null && echo present || echo missing",
+        sum = shared.binary.sha256
+    );
+    let out = session.run(&check, Input::Bytes(b""), deadline, started)?;
+    if !String::from_utf8_lossy(&out.stdout).contains("present") {
+        obs.phase(host, Phase::Copying);
+        // Written under a temporary name and checked before it takes the final one, so a
+        // cut transfer never leaves a broken binary that a later run would trust.
+        let upload = format!(
+            "set -e; umask 022; mkdir -p {dir}; t=$(mktemp {dir}/.upload.XXXXXX); \
+             trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; \
+             if ! echo \"{sum}  $t\" | sha256sum -c --status; then \
+               echo \"checksum mismatch after copying to $t\" >&2; exit 3; fi; \
+             chmod 755 \"$t\"; mv -f \"$t\" {bin}; trap - EXIT",
+            dir = REMOTE_BIN_DIR,
+            sum = shared.binary.sha256,
+        );
+        let out = session.run(&upload, Input::File(&shared.binary.path), deadline, started)?;
+        if out.code != Some(0) {
+            return Err(HostError::Copy(remote_reason(&out)));
+        }
+        *copied = true;
+    }
+
+    obs.phase(host, Phase::Facts);
+    let out = session.run(
+        &format!("{bin} facts"),
+        Input::Bytes(b""),
+        deadline,
+        started,
+    )?;
+    if out.code != Some(0) {
+        return Err(HostError::Facts(remote_reason(&out)));
+    }
+    let facts: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| HostError::Facts(format!("not JSON: {e}")))?;
+
+    obs.phase(host, Phase::Compiling);
+    let mut req = shared.request.clone();
+    req.discover_facts = false;
+    req.facts_json = Some(facts);
+    req.node = Some(target.name.clone());
+    let checked = crate::check(&req);
+    if checked.has_errors() {
+        return Err(HostError::Compile(checked.diagnostics));
+    }
+    let catalog = checked
+        .catalog
+        .ok_or_else(|| HostError::Compile(checked.diagnostics.clone()))?;
+
+    obs.phase(host, Phase::Applying);
+    let noop = if shared.opts.noop { " --noop" } else { "" };
+    let apply = format!("{bin} apply --catalog - --detailed-exitcodes --format json{noop}");
+    let out = session.run(
+        &apply,
+        Input::Bytes(catalog.to_json().as_bytes()),
+        deadline,
+        started,
+    )?;
+    match serde_json::from_slice::<Report>(&out.stdout) {
+        Ok(report) => Ok(report),
+        Err(_) => Err(HostError::Apply(remote_reason(&out))),
+    }
+}
+
+/// The remote command's own words for a failure.
+fn remote_reason(out: &Remote) -> String {
+    let text = out.stderr.trim();
+    let code = out
+        .code
+        .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+    if text.is_empty() {
+        code
+    } else {
+        format!("{text} ({code})")
+    }
+}
+
+impl From<SshError> for HostError {
+    fn from(e: SshError) -> Self {
+        match e {
+            SshError::Timeout(d) => HostError::Timeout(d),
+            SshError::Unreachable(why) => HostError::Unreachable(why),
+            other => HostError::Unreachable(other.to_string()),
+        }
+    }
+}
