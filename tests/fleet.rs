@@ -1,0 +1,483 @@
+//! End-to-end: many hosts from one controller over SSH (issue 9). A controller host with
+//! the converge binary and the repository's manifests converges fresh web-01, web-02 and
+//! lb-01, which have nothing but sshd and the controller's key (generated here); converge
+//! copies itself there. Then a dry run and a rolling update of the web group under load, a
+//! rollout that stops at a failing check, an unreachable host, and 20 hosts at once.
+//! Needs root and the test image (`.ci/testbed-setup`); fails loudly without.
+
+mod support;
+
+use converge_testhost::{Host, HostKind};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use support::{Bed, Run};
+
+/// Where the manifests are on the controller.
+const MANIFESTS: &str = "/root/manifests";
+/// The index page the shipped manifest serves.
+const OLD_TEXT: &str = "Hello World!";
+
+/// The repository's `manifests/` folder.
+fn manifests_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
+}
+
+fn sh(host: &Host, script: &str) -> String {
+    let out = host.sh(script).expect("running a shell command");
+    assert!(
+        out.success(),
+        "{}: {script}: {}{}",
+        host.name(),
+        out.stdout,
+        out.stderr
+    );
+    out.stdout
+}
+
+/// A controller: converge installed, the manifests copied, an ssh client and a new key.
+fn controller(bed: &Bed) -> (Host, String) {
+    let c = bed.host("controller", HostKind::InitScript);
+    c.copy_in(manifests_dir(), MANIFESTS)
+        .expect("copying the manifests in");
+    sh(
+        &c,
+        "apt-get install -y -q openssh-client >/dev/null && \
+         mkdir -p -m 700 /root/.ssh && \
+         ssh-keygen -q -t ed25519 -N '' -C controller -f /root/.ssh/id_ed25519",
+    );
+    let key = String::from_utf8(c.read_file("/root/.ssh/id_ed25519.pub").unwrap()).unwrap();
+    (c, key)
+}
+
+/// A fresh target: sshd running, the controller's key authorized, and no converge at all.
+/// Returns the host and its known_hosts line (name and address).
+fn target(bed: &Bed, name: &str, key: &str) -> (Host, String) {
+    let h = bed
+        .net
+        .host(&bed.image, name, HostKind::InitScript)
+        .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+    sh(
+        &h,
+        "apt-get install -y -q openssh-server >/dev/null && service ssh start >/dev/null",
+    );
+    h.write_file("/root/.ssh/authorized_keys", key.as_bytes())
+        .unwrap();
+    sh(
+        &h,
+        "chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys",
+    );
+    assert!(
+        !sh(&h, "ls /usr/local/bin /var/lib").contains("converge"),
+        "{name} starts without converge"
+    );
+    let hostkey =
+        String::from_utf8(h.read_file("/etc/ssh/ssh_host_ed25519_key.pub").unwrap()).unwrap();
+    let mut parts = hostkey.split_whitespace();
+    let line = format!(
+        "{name},{} {} {}\n",
+        h.ip(),
+        parts.next().unwrap(),
+        parts.next().unwrap()
+    );
+    (h, line)
+}
+
+/// Starts the controller and the targets, all at once; the controller trusts every
+/// target's host key (strict checking stays on: an unknown key would fail).
+fn fleet(bed: &Bed, names: &[&str]) -> (Host, Vec<Host>) {
+    let (c, key) = controller(bed);
+    let made: Vec<(Host, String)> = std::thread::scope(|s| {
+        let hs: Vec<_> = names
+            .iter()
+            .map(|n| {
+                let key = &key;
+                s.spawn(move || target(bed, n, key))
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("starting a target"))
+            .collect()
+    });
+    let known: String = made.iter().map(|(_, l)| l.as_str()).collect();
+    c.write_file("/root/.ssh/known_hosts", known.as_bytes())
+        .unwrap();
+    (c, made.into_iter().map(|(h, _)| h).collect())
+}
+
+/// `converge <args>` on the controller, timed.
+fn converge(c: &Host, args: &[&str]) -> (Run, Duration) {
+    let mut argv = vec!["converge"];
+    argv.extend_from_slice(args);
+    let start = Instant::now();
+    let out = c.exec(&argv).expect("running converge");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    };
+    (run, start.elapsed())
+}
+
+/// A fleet apply with `--format json`: the exit code and the per-host results by name.
+fn apply_json(c: &Host, args: &[&str]) -> (i32, serde_json::Value, Run) {
+    let mut all = vec!["apply", "--detailed-exitcodes", "--format", "json"];
+    all.extend_from_slice(args);
+    let (run, took) = converge(c, &all);
+    eprintln!(
+        "converge {}: exit {} in {took:.2?}",
+        all.join(" "),
+        run.code
+    );
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()));
+    (run.code, v, run)
+}
+
+/// The result of `host` in a JSON fleet report.
+fn host<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == name)
+        .unwrap_or_else(|| panic!("{name} in {v:#}"))
+}
+
+/// The refs a host's report lists with `status`.
+fn with_status(h: &serde_json::Value, status: &str) -> Vec<String> {
+    h["report"]["resources"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter(|r| r["status"] == status)
+                .map(|r| r["ref"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One answer of lb-01: curl's exit code, the `X-Served-By` header and the body.
+#[derive(Debug, Clone)]
+struct Answer {
+    curl_exit: i32,
+    status: u16,
+    served_by: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    fn ok(&self) -> bool {
+        self.curl_exit == 0 && self.status == 200
+    }
+}
+
+/// `n` requests to lb-01, one connection each.
+fn requests(client: &Host, n: usize) -> Vec<Answer> {
+    let script = format!(
+        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' \
+         http://lb-01/; done"
+    );
+    let out = client.sh(&script).expect("running curl");
+    let mut answers = Vec::new();
+    let mut rest = out.stdout.as_str();
+    while let Some(pos) = rest.find("\n@@END ") {
+        let (raw, tail) = rest.split_at(pos);
+        let tail = &tail["\n@@END ".len()..];
+        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
+        let raw = raw.trim_start_matches('\n');
+        let (head, body) = raw
+            .split_once("\r\n\r\n")
+            .or_else(|| raw.split_once("\n\n"))
+            .unwrap_or((raw, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let served_by = lines.find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("x-served-by")
+                .then(|| v.trim().to_string())
+        });
+        answers.push(Answer {
+            curl_exit: code.trim().parse().unwrap_or(-1),
+            status,
+            served_by,
+            body: body.trim_end().to_string(),
+        });
+        rest = next;
+    }
+    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
+    answers
+}
+
+/// Waits (bounded) until lb-01 answers from both web servers, then checks that
+/// consecutive answers alternate between them.
+fn assert_alternates(client: &Host) {
+    let start = Instant::now();
+    loop {
+        let a = requests(client, 4);
+        let both = a.iter().all(Answer::ok)
+            && a.iter().any(|a| a.served_by.as_deref() == Some("web-01"))
+            && a.iter().any(|a| a.served_by.as_deref() == Some("web-02"));
+        if both {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "lb-01 never served from both web servers: {a:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let a = requests(client, 6);
+    let order: Vec<String> = a
+        .iter()
+        .map(|a| a.served_by.clone().unwrap_or_default())
+        .collect();
+    for (x, w) in a.iter().zip(&order) {
+        assert!(x.ok() && x.body == OLD_TEXT, "{x:?}");
+        assert!(w == "web-01" || w == "web-02", "{order:?}");
+    }
+    for pair in order.windows(2) {
+        assert_ne!(pair[0], pair[1], "requests alternate: {order:?}");
+    }
+}
+
+/// site.pp with the web servers' index text changed (and, if given, an extra check).
+fn site_with_text(text: &str, extra: &str) -> String {
+    format!(
+        "node 'web-01', 'web-02' {{\n  class {{ 'web_server': index_text => '{text}' }}\n{extra}}}\n\
+         node 'lb-01' {{\n  include load_balancer\n}}\n"
+    )
+}
+
+#[test]
+fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
+    let bed = Bed::new();
+    let started = Instant::now();
+    let (c, hosts) = fleet(&bed, &["web-01", "web-02", "lb-01"]);
+    let [web1, web2, lb] = [&hosts[0], &hosts[1], &hosts[2]];
+    let client = bed.net.client("client").expect("a client host");
+    eprintln!(
+        "controller and 3 targets with sshd up in {:.2?}",
+        started.elapsed()
+    );
+    let inventory = format!(
+        "[defaults]\nuser = \"root\"\n\n[hosts.web-01]\n[hosts.web-02]\n\
+         [hosts.lb-01]\naddress = \"{}\"\nport = 22\n\n\
+         [groups]\nweb = [\"web-01\", \"web-02\"]\nlb = [\"lb-01\"]\n",
+        lb.ip()
+    );
+    c.write_file("/root/inventory.toml", inventory.as_bytes())
+        .unwrap();
+    let site = format!("{MANIFESTS}/site.pp");
+
+    // The shipped site.pp, unchanged, on all three at once.
+    let (code, v, run) = apply_json(&c, &[&site, "--targets", "web-01,web-02,lb-01"]);
+    eprintln!("{}", run.stderr);
+    assert_eq!(code, 2, "changes on every host, no failure:\n{}", run.all());
+    for name in ["web-01", "web-02", "lb-01"] {
+        let h = host(&v, name);
+        assert_eq!(h["exit_code"], 2, "{name}: {h:#}");
+        assert_eq!(h["copied_binary"], true, "converge was copied to {name}");
+        assert!(with_status(h, "failed").is_empty(), "{name}: {h:#}");
+    }
+    let lb_changed = with_status(host(&v, "lb-01"), "changed");
+    assert!(
+        lb_changed.contains(&"Service[haproxy]".to_string()),
+        "{lb_changed:?}"
+    );
+    // The copied binary is there under its version and checksum, and is executable.
+    let bin = sh(web1, "ls /var/lib/converge/bin");
+    assert!(bin.starts_with("converge-0."), "{bin}");
+    assert!(sh(web1, "/var/lib/converge/bin/converge-* --version").contains("converge"));
+    assert_alternates(&client);
+
+    // Converged: a second run changes nothing anywhere and copies nothing.
+    let (code, v, run) = apply_json(&c, &[&site, "--targets", "web-01,web-02,lb-01"]);
+    assert_eq!(code, 0, "nothing to do:\n{}", run.all());
+    for name in ["web-01", "web-02", "lb-01"] {
+        let h = host(&v, name);
+        assert_eq!(h["report"]["summary"]["changed"], 0, "{name}: {h:#}");
+        assert_eq!(h["copied_binary"], false, "{name}");
+    }
+
+    // A new index text: a dry run of the web group shows each host's diff, changes nothing.
+    let new_text = "Hello Fleet!";
+    c.write_file(&site, site_with_text(new_text, "").as_bytes())
+        .unwrap();
+    let (run, _) = converge(
+        &c,
+        &[
+            "plan",
+            &site,
+            "--inventory",
+            "/root/inventory.toml",
+            "--targets",
+            "web",
+            "--detailed-exitcodes",
+        ],
+    );
+    assert_eq!(run.code, 2, "changes pending:\n{}", run.all());
+    for name in ["web-01", "web-02"] {
+        for want in [
+            format!("{name}: File[/var/www/html/index.html]/content: "),
+            format!("{name}:     -{OLD_TEXT}"),
+            format!("{name}:     +{new_text}"),
+        ] {
+            assert!(run.stderr.contains(&want), "{want:?} in\n{}", run.stderr);
+        }
+    }
+    assert!(
+        !run.all().contains("lb-01"),
+        "lb-01 is not in the web group"
+    );
+    assert_eq!(
+        requests(&client, 2)[0].body,
+        OLD_TEXT,
+        "the dry run changed nothing"
+    );
+
+    // Rolling, one web server at a time, while a client keeps asking lb-01.
+    let stop = AtomicBool::new(false);
+    let (answers, (run, took)) = std::thread::scope(|s| {
+        let load = s.spawn(|| {
+            let mut all = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                all.extend(requests(&client, 5));
+            }
+            all
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let applied = converge(
+            &c,
+            &[
+                "apply",
+                &site,
+                "--inventory",
+                "/root/inventory.toml",
+                "--targets",
+                "web",
+                "--serial",
+                "1",
+                "--detailed-exitcodes",
+            ],
+        );
+        std::thread::sleep(Duration::from_millis(1000));
+        stop.store(true, Ordering::Relaxed);
+        (load.join().expect("the request loop"), applied)
+    });
+    eprintln!("rolling update of the web group: {took:.2?}\n{}", run.all());
+    assert_eq!(run.code, 2, "{}", run.all());
+    let b1 = run
+        .stderr
+        .find("batch 1/2: web-01")
+        .expect("batch 1 is web-01");
+    let b2 = run
+        .stderr
+        .find("batch 2/2: web-02")
+        .expect("batch 2 is web-02");
+    let web1_done = run.stderr.find("web-01: 1 changed").expect("web-01 done");
+    assert!(
+        b1 < web1_done && web1_done < b2,
+        "web-01 finished before web-02 began"
+    );
+    let failed = answers.iter().filter(|a| !a.ok()).count();
+    let old = answers.iter().filter(|a| a.body == OLD_TEXT).count();
+    let new = answers.iter().filter(|a| a.body == new_text).count();
+    eprintln!(
+        "{} requests during the rollout: {failed} failed, {old} old text, {new} new text",
+        answers.len()
+    );
+    assert!(
+        answers.len() >= 10,
+        "the client ran throughout: {}",
+        answers.len()
+    );
+    assert_eq!(failed, 0, "failed requests: {answers:?}");
+    assert_eq!(
+        old + new,
+        answers.len(),
+        "old or new text only: {answers:?}"
+    );
+    assert!(new > 0, "the new text was served before the end");
+    for a in requests(&client, 4) {
+        assert_eq!(a.body, new_text, "{a:?}");
+    }
+
+    // A change whose check fails on the first batch stops the rollout there.
+    let broken = "  http_check { 'missing': url => 'http://127.0.0.1/missing', timeout => 2 }\n";
+    c.write_file(&site, site_with_text("Hello Broken!", broken).as_bytes())
+        .unwrap();
+    let (code, v, run) = apply_json(
+        &c,
+        &[
+            &site,
+            "--inventory",
+            "/root/inventory.toml",
+            "--targets",
+            "web",
+            "--serial",
+            "1",
+        ],
+    );
+    assert_eq!(code, 6, "changes and a failure:\n{}", run.all());
+    assert_eq!(
+        with_status(host(&v, "web-01"), "failed"),
+        ["Http_check[missing]"],
+        "{v:#}"
+    );
+    assert_eq!(v["stopped_after_batch"], 1, "{v:#}");
+    let w2 = host(&v, "web-02");
+    assert!(
+        w2["error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not run"),
+        "{w2:#}"
+    );
+    assert_eq!(
+        String::from_utf8(web2.read_file("/var/www/html/index.html").unwrap()).unwrap(),
+        format!("{new_text}\n"),
+        "web-02 was not touched"
+    );
+
+    // web-02 becomes unreachable: the others converge; the table and exit code name it.
+    sh(web2, "service ssh stop >/dev/null");
+    let final_text = "Hello Again!";
+    c.write_file(&site, site_with_text(final_text, "").as_bytes())
+        .unwrap();
+    let (run, _) = converge(
+        &c,
+        &[
+            "apply",
+            &site,
+            "--targets",
+            "web-01,web-02,lb-01",
+            "--detailed-exitcodes",
+        ],
+    );
+    eprintln!("{}", run.all());
+    assert_eq!(run.code, 1, "a host could not be reached:\n{}", run.all());
+    let row = |name: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row("web-01"), "web-01 changed 1 0", "{}", run.stdout);
+    assert_eq!(row("lb-01"), "lb-01 unchanged 0 0", "{}", run.stdout);
+    assert_eq!(row("web-02"), "web-02 unreachable - -", "{}", run.stdout);
+    assert!(run.stdout.contains("Connection refused"), "{}", run.stdout);
+    assert_eq!(
+        String::from_utf8(web1.read_file("/var/www/html/index.html").unwrap()).unwrap(),
+        format!("{final_text}\n")
+    );
+}
