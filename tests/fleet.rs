@@ -481,3 +481,152 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         format!("{final_text}\n")
     );
 }
+
+/// The resident memory of converge and its ssh processes on the controller, summed, in KiB.
+fn controller_rss_kib(c: &Host) -> u64 {
+    let out = c
+        .sh("grep -h -E '^(Name|VmRSS):' /proc/[0-9]*/status 2>/dev/null")
+        .expect("reading the controller's processes");
+    let mut total = 0;
+    let mut name = "";
+    for line in out.stdout.lines() {
+        if let Some(n) = line.strip_prefix("Name:") {
+            name = n.trim();
+        } else if let Some(kb) = line.strip_prefix("VmRSS:") {
+            if name == "converge" || name == "ssh" {
+                total += kb
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+/// A fleet apply on the controller, timed, with the peak memory of converge and its ssh
+/// processes sampled meanwhile and the CPU time they used (the shell's `times`).
+fn measured_apply(c: &Host, args: &[&str]) -> (Run, Duration, u64, String) {
+    let stop = AtomicBool::new(false);
+    let script = format!(
+        "converge apply {} >/tmp/fleet.out 2>/tmp/fleet.err; echo $? >/tmp/fleet.code; times",
+        args.join(" ")
+    );
+    let (out, took, peak) = std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut peak = 0;
+            while !stop.load(Ordering::Relaxed) {
+                peak = peak.max(controller_rss_kib(c));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        });
+        let start = Instant::now();
+        let out = c.sh(&script).expect("running converge");
+        let took = start.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        (out, took, sampler.join().expect("the memory sampler"))
+    });
+    let read = |p: &str| String::from_utf8(c.read_file(p).unwrap()).unwrap();
+    let run = Run {
+        code: read("/tmp/fleet.code").trim().parse().unwrap_or(-1),
+        stdout: read("/tmp/fleet.out"),
+        stderr: read("/tmp/fleet.err"),
+    };
+    // `times`: the shell's user and system time, then its children's (converge and the ssh
+    // processes converge waited for).
+    let cpu = out.stdout.lines().nth(1).unwrap_or_default().to_string();
+    (run, took, peak, cpu)
+}
+
+/// The controller's peak memory as converge itself reports it, in MiB.
+fn reported_peak_mib(run: &Run) -> f64 {
+    run.stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("controller peak memory: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the peak memory line:\n{}", run.stderr))
+}
+
+#[test]
+fn twenty_fresh_hosts_from_one_controller() {
+    const FLEET: usize = 20;
+    let bed = Bed::new();
+    let started = Instant::now();
+    let names: Vec<String> = (0..=FLEET).map(|i| format!("node-{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (c, _hosts) = fleet(&bed, &refs);
+    eprintln!(
+        "controller and {} targets with sshd up in {:.2?}",
+        names.len(),
+        started.elapsed()
+    );
+    let manifest = format!("{MANIFESTS}/scale.pp");
+    c.write_file(&manifest, b"node default {\n  include web_server\n}\n")
+        .unwrap();
+
+    // One fresh host alone, then twenty fresh hosts at once: same manifest, same work each.
+    let (one, one_took, one_peak, one_cpu) = measured_apply(
+        &c,
+        &[&manifest, "--targets", &names[0], "--detailed-exitcodes"],
+    );
+    assert_eq!(one.code, 2, "{}", one.all());
+    let many = names[1..].join(",");
+    let parallel = FLEET.to_string();
+    let (run, took, peak, cpu) = measured_apply(
+        &c,
+        &[
+            &manifest,
+            "--targets",
+            &many,
+            "--parallel",
+            &parallel,
+            "--detailed-exitcodes",
+        ],
+    );
+    eprintln!("{}", run.stdout);
+    assert_eq!(
+        run.code,
+        2,
+        "changes on every host, no failure:\n{}",
+        run.all()
+    );
+    let rows = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("node-") && l.split_whitespace().nth(1) == Some("changed"))
+        .count();
+    assert_eq!(rows, FLEET, "every host changed:\n{}", run.stdout);
+    eprintln!(
+        "scale: 1 host {:.2} s, {FLEET} hosts {:.2} s (ratio {:.2}); controller peak memory \
+         (converge + ssh, sampled) 1 host {:.1} MiB, {FLEET} hosts {:.1} MiB; converge's own peak \
+         {:.1} MiB vs {:.1} MiB; controller CPU (user, system) 1 host {one_cpu}, {FLEET} hosts {cpu}",
+        one_took.as_secs_f64(),
+        took.as_secs_f64(),
+        took.as_secs_f64() / one_took.as_secs_f64(),
+        one_peak as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        reported_peak_mib(&one),
+        reported_peak_mib(&run),
+    );
+    // Converged: the second run over all of them changes nothing.
+    let (again, again_took, _, again_cpu) = measured_apply(
+        &c,
+        &[
+            &manifest,
+            "--targets",
+            &many,
+            "--parallel",
+            &parallel,
+            "--detailed-exitcodes",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.all());
+    eprintln!(
+        "scale: second run over {FLEET} hosts {:.2} s, controller CPU {again_cpu}",
+        again_took.as_secs_f64()
+    );
+}
