@@ -541,14 +541,31 @@ fn measured_apply(c: &Host, args: &[&str]) -> (Run, Duration, u64, String) {
     (run, took, peak, cpu)
 }
 
-/// The controller's peak memory as converge itself reports it, in MiB.
-fn reported_peak_mib(run: &Run) -> f64 {
-    run.stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("controller peak memory: "))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("the peak memory line:\n{}", run.stderr))
+/// The JSON fleet report of a run.
+fn fleet_json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()))
+}
+
+/// The median over hosts of the time spent in `phase`, in seconds.
+fn median_phase(v: &serde_json::Value, phase: &str) -> f64 {
+    let mut t: Vec<f64> = v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["phases"][phase].as_f64())
+        .collect();
+    assert!(!t.is_empty(), "{phase} timed: {v:#}");
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// converge's own peak memory (VmHWM) as its report says, in MiB.
+fn reported_peak_mib(v: &serde_json::Value) -> f64 {
+    v["controller_peak_rss_kib"]
+        .as_f64()
+        .expect("the peak memory")
+        / 1024.0
 }
 
 #[test]
@@ -567,66 +584,72 @@ fn twenty_fresh_hosts_from_one_controller() {
     let manifest = format!("{MANIFESTS}/scale.pp");
     c.write_file(&manifest, b"node default {\n  include web_server\n}\n")
         .unwrap();
+    let json = ["--detailed-exitcodes", "--format", "json"];
 
     // One fresh host alone, then twenty fresh hosts at once: same manifest, same work each.
-    let (one, one_took, one_peak, one_cpu) = measured_apply(
-        &c,
-        &[&manifest, "--targets", &names[0], "--detailed-exitcodes"],
-    );
+    let mut args = vec![manifest.as_str(), "--targets", &names[0]];
+    args.extend(json);
+    let (one, one_took, one_peak, one_cpu) = measured_apply(&c, &args);
     assert_eq!(one.code, 2, "{}", one.all());
+    let one_v = fleet_json(&one);
     let many = names[1..].join(",");
     let parallel = FLEET.to_string();
-    let (run, took, peak, cpu) = measured_apply(
-        &c,
-        &[
-            &manifest,
-            "--targets",
-            &many,
-            "--parallel",
-            &parallel,
-            "--detailed-exitcodes",
-        ],
-    );
-    eprintln!("{}", run.stdout);
+    let mut args = vec![
+        manifest.as_str(),
+        "--targets",
+        &many,
+        "--parallel",
+        &parallel,
+    ];
+    args.extend(json);
+    let (run, took, peak, cpu) = measured_apply(&c, &args);
     assert_eq!(
         run.code,
         2,
         "changes on every host, no failure:\n{}",
         run.all()
     );
-    let rows = run
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("node-") && l.split_whitespace().nth(1) == Some("changed"))
-        .count();
-    assert_eq!(rows, FLEET, "every host changed:\n{}", run.stdout);
+    let v = fleet_json(&run);
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), FLEET);
+    for h in hosts {
+        assert_eq!(h["exit_code"], 2, "{h:#}");
+        assert_eq!(h["copied_binary"], true, "{}", h["host"]);
+    }
     eprintln!(
-        "scale: 1 host {:.2} s, {FLEET} hosts {:.2} s (ratio {:.2}); controller peak memory \
-         (converge + ssh, sampled) 1 host {:.1} MiB, {FLEET} hosts {:.1} MiB; converge's own peak \
-         {:.1} MiB vs {:.1} MiB; controller CPU (user, system) 1 host {one_cpu}, {FLEET} hosts {cpu}",
+        "scale: 1 host {:.2} s, {FLEET} hosts {:.2} s (ratio {:.2})\n\
+         scale: controller peak memory, converge + ssh sampled: 1 host {:.1} MiB, {FLEET} hosts \
+         {:.1} MiB; converge alone (VmHWM): {:.1} MiB, {:.1} MiB\n\
+         scale: controller CPU (user system, converge + ssh): 1 host {one_cpu}, {FLEET} hosts {cpu}",
         one_took.as_secs_f64(),
         took.as_secs_f64(),
         took.as_secs_f64() / one_took.as_secs_f64(),
         one_peak as f64 / 1024.0,
         peak as f64 / 1024.0,
-        reported_peak_mib(&one),
-        reported_peak_mib(&run),
+        reported_peak_mib(&one_v),
+        reported_peak_mib(&v),
     );
-    // Converged: the second run over all of them changes nothing.
-    let (again, again_took, _, again_cpu) = measured_apply(
-        &c,
-        &[
-            &manifest,
-            "--targets",
-            &many,
-            "--parallel",
-            &parallel,
-            "--detailed-exitcodes",
-        ],
-    );
+    for phase in ["connect", "copy", "facts", "compile", "apply"] {
+        eprintln!(
+            "scale: median {phase}: 1 host {:.3} s, {FLEET} hosts {:.3} s",
+            median_phase(&one_v, phase),
+            median_phase(&v, phase)
+        );
+    }
+
+    // Converged: the second run over all of them changes nothing and copies nothing.
+    let (again, again_took, again_peak, again_cpu) = measured_apply(&c, &args);
     assert_eq!(again.code, 0, "{}", again.all());
+    let again_v = fleet_json(&again);
+    for h in again_v["hosts"].as_array().unwrap() {
+        assert_eq!(h["copied_binary"], false, "{h:#}");
+    }
     eprintln!(
-        "scale: second run over {FLEET} hosts {:.2} s, controller CPU {again_cpu}",
-        again_took.as_secs_f64()
+        "scale: second run over {FLEET} hosts {:.2} s, peak {:.1} MiB, controller CPU {again_cpu}, \
+         median compile {:.3} s, median apply {:.3} s",
+        again_took.as_secs_f64(),
+        again_peak as f64 / 1024.0,
+        median_phase(&again_v, "compile"),
+        median_phase(&again_v, "apply"),
     );
 }

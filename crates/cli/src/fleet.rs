@@ -407,6 +407,11 @@ fn json(report: &FleetReport) -> String {
                 "failed": h.failed(),
                 "duration": secs(h.duration),
                 "copied_binary": h.copied_binary,
+                "phases": h
+                    .phases
+                    .iter()
+                    .map(|(p, d)| (p.key().to_string(), serde_json::Value::from(secs(*d))))
+                    .collect::<serde_json::Map<_, _>>(),
             });
             match &h.outcome {
                 Ok(r) => v["report"] = serde_json::to_value(r).unwrap_or_default(),

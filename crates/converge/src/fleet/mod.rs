@@ -104,6 +104,19 @@ pub enum Phase {
     Applying,
 }
 
+impl Phase {
+    /// A short key for machines: `connect`, `copy`, `facts`, `compile`, `apply`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Phase::Connecting => "connect",
+            Phase::Copying => "copy",
+            Phase::Facts => "facts",
+            Phase::Compiling => "compile",
+            Phase::Applying => "apply",
+        }
+    }
+}
+
 impl std::fmt::Display for Phase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -163,6 +176,8 @@ pub struct HostResult {
     pub copied_binary: bool,
     /// Wall time, connect to report.
     pub duration: Duration,
+    /// Time spent in each phase, in order (compiling is the controller's CPU).
+    pub phases: Vec<(Phase, Duration)>,
 }
 
 impl HostResult {
@@ -276,6 +291,7 @@ pub fn run(
                     ))),
                     copied_binary: false,
                     duration: Duration::ZERO,
+                    phases: Vec::new(),
                 };
                 obs.finished(&r);
                 hosts.push(r);

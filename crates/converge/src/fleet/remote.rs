@@ -19,12 +19,42 @@ pub(crate) fn converge_host(
 ) -> HostResult {
     let started = Instant::now();
     let mut copied = false;
-    let outcome = run(shared, target, slot, obs, &mut copied, started);
+    let mut clock = Clock {
+        obs,
+        host: &target.name,
+        marks: Vec::new(),
+    };
+    let outcome = run(shared, target, slot, &mut clock, &mut copied, started);
+    let end = Instant::now();
+    let phases = clock
+        .marks
+        .iter()
+        .enumerate()
+        .map(|(i, (p, at))| {
+            let until = clock.marks.get(i + 1).map_or(end, |m| m.1);
+            (*p, until - *at)
+        })
+        .collect();
     HostResult {
         name: target.name.clone(),
         outcome,
         copied_binary: copied,
-        duration: started.elapsed(),
+        duration: end - started,
+        phases,
+    }
+}
+
+/// Tells the observer where a host is and remembers when each phase began.
+struct Clock<'a> {
+    obs: &'a dyn FleetObserver,
+    host: &'a str,
+    marks: Vec<(Phase, Instant)>,
+}
+
+impl Clock<'_> {
+    fn enter(&mut self, phase: Phase) {
+        self.obs.phase(self.host, phase);
+        self.marks.push((phase, Instant::now()));
     }
 }
 
@@ -32,13 +62,12 @@ fn run(
     shared: &Shared<'_>,
     target: &super::Target,
     slot: usize,
-    obs: &dyn FleetObserver,
+    clock: &mut Clock<'_>,
     copied: &mut bool,
     started: Instant,
 ) -> Result<Report, HostError> {
     let deadline = started + shared.opts.timeout;
-    let host = target.name.as_str();
-    obs.phase(host, Phase::Connecting);
+    clock.enter(Phase::Connecting);
     let mut session = Session::open(
         target,
         shared.control_dir,
@@ -54,7 +83,7 @@ fn run(
     );
     let out = session.run(&check, Input::Bytes(b""), deadline, started)?;
     if !String::from_utf8_lossy(&out.stdout).contains("present") {
-        obs.phase(host, Phase::Copying);
+        clock.enter(Phase::Copying);
         // Written under a temporary name and checked before it takes the final one, so a
         // cut transfer never leaves a broken binary that a later run would trust.
         let upload = format!(
@@ -73,7 +102,7 @@ fn run(
         *copied = true;
     }
 
-    obs.phase(host, Phase::Facts);
+    clock.enter(Phase::Facts);
     let out = session.run(
         &format!("{bin} facts"),
         Input::Bytes(b""),
@@ -86,7 +115,7 @@ fn run(
     let facts: serde_json::Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| HostError::Facts(format!("not JSON: {e}")))?;
 
-    obs.phase(host, Phase::Compiling);
+    clock.enter(Phase::Compiling);
     let mut req = shared.request.clone();
     req.discover_facts = false;
     req.facts_json = Some(facts);
@@ -99,7 +128,7 @@ fn run(
         .catalog
         .ok_or_else(|| HostError::Compile(checked.diagnostics.clone()))?;
 
-    obs.phase(host, Phase::Applying);
+    clock.enter(Phase::Applying);
     let noop = if shared.opts.noop { " --noop" } else { "" };
     let apply = format!("{bin} apply --catalog - --detailed-exitcodes --format json{noop}");
     let out = session.run(
