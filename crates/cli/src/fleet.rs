@@ -284,7 +284,7 @@ fn table(report: &FleetReport, noop: bool) -> String {
                     (
                         status.to_string(),
                         n.to_string(),
-                        (r.summary.failed + r.summary.skipped).to_string(),
+                        r.summary.failed.to_string(),
                     )
                 }
                 Err(e) => (
@@ -335,7 +335,9 @@ fn table(report: &FleetReport, noop: bool) -> String {
         e = w[4]
     );
     for (r, h) in rows.iter().zip(&report.hosts) {
+        // The RESULT column already says unreachable or not run; the reason follows.
         let why = match &h.outcome {
+            Err(HostError::Unreachable(m) | HostError::NotRun(m)) => format!("  {m}"),
             Err(e) => format!("  {e}"),
             Ok(_) => String::new(),
         };
@@ -427,4 +429,100 @@ fn json(report: &FleetReport) -> String {
         "controller_peak_rss_kib": peak_rss_kib(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use converge::{Report, ResourceReport, Status, Summary};
+
+    fn report(statuses: &[Status], noop: bool) -> Report {
+        let mut r = Report {
+            node: "n".into(),
+            noop,
+            resources: statuses
+                .iter()
+                .map(|s| ResourceReport {
+                    reference: "File[/x]".into(),
+                    status: *s,
+                    changes: vec![],
+                    refresh: None,
+                    error: None,
+                    notes: vec![],
+                    events: vec![],
+                    duration: Duration::ZERO,
+                })
+                .collect(),
+            summary: Summary::default(),
+            duration: Duration::ZERO,
+        };
+        r.tally();
+        r
+    }
+
+    fn host(name: &str, outcome: Result<Report, HostError>, ms: u64) -> HostResult {
+        HostResult {
+            name: name.into(),
+            outcome,
+            copied_binary: false,
+            duration: Duration::from_millis(ms),
+            phases: vec![],
+        }
+    }
+
+    fn fleet(hosts: Vec<HostResult>) -> FleetReport {
+        FleetReport {
+            hosts,
+            stopped_after: None,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_table_names_each_hosts_result_and_why_it_failed() {
+        use Status::*;
+        let r = fleet(vec![
+            host("web-01", Ok(report(&[Changed, Unchanged], false)), 4210),
+            host("lb-01", Ok(report(&[Unchanged], false)), 1300),
+            host(
+                "web-02",
+                Ok(report(&[Changed, Failed, Skipped], false)),
+                2000,
+            ),
+            host(
+                "web-03",
+                Err(HostError::Unreachable(
+                    "ssh: connect to host web-03 port 22: Connection refused".into(),
+                )),
+                12,
+            ),
+            host(
+                "web-04",
+                Err(HostError::Timeout(Duration::from_secs(30))),
+                30000,
+            ),
+            host(
+                "web-05",
+                Err(HostError::NotRun(
+                    "the rollout stopped after batch 3 failed".into(),
+                )),
+                0,
+            ),
+        ]);
+        insta::assert_snapshot!(table(&r, false));
+        assert_eq!(r.exit_code(true), 1, "an unreachable host is the worst");
+        assert_eq!(r.exit_code(false), 1);
+    }
+
+    #[test]
+    fn a_dry_run_table_counts_pending_changes() {
+        use Status::*;
+        let r = fleet(vec![
+            host("web-01", Ok(report(&[Pending, Unchanged], true)), 800),
+            host("web-02", Ok(report(&[Unchanged], true)), 700),
+        ]);
+        insta::assert_snapshot!(table(&r, true));
+        assert_eq!(r.exit_code(true), 2);
+        assert_eq!(r.exit_code(false), 0);
+    }
 }
