@@ -36,8 +36,14 @@ fn sh(host: &Host, script: &str) -> String {
 }
 
 /// A controller: converge installed, the manifests copied, an ssh client and a new key.
+/// `CONVERGE_FLEET_BINARY` names another converge build to install (docs/scaling.md
+/// measures a release build with it).
 fn controller(bed: &Bed) -> (Host, String) {
     let c = bed.host("controller", HostKind::InitScript);
+    if let Ok(bin) = std::env::var("CONVERGE_FLEET_BINARY") {
+        c.install_converge(Path::new(&bin))
+            .expect("installing CONVERGE_FLEET_BINARY");
+    }
     c.copy_in(manifests_dir(), MANIFESTS)
         .expect("copying the manifests in");
     sh(
@@ -568,12 +574,17 @@ fn reported_peak_mib(v: &serde_json::Value) -> f64 {
         / 1024.0
 }
 
+/// Twenty fresh hosts converged from one controller, timed against one; the figures go into
+/// docs/scaling.md. `CONVERGE_FLEET_HOSTS=N` measures another size.
 #[test]
-fn twenty_fresh_hosts_from_one_controller() {
-    const FLEET: usize = 20;
+fn a_fleet_of_fresh_hosts_from_one_controller() {
+    let fleet_size: usize = std::env::var("CONVERGE_FLEET_HOSTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
     let bed = Bed::new();
     let started = Instant::now();
-    let names: Vec<String> = (0..=FLEET).map(|i| format!("node-{i:02}")).collect();
+    let names: Vec<String> = (0..=fleet_size).map(|i| format!("node-{i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let (c, _hosts) = fleet(&bed, &refs);
     eprintln!(
@@ -593,7 +604,7 @@ fn twenty_fresh_hosts_from_one_controller() {
     assert_eq!(one.code, 2, "{}", one.all());
     let one_v = fleet_json(&one);
     let many = names[1..].join(",");
-    let parallel = FLEET.to_string();
+    let parallel = fleet_size.to_string();
     let mut args = vec![
         manifest.as_str(),
         "--targets",
@@ -611,16 +622,16 @@ fn twenty_fresh_hosts_from_one_controller() {
     );
     let v = fleet_json(&run);
     let hosts = v["hosts"].as_array().unwrap();
-    assert_eq!(hosts.len(), FLEET);
+    assert_eq!(hosts.len(), fleet_size);
     for h in hosts {
         assert_eq!(h["exit_code"], 2, "{h:#}");
         assert_eq!(h["copied_binary"], true, "{}", h["host"]);
     }
     eprintln!(
-        "scale: 1 host {:.2} s, {FLEET} hosts {:.2} s (ratio {:.2})\n\
-         scale: controller peak memory, converge + ssh sampled: 1 host {:.1} MiB, {FLEET} hosts \
+        "scale: 1 host {:.2} s, {fleet_size} hosts {:.2} s (ratio {:.2})\n\
+         scale: controller peak memory, converge + ssh sampled: 1 host {:.1} MiB, {fleet_size} hosts \
          {:.1} MiB; converge alone (VmHWM): {:.1} MiB, {:.1} MiB\n\
-         scale: controller CPU (user system, converge + ssh): 1 host {one_cpu}, {FLEET} hosts {cpu}",
+         scale: controller CPU (user system, converge + ssh): 1 host {one_cpu}, {fleet_size} hosts {cpu}",
         one_took.as_secs_f64(),
         took.as_secs_f64(),
         took.as_secs_f64() / one_took.as_secs_f64(),
@@ -631,7 +642,7 @@ fn twenty_fresh_hosts_from_one_controller() {
     );
     for phase in ["connect", "copy", "facts", "compile", "apply"] {
         eprintln!(
-            "scale: median {phase}: 1 host {:.3} s, {FLEET} hosts {:.3} s",
+            "scale: median {phase}: 1 host {:.3} s, {fleet_size} hosts {:.3} s",
             median_phase(&one_v, phase),
             median_phase(&v, phase)
         );
@@ -645,7 +656,7 @@ fn twenty_fresh_hosts_from_one_controller() {
         assert_eq!(h["copied_binary"], false, "{h:#}");
     }
     eprintln!(
-        "scale: second run over {FLEET} hosts {:.2} s, peak {:.1} MiB, controller CPU {again_cpu}, \
+        "scale: second run over {fleet_size} hosts {:.2} s, peak {:.1} MiB, controller CPU {again_cpu}, \
          median compile {:.3} s, median apply {:.3} s",
         again_took.as_secs_f64(),
         again_peak as f64 / 1024.0,

@@ -61,7 +61,7 @@ pub(crate) fn run(out: &Output, mut args: ApplyArgs, force_noop: bool) -> i32 {
             compiled_in.as_secs_f64()
         );
     }
-    let mut live = Live::new(text && !out.quiet, out.color, args.noop);
+    let mut live = Live::new((text || args.progress) && !out.quiet, out.color, args.noop);
     let report = converge::apply(&catalog, &plan, &opts, &mut live);
     live.done();
     if text {

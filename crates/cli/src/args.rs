@@ -153,6 +153,10 @@ pub(crate) struct ApplyArgs {
     pub(crate) lock_timeout: u64,
     #[command(flatten)]
     pub(crate) compile: CompileArgs,
+    /// Print each resource's outcome on stderr as it finishes, even with `--format json`
+    /// (a fleet run streams these from each host).
+    #[arg(long, hide = true)]
+    pub(crate) progress: bool,
     #[command(flatten)]
     pub(crate) fleet: crate::fleet::FleetArgs,
 }

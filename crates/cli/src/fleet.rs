@@ -90,7 +90,7 @@ pub(crate) fn run(out: &Output, args: &ApplyArgs) -> i32 {
         },
     };
     let text = args.format != Format::Json;
-    let live = Live::new(out, text && !out.quiet, &targets, args.noop);
+    let live = Live::new(out, text && !out.quiet, &targets);
     let req = request(file, &args.compile);
     let report = match fleet::run(&req, &targets, &binary, &opts, &live) {
         Ok(r) => r,
@@ -126,11 +126,10 @@ fn select(f: &FleetArgs) -> Result<Vec<Target>, fleet::InventoryError> {
 }
 
 /// Live progress: a spinner per host on a terminal, else one line per phase; each host's
-/// changes, diffs and failures as soon as it finishes.
+/// changes, diffs and failures as they happen there.
 struct Live<'a> {
     out: &'a Output,
     enabled: bool,
-    noop: bool,
     multi: Option<MultiProgress>,
     bars: HashMap<String, ProgressBar>,
     /// Keeps one host's lines together when several finish at once.
@@ -138,7 +137,7 @@ struct Live<'a> {
 }
 
 impl<'a> Live<'a> {
-    fn new(out: &'a Output, enabled: bool, targets: &[Target], noop: bool) -> Live<'a> {
+    fn new(out: &'a Output, enabled: bool, targets: &[Target]) -> Live<'a> {
         let width = targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
         let multi = (enabled && std::io::stderr().is_terminal()).then(MultiProgress::new);
         let mut bars = HashMap::new();
@@ -159,7 +158,6 @@ impl<'a> Live<'a> {
         Live {
             out,
             enabled,
-            noop,
             multi,
             bars,
             print: Mutex::new(()),
@@ -198,6 +196,12 @@ impl FleetObserver for Live<'_> {
         }
     }
 
+    fn line(&self, host: &str, line: &str) {
+        if self.enabled {
+            self.say(&format!("{host}: {line}"));
+        }
+    }
+
     fn finished(&self, r: &HostResult) {
         if let Some(pb) = self.bars.get(&r.name) {
             pb.finish_and_clear();
@@ -207,21 +211,12 @@ impl FleetObserver for Live<'_> {
         }
         let _held = self.print.lock().unwrap_or_else(|e| e.into_inner());
         let host = &r.name;
-        match &r.outcome {
-            Ok(report) => {
-                for rep in &report.resources {
-                    for line in crate::apply::report_lines(rep, self.noop) {
-                        self.say(&format!("{host}: {line}"));
-                    }
-                }
-            }
-            Err(HostError::Compile(diags)) => {
-                self.say(&format!(
-                    "{host}: the catalog does not compile; nothing was sent"
-                ));
-                self.out.diagnostics(diags);
-            }
-            Err(_) => {}
+        // Each resource's outcome was streamed by `line` while the host applied.
+        if let Err(HostError::Compile(diags)) = &r.outcome {
+            self.say(&format!(
+                "{host}: the catalog does not compile; nothing was sent"
+            ));
+            self.out.diagnostics(diags);
         }
         self.say(&format!(
             "{host}: {} ({:.1} s)",

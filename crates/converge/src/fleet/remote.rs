@@ -130,12 +130,17 @@ fn run(
 
     clock.enter(Phase::Applying);
     let noop = if shared.opts.noop { " --noop" } else { "" };
-    let apply = format!("{bin} apply --catalog - --detailed-exitcodes --format json{noop}");
-    let out = session.run(
+    // The report comes back as JSON on stdout; `--progress` streams each resource's outcome
+    // on stderr meanwhile, which the observer shows live.
+    let apply =
+        format!("{bin} apply --catalog - --detailed-exitcodes --format json --progress{noop}");
+    let (obs, host) = (clock.obs, clock.host);
+    let out = session.run_streaming(
         &apply,
         Input::Bytes(catalog.to_json().as_bytes()),
         deadline,
         started,
+        &|l| obs.line(host, l),
     )?;
     match serde_json::from_slice::<Report>(&out.stdout) {
         Ok(report) => Ok(report),
@@ -143,9 +148,15 @@ fn run(
     }
 }
 
-/// The remote command's own words for a failure.
+/// The remote command's own words for a failure: the last lines of its stderr.
 fn remote_reason(out: &Remote) -> String {
-    let text = out.stderr.trim();
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let text = lines[lines.len().saturating_sub(3)..].join("\n");
+    let text = text.trim();
     let code = out
         .code
         .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));

@@ -7,7 +7,7 @@
 //! the first command's output pipes open), so it ends with the run.
 
 use super::inventory::Target;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -142,6 +142,18 @@ impl Session {
         deadline: Instant,
         started: Instant,
     ) -> Result<Remote, SshError> {
+        self.run_streaming(script, input, deadline, started, &|_| {})
+    }
+
+    /// [`Session::run`], handing each line of the remote's stderr to `line` as it arrives.
+    pub fn run_streaming(
+        &mut self,
+        script: &str,
+        input: Input<'_>,
+        deadline: Instant,
+        started: Instant,
+        line: &(dyn Fn(&str) + Sync),
+    ) -> Result<Remote, SshError> {
         let mut cmd = base_command(&self.target, &self.socket, &self.opts);
         cmd.args(["-o", "ControlMaster=no", "--"])
             .arg(&self.target.address)
@@ -186,8 +198,13 @@ impl Session {
             });
             let err = s.spawn(move || {
                 let mut buf = Vec::new();
-                if let Some(r) = stderr.as_mut() {
-                    let _ = r.read_to_end(&mut buf);
+                if let Some(r) = stderr.take() {
+                    let mut r = std::io::BufReader::new(r);
+                    let mut l = Vec::new();
+                    while matches!(r.read_until(b'\n', &mut l), Ok(n) if n > 0) {
+                        line(String::from_utf8_lossy(&l).trim_end_matches('\n'));
+                        buf.append(&mut l);
+                    }
                 }
                 buf
             });
