@@ -2,7 +2,8 @@
 //! the converge binary and the repository's manifests converges fresh web-01, web-02 and
 //! lb-01, which have nothing but sshd and the controller's key (generated here); converge
 //! copies itself there. Then a dry run and a rolling update of the web group under load, a
-//! rollout that stops at a failing check, an unreachable host, and 20 hosts at once.
+//! rollout that stops at a failing check, an unreachable host, a host that takes too long,
+//! and 20 hosts at once.
 //! Needs root and the test image (`.ci/testbed-setup`); fails loudly without.
 
 mod support;
@@ -486,6 +487,35 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         String::from_utf8(web1.read_file("/var/www/html/index.html").unwrap()).unwrap(),
         format!("{final_text}\n")
     );
+
+    // A host that takes too long is cut off at --host-timeout and reported; lb-01 finishes.
+    let slow = "  exec { 'slow': command => '/bin/sleep 300' }\n";
+    c.write_file(&site, site_with_text(final_text, slow).as_bytes())
+        .unwrap();
+    let (run, took) = converge(
+        &c,
+        &[
+            "apply",
+            &site,
+            "--targets",
+            "web-01,lb-01",
+            "--host-timeout",
+            "10",
+            "--detailed-exitcodes",
+        ],
+    );
+    eprintln!("{}", run.all());
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(took < Duration::from_secs(60), "cut off in time: {took:?}");
+    let row = |name: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
+            .to_string()
+    };
+    assert!(row("web-01").contains(" timeout "), "{}", run.stdout);
+    assert!(row("lb-01").contains(" unchanged "), "{}", run.stdout);
 }
 
 /// The resident memory of converge and its ssh processes on the controller, summed, in KiB.
