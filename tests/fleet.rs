@@ -514,7 +514,11 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
             .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
             .to_string()
     };
-    assert!(row("web-01").contains(" timeout "), "{}", run.stdout);
+    assert!(
+        row("web-01").contains(" timeout ") && row("web-01").contains("while applying"),
+        "{}",
+        run.stdout
+    );
     assert!(row("lb-01").contains(" unchanged "), "{}", run.stdout);
 }
 

@@ -285,7 +285,7 @@ fn table(report: &FleetReport, noop: bool) -> String {
                 Err(e) => (
                     match e {
                         HostError::Unreachable(_) => "unreachable",
-                        HostError::Timeout(_) => "timeout",
+                        HostError::Timeout { .. } => "timeout",
                         HostError::NotRun(_) => "not run",
                         _ => "failed",
                     }
@@ -493,7 +493,10 @@ mod tests {
             ),
             host(
                 "web-04",
-                Err(HostError::Timeout(Duration::from_secs(30))),
+                Err(HostError::Timeout {
+                    after: Duration::from_secs(30),
+                    phase: Phase::Applying,
+                }),
                 30000,
             ),
             host(

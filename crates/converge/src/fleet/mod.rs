@@ -148,8 +148,13 @@ pub enum HostError {
     #[error("unreachable: {0}")]
     Unreachable(String),
     /// The host took longer than the timeout.
-    #[error("timed out after {0:.1?}")]
-    Timeout(Duration),
+    #[error("timed out after {after:.1?} while {phase}")]
+    Timeout {
+        /// Time since the host's run began.
+        after: Duration,
+        /// What it was doing.
+        phase: Phase,
+    },
     /// The binary could not be copied.
     #[error("copying converge failed: {0}")]
     Copy(String),

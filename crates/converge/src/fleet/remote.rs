@@ -24,7 +24,16 @@ pub(crate) fn converge_host(
         host: &target.name,
         marks: Vec::new(),
     };
-    let outcome = run(shared, target, slot, &mut clock, &mut copied, started);
+    let outcome =
+        run(shared, target, slot, &mut clock, &mut copied, started).map_err(|e| match e {
+            Failure::Host(e) => e,
+            Failure::Ssh(SshError::Timeout(after)) => HostError::Timeout {
+                after,
+                phase: clock.marks.last().map_or(Phase::Connecting, |m| m.0),
+            },
+            Failure::Ssh(SshError::Unreachable(why)) => HostError::Unreachable(why),
+            Failure::Ssh(other) => HostError::Unreachable(other.to_string()),
+        });
     let end = Instant::now();
     let phases = clock
         .marks
@@ -65,7 +74,7 @@ fn run(
     clock: &mut Clock<'_>,
     copied: &mut bool,
     started: Instant,
-) -> Result<Report, HostError> {
+) -> Result<Report, Failure> {
     let deadline = started + shared.opts.timeout;
     clock.enter(Phase::Connecting);
     let mut session = Session::open(
@@ -97,7 +106,7 @@ fn run(
         );
         let out = session.run(&upload, Input::File(&shared.binary.path), deadline, started)?;
         if out.code != Some(0) {
-            return Err(HostError::Copy(remote_reason(&out)));
+            return Err(HostError::Copy(remote_reason(&out)).into());
         }
         *copied = true;
     }
@@ -110,7 +119,7 @@ fn run(
         started,
     )?;
     if out.code != Some(0) {
-        return Err(HostError::Facts(remote_reason(&out)));
+        return Err(HostError::Facts(remote_reason(&out)).into());
     }
     let facts: serde_json::Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| HostError::Facts(format!("not JSON: {e}")))?;
@@ -122,7 +131,7 @@ fn run(
     req.node = Some(target.name.clone());
     let checked = crate::check(&req);
     if checked.has_errors() {
-        return Err(HostError::Compile(checked.diagnostics));
+        return Err(HostError::Compile(checked.diagnostics).into());
     }
     let catalog = checked
         .catalog
@@ -144,7 +153,7 @@ fn run(
     )?;
     match serde_json::from_slice::<Report>(&out.stdout) {
         Ok(report) => Ok(report),
-        Err(_) => Err(HostError::Apply(remote_reason(&out))),
+        Err(_) => Err(HostError::Apply(remote_reason(&out)).into()),
     }
 }
 
@@ -167,12 +176,21 @@ fn remote_reason(out: &Remote) -> String {
     }
 }
 
-impl From<SshError> for HostError {
+/// What stops a host's run: ssh's trouble (turned into a [`HostError`] knowing the phase)
+/// or a host error as such.
+enum Failure {
+    Ssh(SshError),
+    Host(HostError),
+}
+
+impl From<SshError> for Failure {
     fn from(e: SshError) -> Self {
-        match e {
-            SshError::Timeout(d) => HostError::Timeout(d),
-            SshError::Unreachable(why) => HostError::Unreachable(why),
-            other => HostError::Unreachable(other.to_string()),
-        }
+        Failure::Ssh(e)
+    }
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Self {
+        Failure::Host(e)
     }
 }

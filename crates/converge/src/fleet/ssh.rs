@@ -214,6 +214,11 @@ impl Session {
                     Ok(None) if Instant::now() >= deadline => {
                         let _ = child.kill();
                         let _ = child.wait();
+                        // The client handed its pipes to the master, which keeps them open
+                        // (and the readers waiting) until the remote command ends: the
+                        // master goes too. The host is done for this run anyway.
+                        let _ = self.master.kill();
+                        let _ = self.master.wait();
                         break Err(SshError::Timeout(started.elapsed()));
                     }
                     Ok(None) => std::thread::sleep(Duration::from_millis(20)),
