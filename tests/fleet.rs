@@ -256,7 +256,8 @@ fn assert_alternates(client: &Host) {
 /// site.pp with the web servers' index text changed (and, if given, an extra check).
 fn site_with_text(text: &str, extra: &str) -> String {
     format!(
-        "node 'web-01', 'web-02' {{\n  class {{ 'web_server': index_text => '{text}' }}\n{extra}}}\n\
+        "node 'web-01', 'web-02' {{\n  class {{ 'web_server': index_text => '{text}' }}\n\
+         notice(\"index text for ${{facts['networking']['hostname']}}: {text}\")\n{extra}}}\n\
          node 'lb-01' {{\n  include load_balancer\n}}\n"
     )
 }
@@ -347,6 +348,33 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         OLD_TEXT,
         "the dry run changed nothing"
     );
+    // Each host's compile messages are shown under its name, with its facts.
+    assert!(
+        run.stderr
+            .contains(&format!("index text for web-02: {new_text}")),
+        "{}",
+        run.stderr
+    );
+
+    // A manifest that does not compile for a host sends it nothing and says why.
+    c.write_file(
+        "/root/manifests/broken.pp",
+        b"node default {\n  package { 'nginx': ensur => installed }\n}\n",
+    )
+    .unwrap();
+    let (run, _) = converge(
+        &c,
+        &["apply", "/root/manifests/broken.pp", "--targets", "web-01"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    for want in [
+        "web-01: the catalog does not compile; nothing was sent",
+        "no parameter named 'ensur'",
+        "broken.pp:2:",
+    ] {
+        assert!(run.stderr.contains(want), "{want:?} in\n{}", run.stderr);
+    }
+    assert!(run.stdout.contains("web-01  failed"), "{}", run.stdout);
 
     // Rolling, one web server at a time, while a client keeps asking lb-01.
     let stop = AtomicBool::new(false);

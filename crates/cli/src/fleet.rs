@@ -8,6 +8,7 @@ use converge::fleet::{
     self, Binary, FleetObserver, FleetOptions, FleetReport, HostError, HostResult, Inventory,
     Phase, Rollout, SshOptions, Target,
 };
+use converge::LogLevel;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -193,6 +194,20 @@ impl FleetObserver for Live<'_> {
         if self.enabled {
             let names: Vec<&str> = hosts.iter().map(|t| t.name.as_str()).collect();
             self.say(&format!("batch {index}/{count}: {}", names.join(", ")));
+        }
+    }
+
+    fn compiled(
+        &self,
+        host: &str,
+        warnings: &[converge::catalog::Diagnostic],
+        log: &[converge::LogMessage],
+    ) {
+        if self.enabled && (!warnings.is_empty() || log.iter().any(|m| m.level > LogLevel::Info)) {
+            let _held = self.print.lock().unwrap_or_else(|e| e.into_inner());
+            self.say(&format!("{host}: compiled with these messages:"));
+            self.out.log(log);
+            self.out.diagnostics(warnings);
         }
     }
 
@@ -412,7 +427,12 @@ fn json(report: &FleetReport) -> String {
             });
             match &h.outcome {
                 Ok(r) => v["report"] = serde_json::to_value(r).unwrap_or_default(),
-                Err(e) => v["error"] = e.to_string().into(),
+                Err(e) => {
+                    v["error"] = e.to_string().into();
+                    if let HostError::Compile(diags) = e {
+                        v["diagnostics"] = serde_json::to_value(diags).unwrap_or_default();
+                    }
+                }
             }
             v
         })

@@ -133,6 +133,8 @@ impl std::fmt::Display for Phase {
 pub trait FleetObserver: Sync {
     /// A host entered a phase.
     fn phase(&self, host: &str, phase: Phase);
+    /// A host's catalog compiled: its warnings and `notice()` messages, for showing.
+    fn compiled(&self, _host: &str, _warnings: &[Diagnostic], _log: &[crate::LogMessage]) {}
     /// A line the host printed while applying (each resource's outcome, warnings).
     fn line(&self, _host: &str, _line: &str) {}
     /// A host is done.

@@ -133,6 +133,9 @@ fn run(
     if checked.has_errors() {
         return Err(HostError::Compile(checked.diagnostics).into());
     }
+    clock
+        .obs
+        .compiled(clock.host, &checked.diagnostics, &checked.log);
     let catalog = checked
         .catalog
         .ok_or_else(|| HostError::Compile(checked.diagnostics.clone()))?;
