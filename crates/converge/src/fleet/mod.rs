@@ -327,3 +327,36 @@ pub fn run(
         duration: began.elapsed(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_is_named_on_hosts_by_version_and_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("converge");
+        std::fs::write(&path, b"hello\n").unwrap();
+        let b = Binary::load(&path).unwrap();
+        // sha256("hello\n"), as `sha256sum` on the host computes it.
+        assert_eq!(
+            b.sha256,
+            "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+        );
+        assert_eq!(
+            b.remote_path(),
+            format!(
+                "/var/lib/converge/bin/converge-{}-5891b5b522d5df08",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+    }
+
+    #[test]
+    fn the_worst_host_sets_the_exit_code() {
+        assert!(severity(1) > severity(6));
+        assert!(severity(6) > severity(4));
+        assert!(severity(4) > severity(2));
+        assert!(severity(2) > severity(0));
+    }
+}

@@ -292,3 +292,41 @@ fn last_line(text: &str) -> String {
         .unwrap_or("ssh exited without a message")
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sshs_reason_is_its_last_line() {
+        let text = "Warning: Permanently added 'x' to the list of known hosts.\n\
+                    root@x: Permission denied (publickey).\n\n";
+        assert_eq!(last_line(text), "root@x: Permission denied (publickey).");
+        assert_eq!(last_line(""), "ssh exited without a message");
+    }
+
+    #[test]
+    fn every_call_is_batch_mode_through_the_control_socket() {
+        let t = Target {
+            name: "web-01".into(),
+            address: "10.0.0.1".into(),
+            user: Some("deploy".into()),
+            port: Some(2222),
+        };
+        let cmd = base_command(&t, Path::new("/tmp/c/0.sock"), &SshOptions::default());
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let joined = args.join(" ");
+        for want in [
+            "-o BatchMode=yes",
+            "-o ControlPath=/tmp/c/0.sock",
+            "-o ConnectTimeout=10",
+            "-l deploy",
+            "-p 2222",
+        ] {
+            assert!(joined.contains(want), "{want} in {joined}");
+        }
+    }
+}
