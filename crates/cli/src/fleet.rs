@@ -126,41 +126,50 @@ fn select(f: &FleetArgs) -> Result<Vec<Target>, fleet::InventoryError> {
     }
 }
 
-/// Live progress: a spinner per host on a terminal, else one line per phase; each host's
-/// changes, diffs and failures as they happen there.
+/// Live progress: on a terminal, a spinner per host in flight under a bar of hosts done;
+/// elsewhere one line per phase. Each host's changes, diffs and failures as they happen.
 struct Live<'a> {
     out: &'a Output,
     enabled: bool,
-    multi: Option<MultiProgress>,
-    bars: HashMap<String, ProgressBar>,
+    multi: Option<Multi>,
     /// Keeps one host's lines together when several finish at once.
     print: Mutex<()>,
+}
+
+/// The terminal's bars: hosts done out of all, and one spinner per host in flight (only
+/// those, so that a fleet of thousands stays a screenful).
+struct Multi {
+    multi: MultiProgress,
+    total: ProgressBar,
+    style: ProgressStyle,
+    bars: Mutex<HashMap<String, ProgressBar>>,
 }
 
 impl<'a> Live<'a> {
     fn new(out: &'a Output, enabled: bool, targets: &[Target]) -> Live<'a> {
         let width = targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
-        let multi = (enabled && std::io::stderr().is_terminal()).then(MultiProgress::new);
-        let mut bars = HashMap::new();
-        if let Some(m) = &multi {
+        let multi = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let multi = MultiProgress::new();
+            let total = multi.add(ProgressBar::new(targets.len() as u64));
+            total.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} hosts done ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
             let style = ProgressStyle::with_template(&format!(
                 "{{spinner}} {{prefix:{width}}}  {{msg}} ({{elapsed}})"
             ))
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
-            for t in targets {
-                let pb = m.add(ProgressBar::new_spinner());
-                pb.set_style(style.clone());
-                pb.set_prefix(t.name.clone());
-                pb.set_message("waiting");
-                pb.enable_steady_tick(Duration::from_millis(120));
-                bars.insert(t.name.clone(), pb);
+            Multi {
+                multi,
+                total,
+                style,
+                bars: Mutex::new(HashMap::new()),
             }
-        }
+        });
         Live {
             out,
             enabled,
             multi,
-            bars,
             print: Mutex::new(()),
         }
     }
@@ -168,23 +177,36 @@ impl<'a> Live<'a> {
     fn say(&self, line: &str) {
         match &self.multi {
             Some(m) => {
-                let _ = m.println(line);
+                let _ = m.multi.println(line);
             }
             None => eprintln!("{line}"),
         }
     }
 
     fn done(&self) {
-        for pb in self.bars.values() {
-            pb.finish_and_clear();
+        if let Some(m) = &self.multi {
+            for pb in m.bars.lock().unwrap_or_else(|e| e.into_inner()).values() {
+                pb.finish_and_clear();
+            }
+            m.total.finish_and_clear();
         }
     }
 }
 
 impl FleetObserver for Live<'_> {
     fn phase(&self, host: &str, phase: Phase) {
-        match self.bars.get(host) {
-            Some(pb) => pb.set_message(phase.to_string()),
+        match &self.multi {
+            Some(m) => {
+                let mut bars = m.bars.lock().unwrap_or_else(|e| e.into_inner());
+                let pb = bars.entry(host.to_string()).or_insert_with(|| {
+                    let pb = m.multi.add(ProgressBar::new_spinner());
+                    pb.set_style(m.style.clone());
+                    pb.set_prefix(host.to_string());
+                    pb.enable_steady_tick(Duration::from_millis(120));
+                    pb
+                });
+                pb.set_message(phase.to_string());
+            }
             None if self.enabled => self.say(&format!("{host}: {phase}")),
             None => {}
         }
@@ -218,8 +240,17 @@ impl FleetObserver for Live<'_> {
     }
 
     fn finished(&self, r: &HostResult) {
-        if let Some(pb) = self.bars.get(&r.name) {
-            pb.finish_and_clear();
+        if let Some(m) = &self.multi {
+            let bar = m
+                .bars
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&r.name);
+            if let Some(pb) = bar {
+                pb.finish_and_clear();
+                m.multi.remove(&pb);
+            }
+            m.total.inc(1);
         }
         if !self.enabled {
             return;
