@@ -108,8 +108,9 @@ pub(crate) enum Command {
     /// Runs every http_check and diagnoses each web service layer by layer. Exit 0 when
     /// healthy, 1 otherwise.
     Doctor {
-        /// The manifest.
-        file: PathBuf,
+        /// The manifest (default: the catalog the last `apply` on this host saved in
+        /// /var/lib/converge/catalog.json).
+        file: Option<PathBuf>,
         /// text (default) or json.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

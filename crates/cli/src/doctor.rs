@@ -2,18 +2,25 @@
 //! which layer broke and why. Changes nothing: it runs every `http_check` of the compiled
 //! catalog and the layer-by-layer diagnosis of each web service the manifest manages
 //! (nginx, haproxy), then prints healthy / broken, the evidence and the likely fix.
+//! Without a manifest it checks the catalog the last `converge apply` saved.
 
 use crate::args::{CompileArgs, Format};
 use crate::commands::{request, Output};
-use converge::catalog::Resource;
+use converge::catalog::{Catalog, Resource};
 use converge_providers::diagnose::{self, Diagnosis, Layer};
 use converge_providers::http_check;
 use converge_providers::Context;
 use serde_json::{json, Value as Json};
 use std::path::Path;
+use std::time::Duration;
 
 /// Services doctor knows the layers of.
 const WEB_SERVICES: &[&str] = &["nginx", "haproxy"];
+
+/// The longest doctor waits for one check. A check's own bound covers a stack still coming
+/// up after an apply; doctor looks at a stack as it is, and only needs the retries that let
+/// round robin reach each backend.
+const CHECK_WAIT: Duration = Duration::from_secs(5);
 
 /// One check's result.
 struct CheckResult {
@@ -50,15 +57,47 @@ fn service_port(name: &str, checks: &[(String, http_check::Spec)]) -> u16 {
     80
 }
 
-/// Run `converge doctor`; exit 0 when healthy, 1 otherwise.
-pub(crate) fn run(out: &Output, file: &Path, format: Format, args: &CompileArgs) -> i32 {
+/// The catalog to check: the manifest compiled for this node, or without one the catalog
+/// the last apply saved. `None` (the error printed) when there is none to check.
+fn catalog(out: &Output, file: Option<&Path>, args: &CompileArgs) -> Option<Catalog> {
+    let Some(file) = file else {
+        if args.node.is_some() || args.facts.is_some() || !args.modulepath.is_empty() {
+            eprintln!(
+                "error: --node, --facts and --modulepath compile a manifest: name one \
+                 (`converge doctor site.pp --node web-01`)"
+            );
+            return None;
+        }
+        return match converge::load_applied(Path::new(converge::DEFAULT_APPLIED_CATALOG)) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                if matches!(e, converge::AppliedCatalogError::Missing { .. }) {
+                    eprintln!(
+                        "help: name the manifest (`converge doctor site.pp`), or apply one first: \
+                         `converge apply` saves the catalog it applied for doctor"
+                    );
+                }
+                None
+            }
+        };
+    };
     let checked = converge::check(&request(file, args));
     out.log(&checked.log);
     out.diagnostics(&checked.diagnostics);
-    let Some(catalog) = checked.catalog.as_ref().filter(|_| !checked.has_errors()) else {
+    if checked.has_errors() {
         eprintln!("error: the manifest does not compile: fix the errors above first");
+        return None;
+    }
+    checked.catalog
+}
+
+/// Run `converge doctor`; exit 0 when healthy, 1 otherwise.
+pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &CompileArgs) -> i32 {
+    let Some(catalog) = catalog(out, file, args) else {
         return 1;
     };
+    let catalog = &catalog;
     let mut cx = Context::new();
     let mut specs = Vec::new();
     let mut results = Vec::new();
@@ -78,7 +117,9 @@ pub(crate) fn run(out: &Output, file: &Path, format: Format, args: &CompileArgs)
         }
     }
     for (reference, spec) in &specs {
-        let outcome = http_check::run(spec);
+        let mut bounded = spec.clone();
+        bounded.timeout = bounded.timeout.min(CHECK_WAIT);
+        let outcome = http_check::run(&bounded);
         let diagnosis = (!outcome.passed()).then(|| diagnose::for_check(spec, &mut cx));
         results.push(CheckResult {
             reference: reference.clone(),
