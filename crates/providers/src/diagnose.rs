@@ -221,6 +221,33 @@ fn control(init: InitSystem, service: &str, action: &str) -> String {
     }
 }
 
+/// `s` as one shell word: unchanged when it holds only safe characters, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-:=?&%+~,@".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A command that repeats `GET path` to `host:port` on a fresh Debian host, which has no
+/// curl: bash's `/dev/tcp` (bash and coreutils' `timeout` are on every Debian system)
+/// prints the status line, headers and body, and exits non-zero when the connection fails.
+pub fn http_reproduce(host: &str, port: u16, path: &str) -> String {
+    let host_header = if port == 80 {
+        host.to_string()
+    } else {
+        format!("{host}:{port}")
+    };
+    let script = format!(
+        r#"exec 3<>/dev/tcp/{host}/{port} && printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" {} {} >&3 && cat <&3"#,
+        shell_word(path),
+        shell_word(&host_header)
+    );
+    format!("timeout 5 bash -c {}", shell_word(&script))
+}
+
 fn awk_listen(port: u16) -> String {
     format!("awk '$4==\"0A\" && $2 ~ /:{port:04X}$/' /proc/net/tcp /proc/net/tcp6")
 }
@@ -359,7 +386,7 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
         tested: format!("GET http://127.0.0.1:{port}/ answers"),
         ok,
         evidence,
-        reproduce: format!("curl -sv http://127.0.0.1:{port}/"),
+        reproduce: http_reproduce("127.0.0.1", port, "/"),
         fix: None,
     });
     // Upstreams.
@@ -375,7 +402,7 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
                 tested: format!("backend {sname} ({host}:{sport}) answers GET /"),
                 ok,
                 evidence,
-                reproduce: format!("curl -sv http://{host}:{sport}/"),
+                reproduce: http_reproduce(&host, sport, "/"),
                 fix: Some(format!(
                     "{sname} is down or its address in {HAPROXY_CFG} is wrong: run `converge doctor` on {sname}"
                 )),
@@ -459,7 +486,7 @@ pub fn for_check(spec: &Spec, cx: &mut Context) -> Diagnosis {
         tested: format!("{} answers", spec.url()),
         ok,
         evidence,
-        reproduce: format!("curl -sv {}", spec.url()),
+        reproduce: http_reproduce(&spec.host, spec.port, &spec.path),
         fix: Some(format!("run `converge doctor` on {}", spec.host)),
     });
     d
@@ -532,6 +559,77 @@ mod tests {
             ]
         );
         assert_eq!(haproxy_bind_port(cfg), Some(80));
+    }
+
+    #[test]
+    fn http_reproduce_uses_bash_not_curl() {
+        assert_eq!(
+            http_reproduce("127.0.0.1", 80, "/"),
+            r#"timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/80 && printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" / 127.0.0.1 >&3 && cat <&3'"#
+        );
+    }
+
+    /// Serves one answer on a loopback port; the thread returns the request it read.
+    fn answer_once(answer: &'static [u8]) -> (u16, std::thread::JoinHandle<String>) {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = l.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().expect("accept");
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            s.write_all(answer).expect("answer");
+            String::from_utf8_lossy(&req).into_owned()
+        });
+        (port, server)
+    }
+
+    #[test]
+    fn http_reproduce_runs_in_sh_and_prints_the_answer_even_for_awkward_paths() {
+        let (port, server) = answer_once(b"HTTP/1.1 200 OK\r\nX-Served-By: here\r\n\r\nhi");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(http_reproduce("127.0.0.1", port, "/it's $HOME"))
+            .output()
+            .expect("running sh");
+        let req = server.join().expect("server thread");
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("X-Served-By: here") && text.ends_with("hi"),
+            "{text}"
+        );
+        assert!(
+            req.starts_with(&format!(
+                "GET /it's $HOME HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            )),
+            "{req:?}"
+        );
+    }
+
+    #[test]
+    fn http_reproduce_fails_when_nothing_answers() {
+        // A port just released: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(http_reproduce("127.0.0.1", port, "/"))
+            .output()
+            .expect("running sh");
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Connection refused"),
+            "{out:?}"
+        );
     }
 
     #[test]
