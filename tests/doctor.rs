@@ -4,9 +4,9 @@
 //! held by another process, the 404 page deleted, a syntax error in the site. A shorter
 //! run does the same on a systemd host. On lb-01 (applied from a catalog on stdin, as over
 //! SSH) doctor runs from the catalog apply saved, healthy without changing the host, then
-//! names a stopped backend and a wrong backend address. Every `reproduce` command doctor
-//! prints is run on the host, which has no curl, and must work. Needs root and the test
-//! image.
+//! names a stopped backend and a wrong backend address (and the drift from its catalog,
+//! which the fix doctor names repairs). Every `reproduce` command doctor prints is run on
+//! the host, which has no curl, and must work. Needs root and the test image.
 
 mod support;
 
@@ -54,7 +54,8 @@ fn run(host: &Host, argv: &[&str]) -> Run {
 }
 
 fn doctor(host: &Host) -> Run {
-    run(
+    let began = Instant::now();
+    let r = run(
         host,
         &[
             "converge",
@@ -63,7 +64,14 @@ fn doctor(host: &Host) -> Run {
             "/root/manifests/modules",
             "/root/checks.pp",
         ],
-    )
+    );
+    eprintln!(
+        "{}: doctor took {:.2?}, exit {}",
+        host.name(),
+        began.elapsed(),
+        r.code
+    );
+    r
 }
 
 /// The host's fingerprint without nginx's access log, which grows with every request.
@@ -181,11 +189,7 @@ fn reproduced<'a>(all: &'a [Reproduced], layer: &str) -> &'a Reproduced {
 /// The host is fresh: no curl, so reproduce commands cannot lean on it.
 fn assert_no_curl(host: &Host) {
     let out = host.sh("command -v curl").expect("running sh");
-    assert!(
-        !out.success(),
-        "curl is on the host: {}",
-        out.stdout.trim()
-    );
+    assert!(!out.success(), "curl is on the host: {}", out.stdout.trim());
 }
 
 #[test]
@@ -237,7 +241,9 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     let nothing = run(&web, &["converge", "doctor"]);
     assert_eq!(nothing.code, 1, "{}", nothing.all());
     assert!(
-        nothing.stderr.contains("no catalog has been applied on this host")
+        nothing
+            .stderr
+            .contains("no catalog has been applied on this host")
             && nothing.stderr.contains("help: name the manifest"),
         "{}",
         nothing.all()
@@ -324,6 +330,10 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     assert!(out.contains("likely fix: service nginx start"), "{out}");
     assert!(out.contains("nothing listens on port 80"), "{out}");
     assert!(
+        out.contains("DRIFT  Service[nginx]/ensure"),
+        "the dry run names the stopped service:\n{out}"
+    );
+    assert!(
         out.contains("diagnosis: see nginx on port 80 below"),
         "{out}"
     );
@@ -396,6 +406,14 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
         "{}",
         no404.stdout
     );
+    // Every service layer passes: the evidence is the file that drifted, the fix apply.
+    for want in [
+        "diagnosis: nginx on port 80 is healthy, but the host differs from its manifest",
+        "DRIFT  File[/var/www/html/404.html]/ensure",
+        "likely fix: converge apply /root/checks.pp",
+    ] {
+        assert!(no404.stdout.contains(want), "{want}:\n{}", no404.stdout);
+    }
 
     // A syntax error written into the site by hand: nginx keeps serving the old config,
     // but the config layer fails with nginx -t's file and line.
@@ -539,7 +557,10 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
     let healthy = run(&lb, &["converge", "doctor"]);
     let took = began.elapsed();
     assert_unchanged(&before, &fingerprint(&lb), "doctor on a healthy lb-01");
-    eprintln!("doctor on a healthy lb-01 ({took:.2?}):\n{}", healthy.stdout);
+    eprintln!(
+        "doctor on a healthy lb-01 ({took:.2?}):\n{}",
+        healthy.stdout
+    );
     assert_eq!(healthy.code, 0, "{}", healthy.all());
     for want in [
         "ok     Http_check[load_balancer backend web-01] http://127.0.0.1:80/",
@@ -605,4 +626,17 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
         wrong.stdout
     );
     assert!(wrong.stdout.contains(":81"), "{}", wrong.stdout);
+    // The edit by hand is drift from the saved catalog, shown as a diff; the fix doctor
+    // names puts it right.
+    let fix = "converge apply --catalog /var/lib/converge/catalog.json";
+    for want in [
+        "DRIFT  File[/etc/haproxy/haproxy.cfg]/content",
+        "server web-02 web-02:81 check",
+        &format!("likely fix: {fix}"),
+    ] {
+        assert!(wrong.stdout.contains(want), "{want}:\n{}", wrong.stdout);
+    }
+    sh(&lb, fix);
+    let fixed = run(&lb, &["converge", "doctor"]);
+    assert_eq!(fixed.code, 0, "the named fix works:\n{}", fixed.all());
 }

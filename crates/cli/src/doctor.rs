@@ -2,7 +2,10 @@
 //! which layer broke and why. Changes nothing: it runs every `http_check` of the compiled
 //! catalog and the layer-by-layer diagnosis of each web service the manifest manages
 //! (nginx, haproxy), then prints healthy / broken, the evidence and the likely fix.
-//! Without a manifest it checks the catalog the last `converge apply` saved.
+//! Without a manifest it checks the catalog the last `converge apply` saved. A dry run of
+//! the catalog's managed resources names what drifted from it (see [`drift`]).
+
+mod drift;
 
 use crate::args::{CompileArgs, Format};
 use crate::commands::{request, Output};
@@ -21,6 +24,9 @@ const WEB_SERVICES: &[&str] = &["nginx", "haproxy"];
 /// up after an apply; doctor looks at a stack as it is, and only needs the retries that let
 /// round robin reach each backend.
 const CHECK_WAIT: Duration = Duration::from_secs(5);
+
+/// The wait for a check of an endpoint that already gave no answer in this run.
+const SILENT_WAIT: Duration = Duration::from_secs(1);
 
 /// One check's result.
 struct CheckResult {
@@ -116,10 +122,21 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
             }),
         }
     }
+    // Endpoints that gave no answer at all: later checks of them get one short attempt,
+    // so a port held by a process that never answers costs seconds, not seconds per check.
+    let mut silent: Vec<(String, u16)> = Vec::new();
     for (reference, spec) in &specs {
         let mut bounded = spec.clone();
         bounded.timeout = bounded.timeout.min(CHECK_WAIT);
+        let endpoint = (spec.host.clone(), spec.port);
+        if silent.contains(&endpoint) {
+            bounded.retries = 0;
+            bounded.timeout = bounded.timeout.min(SILENT_WAIT);
+        }
         let outcome = http_check::run(&bounded);
+        if outcome.response.is_none() && !silent.contains(&endpoint) {
+            silent.push(endpoint);
+        }
         let diagnosis = (!outcome.passed()).then(|| diagnose::for_check(spec, &mut cx));
         results.push(CheckResult {
             reference: reference.clone(),
@@ -142,17 +159,60 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
         seen.push(name);
         services.push(diagnose::service(name, service_port(name, &specs), &mut cx));
     }
-    let healthy =
-        results.iter().all(CheckResult::passed) && services.iter().all(Diagnosis::healthy);
+    // As apply finds `puppet:///modules/...` sources: --modulepath, else beside the
+    // manifest; a saved catalog has no manifest, and such files are then not compared.
+    let module_path = match file {
+        Some(f) => {
+            let req = request(f, args);
+            if req.modulepath.is_empty() {
+                f.parent()
+                    .map(|d| vec![d.join("modules")])
+                    .unwrap_or_default()
+            } else {
+                req.modulepath
+            }
+        }
+        None => Vec::new(),
+    };
+    let f = Findings {
+        node: catalog.node.clone(),
+        checks: results,
+        services,
+        drift: drift::drift(catalog, module_path),
+        reapply: match file {
+            Some(f) => format!("converge apply {}", f.display()),
+            None => format!(
+                "converge apply --catalog {}",
+                converge::DEFAULT_APPLIED_CATALOG
+            ),
+        },
+    };
     match format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&to_json(&catalog.node, healthy, &results, &services))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&to_json(&f)).unwrap_or_default()
         ),
-        _ => print!("{}", text(&catalog.node, healthy, &results, &services)),
+        _ => print!("{}", text(&f)),
     }
-    i32::from(!healthy)
+    i32::from(!f.healthy())
+}
+
+/// Everything doctor found.
+struct Findings {
+    node: String,
+    checks: Vec<CheckResult>,
+    services: Vec<Diagnosis>,
+    drift: drift::Drift,
+    /// The command that puts the host back as its catalog says.
+    reapply: String,
+}
+
+impl Findings {
+    fn healthy(&self) -> bool {
+        self.checks.iter().all(CheckResult::passed)
+            && self.services.iter().all(Diagnosis::healthy)
+            && self.drift.drifted.is_empty()
+    }
 }
 
 fn layer_json(l: &Layer) -> Json {
@@ -177,11 +237,11 @@ fn diagnosis_json(d: &Diagnosis) -> Json {
     })
 }
 
-fn to_json(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis]) -> Json {
+fn to_json(f: &Findings) -> Json {
     json!({
-        "node": node,
-        "healthy": healthy,
-        "checks": checks.iter().map(|c| {
+        "node": f.node,
+        "healthy": f.healthy(),
+        "checks": f.checks.iter().map(|c| {
             let (attempts, status, problems) = match &c.outcome {
                 Ok(o) => (o.attempts, o.response.as_ref().map(|r| r.status), o.problems.clone()),
                 Err(e) => (0, None, vec![e.clone()]),
@@ -196,12 +256,30 @@ fn to_json(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagno
                 "diagnosis": c.diagnosis.as_ref().map(diagnosis_json),
             })
         }).collect::<Vec<_>>(),
-        "services": services.iter().map(diagnosis_json).collect::<Vec<_>>(),
+        "services": f.services.iter().map(diagnosis_json).collect::<Vec<_>>(),
+        "drift": f.drift.drifted.iter().map(|r| json!({
+            "resource": r.reference,
+            "changes": r.changes.iter().map(|c| json!({
+                "property": c.property,
+                "message": c.message,
+                "diff": c.diff,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "not_compared": f.drift.not_compared.iter().map(|(r, why)| json!({
+            "resource": r,
+            "error": why,
+        })).collect::<Vec<_>>(),
+        "likely_fix": (!f.drift.drifted.is_empty()).then(|| f.reapply.clone()),
     })
 }
 
-fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis]) -> String {
-    let mut s = format!("doctor for {node}\n");
+/// Diff lines shown per drifted resource; the rest is counted.
+const DIFF_LINES: usize = 20;
+
+fn text(f: &Findings) -> String {
+    let (checks, services) = (&f.checks, &f.services);
+    let drifted = !f.drift.drifted.is_empty();
+    let mut s = format!("doctor for {}\n", f.node);
     if !checks.is_empty() {
         s.push_str("checks:\n");
     }
@@ -222,6 +300,13 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             Err(e) => s.push_str(&format!("  BROKEN {}: {e}\n", c.reference)),
         }
         if let Some(d) = &c.diagnosis {
+            if d.healthy() && drifted {
+                s.push_str(&format!(
+                    "         diagnosis: {} is healthy, but the host differs from its manifest: see drift below\n",
+                    d.subject
+                ));
+                continue;
+            }
             // The same service's diagnosis is printed once, under services.
             if services.iter().any(|sd| sd.subject == d.subject) {
                 s.push_str(&format!("         diagnosis: see {} below\n", d.subject));
@@ -248,8 +333,8 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             )),
             Some(l) => {
                 s.push_str(&format!("  BROKEN {}: {} failed\n", d.subject, l.name));
-                if let Some(f) = &l.fix {
-                    s.push_str(&format!("         likely fix: {f}\n"));
+                if let Some(fix) = &l.fix {
+                    s.push_str(&format!("         likely fix: {fix}\n"));
                 }
                 for line in d.render().lines() {
                     s.push_str(&format!("         {line}\n"));
@@ -257,11 +342,42 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             }
         }
     }
+    if drifted {
+        s.push_str("drift (managed resources that differ from the manifest):\n");
+        for r in &f.drift.drifted {
+            for c in &r.changes {
+                s.push_str(&format!(
+                    "  DRIFT  {}/{}: {}\n",
+                    r.reference, c.property, c.message
+                ));
+                if let Some(diff) = &c.diff {
+                    let lines: Vec<&str> = diff.lines().collect();
+                    for l in lines.iter().take(DIFF_LINES) {
+                        s.push_str(&format!("           {l}\n"));
+                    }
+                    if lines.len() > DIFF_LINES {
+                        s.push_str(&format!(
+                            "           ... {} more lines\n",
+                            lines.len() - DIFF_LINES
+                        ));
+                    }
+                }
+            }
+        }
+        s.push_str(&format!(
+            "         likely fix: {} (converge plan shows the same diffs first)\n",
+            f.reapply
+        ));
+    }
+    for (r, why) in &f.drift.not_compared {
+        s.push_str(&format!("  ?      {r}: not compared: {why}\n"));
+    }
     let broken = checks.iter().filter(|c| !c.passed()).count()
-        + services.iter().filter(|d| !d.healthy()).count();
-    s.push_str(&if healthy {
+        + services.iter().filter(|d| !d.healthy()).count()
+        + f.drift.drifted.len();
+    s.push_str(&if f.healthy() {
         format!(
-            "healthy: {} checks passed, {} services healthy\n",
+            "healthy: {} checks passed, {} services healthy, no drift\n",
             checks.len(),
             services.len()
         )
