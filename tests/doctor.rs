@@ -572,7 +572,20 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
         assert!(healthy.stdout.contains(want), "{want}:\n{}", healthy.stdout);
     }
     assert_no_curl(&lb);
-    reproduce_all(&lb, &doctor_json(&lb, None).report());
+    let report = doctor_json(&lb, None).report();
+    reproduce_all(&lb, &report);
+    // HAProxy's own view of each backend, from its stats socket, is part of the evidence.
+    let upstream = layers(&report)
+        .into_iter()
+        .find(|(_, l)| l["layer"] == "upstream web-02")
+        .expect("an upstream web-02 layer");
+    assert!(
+        upstream.1["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("HAProxy reports web-02 UP")),
+        "{}",
+        upstream.1
+    );
 
     // web-01's nginx stopped: lb-01 still answers, but doctor names web-01 as down.
     sh(&web1, "service nginx stop");
@@ -585,6 +598,7 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
         "ok     Http_check[load_balancer backend web-02]",
         "BROKEN haproxy on port 80: upstream web-01 failed",
         "web-01 does not answer",
+        "HAProxy reports web-01 DOWN",
     ] {
         assert!(down.stdout.contains(want), "{want}:\n{}", down.stdout);
     }

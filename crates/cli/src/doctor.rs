@@ -28,6 +28,22 @@ const CHECK_WAIT: Duration = Duration::from_secs(5);
 /// The wait for a check of an endpoint that already gave no answer in this run.
 const SILENT_WAIT: Duration = Duration::from_secs(1);
 
+/// Each service diagnosed once per run: checks of one service and its own entry share it
+/// (a diagnosis may wait seconds on a port that does not answer).
+#[derive(Default)]
+struct Diagnoses(Vec<((String, u16), Diagnosis)>);
+
+impl Diagnoses {
+    fn get(&mut self, name: &str, port: u16, cx: &mut Context) -> Diagnosis {
+        if let Some((_, d)) = self.0.iter().find(|(k, _)| k.0 == name && k.1 == port) {
+            return d.clone();
+        }
+        let d = diagnose::service(name, port, cx);
+        self.0.push(((name.to_string(), port), d.clone()));
+        d
+    }
+}
+
 /// One check's result.
 struct CheckResult {
     reference: String,
@@ -125,6 +141,7 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
     // Endpoints that gave no answer at all: later checks of them get one short attempt,
     // so a port held by a process that never answers costs seconds, not seconds per check.
     let mut silent: Vec<(String, u16)> = Vec::new();
+    let mut cache = Diagnoses::default();
     for (reference, spec) in &specs {
         let mut bounded = spec.clone();
         bounded.timeout = bounded.timeout.min(CHECK_WAIT);
@@ -137,7 +154,10 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
         if outcome.response.is_none() && !silent.contains(&endpoint) {
             silent.push(endpoint);
         }
-        let diagnosis = (!outcome.passed()).then(|| diagnose::for_check(spec, &mut cx));
+        let diagnosis = (!outcome.passed()).then(|| match diagnose::local_service(spec, &mut cx) {
+            Some(name) => cache.get(&name, spec.port, &mut cx),
+            None => diagnose::for_check(spec, &mut cx),
+        });
         results.push(CheckResult {
             reference: reference.clone(),
             url: spec.url(),
@@ -157,7 +177,7 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
             continue;
         }
         seen.push(name);
-        services.push(diagnose::service(name, service_port(name, &specs), &mut cx));
+        services.push(cache.get(name, service_port(name, &specs), &mut cx));
     }
     // As apply finds `puppet:///modules/...` sources: --modulepath, else beside the
     // manifest; a saved catalog has no manifest, and such files are then not compared.

@@ -392,11 +392,17 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
     // Upstreams.
     if name == "haproxy" {
         let cfg = std::fs::read_to_string(HAPROXY_CFG).unwrap_or_default();
+        let states = haproxy_states(&cfg);
         for (sname, host, sport) in haproxy_servers(&cfg) {
-            let (ok, evidence) = match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
-                Ok(r) => (r.status < 500, format!("status {}", r.status)),
-                Err(e) => (false, format!("{sname} does not answer: {e}")),
-            };
+            let (ok, mut evidence) =
+                match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
+                    Ok(r) => (r.status < 500, format!("status {}", r.status)),
+                    Err(e) => (false, format!("{sname} does not answer: {e}")),
+                };
+            // HAProxy's own view: what its health checks say about this server.
+            if let Some((_, state)) = states.iter().find(|(n, _)| *n == sname) {
+                evidence.push_str(&format!("\nHAProxy reports {sname} {state}"));
+            }
             d.layers.push(Layer {
                 name: format!("upstream {sname}"),
                 tested: format!("backend {sname} ({host}:{sport}) answers GET /"),
@@ -409,16 +415,95 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
             });
         }
     }
-    let log = match name {
-        "nginx" => Some(NGINX_ERROR_LOG.to_string()),
-        "haproxy" => Some("/var/log/haproxy.log".to_string()),
+    d.log = match (name, init) {
+        ("nginx", _) => Some((
+            NGINX_ERROR_LOG.to_string(),
+            tail(Path::new(NGINX_ERROR_LOG), 10),
+        )),
+        // Other services (HAProxy's shipped config logs to stdout: a fresh host has no
+        // syslog socket) log to the journal under systemd, and nowhere once an init script
+        // has daemonised them.
+        (_, InitSystem::Systemd) => {
+            let mut c = Cmd::new(&[
+                "/bin/journalctl",
+                "--no-pager",
+                "-o",
+                "short-iso",
+                "-n",
+                "10",
+                "-u",
+                name,
+            ]);
+            c.timeout = Some(Duration::from_secs(10));
+            cx.run(&c).ok().filter(|o| o.success()).map(|o| {
+                let lines = o.stdout.lines().map(str::to_string).collect();
+                (format!("journalctl -u {name}"), lines)
+            })
+        }
         _ => None,
     };
-    d.log = log.map(|p| {
-        let lines = tail(Path::new(&p), 10);
-        (p, lines)
-    });
     d
+}
+
+/// The path of the `stats socket` of an HAProxy config.
+pub fn haproxy_stats_socket(cfg: &str) -> Option<String> {
+    cfg.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.first() == Some(&"stats") && f.get(1) == Some(&"socket"))
+            .then(|| f.get(2).map(|p| p.to_string()))
+            .flatten()
+    })
+}
+
+/// Each server's state in HAProxy's `show stat` CSV: (server name, `DOWN (L4CON:
+/// Connection refused)`). Columns are found by their header names.
+pub fn parse_show_stat(csv: &str) -> Vec<(String, String)> {
+    let mut lines = csv.lines();
+    let Some(header) = lines.next().and_then(|h| h.strip_prefix("# ")) else {
+        return Vec::new();
+    };
+    let cols: Vec<&str> = header.split(',').collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name);
+    let (Some(sv), Some(st)) = (col("svname"), col("status")) else {
+        return Vec::new();
+    };
+    let (check, last) = (col("check_status"), col("last_chk"));
+    lines
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let name = *f.get(sv)?;
+            if name.is_empty() || name == "FRONTEND" || name == "BACKEND" {
+                return None;
+            }
+            let field = |i: Option<usize>| i.and_then(|i| f.get(i)).filter(|v| !v.is_empty());
+            let mut state = f.get(st)?.to_string();
+            match (field(check), field(last)) {
+                (Some(c), Some(l)) => state.push_str(&format!(" (last check {c}: {l})")),
+                (Some(c), None) => state.push_str(&format!(" (last check {c})")),
+                _ => {}
+            }
+            Some((name.to_string(), state))
+        })
+        .collect()
+}
+
+/// HAProxy's view of its servers, asked on its stats socket (read-only `show stat`);
+/// empty when there is no socket or no answer.
+fn haproxy_states(cfg: &str) -> Vec<(String, String)> {
+    use std::io::{Read, Write};
+    let Some(path) = haproxy_stats_socket(cfg) else {
+        return Vec::new();
+    };
+    let ask = || -> std::io::Result<String> {
+        let mut s = std::os::unix::net::UnixStream::connect(&path)?;
+        s.set_read_timeout(Some(Duration::from_secs(2)))?;
+        s.set_write_timeout(Some(Duration::from_secs(2)))?;
+        s.write_all(b"show stat\n")?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out)
+    };
+    ask().map(|csv| parse_show_stat(&csv)).unwrap_or_default()
 }
 
 /// Whether `host` names this machine.
@@ -432,30 +517,41 @@ fn is_local(host: &str) -> bool {
     })
 }
 
-/// The diagnosis after a failed check: the local service it depends on layer by layer,
-/// or, for another host, name resolution and connection.
+/// The local service a check's failure is diagnosed through: the one it requires, else
+/// whoever listens on its port, else what is installed; `None` for a check of another host.
+pub fn local_service(spec: &Spec, cx: &mut Context) -> Option<String> {
+    if !is_local(&spec.host) {
+        return None;
+    }
+    Some(spec.service.clone().unwrap_or_else(|| {
+        listeners()
+            .into_iter()
+            .find(|l| l.port == spec.port)
+            .and_then(|l| socket_owner(l.inode))
+            .map(|(_, c)| c)
+            .filter(|c| c == "nginx" || c == "haproxy")
+            .unwrap_or_else(|| {
+                let mut has = |p: &str| {
+                    cx.dpkg()
+                        .ok()
+                        .is_some_and(|db| db.get(p).is_some_and(|e| e.status == "installed"))
+                };
+                if has("haproxy") { "haproxy" } else { "nginx" }.to_string()
+            })
+    }))
+}
+
+/// The diagnosis after a failed check: the local service it depends on layer by layer
+/// ([`local_service`]), or, for another host, name resolution and connection.
 pub fn for_check(spec: &Spec, cx: &mut Context) -> Diagnosis {
-    if is_local(&spec.host) {
-        let name = spec.service.clone().unwrap_or_else(|| {
-            // No `require => Service[...]`: whoever listens on the port, else what is
-            // installed.
-            listeners()
-                .into_iter()
-                .find(|l| l.port == spec.port)
-                .and_then(|l| socket_owner(l.inode))
-                .map(|(_, c)| c)
-                .filter(|c| c == "nginx" || c == "haproxy")
-                .unwrap_or_else(|| {
-                    let mut has = |p: &str| {
-                        cx.dpkg()
-                            .ok()
-                            .is_some_and(|db| db.get(p).is_some_and(|e| e.status == "installed"))
-                    };
-                    if has("haproxy") { "haproxy" } else { "nginx" }.to_string()
-                })
-        });
+    if let Some(name) = local_service(spec, cx) {
         return service(&name, spec.port, cx);
     }
+    remote(spec)
+}
+
+/// A check of another host: does its name resolve, does it answer.
+fn remote(spec: &Spec) -> Diagnosis {
     let mut d = Diagnosis {
         subject: spec.url(),
         ..Default::default()
@@ -559,6 +655,31 @@ mod tests {
             ]
         );
         assert_eq!(haproxy_bind_port(cfg), Some(80));
+    }
+
+    #[test]
+    fn haproxy_show_stat_gives_each_servers_state_and_last_check() {
+        let cfg = "global\n\tstats socket /run/haproxy/admin.sock mode 660 level admin\n";
+        assert_eq!(
+            haproxy_stats_socket(cfg).as_deref(),
+            Some("/run/haproxy/admin.sock")
+        );
+        let csv = "# pxname,svname,qcur,status,weight,check_status,check_code,last_chk,\n\
+                   http-in,FRONTEND,,OPEN,,,,,\n\
+                   web,web-01,0,DOWN,1,L4CON,,Connection refused,\n\
+                   web,web-02,0,UP,1,L7OK,200,,\n\
+                   web,BACKEND,0,UP,1,,,,\n";
+        assert_eq!(
+            parse_show_stat(csv),
+            vec![
+                (
+                    "web-01".to_string(),
+                    "DOWN (last check L4CON: Connection refused)".to_string()
+                ),
+                ("web-02".to_string(), "UP (last check L7OK)".to_string()),
+            ]
+        );
+        assert!(parse_show_stat("Unknown command\n").is_empty());
     }
 
     #[test]
