@@ -49,11 +49,16 @@ pub enum AppliedCatalogError {
 }
 
 /// Save `catalog` as the one applied on this host, replacing the previous one atomically.
+/// An identical file is left alone, so a run that changes nothing writes nothing.
 pub fn save_applied(catalog: &Catalog, path: &Path) -> Result<(), AppliedCatalogError> {
     let err = |source| AppliedCatalogError::Write {
         path: path.to_path_buf(),
         source,
     };
+    let json = catalog.to_json();
+    if std::fs::read(path).is_ok_and(|old| old == json.as_bytes()) {
+        return Ok(());
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -66,7 +71,7 @@ pub fn save_applied(catalog: &Catalog, path: &Path) -> Result<(), AppliedCatalog
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(err)?;
-    tmp.write_all(catalog.to_json().as_bytes()).map_err(err)?;
+    tmp.write_all(json.as_bytes()).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
@@ -118,7 +123,14 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600, "Sensitive values stay private");
-        // Saving again replaces it and leaves no temporary file behind.
+        // The same catalog again: the file is not rewritten.
+        let ino = |p: &Path| {
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).expect("metadata"))
+        };
+        let first = ino(&path);
+        save_applied(&catalog(), &path).expect("saved again");
+        assert_eq!(ino(&path), first, "an identical catalog is left alone");
+        // Another one replaces it and leaves no temporary file behind.
         let mut other = catalog();
         other.node = "lb-01".into();
         save_applied(&other, &path).expect("saved again");
