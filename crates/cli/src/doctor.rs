@@ -327,6 +327,13 @@ fn text(f: &Findings) -> String {
                 ));
                 continue;
             }
+            if d.healthy() {
+                s.push_str(&format!(
+                    "         diagnosis: every layer of {} passed: it answers, but not as the check expects (see above)\n",
+                    d.subject
+                ));
+                continue;
+            }
             // The same service's diagnosis is printed once, under services.
             if services.iter().any(|sd| sd.subject == d.subject) {
                 s.push_str(&format!("         diagnosis: see {} below\n", d.subject));
@@ -405,4 +412,98 @@ fn text(f: &Findings) -> String {
         format!("broken: {broken} problem(s) found\n")
     });
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use converge::ResourceReport;
+
+    fn layer(name: &str, ok: bool) -> Layer {
+        Layer {
+            name: name.into(),
+            tested: format!("{name} works"),
+            ok,
+            evidence: String::new(),
+            reproduce: format!("check {name}"),
+            fix: Some(format!("fix {name}")),
+        }
+    }
+
+    /// A check answered 200 where 404 was expected, its service healthy.
+    fn findings(drifted: Vec<ResourceReport>) -> Findings {
+        let nginx = Diagnosis {
+            subject: "nginx on port 80".into(),
+            layers: vec![layer("package", true), layer("service", true)],
+            log: None,
+        };
+        Findings {
+            node: "web-01".into(),
+            checks: vec![CheckResult {
+                reference: "Http_check[missing]".into(),
+                url: "http://127.0.0.1:80/x".into(),
+                outcome: Ok(http_check::Outcome {
+                    attempts: 3,
+                    response: None,
+                    problems: vec!["status 200 instead of 404".into()],
+                }),
+                diagnosis: Some(nginx.clone()),
+            }],
+            services: vec![nginx],
+            drift: drift::Drift {
+                drifted,
+                not_compared: Vec::new(),
+            },
+            reapply: "converge apply site.pp".into(),
+        }
+    }
+
+    #[test]
+    fn a_failed_check_through_a_healthy_service_says_so_instead_of_pointing_below() {
+        let out = text(&findings(Vec::new()));
+        assert!(out.contains("BROKEN Http_check[missing]"), "{out}");
+        assert!(
+            out.contains(
+                "every layer of nginx on port 80 passed: it answers, but not as the check expects"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("see nginx on port 80 below"), "{out}");
+        assert!(out.contains("broken: 1 problem(s) found"), "{out}");
+    }
+
+    #[test]
+    fn drift_is_the_evidence_and_apply_the_fix_when_every_layer_passes() {
+        let drifted = ResourceReport {
+            reference: "File[/var/www/html/404.html]".into(),
+            status: converge::Status::Pending,
+            changes: vec![converge::ChangeRecord {
+                property: "ensure".into(),
+                before: Some("absent".into()),
+                after: Some("file".into()),
+                message: "created".into(),
+                diff: Some("+Ceci n'est pas une page".into()),
+            }],
+            refresh: None,
+            error: None,
+            notes: Vec::new(),
+            events: Vec::new(),
+            duration: Duration::ZERO,
+        };
+        let f = findings(vec![drifted]);
+        let out = text(&f);
+        for want in [
+            "the host differs from its manifest: see drift below",
+            "DRIFT  File[/var/www/html/404.html]/ensure: created",
+            "+Ceci n'est pas une page",
+            "likely fix: converge apply site.pp",
+            "broken: 2 problem(s) found",
+        ] {
+            assert!(out.contains(want), "{want}:\n{out}");
+        }
+        let json = to_json(&f);
+        assert_eq!(json["healthy"], false);
+        assert_eq!(json["drift"][0]["resource"], "File[/var/www/html/404.html]");
+        assert_eq!(json["likely_fix"], "converge apply site.pp");
+    }
 }

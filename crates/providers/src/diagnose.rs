@@ -374,7 +374,19 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
             described.join("\n")
         },
         reproduce: awk_listen(port),
-        fix: Some(start_fix),
+        // Running yet not on the port: starting it again would not help.
+        fix: Some(if running && other.is_none() {
+            let listen_cmd = match name {
+                "nginx" => "/usr/sbin/nginx -T | grep listen".to_string(),
+                "haproxy" => format!("grep bind {HAPROXY_CFG}"),
+                _ => format!("grep -r {port} /etc/{name}"),
+            };
+            format!(
+                "{name} runs but does not listen on port {port}: check the port its configuration names ({listen_cmd})"
+            )
+        } else {
+            start_fix
+        }),
     });
     // Local request.
     let (ok, evidence) = match http_check::get("127.0.0.1", port, "/", Duration::from_secs(3)) {
@@ -387,7 +399,13 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
         ok,
         evidence,
         reproduce: http_reproduce("127.0.0.1", port, "/"),
-        fix: None,
+        fix: Some(match name {
+            "haproxy" => {
+                "HAProxy answers but has no backend to pass the request to: see the upstream layers"
+                    .to_string()
+            }
+            _ => format!("{name} accepts connections but does not answer well: see its log below"),
+        }),
     });
     // Upstreams.
     if name == "haproxy" {
