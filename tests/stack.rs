@@ -295,6 +295,30 @@ fn whole_stack(kind: HostKind) {
         during += 4;
     }
     eprintln!("{during} requests while web-01 was down, all served by web-02");
+    // `converge doctor` on lb-01, from the catalog its apply saved, names web-01 as down,
+    // with HAProxy's own view of it and, under systemd, HAProxy's journal.
+    let began = Instant::now();
+    let dr = lb
+        .exec(&["converge", "doctor"])
+        .expect("running converge doctor");
+    eprintln!(
+        "doctor on lb-01 with web-01 down ({:.2?}):\n{}",
+        began.elapsed(),
+        dr.stdout
+    );
+    assert_eq!(dr.status.code(), Some(1), "{}\n{}", dr.stdout, dr.stderr);
+    let mut wants = vec![
+        "BROKEN Http_check[load_balancer backend web-01]",
+        "ok     Http_check[load_balancer backend web-02]",
+        "BROKEN haproxy on port 80: upstream web-01 failed",
+        "HAProxy reports web-01 DOWN",
+    ];
+    if kind == HostKind::Systemd {
+        wants.extend(["last lines of journalctl -u haproxy", "web-01 is DOWN"]);
+    }
+    for want in wants {
+        assert!(dr.stdout.contains(want), "{want}:\n{}", dr.stdout);
+    }
     assert!(web1.sh("service nginx start").unwrap().success());
     let took = wait_for_servers(&client, &["web-01", "web-02"], Duration::from_secs(10));
     eprintln!("web-01 back in rotation after {took:.2?}");
