@@ -440,7 +440,7 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
 }
 
 /// A shorter run on a systemd host: healthy from the saved catalog, then nginx stopped
-/// through systemd, named with systemd's commands.
+/// through systemd, named with systemd's commands; then nginx moved to another port.
 #[test]
 fn doctor_on_a_systemd_host_names_a_stopped_nginx_with_systemctl() {
     let bed = Bed::new();
@@ -492,6 +492,26 @@ fn doctor_on_a_systemd_host_names_a_stopped_nginx_with_systemctl() {
     sh(&web, "systemctl start nginx");
     let again = run(&web, &["converge", "doctor"]);
     assert_eq!(again.code, 0, "{}", again.all());
+
+    // nginx running, but moved to another port by hand: starting it would not help; the
+    // fix points at its listen directives.
+    sh(
+        &web,
+        "sed -i 's/80 default_server/8080 default_server/' /etc/nginx/sites-available/default \
+         && systemctl reload nginx && for i in $(seq 100); do \
+         awk '$4==\"0A\" && $2 ~ /:0050$/' /proc/net/tcp /proc/net/tcp6 | grep -q . || exit 0; \
+         sleep 0.1; done; exit 1",
+    );
+    let moved = run(&web, &["converge", "doctor"]);
+    eprintln!("doctor with nginx on port 8080:\n{}", moved.stdout);
+    assert_eq!(moved.code, 1, "{}", moved.all());
+    for want in [
+        "BROKEN nginx on port 80: listening failed",
+        "likely fix: nginx runs but does not listen on port 80",
+        "nginx -T | grep listen",
+    ] {
+        assert!(moved.stdout.contains(want), "{want}:\n{}", moved.stdout);
+    }
 }
 
 #[test]
