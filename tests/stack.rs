@@ -1,7 +1,8 @@
 //! End-to-end: the whole reference web stack (issue 6). `manifests/site.pp`, unchanged, is
 //! applied on web-01, web-02 and lb-01 at once; then, from a client host, lb-01 spreads
 //! requests round robin over the web servers, drops a stopped one, takes on a new one with
-//! a reload that loses no request, and refuses a configuration HAProxy rejects.
+//! a reload that loses no request, and refuses a configuration HAProxy rejects. Every
+//! apply ends with the manifests' own checks (http_check), listed in its report.
 //! Needs root and the test image (`.ci/testbed-setup`); fails loudly without.
 
 mod support;
@@ -17,6 +18,18 @@ use support::{statuses, Bed, Run};
 const MANIFESTS: &str = "/etc/converge/manifests";
 /// The live HAProxy configuration on lb-01.
 const HAPROXY_CFG: &str = "/etc/haproxy/haproxy.cfg";
+
+/// The checks `web_server` declares, in catalog order.
+const WEB_CHECKS: [&str; 3] = [
+    "web_server index",
+    "web_server redirect",
+    "web_server not found page",
+];
+/// The checks `load_balancer` declares for the default backends.
+const LB_CHECKS: [&str; 2] = [
+    "load_balancer backend web-01",
+    "load_balancer backend web-02",
+];
 
 /// The repository's `manifests/` folder.
 fn manifests_dir() -> &'static Path {
@@ -221,6 +234,24 @@ fn whole_stack(kind: HostKind) {
         eprintln!("first apply on {name}: {took:.2?}, exit {}", run.code);
         assert_eq!(run.code, 2, "{name}: changes, no failures:\n{}", run.all());
     }
+    // Each host verifies what it serves before its apply ends: the web servers their three
+    // answers, lb-01 each backend through its frontend (waiting, bounded, for web servers
+    // converging at the same time). The report lists every check, passed.
+    for ((run, _), (name, want)) in first.iter().zip([
+        ("web-01", &WEB_CHECKS[..]),
+        ("web-02", &WEB_CHECKS[..]),
+        ("lb-01", &LB_CHECKS[..]),
+    ]) {
+        let checks: Vec<(String, String)> = statuses(&run.report())
+            .into_iter()
+            .filter(|(r, _)| r.starts_with("Http_check["))
+            .collect();
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|c| (format!("Http_check[{c}]"), "unchanged".to_string()))
+            .collect();
+        assert_eq!(checks, want, "{name}: every check listed and passed");
+    }
     let lb_changed = changed(&first[2].0);
     for r in [
         "Package[haproxy]",
@@ -264,6 +295,30 @@ fn whole_stack(kind: HostKind) {
         during += 4;
     }
     eprintln!("{during} requests while web-01 was down, all served by web-02");
+    // `converge doctor` on lb-01, from the catalog its apply saved, names web-01 as down,
+    // with HAProxy's own view of it and, under systemd, HAProxy's journal.
+    let began = Instant::now();
+    let dr = lb
+        .exec(&["converge", "doctor"])
+        .expect("running converge doctor");
+    eprintln!(
+        "doctor on lb-01 with web-01 down ({:.2?}):\n{}",
+        began.elapsed(),
+        dr.stdout
+    );
+    assert_eq!(dr.status.code(), Some(1), "{}\n{}", dr.stdout, dr.stderr);
+    let mut wants = vec![
+        "BROKEN Http_check[load_balancer backend web-01]",
+        "ok     Http_check[load_balancer backend web-02]",
+        "BROKEN haproxy on port 80: upstream web-01 failed",
+        "HAProxy reports web-01 DOWN",
+    ];
+    if kind == HostKind::Systemd {
+        wants.extend(["last lines of journalctl -u haproxy", "web-01 is DOWN"]);
+    }
+    for want in wants {
+        assert!(dr.stdout.contains(want), "{want}:\n{}", dr.stdout);
+    }
     assert!(web1.sh("service nginx start").unwrap().success());
     let took = wait_for_servers(&client, &["web-01", "web-02"], Duration::from_secs(10));
     eprintln!("web-01 back in rotation after {took:.2?}");
@@ -344,6 +399,18 @@ fn whole_stack(kind: HostKind) {
     if let Some(before) = pid_before {
         assert_eq!(main_pid(), before, "HAProxy was reloaded, not restarted");
     }
+    let passed: Vec<(String, String)> = statuses(&report)
+        .into_iter()
+        .filter(|(r, _)| r.starts_with("Http_check["))
+        .collect();
+    assert_eq!(
+        passed,
+        ["web-01", "web-02", "web-03"].map(|b| (
+            format!("Http_check[load_balancer backend {b}]"),
+            "unchanged".to_string()
+        )),
+        "the new backend is checked through lb-01 too"
+    );
     let cfg = String::from_utf8(lb.read_file(HAPROXY_CFG).unwrap()).unwrap();
     assert!(cfg.contains("server web-03 web-03:80 check"), "{cfg}");
     wait_for_servers(
@@ -373,6 +440,15 @@ fn whole_stack(kind: HostKind) {
         text.contains("[ALERT]") && text.contains("balance only supports 'roundrobin'"),
         "HAProxy's own message is shown:\n{text}"
     );
+    // The checks depend on the service the failure skipped: skipped too, not run against
+    // a configuration that was never loaded.
+    for b in ["web-01", "web-02", "web-03"] {
+        let check = format!("Http_check[load_balancer backend {b}]");
+        assert!(
+            st.contains(&(check.clone(), "skipped".into())),
+            "{check} skipped: {st:?}"
+        );
+    }
     let left = lb.sh("ls -A /etc/haproxy").unwrap().stdout;
     assert!(
         !left.contains(".converge"),

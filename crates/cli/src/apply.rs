@@ -64,6 +64,13 @@ pub(crate) fn run(out: &Output, mut args: ApplyArgs, force_noop: bool) -> i32 {
     let mut live = Live::new((text || args.progress) && !out.quiet, out.color, args.noop);
     let report = converge::apply(&catalog, &plan, &opts, &mut live);
     live.done();
+    if !args.noop {
+        // What `converge doctor` checks when given no manifest.
+        let saved = Path::new(converge::DEFAULT_APPLIED_CATALOG);
+        if let Err(e) = converge::save_applied(&catalog, saved) {
+            eprintln!("warning: {e}");
+        }
+    }
     if text {
         print_summary(out, &report);
     } else {
@@ -196,9 +203,20 @@ impl Observer for Live {
         }
     }
 
-    fn finished(&mut self, _r: &Resource, rep: &ResourceReport) {
+    fn finished(&mut self, r: &Resource, rep: &ResourceReport) {
         if !self.enabled {
             return;
+        }
+        // A passed check changes nothing, yet it is what says the host serves: list it.
+        if r.type_name == "http_check" && rep.status == Status::Unchanged {
+            let url = converge_providers::http_check::spec(r)
+                .map(|s| s.url())
+                .unwrap_or_default();
+            self.say(&format!(
+                "{}: check passed: {url} ({:.1} s)",
+                rep.reference,
+                rep.duration.as_secs_f64()
+            ));
         }
         for line in report_lines(rep, self.noop) {
             let painted = match rep.status {
@@ -267,13 +285,34 @@ fn print_summary(out: &Output, report: &Report) {
         );
     } else {
         eprintln!(
-            "Applied catalog for {} in {:.2} s: {} changed, {} unchanged, {} failed, {} skipped",
+            "Applied catalog for {} in {:.2} s: {} changed, {} unchanged, {} failed, {} skipped{}",
             report.node,
             report.duration.as_secs_f64(),
             s.changed,
             s.unchanged,
             s.failed,
-            s.skipped
+            s.skipped,
+            checks_summary(report)
         );
     }
+}
+
+/// `; checks: 2 passed, 1 failed` when the catalog has http_checks, else nothing.
+fn checks_summary(report: &Report) -> String {
+    let checks: Vec<&ResourceReport> = report
+        .resources
+        .iter()
+        .filter(|r| r.reference.starts_with("Http_check["))
+        .collect();
+    if checks.is_empty() {
+        return String::new();
+    }
+    let count = |st: Status| checks.iter().filter(|r| r.status == st).count();
+    let mut parts = vec![format!("{} passed", count(Status::Unchanged))];
+    for (st, word) in [(Status::Failed, "failed"), (Status::Skipped, "skipped")] {
+        if count(st) > 0 {
+            parts.push(format!("{} {word}", count(st)));
+        }
+    }
+    format!("; checks: {}", parts.join(", "))
 }

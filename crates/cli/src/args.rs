@@ -105,11 +105,12 @@ pub(crate) enum Command {
     /// Show what `apply` would change, with diffs, and change nothing (`apply --noop`).
     Plan(ApplyArgs),
     /// Check that the web stack this node's manifest describes is healthy; change nothing.
-    /// Runs every http_check and diagnoses each web service layer by layer. Exit 0 when
-    /// healthy, 1 otherwise.
+    /// Runs every http_check, diagnoses each web service layer by layer and names what
+    /// drifted from the catalog. Exit 0 when healthy, 1 otherwise.
     Doctor {
-        /// The manifest.
-        file: PathBuf,
+        /// The manifest (default: the catalog the last `apply` on this host saved in
+        /// /var/lib/converge/catalog.json).
+        file: Option<PathBuf>,
         /// text (default) or json.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

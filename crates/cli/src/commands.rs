@@ -37,7 +37,7 @@ pub(crate) fn run(cli: Cli) -> i32 {
             file,
             format,
             compile,
-        } => crate::doctor::run(&out, &file, format, &compile),
+        } => crate::doctor::run(&out, file.as_deref(), format, &compile),
     }
 }
 

@@ -2,18 +2,47 @@
 //! which layer broke and why. Changes nothing: it runs every `http_check` of the compiled
 //! catalog and the layer-by-layer diagnosis of each web service the manifest manages
 //! (nginx, haproxy), then prints healthy / broken, the evidence and the likely fix.
+//! Without a manifest it checks the catalog the last `converge apply` saved. A dry run of
+//! the catalog's managed resources names what drifted from it (see [`drift`]).
+
+mod drift;
 
 use crate::args::{CompileArgs, Format};
 use crate::commands::{request, Output};
-use converge::catalog::Resource;
+use converge::catalog::{Catalog, Resource};
 use converge_providers::diagnose::{self, Diagnosis, Layer};
 use converge_providers::http_check;
 use converge_providers::Context;
 use serde_json::{json, Value as Json};
 use std::path::Path;
+use std::time::Duration;
 
 /// Services doctor knows the layers of.
 const WEB_SERVICES: &[&str] = &["nginx", "haproxy"];
+
+/// The longest doctor waits for one check. A check's own bound covers a stack still coming
+/// up after an apply; doctor looks at a stack as it is, and only needs the retries that let
+/// round robin reach each backend.
+const CHECK_WAIT: Duration = Duration::from_secs(5);
+
+/// The wait for a check of an endpoint that already gave no answer in this run.
+const SILENT_WAIT: Duration = Duration::from_secs(1);
+
+/// Each service diagnosed once per run: checks of one service and its own entry share it
+/// (a diagnosis may wait seconds on a port that does not answer).
+#[derive(Default)]
+struct Diagnoses(Vec<((String, u16), Diagnosis)>);
+
+impl Diagnoses {
+    fn get(&mut self, name: &str, port: u16, cx: &mut Context) -> Diagnosis {
+        if let Some((_, d)) = self.0.iter().find(|(k, _)| k.0 == name && k.1 == port) {
+            return d.clone();
+        }
+        let d = diagnose::service(name, port, cx);
+        self.0.push(((name.to_string(), port), d.clone()));
+        d
+    }
+}
 
 /// One check's result.
 struct CheckResult {
@@ -50,15 +79,47 @@ fn service_port(name: &str, checks: &[(String, http_check::Spec)]) -> u16 {
     80
 }
 
-/// Run `converge doctor`; exit 0 when healthy, 1 otherwise.
-pub(crate) fn run(out: &Output, file: &Path, format: Format, args: &CompileArgs) -> i32 {
+/// The catalog to check: the manifest compiled for this node, or without one the catalog
+/// the last apply saved. `None` (the error printed) when there is none to check.
+fn catalog(out: &Output, file: Option<&Path>, args: &CompileArgs) -> Option<Catalog> {
+    let Some(file) = file else {
+        if args.node.is_some() || args.facts.is_some() || !args.modulepath.is_empty() {
+            eprintln!(
+                "error: --node, --facts and --modulepath compile a manifest: name one \
+                 (`converge doctor site.pp --node web-01`)"
+            );
+            return None;
+        }
+        return match converge::load_applied(Path::new(converge::DEFAULT_APPLIED_CATALOG)) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                if matches!(e, converge::AppliedCatalogError::Missing { .. }) {
+                    eprintln!(
+                        "help: name the manifest (`converge doctor site.pp`), or apply one first: \
+                         `converge apply` saves the catalog it applied for doctor"
+                    );
+                }
+                None
+            }
+        };
+    };
     let checked = converge::check(&request(file, args));
     out.log(&checked.log);
     out.diagnostics(&checked.diagnostics);
-    let Some(catalog) = checked.catalog.as_ref().filter(|_| !checked.has_errors()) else {
+    if checked.has_errors() {
         eprintln!("error: the manifest does not compile: fix the errors above first");
+        return None;
+    }
+    checked.catalog
+}
+
+/// Run `converge doctor`; exit 0 when healthy, 1 otherwise.
+pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &CompileArgs) -> i32 {
+    let Some(catalog) = catalog(out, file, args) else {
         return 1;
     };
+    let catalog = &catalog;
     let mut cx = Context::new();
     let mut specs = Vec::new();
     let mut results = Vec::new();
@@ -77,9 +138,26 @@ pub(crate) fn run(out: &Output, file: &Path, format: Format, args: &CompileArgs)
             }),
         }
     }
+    // Endpoints that gave no answer at all: later checks of them get one short attempt,
+    // so a port held by a process that never answers costs seconds, not seconds per check.
+    let mut silent: Vec<(String, u16)> = Vec::new();
+    let mut cache = Diagnoses::default();
     for (reference, spec) in &specs {
-        let outcome = http_check::run(spec);
-        let diagnosis = (!outcome.passed()).then(|| diagnose::for_check(spec, &mut cx));
+        let mut bounded = spec.clone();
+        bounded.timeout = bounded.timeout.min(CHECK_WAIT);
+        let endpoint = (spec.host.clone(), spec.port);
+        if silent.contains(&endpoint) {
+            bounded.retries = 0;
+            bounded.timeout = bounded.timeout.min(SILENT_WAIT);
+        }
+        let outcome = http_check::run(&bounded);
+        if outcome.response.is_none() && !silent.contains(&endpoint) {
+            silent.push(endpoint);
+        }
+        let diagnosis = (!outcome.passed()).then(|| match diagnose::local_service(spec, &mut cx) {
+            Some(name) => cache.get(&name, spec.port, &mut cx),
+            None => diagnose::for_check(spec, &mut cx),
+        });
         results.push(CheckResult {
             reference: reference.clone(),
             url: spec.url(),
@@ -99,19 +177,62 @@ pub(crate) fn run(out: &Output, file: &Path, format: Format, args: &CompileArgs)
             continue;
         }
         seen.push(name);
-        services.push(diagnose::service(name, service_port(name, &specs), &mut cx));
+        services.push(cache.get(name, service_port(name, &specs), &mut cx));
     }
-    let healthy =
-        results.iter().all(CheckResult::passed) && services.iter().all(Diagnosis::healthy);
+    // As apply finds `puppet:///modules/...` sources: --modulepath, else beside the
+    // manifest; a saved catalog has no manifest, and such files are then not compared.
+    let module_path = match file {
+        Some(f) => {
+            let req = request(f, args);
+            if req.modulepath.is_empty() {
+                f.parent()
+                    .map(|d| vec![d.join("modules")])
+                    .unwrap_or_default()
+            } else {
+                req.modulepath
+            }
+        }
+        None => Vec::new(),
+    };
+    let f = Findings {
+        node: catalog.node.clone(),
+        checks: results,
+        services,
+        drift: drift::drift(catalog, module_path),
+        reapply: match file {
+            Some(f) => format!("converge apply {}", f.display()),
+            None => format!(
+                "converge apply --catalog {}",
+                converge::DEFAULT_APPLIED_CATALOG
+            ),
+        },
+    };
     match format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&to_json(&catalog.node, healthy, &results, &services))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&to_json(&f)).unwrap_or_default()
         ),
-        _ => print!("{}", text(&catalog.node, healthy, &results, &services)),
+        _ => print!("{}", text(&f)),
     }
-    i32::from(!healthy)
+    i32::from(!f.healthy())
+}
+
+/// Everything doctor found.
+struct Findings {
+    node: String,
+    checks: Vec<CheckResult>,
+    services: Vec<Diagnosis>,
+    drift: drift::Drift,
+    /// The command that puts the host back as its catalog says.
+    reapply: String,
+}
+
+impl Findings {
+    fn healthy(&self) -> bool {
+        self.checks.iter().all(CheckResult::passed)
+            && self.services.iter().all(Diagnosis::healthy)
+            && self.drift.drifted.is_empty()
+    }
 }
 
 fn layer_json(l: &Layer) -> Json {
@@ -136,11 +257,11 @@ fn diagnosis_json(d: &Diagnosis) -> Json {
     })
 }
 
-fn to_json(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis]) -> Json {
+fn to_json(f: &Findings) -> Json {
     json!({
-        "node": node,
-        "healthy": healthy,
-        "checks": checks.iter().map(|c| {
+        "node": f.node,
+        "healthy": f.healthy(),
+        "checks": f.checks.iter().map(|c| {
             let (attempts, status, problems) = match &c.outcome {
                 Ok(o) => (o.attempts, o.response.as_ref().map(|r| r.status), o.problems.clone()),
                 Err(e) => (0, None, vec![e.clone()]),
@@ -155,12 +276,30 @@ fn to_json(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagno
                 "diagnosis": c.diagnosis.as_ref().map(diagnosis_json),
             })
         }).collect::<Vec<_>>(),
-        "services": services.iter().map(diagnosis_json).collect::<Vec<_>>(),
+        "services": f.services.iter().map(diagnosis_json).collect::<Vec<_>>(),
+        "drift": f.drift.drifted.iter().map(|r| json!({
+            "resource": r.reference,
+            "changes": r.changes.iter().map(|c| json!({
+                "property": c.property,
+                "message": c.message,
+                "diff": c.diff,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "not_compared": f.drift.not_compared.iter().map(|(r, why)| json!({
+            "resource": r,
+            "error": why,
+        })).collect::<Vec<_>>(),
+        "likely_fix": (!f.drift.drifted.is_empty()).then(|| f.reapply.clone()),
     })
 }
 
-fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis]) -> String {
-    let mut s = format!("doctor for {node}\n");
+/// Diff lines shown per drifted resource; the rest is counted.
+const DIFF_LINES: usize = 20;
+
+fn text(f: &Findings) -> String {
+    let (checks, services) = (&f.checks, &f.services);
+    let drifted = !f.drift.drifted.is_empty();
+    let mut s = format!("doctor for {}\n", f.node);
     if !checks.is_empty() {
         s.push_str("checks:\n");
     }
@@ -181,6 +320,20 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             Err(e) => s.push_str(&format!("  BROKEN {}: {e}\n", c.reference)),
         }
         if let Some(d) = &c.diagnosis {
+            if d.healthy() && drifted {
+                s.push_str(&format!(
+                    "         diagnosis: {} is healthy, but the host differs from its manifest: see drift below\n",
+                    d.subject
+                ));
+                continue;
+            }
+            if d.healthy() {
+                s.push_str(&format!(
+                    "         diagnosis: every layer of {} passed: it answers, but not as the check expects (see above)\n",
+                    d.subject
+                ));
+                continue;
+            }
             // The same service's diagnosis is printed once, under services.
             if services.iter().any(|sd| sd.subject == d.subject) {
                 s.push_str(&format!("         diagnosis: see {} below\n", d.subject));
@@ -207,8 +360,8 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             )),
             Some(l) => {
                 s.push_str(&format!("  BROKEN {}: {} failed\n", d.subject, l.name));
-                if let Some(f) = &l.fix {
-                    s.push_str(&format!("         likely fix: {f}\n"));
+                if let Some(fix) = &l.fix {
+                    s.push_str(&format!("         likely fix: {fix}\n"));
                 }
                 for line in d.render().lines() {
                     s.push_str(&format!("         {line}\n"));
@@ -216,11 +369,42 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
             }
         }
     }
+    if drifted {
+        s.push_str("drift (managed resources that differ from the manifest):\n");
+        for r in &f.drift.drifted {
+            for c in &r.changes {
+                s.push_str(&format!(
+                    "  DRIFT  {}/{}: {}\n",
+                    r.reference, c.property, c.message
+                ));
+                if let Some(diff) = &c.diff {
+                    let lines: Vec<&str> = diff.lines().collect();
+                    for l in lines.iter().take(DIFF_LINES) {
+                        s.push_str(&format!("           {l}\n"));
+                    }
+                    if lines.len() > DIFF_LINES {
+                        s.push_str(&format!(
+                            "           ... {} more lines\n",
+                            lines.len() - DIFF_LINES
+                        ));
+                    }
+                }
+            }
+        }
+        s.push_str(&format!(
+            "         likely fix: {} (converge plan shows the same diffs first)\n",
+            f.reapply
+        ));
+    }
+    for (r, why) in &f.drift.not_compared {
+        s.push_str(&format!("  ?      {r}: not compared: {why}\n"));
+    }
     let broken = checks.iter().filter(|c| !c.passed()).count()
-        + services.iter().filter(|d| !d.healthy()).count();
-    s.push_str(&if healthy {
+        + services.iter().filter(|d| !d.healthy()).count()
+        + f.drift.drifted.len();
+    s.push_str(&if f.healthy() {
         format!(
-            "healthy: {} checks passed, {} services healthy\n",
+            "healthy: {} checks passed, {} services healthy, no drift\n",
             checks.len(),
             services.len()
         )
@@ -228,4 +412,98 @@ fn text(node: &str, healthy: bool, checks: &[CheckResult], services: &[Diagnosis
         format!("broken: {broken} problem(s) found\n")
     });
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use converge::ResourceReport;
+
+    fn layer(name: &str, ok: bool) -> Layer {
+        Layer {
+            name: name.into(),
+            tested: format!("{name} works"),
+            ok,
+            evidence: String::new(),
+            reproduce: format!("check {name}"),
+            fix: Some(format!("fix {name}")),
+        }
+    }
+
+    /// A check answered 200 where 404 was expected, its service healthy.
+    fn findings(drifted: Vec<ResourceReport>) -> Findings {
+        let nginx = Diagnosis {
+            subject: "nginx on port 80".into(),
+            layers: vec![layer("package", true), layer("service", true)],
+            log: None,
+        };
+        Findings {
+            node: "web-01".into(),
+            checks: vec![CheckResult {
+                reference: "Http_check[missing]".into(),
+                url: "http://127.0.0.1:80/x".into(),
+                outcome: Ok(http_check::Outcome {
+                    attempts: 3,
+                    response: None,
+                    problems: vec!["status 200 instead of 404".into()],
+                }),
+                diagnosis: Some(nginx.clone()),
+            }],
+            services: vec![nginx],
+            drift: drift::Drift {
+                drifted,
+                not_compared: Vec::new(),
+            },
+            reapply: "converge apply site.pp".into(),
+        }
+    }
+
+    #[test]
+    fn a_failed_check_through_a_healthy_service_says_so_instead_of_pointing_below() {
+        let out = text(&findings(Vec::new()));
+        assert!(out.contains("BROKEN Http_check[missing]"), "{out}");
+        assert!(
+            out.contains(
+                "every layer of nginx on port 80 passed: it answers, but not as the check expects"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("see nginx on port 80 below"), "{out}");
+        assert!(out.contains("broken: 1 problem(s) found"), "{out}");
+    }
+
+    #[test]
+    fn drift_is_the_evidence_and_apply_the_fix_when_every_layer_passes() {
+        let drifted = ResourceReport {
+            reference: "File[/var/www/html/404.html]".into(),
+            status: converge::Status::Pending,
+            changes: vec![converge::ChangeRecord {
+                property: "ensure".into(),
+                before: Some("absent".into()),
+                after: Some("file".into()),
+                message: "created".into(),
+                diff: Some("+Ceci n'est pas une page".into()),
+            }],
+            refresh: None,
+            error: None,
+            notes: Vec::new(),
+            events: Vec::new(),
+            duration: Duration::ZERO,
+        };
+        let f = findings(vec![drifted]);
+        let out = text(&f);
+        for want in [
+            "the host differs from its manifest: see drift below",
+            "DRIFT  File[/var/www/html/404.html]/ensure: created",
+            "+Ceci n'est pas une page",
+            "likely fix: converge apply site.pp",
+            "broken: 2 problem(s) found",
+        ] {
+            assert!(out.contains(want), "{want}:\n{out}");
+        }
+        let json = to_json(&f);
+        assert_eq!(json["healthy"], false);
+        assert_eq!(json["drift"][0]["resource"], "File[/var/www/html/404.html]");
+        assert_eq!(json["likely_fix"], "converge apply site.pp");
+    }
 }

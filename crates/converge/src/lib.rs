@@ -17,12 +17,14 @@
 //! The pipeline is `source -> AST -> catalog -> plan -> providers -> report`; this crate
 //! wires the layers together so embedders and the `converge` binary share one path.
 
+mod applied;
 mod apply;
 mod compile;
 pub mod fleet;
 mod lock;
 mod report;
 
+pub use applied::{load_applied, save_applied, AppliedCatalogError, DEFAULT_APPLIED_CATALOG};
 pub use apply::{apply, ApplyOptions, Observer, Silent};
 pub use compile::{check, compile, facts, Checked, CompileRequest, FactsError};
 pub use converge_catalog as catalog;

@@ -221,6 +221,33 @@ fn control(init: InitSystem, service: &str, action: &str) -> String {
     }
 }
 
+/// `s` as one shell word: unchanged when it holds only safe characters, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-:=?&%+~,@".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A command that repeats `GET path` to `host:port` on a fresh Debian host, which has no
+/// curl: bash's `/dev/tcp` (bash and coreutils' `timeout` are on every Debian system)
+/// prints the status line, headers and body, and exits non-zero when the connection fails.
+pub fn http_reproduce(host: &str, port: u16, path: &str) -> String {
+    let host_header = if port == 80 {
+        host.to_string()
+    } else {
+        format!("{host}:{port}")
+    };
+    let script = format!(
+        r#"exec 3<>/dev/tcp/{host}/{port} && printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" {} {} >&3 && cat <&3"#,
+        shell_word(path),
+        shell_word(&host_header)
+    );
+    format!("timeout 5 bash -c {}", shell_word(&script))
+}
+
 fn awk_listen(port: u16) -> String {
     format!("awk '$4==\"0A\" && $2 ~ /:{port:04X}$/' /proc/net/tcp /proc/net/tcp6")
 }
@@ -347,7 +374,19 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
             described.join("\n")
         },
         reproduce: awk_listen(port),
-        fix: Some(start_fix),
+        // Running yet not on the port: starting it again would not help.
+        fix: Some(if running && other.is_none() {
+            let listen_cmd = match name {
+                "nginx" => "/usr/sbin/nginx -T | grep listen".to_string(),
+                "haproxy" => format!("grep bind {HAPROXY_CFG}"),
+                _ => format!("grep -r {port} /etc/{name}"),
+            };
+            format!(
+                "{name} runs but does not listen on port {port}: check the port its configuration names ({listen_cmd})"
+            )
+        } else {
+            start_fix
+        }),
     });
     // Local request.
     let (ok, evidence) = match http_check::get("127.0.0.1", port, "/", Duration::from_secs(3)) {
@@ -359,39 +398,130 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
         tested: format!("GET http://127.0.0.1:{port}/ answers"),
         ok,
         evidence,
-        reproduce: format!("curl -sv http://127.0.0.1:{port}/"),
-        fix: None,
+        reproduce: http_reproduce("127.0.0.1", port, "/"),
+        fix: Some(match name {
+            "haproxy" => {
+                "HAProxy answers but has no backend to pass the request to: see the upstream layers"
+                    .to_string()
+            }
+            _ => format!("{name} accepts connections but does not answer well: see its log below"),
+        }),
     });
     // Upstreams.
     if name == "haproxy" {
         let cfg = std::fs::read_to_string(HAPROXY_CFG).unwrap_or_default();
+        let states = haproxy_states(&cfg);
         for (sname, host, sport) in haproxy_servers(&cfg) {
-            let (ok, evidence) = match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
-                Ok(r) => (r.status < 500, format!("status {}", r.status)),
-                Err(e) => (false, format!("{sname} does not answer: {e}")),
-            };
+            let (ok, mut evidence) =
+                match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
+                    Ok(r) => (r.status < 500, format!("status {}", r.status)),
+                    Err(e) => (false, format!("{sname} does not answer: {e}")),
+                };
+            // HAProxy's own view: what its health checks say about this server.
+            if let Some((_, state)) = states.iter().find(|(n, _)| *n == sname) {
+                evidence.push_str(&format!("\nHAProxy reports {sname} {state}"));
+            }
             d.layers.push(Layer {
                 name: format!("upstream {sname}"),
                 tested: format!("backend {sname} ({host}:{sport}) answers GET /"),
                 ok,
                 evidence,
-                reproduce: format!("curl -sv http://{host}:{sport}/"),
+                reproduce: http_reproduce(&host, sport, "/"),
                 fix: Some(format!(
                     "{sname} is down or its address in {HAPROXY_CFG} is wrong: run `converge doctor` on {sname}"
                 )),
             });
         }
     }
-    let log = match name {
-        "nginx" => Some(NGINX_ERROR_LOG.to_string()),
-        "haproxy" => Some("/var/log/haproxy.log".to_string()),
+    d.log = match (name, init) {
+        ("nginx", _) => Some((
+            NGINX_ERROR_LOG.to_string(),
+            tail(Path::new(NGINX_ERROR_LOG), 10),
+        )),
+        // Other services (HAProxy's shipped config logs to stdout: a fresh host has no
+        // syslog socket) log to the journal under systemd, and nowhere once an init script
+        // has daemonised them.
+        (_, InitSystem::Systemd) => {
+            let mut c = Cmd::new(&[
+                "/bin/journalctl",
+                "--no-pager",
+                "-o",
+                "short-iso",
+                "-n",
+                "10",
+                "-u",
+                name,
+            ]);
+            c.timeout = Some(Duration::from_secs(10));
+            cx.run(&c).ok().filter(|o| o.success()).map(|o| {
+                let lines = o.stdout.lines().map(str::to_string).collect();
+                (format!("journalctl -u {name}"), lines)
+            })
+        }
         _ => None,
     };
-    d.log = log.map(|p| {
-        let lines = tail(Path::new(&p), 10);
-        (p, lines)
-    });
     d
+}
+
+/// The path of the `stats socket` of an HAProxy config.
+pub fn haproxy_stats_socket(cfg: &str) -> Option<String> {
+    cfg.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.first() == Some(&"stats") && f.get(1) == Some(&"socket"))
+            .then(|| f.get(2).map(|p| p.to_string()))
+            .flatten()
+    })
+}
+
+/// Each server's state in HAProxy's `show stat` CSV: (server name, `DOWN (L4CON:
+/// Connection refused)`). Columns are found by their header names.
+pub fn parse_show_stat(csv: &str) -> Vec<(String, String)> {
+    let mut lines = csv.lines();
+    let Some(header) = lines.next().and_then(|h| h.strip_prefix("# ")) else {
+        return Vec::new();
+    };
+    let cols: Vec<&str> = header.split(',').collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name);
+    let (Some(sv), Some(st)) = (col("svname"), col("status")) else {
+        return Vec::new();
+    };
+    let (check, last) = (col("check_status"), col("last_chk"));
+    lines
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let name = *f.get(sv)?;
+            if name.is_empty() || name == "FRONTEND" || name == "BACKEND" {
+                return None;
+            }
+            let field = |i: Option<usize>| i.and_then(|i| f.get(i)).filter(|v| !v.is_empty());
+            let mut state = f.get(st)?.to_string();
+            match (field(check), field(last)) {
+                (Some(c), Some(l)) => state.push_str(&format!(" (last check {c}: {l})")),
+                (Some(c), None) => state.push_str(&format!(" (last check {c})")),
+                _ => {}
+            }
+            Some((name.to_string(), state))
+        })
+        .collect()
+}
+
+/// HAProxy's view of its servers, asked on its stats socket (read-only `show stat`);
+/// empty when there is no socket or no answer.
+fn haproxy_states(cfg: &str) -> Vec<(String, String)> {
+    use std::io::{Read, Write};
+    let Some(path) = haproxy_stats_socket(cfg) else {
+        return Vec::new();
+    };
+    let ask = || -> std::io::Result<String> {
+        let mut s = std::os::unix::net::UnixStream::connect(&path)?;
+        s.set_read_timeout(Some(Duration::from_secs(2)))?;
+        s.set_write_timeout(Some(Duration::from_secs(2)))?;
+        s.write_all(b"show stat\n")?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out)
+    };
+    ask().map(|csv| parse_show_stat(&csv)).unwrap_or_default()
 }
 
 /// Whether `host` names this machine.
@@ -405,30 +535,41 @@ fn is_local(host: &str) -> bool {
     })
 }
 
-/// The diagnosis after a failed check: the local service it depends on layer by layer,
-/// or, for another host, name resolution and connection.
+/// The local service a check's failure is diagnosed through: the one it requires, else
+/// whoever listens on its port, else what is installed; `None` for a check of another host.
+pub fn local_service(spec: &Spec, cx: &mut Context) -> Option<String> {
+    if !is_local(&spec.host) {
+        return None;
+    }
+    Some(spec.service.clone().unwrap_or_else(|| {
+        listeners()
+            .into_iter()
+            .find(|l| l.port == spec.port)
+            .and_then(|l| socket_owner(l.inode))
+            .map(|(_, c)| c)
+            .filter(|c| c == "nginx" || c == "haproxy")
+            .unwrap_or_else(|| {
+                let mut has = |p: &str| {
+                    cx.dpkg()
+                        .ok()
+                        .is_some_and(|db| db.get(p).is_some_and(|e| e.status == "installed"))
+                };
+                if has("haproxy") { "haproxy" } else { "nginx" }.to_string()
+            })
+    }))
+}
+
+/// The diagnosis after a failed check: the local service it depends on layer by layer
+/// ([`local_service`]), or, for another host, name resolution and connection.
 pub fn for_check(spec: &Spec, cx: &mut Context) -> Diagnosis {
-    if is_local(&spec.host) {
-        let name = spec.service.clone().unwrap_or_else(|| {
-            // No `require => Service[...]`: whoever listens on the port, else what is
-            // installed.
-            listeners()
-                .into_iter()
-                .find(|l| l.port == spec.port)
-                .and_then(|l| socket_owner(l.inode))
-                .map(|(_, c)| c)
-                .filter(|c| c == "nginx" || c == "haproxy")
-                .unwrap_or_else(|| {
-                    let mut has = |p: &str| {
-                        cx.dpkg()
-                            .ok()
-                            .is_some_and(|db| db.get(p).is_some_and(|e| e.status == "installed"))
-                    };
-                    if has("haproxy") { "haproxy" } else { "nginx" }.to_string()
-                })
-        });
+    if let Some(name) = local_service(spec, cx) {
         return service(&name, spec.port, cx);
     }
+    remote(spec)
+}
+
+/// A check of another host: does its name resolve, does it answer.
+fn remote(spec: &Spec) -> Diagnosis {
     let mut d = Diagnosis {
         subject: spec.url(),
         ..Default::default()
@@ -459,7 +600,7 @@ pub fn for_check(spec: &Spec, cx: &mut Context) -> Diagnosis {
         tested: format!("{} answers", spec.url()),
         ok,
         evidence,
-        reproduce: format!("curl -sv {}", spec.url()),
+        reproduce: http_reproduce(&spec.host, spec.port, &spec.path),
         fix: Some(format!("run `converge doctor` on {}", spec.host)),
     });
     d
@@ -532,6 +673,102 @@ mod tests {
             ]
         );
         assert_eq!(haproxy_bind_port(cfg), Some(80));
+    }
+
+    #[test]
+    fn haproxy_show_stat_gives_each_servers_state_and_last_check() {
+        let cfg = "global\n\tstats socket /run/haproxy/admin.sock mode 660 level admin\n";
+        assert_eq!(
+            haproxy_stats_socket(cfg).as_deref(),
+            Some("/run/haproxy/admin.sock")
+        );
+        let csv = "# pxname,svname,qcur,status,weight,check_status,check_code,last_chk,\n\
+                   http-in,FRONTEND,,OPEN,,,,,\n\
+                   web,web-01,0,DOWN,1,L4CON,,Connection refused,\n\
+                   web,web-02,0,UP,1,L7OK,200,,\n\
+                   web,BACKEND,0,UP,1,,,,\n";
+        assert_eq!(
+            parse_show_stat(csv),
+            vec![
+                (
+                    "web-01".to_string(),
+                    "DOWN (last check L4CON: Connection refused)".to_string()
+                ),
+                ("web-02".to_string(), "UP (last check L7OK)".to_string()),
+            ]
+        );
+        assert!(parse_show_stat("Unknown command\n").is_empty());
+    }
+
+    #[test]
+    fn http_reproduce_uses_bash_not_curl() {
+        assert_eq!(
+            http_reproduce("127.0.0.1", 80, "/"),
+            r#"timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/80 && printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" / 127.0.0.1 >&3 && cat <&3'"#
+        );
+    }
+
+    /// Serves one answer on a loopback port; the thread returns the request it read.
+    fn answer_once(answer: &'static [u8]) -> (u16, std::thread::JoinHandle<String>) {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = l.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().expect("accept");
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            s.write_all(answer).expect("answer");
+            String::from_utf8_lossy(&req).into_owned()
+        });
+        (port, server)
+    }
+
+    #[test]
+    fn http_reproduce_runs_in_sh_and_prints_the_answer_even_for_awkward_paths() {
+        let (port, server) = answer_once(b"HTTP/1.1 200 OK\r\nX-Served-By: here\r\n\r\nhi");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(http_reproduce("127.0.0.1", port, "/it's $HOME"))
+            .output()
+            .expect("running sh");
+        let req = server.join().expect("server thread");
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("X-Served-By: here") && text.ends_with("hi"),
+            "{text}"
+        );
+        assert!(
+            req.starts_with(&format!(
+                "GET /it's $HOME HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            )),
+            "{req:?}"
+        );
+    }
+
+    #[test]
+    fn http_reproduce_fails_when_nothing_answers() {
+        // A port just released: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(http_reproduce("127.0.0.1", port, "/"))
+            .output()
+            .expect("running sh");
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Connection refused"),
+            "{out:?}"
+        );
     }
 
     #[test]
