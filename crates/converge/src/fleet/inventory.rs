@@ -313,6 +313,23 @@ lb = ["lb-01"]
     }
 
     #[test]
+    fn the_shipped_inventory_describes_the_reference_stack() {
+        let text = include_str!("../../../../manifests/inventory.toml");
+        let inv = Inventory::parse(Path::new("manifests/inventory.toml"), text).unwrap();
+        assert_eq!(
+            names(&inv.select(&["web".into()]).unwrap()),
+            ["web-01", "web-02"]
+        );
+        assert_eq!(
+            inv.select(&["lb".into()]).unwrap(),
+            vec![Target {
+                user: Some("root".into()),
+                ..Target::named("lb-01")
+            }]
+        );
+    }
+
+    #[test]
     fn without_an_inventory_names_are_hosts() {
         let t = ad_hoc(&["web-01".into(), "lb-01".into(), "web-01".into()]).unwrap();
         assert_eq!(t, vec![Target::named("web-01"), Target::named("lb-01")]);
