@@ -24,6 +24,7 @@ fn manifests_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
 }
 
+/// Runs a shell script in `host`; it must succeed. Its stdout.
 fn sh(host: &Host, script: &str) -> String {
     let out = host.sh(script).expect("running a shell command");
     assert!(
@@ -262,6 +263,10 @@ fn site_with_text(text: &str, extra: &str) -> String {
     )
 }
 
+/// The scenario in order: converge three fresh hosts, converge again (no change),
+/// a dry run of the web group, a rolling update under load, a rollout stopped by a failed
+/// check, an unreachable host, a host cut off by --host-timeout. One set of hosts serves all
+/// phases to keep CI time small.
 #[test]
 fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     let bed = Bed::new();
