@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod profile;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,6 +19,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
+  profile [--systemd] [--rounds N]
+                               time converge's no-op commands on a converged fresh web-01
+                               and list the processes each spawns
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
                                default 5); writes docs/benchmarks.md
 ";
@@ -44,6 +48,20 @@ fn main() -> ExitCode {
             [] => bench::run(bench::Options { rounds: 5 }),
             ["--rounds", n] => match n.parse() {
                 Ok(rounds) if rounds > 0 => bench::run(bench::Options { rounds }),
+                _ => usage(),
+            },
+            _ => usage(),
+        },
+        ["profile", flags @ ..] => match flags {
+            [] | ["--systemd"] => profile::run(profile::Options {
+                systemd: !flags.is_empty(),
+                rounds: 9,
+            }),
+            ["--rounds", n] | ["--systemd", "--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => profile::run(profile::Options {
+                    systemd: flags[0] == "--systemd",
+                    rounds,
+                }),
                 _ => usage(),
             },
             _ => usage(),
