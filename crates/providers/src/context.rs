@@ -278,6 +278,10 @@ pub struct Context {
     pub initd_dir: PathBuf,
     /// The init system; detected on first use when `None`.
     pub init: Option<InitSystem>,
+    /// The file system the service provider reads service state from directly instead of
+    /// running `service`/`invoke-rc.d` (`/`); `None` always runs the commands, as tests
+    /// with a recording [`Runner`] expect.
+    pub system_root: Option<PathBuf>,
     /// Warnings providers raised while planning (the engine reports them).
     pub warnings: Vec<String>,
     dpkg: Option<HashMap<String, DpkgEntry>>,
@@ -320,6 +324,7 @@ impl Context {
             etc_dir: PathBuf::from("/etc"),
             initd_dir: PathBuf::from("/etc/init.d"),
             init: None,
+            system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
             dpkg: None,
             passwd: None,
@@ -331,9 +336,11 @@ impl Context {
         }
     }
 
-    /// Use another command runner (tests use a recording fake).
+    /// Use another command runner (tests use a recording fake); service state is then
+    /// always asked of the runner, never read directly.
     pub fn with_runner(mut self, runner: Box<dyn Runner>) -> Self {
         self.runner = runner;
+        self.system_root = None;
         self
     }
 

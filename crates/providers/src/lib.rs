@@ -45,6 +45,7 @@ pub mod file_line;
 pub mod fsutil;
 pub mod host;
 pub mod http_check;
+mod initscript;
 pub mod mode;
 pub mod nginx_directive;
 pub mod notify;

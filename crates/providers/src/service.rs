@@ -5,6 +5,7 @@
 //! [`EventKind::ServiceStarted`] so the engine drops its pending refreshes.
 
 use crate::context::{Cmd, Context, InitSystem};
+use crate::initscript;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
 
@@ -54,6 +55,13 @@ fn status(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<bool, Prov
         match init {
             InitSystem::Systemd => Cmd::new(&["/bin/systemctl", "is-active", "--", name]),
             InitSystem::InitScripts if flag(r, "hasstatus", true) => {
+                let direct = cx
+                    .system_root
+                    .as_deref()
+                    .and_then(|root| initscript::status(root, name));
+                if let Some(running) = direct {
+                    return Ok(running);
+                }
                 Cmd::new(&["/usr/sbin/service", name, "status"])
             }
             InitSystem::InitScripts => {
@@ -104,6 +112,14 @@ fn enabled(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<String, P
             })
         }
         InitSystem::InitScripts => {
+            let direct = cx
+                .system_root
+                .as_deref()
+                .and_then(initscript::query_defers_to_links);
+            if direct.is_some() {
+                let on = start_links(name, &cx.etc_dir) >= 4;
+                return Ok(if on { "true" } else { "false" }.into());
+            }
             let out = cx.run(&Cmd::new(&[
                 "/usr/sbin/invoke-rc.d",
                 "--quiet",
