@@ -89,6 +89,12 @@ impl Output {
 pub trait Runner: Send {
     /// Run a command to completion and capture its output.
     fn run(&mut self, cmd: &Cmd) -> Result<Output, ProviderError>;
+
+    /// Run read-only commands that do not depend on each other; their results in order.
+    /// One after the other unless the runner knows better.
+    fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
+        cmds.iter().map(|c| self.run(c)).collect()
+    }
 }
 
 /// Spawns real processes, each in its own process group so a timeout kills all of it.
@@ -160,6 +166,24 @@ impl Runner for SystemRunner {
             stdout,
             stderr,
             timed_out,
+        })
+    }
+
+    /// At the same time, each on its own thread: systemctl queries take tens of
+    /// milliseconds each, mostly waiting.
+    fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = cmds
+                .iter()
+                .map(|c| s.spawn(move || SystemRunner.run(c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(ProviderError::Invalid("runner panicked".into())))
+                })
+                .collect()
         })
     }
 }
@@ -348,6 +372,14 @@ impl Context {
     pub fn run(&mut self, cmd: &Cmd) -> Result<Output, ProviderError> {
         tracing::debug!(command = %cmd.display(), "running");
         self.runner.run(cmd)
+    }
+
+    /// Run read-only, independent commands (at the same time with the real runner).
+    pub fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
+        for cmd in cmds {
+            tracing::debug!(command = %cmd.display(), "running");
+        }
+        self.runner.run_all(cmds)
     }
 
     /// Run a command that must succeed; its output is in the error otherwise.
@@ -699,6 +731,24 @@ mod tests {
     fn run_id_is_a_utc_timestamp() {
         let t = std::time::UNIX_EPOCH + Duration::from_secs(1_795_920_498);
         assert_eq!(run_id(t), "20261129T024818Z");
+    }
+
+    #[test]
+    fn run_all_answers_each_command_in_order() {
+        let cmds = [
+            Cmd::new(&["/bin/sh", "-c", "sleep 0.2; echo first"]),
+            Cmd::new(&["/bin/echo", "second"]),
+            Cmd::new(&["/bin/sh", "-c", "exit 3"]),
+        ];
+        let outs: Vec<Output> = SystemRunner
+            .run_all(&cmds)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(outs[0].stdout, "first\n");
+        assert_eq!(outs[1].stdout, "second\n");
+        assert_eq!(outs[2].code, Some(3));
+        assert!(SystemRunner.run_all(&[Cmd::new(&["/no/such/program"])])[0].is_err());
     }
 
     #[test]
