@@ -19,7 +19,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
-  profile [--systemd] [--rounds N]
+  profile [--systemd] [--perf] [--rounds N]
                                time converge's no-op commands on a converged fresh web-01
                                and list the processes each spawns
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
@@ -52,20 +52,7 @@ fn main() -> ExitCode {
             },
             _ => usage(),
         },
-        ["profile", flags @ ..] => match flags {
-            [] | ["--systemd"] => profile::run(profile::Options {
-                systemd: !flags.is_empty(),
-                rounds: 9,
-            }),
-            ["--rounds", n] | ["--systemd", "--rounds", n] => match n.parse() {
-                Ok(rounds) if rounds > 0 => profile::run(profile::Options {
-                    systemd: flags[0] == "--systemd",
-                    rounds,
-                }),
-                _ => usage(),
-            },
-            _ => usage(),
-        },
+        ["profile", flags @ ..] => profile_options(flags).map_or_else(usage, profile::run),
         ["demo", flags @ ..] if flags.iter().all(|f| ["--systemd", "--release"].contains(f)) => {
             demo::run(demo::Options {
                 systemd: flags.contains(&"--systemd"),
@@ -90,6 +77,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `profile [--systemd] [--perf] [--rounds N]`, flags in any order.
+fn profile_options(flags: &[&str]) -> Option<profile::Options> {
+    let mut o = profile::Options {
+        systemd: false,
+        rounds: 9,
+        perf: false,
+    };
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--systemd" => o.systemd = true,
+            "--perf" => o.perf = true,
+            "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            _ => return None,
+        }
+    }
+    Some(o)
 }
 
 fn usage() -> Result<ExitCode, Error> {

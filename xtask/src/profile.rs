@@ -21,6 +21,8 @@ pub(crate) struct Options {
     pub(crate) systemd: bool,
     /// Timed runs of each command.
     pub(crate) rounds: usize,
+    /// Also `perf record` the web-01 no-op and print where its time goes.
+    pub(crate) perf: bool,
 }
 
 /// The commands profiled, after both manifests converged the host.
@@ -94,6 +96,61 @@ fn spawned(host: &Host, argv: &[&str]) -> Result<Vec<String>, Error> {
         .collect())
 }
 
+/// `perf record` of `argv` run `times` times in `host`, then the top of `perf report`
+/// (converge's own symbols, read from the host's root file system).
+fn perf(host: &Host, argv: &[&str], times: usize) -> Result<String, Error> {
+    let data = std::env::temp_dir().join(format!("xtask-profile-{}.perf", std::process::id()));
+    let script = format!("for i in $(seq {times}); do \"$@\" >/dev/null 2>&1; done");
+    let mut full = vec!["/bin/sh", "-c", script.as_str(), "sh"];
+    full.extend_from_slice(argv);
+    let inner = host.command(&full);
+    let mut rec = Command::new("perf");
+    rec.env_clear();
+    for (k, v) in inner.get_envs() {
+        if let Some(v) = v {
+            rec.env(k, v);
+        }
+    }
+    let io = |e| Error::Io {
+        context: "running perf".into(),
+        source: e,
+    };
+    rec.args(["record", "-q", "-F", "20000", "-g", "-o"])
+        .arg(&data)
+        .arg("--")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(io)?;
+    let root = host
+        .root_path()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let out = Command::new("perf")
+        .args([
+            "report",
+            "--no-children",
+            "--comm",
+            "converge",
+            "--sort",
+            "dso,symbol",
+        ])
+        .args(["-g", "none", "--stdio", "-i"])
+        .arg(&data)
+        .arg(format!("--symfs={}", root.display()))
+        .output()
+        .map_err(io)?;
+    let _ = std::fs::remove_file(&data);
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains('%') && !l.starts_with('#'))
+        .take(40)
+        .map(|l| format!("    {}\n", l.trim_end()))
+        .collect())
+}
+
 /// Runs the profile and prints what it found.
 pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
     let root = bench::workspace_root();
@@ -130,6 +187,10 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
         for p in programs {
             println!("    {p}");
         }
+    }
+    if options.perf {
+        println!("perf report of 50 no-op applies of web-01.pp:");
+        print!("{}", perf(&host, COMMANDS[0], 50)?);
     }
     Ok(ExitCode::SUCCESS)
 }
