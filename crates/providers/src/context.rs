@@ -309,6 +309,7 @@ pub struct Context {
     /// Warnings providers raised while planning (the engine reports them).
     pub warnings: Vec<String>,
     dpkg: Option<HashMap<String, DpkgEntry>>,
+    dpkg_text: Option<String>,
     passwd: Option<Vec<PasswdEntry>>,
     groups: Option<Vec<GroupEntry>>,
     predicted: HashMap<PathBuf, FileView>,
@@ -351,6 +352,7 @@ impl Context {
             system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
             dpkg: None,
+            dpkg_text: None,
             passwd: None,
             groups: None,
             predicted: HashMap::new(),
@@ -415,25 +417,33 @@ impl Context {
     /// dpkg's status database, parsed once per run (never a process per package).
     pub fn dpkg(&mut self) -> Result<&HashMap<String, DpkgEntry>, ProviderError> {
         if self.dpkg.is_none() {
-            let text = match std::fs::read_to_string(&self.dpkg_status_path) {
-                Ok(t) => t,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(e) => {
-                    return Err(ProviderError::io(
-                        "Could not prefetch package provider 'apt': cannot read",
-                        &self.dpkg_status_path,
-                        e,
-                    ))
-                }
+            let text = match self.dpkg_text.take() {
+                Some(t) => t,
+                None => read_dpkg_status(&self.dpkg_status_path)?,
             };
             self.dpkg = Some(parse_dpkg_status(&text));
         }
         Ok(self.dpkg.get_or_insert_with(HashMap::new))
     }
 
+    /// One package's entry in dpkg's status database. The file is read once per run like
+    /// [`Context::dpkg`], but only this package's stanzas are parsed: a run that manages a
+    /// few packages need not build a map of every installed one.
+    pub fn dpkg_entry(&mut self, name: &str) -> Result<Option<DpkgEntry>, ProviderError> {
+        if let Some(map) = &self.dpkg {
+            return Ok(map.get(name).cloned());
+        }
+        if self.dpkg_text.is_none() {
+            self.dpkg_text = Some(read_dpkg_status(&self.dpkg_status_path)?);
+        }
+        let text = self.dpkg_text.as_deref().unwrap_or("");
+        Ok(parse_dpkg_status(&stanzas_of(text, name)).remove(name))
+    }
+
     /// Forget the dpkg cache after apt changed it.
     pub fn invalidate_dpkg(&mut self) {
         self.dpkg = None;
+        self.dpkg_text = None;
     }
 
     /// /etc/passwd, parsed once (until [`Context::invalidate_accounts`]).
@@ -633,6 +643,41 @@ pub fn run_id(t: std::time::SystemTime) -> String {
     )
 }
 
+fn read_dpkg_status(path: &Path) -> Result<String, ProviderError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(ProviderError::io(
+            "Could not prefetch package provider 'apt': cannot read",
+            path,
+            e,
+        )),
+    }
+}
+
+/// The stanzas of a status database whose `Package:` line names `name` (one per
+/// architecture), joined as a smaller database; [`parse_dpkg_status`] of it gives the same
+/// entry for `name` as parsing the whole file.
+fn stanzas_of(text: &str, name: &str) -> String {
+    let needle = format!("Package: {name}");
+    let mut out = String::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&needle).map(|i| i + from) {
+        from = i + needle.len();
+        let at_line_start = i == 0 || text.as_bytes()[i - 1] == b'\n';
+        let line_end = text[from..].find('\n').map_or(text.len(), |j| j + from);
+        if !at_line_start || !text[from..line_end].trim().is_empty() {
+            continue;
+        }
+        let start = text[..i].rfind("\n\n").map_or(0, |j| j + 2);
+        let end = text[i..].find("\n\n").map_or(text.len(), |j| j + i);
+        out.push_str(&text[start..end]);
+        out.push_str("\n\n");
+        from = end;
+    }
+    out
+}
+
 /// Parse dpkg's status database into package name → status and version.
 pub fn parse_dpkg_status(text: &str) -> HashMap<String, DpkgEntry> {
     let mut out = HashMap::new();
@@ -725,6 +770,22 @@ mod tests {
         assert_eq!(db["nginx"].version, "1.22.1-9");
         assert_eq!(db["apache2"].status, "config-files");
         assert_eq!(db["libc6"].version, "2.36");
+    }
+
+    #[test]
+    fn one_packages_stanzas_parse_like_the_whole_database() {
+        let text = "Package: nginx-common\nStatus: install ok installed\nVersion: 1\n\n\
+                    Package: libc6\nStatus: deinstall ok config-files\nArchitecture: i386\nVersion: 2.35\n\n\
+                    Package: nginx\nStatus: install ok installed\nVersion: 1.22.1-9\n\n\
+                    Description: mentions\nPackage: libc6 in a continuation\n\n\
+                    Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36\n\n\
+                    Package: last\nStatus: hold ok installed\nVersion: 3";
+        let whole = parse_dpkg_status(text);
+        for name in ["nginx", "nginx-common", "libc6", "last", "missing", "ngin"] {
+            let one = parse_dpkg_status(&stanzas_of(text, name)).remove(name);
+            assert_eq!(one.as_ref(), whole.get(name), "{name}");
+        }
+        assert_eq!(whole["libc6"].version, "2.36");
     }
 
     #[test]
