@@ -19,9 +19,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
-  profile [--systemd] [--perf] [--rounds N]
+  profile [--systemd] [--perf] [--rounds N] [--baseline BIN]
                                time converge's no-op commands on a converged fresh web-01
-                               and list the processes each spawns
+                               and list the processes each spawns; BIN (an older converge)
+                               is timed in alternation on the same host
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
                                default 5); writes docs/benchmarks.md
 ";
@@ -79,18 +80,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// `profile [--systemd] [--perf] [--rounds N]`, flags in any order.
+/// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN]`, flags in any order.
 fn profile_options(flags: &[&str]) -> Option<profile::Options> {
     let mut o = profile::Options {
         systemd: false,
         rounds: 9,
         perf: false,
+        baseline: None,
     };
     let mut it = flags.iter();
     while let Some(f) = it.next() {
         match *f {
             "--systemd" => o.systemd = true,
             "--perf" => o.perf = true,
+            "--baseline" => o.baseline = Some(it.next()?.into()),
             "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
             _ => return None,
         }

@@ -15,7 +15,7 @@ use converge_testhost::{Error, Host, HostKind, Image, Net};
 use crate::bench;
 
 /// How the profile runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Options {
     /// Boot the host with systemd as PID 1.
     pub(crate) systemd: bool,
@@ -23,6 +23,9 @@ pub(crate) struct Options {
     pub(crate) rounds: usize,
     /// Also `perf record` the web-01 no-op and print where its time goes.
     pub(crate) perf: bool,
+    /// Another converge binary (an older build) timed in alternation with this one on
+    /// the same host, for a before/after comparison measured side by side.
+    pub(crate) baseline: Option<std::path::PathBuf>,
 }
 
 /// The commands profiled, after both manifests converged the host.
@@ -170,11 +173,20 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
         let out = host.exec(&["converge", "apply", "--color", "never", m])?;
         eprintln!("xtask: first apply of {m}: {}", out.status);
     }
+    if let Some(b) = &options.baseline {
+        host.copy_in(b, "/usr/local/bin/converge-baseline")?;
+    }
     for argv in COMMANDS {
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        let mut samples: Vec<Duration> = Vec::new();
+        let mut before = argv.clone();
+        before[0] = "converge-baseline".into();
+        let compare = options.baseline.is_some() && argv[0] == "converge";
+        let (mut samples, mut baseline) = (Vec::new(), Vec::new());
         for _ in 0..options.rounds {
             samples.push(bench::timed(&host, &argv, &[0, 2])?);
+            if compare {
+                baseline.push(bench::timed(&host, &before, &[0, 2])?);
+            }
         }
         let borrowed: Vec<&str> = argv.iter().map(String::as_str).collect();
         let programs = spawned(&host, &borrowed)?;
@@ -186,6 +198,20 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
         );
         for p in programs {
             println!("    {p}");
+        }
+        if compare {
+            let borrowed: Vec<&str> = before.iter().map(String::as_str).collect();
+            let spawned_before = spawned(&host, &borrowed)?.len();
+            let med = |v: &[Duration]| {
+                let mut v = v.to_vec();
+                v.sort();
+                v[v.len() / 2].as_secs_f64()
+            };
+            println!(
+                "    baseline: {}; {spawned_before} processes spawned; baseline / this = {:.1}x",
+                bench::cell(&baseline).replace("**", ""),
+                med(&baseline) / med(&samples)
+            );
         }
     }
     if options.perf {
