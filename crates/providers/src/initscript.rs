@@ -162,10 +162,14 @@ pub(crate) fn query_defers_to_links(root: &Path) -> Option<()> {
     // `runlevel` reads utmp; without one it fails and invoke-rc.d goes on with no runlevel,
     // then answers 105 (script executable, /sbin/init present) or 101: both mean "look at
     // the links". A policy-rc.d could answer anything.
+    // systemd's `runlevel` believes $RUNLEVEL before utmp (set while init runs scripts).
     let decided_elsewhere = other_init(root)
+        || std::env::var_os("RUNLEVEL").is_some_and(|v| !v.is_empty())
         || root.join("run/utmp").exists()
         || root.join("var/run/utmp").exists()
-        || root.join("usr/sbin/policy-rc.d").exists();
+        || root.join("usr/sbin/policy-rc.d").exists()
+        // Without invoke-rc.d the provider reads the failure as "not enabled".
+        || !is_executable(&root.join("usr/sbin/invoke-rc.d"));
     (!decided_elsewhere).then_some(())
 }
 
@@ -242,6 +246,8 @@ mod tests {
             // Not the script converge knows: run it.
             assert_eq!(status(root, "nginx"), None);
         }
+        assert_eq!(query_defers_to_links(root), None, "no invoke-rc.d");
+        exec(&root.join("usr/sbin/invoke-rc.d"), b"#!/bin/sh\n");
         assert_eq!(query_defers_to_links(root), Some(()));
         exec(&root.join("usr/sbin/policy-rc.d"), b"#!/bin/sh\nexit 101\n");
         assert_eq!(query_defers_to_links(root), None);
