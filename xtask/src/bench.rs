@@ -150,7 +150,7 @@ fn failed(what: String, status: String, stderr: String) -> Error {
     }
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
     xtask.parent().unwrap_or(xtask).to_path_buf()
 }
@@ -158,7 +158,7 @@ fn workspace_root() -> PathBuf {
 /// Runs `argv` in `host`, timed inside the host; returns its exit code and wall time. Its
 /// output goes to `/tmp/bench.out` in the host, shown when the exit code is not one of
 /// `expect`.
-fn timed(host: &Host, argv: &[String], expect: &[i32]) -> Result<Duration, Error> {
+pub(crate) fn timed(host: &Host, argv: &[String], expect: &[i32]) -> Result<Duration, Error> {
     let script =
         r#"s=$EPOCHREALTIME; "$@" >/tmp/bench.out 2>&1; c=$?; e=$EPOCHREALTIME; echo "$c $s $e""#;
     let mut full = vec!["/bin/bash", "-c", script, "bench"];
@@ -317,7 +317,7 @@ fn mem_total() -> String {
 }
 
 /// `cargo build --release -p converge-cli`; returns the binary's path.
-fn build(root: &Path) -> Result<PathBuf, Error> {
+pub(crate) fn build(root: &Path) -> Result<PathBuf, Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
@@ -360,7 +360,7 @@ fn human(secs: f64) -> String {
     }
 }
 
-fn cell(samples: &[Duration]) -> String {
+pub(crate) fn cell(samples: &[Duration]) -> String {
     match stats(samples) {
         Some((min, med, max)) => format!("{} / **{}** / {}", human(min), human(med), human(max)),
         None => "—".into(),

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod profile;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -18,6 +19,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
+  profile [--systemd] [--perf] [--rounds N] [--baseline BIN]
+                               time converge's no-op commands on a converged fresh web-01
+                               and list the processes each spawns; BIN (an older converge)
+                               is timed in alternation on the same host
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
                                default 5); writes docs/benchmarks.md
 ";
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
             },
             _ => usage(),
         },
+        ["profile", flags @ ..] => profile_options(flags).map_or_else(usage, profile::run),
         ["demo", flags @ ..] if flags.iter().all(|f| ["--systemd", "--release"].contains(f)) => {
             demo::run(demo::Options {
                 systemd: flags.contains(&"--systemd"),
@@ -72,6 +78,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN]`, flags in any order.
+fn profile_options(flags: &[&str]) -> Option<profile::Options> {
+    let mut o = profile::Options {
+        systemd: false,
+        rounds: 9,
+        perf: false,
+        baseline: None,
+    };
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--systemd" => o.systemd = true,
+            "--perf" => o.perf = true,
+            "--baseline" => o.baseline = Some(it.next()?.into()),
+            "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            _ => return None,
+        }
+    }
+    Some(o)
 }
 
 fn usage() -> Result<ExitCode, Error> {

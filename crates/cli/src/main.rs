@@ -28,23 +28,35 @@ fn main() {
     std::process::exit(code);
 }
 
-/// `-v` shows info, `-d` debug, `-q` only errors; `RUST_LOG` overrides all.
+/// `-v` shows info, `-d` debug, `-q` only errors; `RUST_LOG` (`level` or
+/// `target=level,...`) overrides all.
+///
+/// `Targets`, not `EnvFilter`: EnvFilter compiles its directive regexes at start-up and its
+/// `matchers` dependency turns on regex-automata's full DFAs, which made every regex
+/// converge compiles (file_line patterns, `=~`) several times slower. Span and field
+/// directives are not needed here.
 fn init_tracing(g: &args::Global) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let level = if g.debug {
-        "debug"
+        LevelFilter::DEBUG
     } else if g.verbose {
-        "info"
+        LevelFilter::INFO
     } else if g.quiet {
-        "error"
+        LevelFilter::ERROR
     } else {
-        "warn"
+        LevelFilter::WARN
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(level));
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .without_time()
         .with_target(false)
+        .finish()
+        .with(filter)
         .init();
 }

@@ -89,6 +89,12 @@ impl Output {
 pub trait Runner: Send {
     /// Run a command to completion and capture its output.
     fn run(&mut self, cmd: &Cmd) -> Result<Output, ProviderError>;
+
+    /// Run read-only commands that do not depend on each other; their results in order.
+    /// One after the other unless the runner knows better.
+    fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
+        cmds.iter().map(|c| self.run(c)).collect()
+    }
 }
 
 /// Spawns real processes, each in its own process group so a timeout kills all of it.
@@ -160,6 +166,24 @@ impl Runner for SystemRunner {
             stdout,
             stderr,
             timed_out,
+        })
+    }
+
+    /// At the same time, each on its own thread: systemctl queries take tens of
+    /// milliseconds each, mostly waiting.
+    fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = cmds
+                .iter()
+                .map(|c| s.spawn(move || SystemRunner.run(c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(ProviderError::Invalid("runner panicked".into())))
+                })
+                .collect()
         })
     }
 }
@@ -278,9 +302,14 @@ pub struct Context {
     pub initd_dir: PathBuf,
     /// The init system; detected on first use when `None`.
     pub init: Option<InitSystem>,
+    /// The file system the service provider reads service state from directly instead of
+    /// running `service`/`invoke-rc.d` (`/`); `None` always runs the commands, as tests
+    /// with a recording [`Runner`] expect.
+    pub system_root: Option<PathBuf>,
     /// Warnings providers raised while planning (the engine reports them).
     pub warnings: Vec<String>,
     dpkg: Option<HashMap<String, DpkgEntry>>,
+    dpkg_text: Option<String>,
     passwd: Option<Vec<PasswdEntry>>,
     groups: Option<Vec<GroupEntry>>,
     predicted: HashMap<PathBuf, FileView>,
@@ -320,8 +349,10 @@ impl Context {
             etc_dir: PathBuf::from("/etc"),
             initd_dir: PathBuf::from("/etc/init.d"),
             init: None,
+            system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
             dpkg: None,
+            dpkg_text: None,
             passwd: None,
             groups: None,
             predicted: HashMap::new(),
@@ -331,9 +362,11 @@ impl Context {
         }
     }
 
-    /// Use another command runner (tests use a recording fake).
+    /// Use another command runner (tests use a recording fake); service state is then
+    /// always asked of the runner, never read directly.
     pub fn with_runner(mut self, runner: Box<dyn Runner>) -> Self {
         self.runner = runner;
+        self.system_root = None;
         self
     }
 
@@ -341,6 +374,14 @@ impl Context {
     pub fn run(&mut self, cmd: &Cmd) -> Result<Output, ProviderError> {
         tracing::debug!(command = %cmd.display(), "running");
         self.runner.run(cmd)
+    }
+
+    /// Run read-only, independent commands (at the same time with the real runner).
+    pub fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
+        for cmd in cmds {
+            tracing::debug!(command = %cmd.display(), "running");
+        }
+        self.runner.run_all(cmds)
     }
 
     /// Run a command that must succeed; its output is in the error otherwise.
@@ -376,25 +417,33 @@ impl Context {
     /// dpkg's status database, parsed once per run (never a process per package).
     pub fn dpkg(&mut self) -> Result<&HashMap<String, DpkgEntry>, ProviderError> {
         if self.dpkg.is_none() {
-            let text = match std::fs::read_to_string(&self.dpkg_status_path) {
-                Ok(t) => t,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(e) => {
-                    return Err(ProviderError::io(
-                        "Could not prefetch package provider 'apt': cannot read",
-                        &self.dpkg_status_path,
-                        e,
-                    ))
-                }
+            let text = match self.dpkg_text.take() {
+                Some(t) => t,
+                None => read_dpkg_status(&self.dpkg_status_path)?,
             };
             self.dpkg = Some(parse_dpkg_status(&text));
         }
         Ok(self.dpkg.get_or_insert_with(HashMap::new))
     }
 
+    /// One package's entry in dpkg's status database. The file is read once per run like
+    /// [`Context::dpkg`], but only this package's stanzas are parsed: a run that manages a
+    /// few packages need not build a map of every installed one.
+    pub fn dpkg_entry(&mut self, name: &str) -> Result<Option<DpkgEntry>, ProviderError> {
+        if let Some(map) = &self.dpkg {
+            return Ok(map.get(name).cloned());
+        }
+        if self.dpkg_text.is_none() {
+            self.dpkg_text = Some(read_dpkg_status(&self.dpkg_status_path)?);
+        }
+        let text = self.dpkg_text.as_deref().unwrap_or("");
+        Ok(parse_dpkg_status(&stanzas_of(text, name)).remove(name))
+    }
+
     /// Forget the dpkg cache after apt changed it.
     pub fn invalidate_dpkg(&mut self) {
         self.dpkg = None;
+        self.dpkg_text = None;
     }
 
     /// /etc/passwd, parsed once (until [`Context::invalidate_accounts`]).
@@ -594,6 +643,41 @@ pub fn run_id(t: std::time::SystemTime) -> String {
     )
 }
 
+fn read_dpkg_status(path: &Path) -> Result<String, ProviderError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(ProviderError::io(
+            "Could not prefetch package provider 'apt': cannot read",
+            path,
+            e,
+        )),
+    }
+}
+
+/// The stanzas of a status database whose `Package:` line names `name` (one per
+/// architecture), joined as a smaller database; [`parse_dpkg_status`] of it gives the same
+/// entry for `name` as parsing the whole file.
+fn stanzas_of(text: &str, name: &str) -> String {
+    let needle = format!("Package: {name}");
+    let mut out = String::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&needle).map(|i| i + from) {
+        from = i + needle.len();
+        let at_line_start = i == 0 || text.as_bytes()[i - 1] == b'\n';
+        let line_end = text[from..].find('\n').map_or(text.len(), |j| j + from);
+        if !at_line_start || !text[from..line_end].trim().is_empty() {
+            continue;
+        }
+        let start = text[..i].rfind("\n\n").map_or(0, |j| j + 2);
+        let end = text[i..].find("\n\n").map_or(text.len(), |j| j + i);
+        out.push_str(&text[start..end]);
+        out.push_str("\n\n");
+        from = end;
+    }
+    out
+}
+
 /// Parse dpkg's status database into package name → status and version.
 pub fn parse_dpkg_status(text: &str) -> HashMap<String, DpkgEntry> {
     let mut out = HashMap::new();
@@ -689,9 +773,43 @@ mod tests {
     }
 
     #[test]
+    fn one_packages_stanzas_parse_like_the_whole_database() {
+        let text = "Package: nginx-common\nStatus: install ok installed\nVersion: 1\n\n\
+                    Package: libc6\nStatus: deinstall ok config-files\nArchitecture: i386\nVersion: 2.35\n\n\
+                    Package: nginx\nStatus: install ok installed\nVersion: 1.22.1-9\n\n\
+                    Description: mentions\nPackage: libc6 in a continuation\n\n\
+                    Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36\n\n\
+                    Package: last\nStatus: hold ok installed\nVersion: 3";
+        let whole = parse_dpkg_status(text);
+        for name in ["nginx", "nginx-common", "libc6", "last", "missing", "ngin"] {
+            let one = parse_dpkg_status(&stanzas_of(text, name)).remove(name);
+            assert_eq!(one.as_ref(), whole.get(name), "{name}");
+        }
+        assert_eq!(whole["libc6"].version, "2.36");
+    }
+
+    #[test]
     fn run_id_is_a_utc_timestamp() {
         let t = std::time::UNIX_EPOCH + Duration::from_secs(1_795_920_498);
         assert_eq!(run_id(t), "20261129T024818Z");
+    }
+
+    #[test]
+    fn run_all_answers_each_command_in_order() {
+        let cmds = [
+            Cmd::new(&["/bin/sh", "-c", "sleep 0.2; echo first"]),
+            Cmd::new(&["/bin/echo", "second"]),
+            Cmd::new(&["/bin/sh", "-c", "exit 3"]),
+        ];
+        let outs: Vec<Output> = SystemRunner
+            .run_all(&cmds)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(outs[0].stdout, "first\n");
+        assert_eq!(outs[1].stdout, "second\n");
+        assert_eq!(outs[2].code, Some(3));
+        assert!(SystemRunner.run_all(&[Cmd::new(&["/no/such/program"])])[0].is_err());
     }
 
     #[test]

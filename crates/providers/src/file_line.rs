@@ -53,7 +53,7 @@ fn bool_param(r: &Resource, name: &str, default: bool) -> bool {
 fn regex_param(r: &Resource, name: &str) -> Result<Option<Regex>, ProviderError> {
     r.param_str(name)
         .map(|p| {
-            Regex::new(p).map_err(|e| {
+            crate::regex_cache::compile(p).map_err(|e| {
                 ProviderError::Invalid(format!("{name}: invalid regular expression '{p}': {e}"))
             })
         })

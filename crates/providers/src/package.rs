@@ -192,7 +192,7 @@ impl Provider for AptProvider {
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let name = name_of(r).to_string();
         let mut st = State::default();
-        let entry = cx.dpkg()?.get(&name).cloned();
+        let entry = cx.dpkg_entry(&name)?;
         st.set(
             "held",
             Some((entry.as_ref().is_some_and(|e| e.want == "hold")).to_string()),

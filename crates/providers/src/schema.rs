@@ -684,7 +684,7 @@ fn check_file_line(r: &Resource, _schema: &TypeSchema, out: &mut Vec<Diagnostic>
     }
     for attr in ["match", "after"] {
         if let Some(p) = r.param_str(attr) {
-            if let Err(e) = regex::Regex::new(p) {
+            if let Err(e) = crate::regex_cache::compile(p) {
                 out.push(
                     Diagnostic::error(
                         "invalid-value",

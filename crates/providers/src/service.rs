@@ -1,10 +1,16 @@
 //! The `service` provider: systemd when PID 1 is systemd, Debian's init scripts otherwise.
 //!
+//! Inspecting asks the same commands as Puppet (`service NAME status`, `invoke-rc.d
+//! --query`, `systemctl is-active`/`is-enabled`, or the resource's own `status`), except
+//! that init-script state is read directly where converge can tell exactly what those
+//! commands would answer (`initscript.rs`), and systemd's two queries run at the same time.
+//!
 //! A refresh restarts a service only if it is running and was not started in this run (a
 //! fresh start already read the new configuration); starting one emits
 //! [`EventKind::ServiceStarted`] so the engine drops its pending refreshes.
 
-use crate::context::{Cmd, Context, InitSystem};
+use crate::context::{Cmd, Context, InitSystem, Output};
+use crate::initscript;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
 
@@ -52,8 +58,15 @@ fn status(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<bool, Prov
         Cmd::shell(s)
     } else {
         match init {
-            InitSystem::Systemd => Cmd::new(&["/bin/systemctl", "is-active", "--", name]),
+            InitSystem::Systemd => is_active_cmd(name),
             InitSystem::InitScripts if flag(r, "hasstatus", true) => {
+                let direct = cx
+                    .system_root
+                    .as_deref()
+                    .and_then(|root| initscript::status(root, name));
+                if let Some(running) = direct {
+                    return Ok(running);
+                }
                 Cmd::new(&["/usr/sbin/service", name, "status"])
             }
             InitSystem::InitScripts => {
@@ -89,21 +102,64 @@ fn process_matches(pattern: &str) -> Result<bool, ProviderError> {
     Ok(false)
 }
 
+fn is_enabled_cmd(name: &str) -> Cmd {
+    Cmd::new(&["/bin/systemctl", "is-enabled", "--", name])
+}
+
+/// `enable` from `systemctl is-enabled`'s answer.
+fn systemd_enable_word(out: &Output) -> String {
+    match out.stdout.trim() {
+        "masked" | "masked-runtime" => "mask".into(),
+        // Puppet treats static and indirect units as in sync with enable => true.
+        "enabled" | "enabled-runtime" | "static" | "indirect" | "alias" => "true".into(),
+        _ if out.success() => "true".into(),
+        _ => "false".into(),
+    }
+}
+
+/// Both `systemctl is-active` and `is-enabled` at once, when both are wanted and the
+/// status is systemd's own: one round of waiting instead of two. `None` otherwise.
+fn systemd_both(
+    r: &Resource,
+    init: InitSystem,
+    cx: &mut Context,
+) -> Option<Result<(bool, String), ProviderError>> {
+    let both = init == InitSystem::Systemd
+        && r.param_str("status").is_none()
+        && wanted_ensure(r).is_some()
+        && wanted_enable(r).is_some();
+    if !both {
+        return None;
+    }
+    let name = name_of(r);
+    let mut outs = cx
+        .run_all(&[is_active_cmd(name), is_enabled_cmd(name)])
+        .into_iter();
+    let (Some(active), Some(enabled)) = (outs.next(), outs.next()) else {
+        return Some(Err(ProviderError::Invalid(
+            "systemctl gave no answer".into(),
+        )));
+    };
+    Some(active.and_then(|a| Ok((a.success(), systemd_enable_word(&enabled?)))))
+}
+
+fn is_active_cmd(name: &str) -> Cmd {
+    Cmd::new(&["/bin/systemctl", "is-active", "--", name])
+}
+
 fn enabled(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<String, ProviderError> {
     let name = name_of(r);
     match init {
-        InitSystem::Systemd => {
-            let out = cx.run(&Cmd::new(&["/bin/systemctl", "is-enabled", "--", name]))?;
-            let word = out.stdout.trim();
-            Ok(match word {
-                "masked" | "masked-runtime" => "mask".into(),
-                // Puppet treats static and indirect units as in sync with enable => true.
-                "enabled" | "enabled-runtime" | "static" | "indirect" | "alias" => "true".into(),
-                _ if out.success() => "true".into(),
-                _ => "false".into(),
-            })
-        }
+        InitSystem::Systemd => Ok(systemd_enable_word(&cx.run(&is_enabled_cmd(name))?)),
         InitSystem::InitScripts => {
+            let direct = cx
+                .system_root
+                .as_deref()
+                .and_then(initscript::query_defers_to_links);
+            if direct.is_some() {
+                let on = start_links(name, &cx.etc_dir) >= 4;
+                return Ok(if on { "true" } else { "false" }.into());
+            }
             let out = cx.run(&Cmd::new(&[
                 "/usr/sbin/invoke-rc.d",
                 "--quiet",
@@ -221,6 +277,15 @@ impl Provider for ServiceProvider {
                     return Ok(st);
                 }
             }
+        }
+        if let Some(both) = systemd_both(r, init, cx) {
+            let (running, enable) = both?;
+            st.set(
+                "ensure",
+                Some(if running { "running" } else { "stopped" }.into()),
+            );
+            st.set("enable", Some(enable));
+            return Ok(st);
         }
         if wanted_ensure(r).is_some() {
             let running = status(r, init, cx)?;

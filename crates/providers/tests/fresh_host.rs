@@ -294,3 +294,131 @@ fn exec_guards_in_a_real_host() {
     );
     assert!(Path::new("/root/marker").exists());
 }
+
+/// Runs real commands and records them, to tell a direct read from a command.
+#[derive(Clone, Default)]
+struct Recording(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl converge_providers::Runner for Recording {
+    fn run(
+        &mut self,
+        cmd: &converge_providers::Cmd,
+    ) -> Result<converge_providers::Output, converge_providers::ProviderError> {
+        self.0.lock().unwrap().push(cmd.display());
+        converge_providers::SystemRunner.run(cmd)
+    }
+}
+
+/// The service's `ensure` and `enable` as the provider reads them directly, checked against
+/// what `service nginx status` and `invoke-rc.d --query` say; and the commands the direct
+/// path still ran.
+fn nginx_state_both_ways() -> ((String, String), Vec<String>) {
+    let svc = res(
+        "service",
+        "nginx",
+        &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+    );
+    let p = provider_for("service").unwrap();
+    let ran = Recording::default();
+    let mut direct = Context::new().with_runner(Box::new(ran.clone()));
+    direct.system_root = Some(PathBuf::from("/"));
+    let mut by_commands = Context::new();
+    by_commands.system_root = None;
+    let pair = |st: converge_providers::State| {
+        (
+            st.get("ensure").unwrap_or("").to_string(),
+            st.get("enable").unwrap_or("").to_string(),
+        )
+    };
+    let a = pair(p.inspect(&svc, &mut direct).unwrap());
+    let b = pair(p.inspect(&svc, &mut by_commands).unwrap());
+    assert_eq!(a, b, "direct read and commands disagree");
+    let commands = ran.0.lock().unwrap().clone();
+    (a, commands)
+}
+
+fn sh(script: &str) {
+    let st = std::process::Command::new("/bin/sh")
+        .args(["-c", script])
+        .status()
+        .unwrap();
+    assert!(st.success(), "{script}");
+}
+
+fn state(ensure: &str, enable: &str) -> (String, String) {
+    (ensure.to_string(), enable.to_string())
+}
+
+#[test]
+fn init_script_service_state_is_read_without_commands_and_agrees_with_them() {
+    if !inside() {
+        return in_host(
+            "init_script_service_state_is_read_without_commands_and_agrees_with_them",
+            HostKind::InitScript,
+        );
+    }
+    check(&[res("package", "nginx", &[])], &[]);
+    // Installed, not started (no init daemon), enabled by its postinst's links.
+    let (st, ran) = nginx_state_both_ways();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("/usr/sbin/service nginx start");
+    let (st, ran) = nginx_state_both_ways();
+    assert_eq!(st, state("running", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // Regression: nginx killed by hand leaves its pid file behind; a stale pid reads as
+    // stopped, and converge starts it again.
+    sh("for p in /proc/[0-9]*; do \
+          [ \"$(cat $p/comm 2>/dev/null)\" = nginx ] && kill -9 ${p#/proc/}; \
+        done; \
+        n=0; while [ -d /proc/$(cat /run/nginx.pid) ] && [ $n -lt 100 ]; do \
+          sleep 0.05; n=$((n+1)); \
+        done; \
+        test -s /run/nginx.pid");
+    let (st, ran) = nginx_state_both_ways();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("rm -f /run/nginx.pid");
+    check(
+        &[res(
+            "service",
+            "nginx",
+            &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+        )],
+        &[],
+    );
+    assert_eq!(nginx_state_both_ways().0, state("running", "true"));
+
+    // The pid file the script reads moves with nginx.conf's `pid`: the old one no longer
+    // counts, even though that nginx still runs.
+    sh("sed -i 's|^pid /run/nginx.pid;|pid /run/nginx-moved.pid;|' /etc/nginx/nginx.conf");
+    let (st, ran) = nginx_state_both_ways();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("cp /run/nginx.pid /run/nginx-moved.pid");
+    assert_eq!(nginx_state_both_ways().0, state("running", "true"));
+
+    // Disabled by hand: the start links become stop links.
+    sh("update-rc.d nginx disable >/dev/null 2>&1");
+    let (st, ran) = nginx_state_both_ways();
+    assert_eq!(st, state("running", "false"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // Anything converge cannot emulate exactly is asked of the commands: a defaults file
+    // with settings, an edited script, a policy-rc.d.
+    sh("echo 'ULIMIT=\"-n 4096\"' >> /etc/default/nginx");
+    let (_, ran) = nginx_state_both_ways();
+    assert_eq!(ran, ["/usr/sbin/service nginx status"]);
+    sh("echo '# local edit' >> /etc/init.d/nginx");
+    sh("printf '#!/bin/sh\\nexit 104\\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d");
+    let (st, ran) = nginx_state_both_ways();
+    assert_eq!(st, state("running", "true"), "policy-rc.d says enabled");
+    assert_eq!(
+        ran,
+        [
+            "/usr/sbin/service nginx status",
+            "/usr/sbin/invoke-rc.d --quiet --query nginx start"
+        ]
+    );
+}

@@ -1,0 +1,270 @@
+//! An init-script service's state read straight from the files its commands would read,
+//! without spawning them: `service NAME status` for init scripts converge knows byte for
+//! byte (Debian 12's nginx), and `invoke-rc.d --query NAME start` where no runlevel is
+//! known (a host without an init daemon, like the test hosts).
+//!
+//! Why: those commands are shell scripts that spawn 2-10 processes each, most of a no-op
+//! run's time. Every function here answers `None` when anything differs from the case it
+//! emulates (another script, a defaults file with settings, a policy-rc.d, a utmp, running
+//! as non-root...), and the provider then runs the command as Puppet does. Each emulation
+//! follows the shell code line by line, including its quirks (a stale pid file whose pid
+//! was reused reads as running, exactly as `status_of_proc` would say).
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// An init script converge can answer `status` for: its name, the SHA-256 of the exact
+/// script and how that script finds its pid file.
+struct Known {
+    name: &'static str,
+    sha256: &'static str,
+    /// The daemon the script tests with `test -x $DAEMON || exit 0` (a missing daemon
+    /// makes `status` exit 0).
+    daemon: &'static str,
+    pid_file: fn(&Path) -> Option<PathBuf>,
+}
+
+const KNOWN: &[Known] = &[Known {
+    // nginx-common 1.22.1-9+deb12u* (Debian 12): `status_of_proc -p $PID "$DAEMON" "$NAME"`.
+    name: "nginx",
+    sha256: "d856e15d5604ac0f430afe70b90ead159314049c431292f0c6a07238d0717627",
+    daemon: "usr/sbin/nginx",
+    pid_file: nginx_pid_file,
+}];
+
+/// The hooks Debian's lsb-base ships in `/lib/lsb/init-functions.d`; another hook could
+/// redefine `status_of_proc`.
+const LSB_HOOKS: [&str; 2] = ["00-verbose", "40-systemd"];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Whether a defaults file sourced by the script sets nothing (absent, or only comments
+/// and blank lines, as Debian ships them).
+fn defaults_inert(path: &Path) -> bool {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// Whether the init system is one the commands would bypass: systemd (`service` and
+/// `invoke-rc.d` then ask systemctl) or OpenRC.
+fn other_init(root: &Path) -> bool {
+    root.join("run/systemd/system").exists() || root.join("run/openrc/softlevel").exists()
+}
+
+/// What `service NAME status` would say (running or not) under `root` (`/` on a host), or
+/// `None` when converge cannot be sure and must run it.
+pub(crate) fn status(root: &Path, name: &str) -> Option<bool> {
+    // As non-root, `kill -0` fails on a root daemon and pidofproc falls back to `ps`.
+    if !nix::unistd::geteuid().is_root() || other_init(root) {
+        return None;
+    }
+    let script_path = root.join("etc/init.d").join(name);
+    if !is_executable(&script_path) {
+        return None;
+    }
+    let script = std::fs::read(&script_path).ok()?;
+    let digest = hex(&Sha256::digest(&script));
+    let known = KNOWN
+        .iter()
+        .find(|k| k.name == name && k.sha256 == digest)?;
+    let hooks_known = std::fs::read_dir(root.join("lib/lsb/init-functions.d"))
+        .ok()?
+        .flatten()
+        .all(|e| LSB_HOOKS.iter().any(|h| e.file_name() == *h));
+    if !hooks_known
+        || !defaults_inert(&root.join("etc/default").join(name))
+        || !is_executable(&root.join(known.daemon))
+    {
+        return None;
+    }
+    let pid_file = (known.pid_file)(root)?;
+    pid_file_running(root, &pid_file)
+}
+
+/// The pid file Debian's nginx init script uses: the first `pid` directive of nginx.conf
+/// as its shell pipeline finds it, else `/run/nginx.pid`:
+/// `cat nginx.conf | grep -Ev '^\s*#' | awk 'BEGIN { RS="[;{}]" } { if ($1 == "pid")
+/// print $2 }' | head -n1`.
+fn nginx_pid_file(root: &Path) -> Option<PathBuf> {
+    let conf = std::fs::read(root.join("etc/nginx/nginx.conf")).unwrap_or_default();
+    let conf = String::from_utf8(conf).ok()?;
+    // grep's `\s` is [ \t\n\r\f\v]; awk's default field separator is [ \t\n]+.
+    let kept: Vec<&str> = conf
+        .split('\n')
+        .filter(|l| {
+            !l.trim_start_matches([' ', '\t', '\r', '\x0b', '\x0c'])
+                .starts_with('#')
+        })
+        .collect();
+    let kept = kept.join("\n");
+    let found = kept
+        .split([';', '{', '}'])
+        .map(|record| {
+            record
+                .split([' ', '\t', '\n'])
+                .filter(|f| !f.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .find(|fields| fields.first() == Some(&"pid"))
+        .map(|fields| fields.get(1).copied().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let pid = if found.is_empty() {
+        "/run/nginx.pid".to_string()
+    } else {
+        found
+    };
+    // `-p $PID` is unquoted: a glob would expand. Relative paths are relative to `/`, where
+    // `service` runs scripts.
+    if pid.contains(['*', '?', '[']) {
+        return None;
+    }
+    Some(root.join(pid.trim_start_matches('/')))
+}
+
+/// `pidofproc -p FILE` from /lib/lsb/init-functions, as root: running iff the file exists,
+/// its first line holds a pid and `kill -0` reaches that process (so /proc has it).
+fn pid_file_running(root: &Path, pid_file: &Path) -> Option<bool> {
+    let text = match std::fs::read(pid_file) {
+        Ok(t) => t,
+        // "specified pid file doesn't exist, program probably stopped"
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(false),
+        Err(_) => return None,
+    };
+    let text = String::from_utf8(text).ok()?;
+    // `read pid < FILE`: the first line without surrounding blanks.
+    let pid = text.lines().next().unwrap_or("").trim_matches([' ', '\t']);
+    if pid.is_empty() {
+        return Some(false);
+    }
+    // `kill -0` of 0 or a negative number signals a process group, and of a word fails
+    // in ways not worth copying: let the script answer those.
+    if !pid.bytes().all(|b| b.is_ascii_digit()) || pid.trim_start_matches('0').is_empty() {
+        return None;
+    }
+    Some(root.join("proc").join(pid).exists())
+}
+
+/// What `invoke-rc.d --quiet --query NAME start` leaves to the provider's start-link count,
+/// i.e. `Some(())` when it would exit 101 or 105 (no runlevel known: no utmp; no
+/// policy-rc.d), `None` when it might say something else and must be run.
+pub(crate) fn query_defers_to_links(root: &Path) -> Option<()> {
+    // `runlevel` reads utmp; without one it fails and invoke-rc.d goes on with no runlevel,
+    // then answers 105 (script executable, /sbin/init present) or 101: both mean "look at
+    // the links". A policy-rc.d could answer anything.
+    // systemd's `runlevel` believes $RUNLEVEL before utmp (set while init runs scripts).
+    let decided_elsewhere = other_init(root)
+        || std::env::var_os("RUNLEVEL").is_some_and(|v| !v.is_empty())
+        || root.join("run/utmp").exists()
+        || root.join("var/run/utmp").exists()
+        || root.join("usr/sbin/policy-rc.d").exists()
+        // Without invoke-rc.d the provider reads the failure as "not enabled".
+        || !is_executable(&root.join("usr/sbin/invoke-rc.d"));
+    (!decided_elsewhere).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(root: &Path, text: &str) {
+        std::fs::create_dir_all(root.join("etc/nginx")).unwrap();
+        std::fs::write(root.join("etc/nginx/nginx.conf"), text).unwrap();
+    }
+
+    #[test]
+    fn nginx_pid_file_follows_the_scripts_pipeline() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // No nginx.conf: the script's default.
+        assert_eq!(nginx_pid_file(root), Some(root.join("run/nginx.pid")));
+        conf(
+            root,
+            "user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n",
+        );
+        assert_eq!(nginx_pid_file(root), Some(root.join("run/nginx.pid")));
+        // Commented lines are dropped; a pid inside a block still counts (awk sees records).
+        conf(
+            root,
+            "#pid /old.pid;\n  # pid /older.pid;\nevents { pid /in/events.pid; }\npid /x.pid;",
+        );
+        assert_eq!(nginx_pid_file(root), Some(root.join("in/events.pid")));
+        // A directive split over lines is one record to awk.
+        conf(root, "pid\n   /var/run/split.pid\n;");
+        assert_eq!(nginx_pid_file(root), Some(root.join("var/run/split.pid")));
+        // `pid;` prints an empty line: the script falls back to its default.
+        conf(root, "pid;\npid /later.pid;");
+        assert_eq!(nginx_pid_file(root), Some(root.join("run/nginx.pid")));
+        conf(root, "pid /run/*.pid;");
+        assert_eq!(nginx_pid_file(root), None);
+    }
+
+    #[test]
+    fn pid_file_reads_like_pidofproc() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let pid_file = root.join("run/x.pid");
+        std::fs::create_dir_all(root.join("run")).unwrap();
+        std::fs::create_dir_all(root.join("proc/4242")).unwrap();
+        assert_eq!(pid_file_running(root, &pid_file), Some(false), "no file");
+        std::fs::write(&pid_file, "").unwrap();
+        assert_eq!(pid_file_running(root, &pid_file), Some(false), "empty");
+        std::fs::write(&pid_file, " 4242 \nignored\n").unwrap();
+        assert_eq!(pid_file_running(root, &pid_file), Some(true));
+        std::fs::write(&pid_file, "4243\n").unwrap();
+        assert_eq!(pid_file_running(root, &pid_file), Some(false), "stale");
+        for odd in ["0\n", "-1\n", "12 34\n", "abc\n"] {
+            std::fs::write(&pid_file, odd).unwrap();
+            assert_eq!(pid_file_running(root, &pid_file), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_scripts_and_settings_are_left_to_the_command() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let exec = |p: &Path, text: &[u8]| {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        exec(&root.join("etc/init.d/nginx"), b"#!/bin/sh\nexit 0\n");
+        exec(&root.join("usr/sbin/nginx"), b"");
+        std::fs::create_dir_all(root.join("lib/lsb/init-functions.d")).unwrap();
+        if nix::unistd::geteuid().is_root() {
+            // Not the script converge knows: run it.
+            assert_eq!(status(root, "nginx"), None);
+        }
+        assert_eq!(query_defers_to_links(root), None, "no invoke-rc.d");
+        exec(&root.join("usr/sbin/invoke-rc.d"), b"#!/bin/sh\n");
+        assert_eq!(query_defers_to_links(root), Some(()));
+        exec(&root.join("usr/sbin/policy-rc.d"), b"#!/bin/sh\nexit 101\n");
+        assert_eq!(query_defers_to_links(root), None);
+        std::fs::remove_file(root.join("usr/sbin/policy-rc.d")).unwrap();
+        std::fs::create_dir_all(root.join("run")).unwrap();
+        std::fs::write(root.join("run/utmp"), b"").unwrap();
+        assert_eq!(query_defers_to_links(root), None);
+    }
+
+    #[test]
+    fn defaults_with_settings_are_not_inert() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("nginx");
+        assert!(defaults_inert(&f));
+        std::fs::write(&f, "# comment\n\n  #ULIMIT=\"-n 4096\"\n").unwrap();
+        assert!(defaults_inert(&f));
+        std::fs::write(&f, "ULIMIT=\"-n 4096\"\n").unwrap();
+        assert!(!defaults_inert(&f));
+    }
+}
