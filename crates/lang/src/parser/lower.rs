@@ -164,12 +164,57 @@ impl<'a> Lower<'a> {
 
     fn assignment(&mut self, p: P<'_>) -> Expr {
         let span = self.span(&p);
-        // Children: operands joined by arrows, then maybe `=` and a nested assignment.
+        // Children: relationship chains separated by `=`; `$a = $b = 1` is `$a = ($b = 1)`.
+        let mut parts = Vec::new();
+        let mut segment = Vec::new();
+        for c in p.into_inner() {
+            if c.as_rule() == Rule::assign_op {
+                parts.push(self.relationship(std::mem::take(&mut segment), span));
+            } else {
+                segment.push(c);
+            }
+        }
+        parts.push(self.relationship(segment, span));
+        if parts.len() > MAX_OPERANDS {
+            return self.error(
+                "syntax",
+                format!("assignment chain too long: more than {MAX_OPERANDS} '=' in a row"),
+                parts[0].span,
+            );
+        }
+        let mut value = parts.pop().unwrap_or_else(|| mk(ExprKind::Undef, span));
+        while let Some(lhs) = parts.pop() {
+            if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
+                || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
+            {
+                self.error(
+                    "syntax",
+                    "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
+                    lhs.span,
+                );
+            }
+            // Each assignment reaches from its target to the end of the whole chain.
+            let at = Span {
+                start: lhs.span.start,
+                end: span.end,
+            };
+            value = mk(
+                ExprKind::Assign {
+                    target: Box::new(lhs),
+                    value: Box::new(value),
+                },
+                at,
+            );
+        }
+        value
+    }
+
+    /// Operands joined by arrows (`a -> b ~> c`), left-associative.
+    fn relationship(&mut self, kids: Vec<P<'_>>, span: Span) -> Expr {
         let mut lhs: Option<Expr> = None;
         let mut arrow: Option<Arrow> = None;
         let mut chain_len = 0usize;
-        let mut value: Option<Expr> = None;
-        for c in p.into_inner() {
+        for c in kids {
             match c.as_rule() {
                 Rule::arrow => {
                     arrow = Some(match c.as_str() {
@@ -179,8 +224,6 @@ impl<'a> Lower<'a> {
                         _ => Arrow::RevNotify,
                     })
                 }
-                Rule::assign_op => {}
-                Rule::assignment => value = Some(self.assignment(c)),
                 _ => {
                     let rhs = self.resource_expr(c);
                     lhs = Some(match (lhs.take(), arrow.take()) {
@@ -209,25 +252,7 @@ impl<'a> Lower<'a> {
                 lhs.span,
             );
         }
-        let Some(value) = value else {
-            return lhs;
-        };
-        if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
-            || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
-        {
-            self.error(
-                "syntax",
-                "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
-                lhs.span,
-            );
-        }
-        mk(
-            ExprKind::Assign {
-                target: Box::new(lhs),
-                value: Box::new(value),
-            },
-            span,
-        )
+        lhs
     }
 
     fn resource_expr(&mut self, p: P<'_>) -> Expr {
@@ -533,6 +558,13 @@ impl<'a> Lower<'a> {
                         _ => UnaryOp::Splat,
                     };
                     prefixes.push((op, self.span(&c)));
+                    if prefixes.len() > MAX_OPERANDS {
+                        return self.error(
+                            "syntax",
+                            format!("expression too long: more than {MAX_OPERANDS} prefix operators in a row"),
+                            prefixes[0].1,
+                        );
+                    }
                 }
                 Rule::access | Rule::method_call | Rule::selector => {
                     if let Some(target) = operands.pop() {
