@@ -588,7 +588,7 @@ pub(crate) fn loc_in(src: &Source, span: Span) -> Location {
     {
         src.location(Span::new(s, e.min(src.text.len())))
     } else {
-        Location::new(src.path.clone(), 1, 1)
+        Location::new(src.file(), 1, 1)
     }
 }
 
