@@ -276,6 +276,7 @@ impl Compiler {
                     ))
                 }
                 Val::Ref(r) if r.is_class() => out.push(r.title.to_lowercase()),
+                Val::Str(s) => out.push(s),
                 v => out.push(v.to_string()),
             }
         }
