@@ -221,8 +221,10 @@ impl Compiler {
 
     fn run(mut self) -> Compiled {
         let manifest_path = self.opts.manifest.display().to_string();
-        let text = match &self.opts.code {
-            Some(code) => code.clone(),
+        // The options are this compiler's own copy: take the text rather than copy it
+        // again (a big manifest is megabytes).
+        let text = match self.opts.code.take() {
+            Some(code) => code,
             None => match std::fs::read_to_string(&self.opts.manifest) {
                 Ok(t) => t,
                 Err(e) => {
