@@ -21,7 +21,9 @@ use converge_catalog::{Catalog, Diagnostic, Location, ResourceRef, Value};
 use indexmap::IndexMap;
 use resources::{ChainRel, Collector, Override, Res};
 use scope::{Scope, ScopeId, ScopeKind};
-use std::collections::{HashMap, HashSet, VecDeque};
+// foldhash (as in the plan crate): SipHash was 5% of compiling; manifests are not hostile input.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
 use value::Val;

@@ -9,9 +9,9 @@ use converge_catalog::{
     capitalize_type, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
     ResourceRef,
 };
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use indexmap::IndexMap;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// Resource types converge knows without a define.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
