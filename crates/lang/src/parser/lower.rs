@@ -123,6 +123,7 @@ impl<'a> Lower<'a> {
                 _ => out.push(self.statement(c)),
             }
         }
+        out.shrink_to_fit();
         out
     }
 
@@ -305,6 +306,9 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        // Syntax trees of class and define bodies live as long as the compilation: no
+        // slack from growing vectors (most resources have one body, of a few attributes).
+        bodies.shrink_to_fit();
         mk(
             ExprKind::Resource {
                 type_name,
@@ -329,6 +333,7 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        attrs.shrink_to_fit();
         ResourceBody { title, attrs, span }
     }
 
@@ -1077,7 +1082,10 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Str(s)
         } else {
-            ExprKind::Interpolated(parts)
+            ExprKind::Interpolated({
+                parts.shrink_to_fit();
+                parts
+            })
         }
     }
 
