@@ -347,12 +347,7 @@ impl<'a> Lower<'a> {
             None => (String::new(), span, base),
         };
         // The operator is silent in the grammar: read it from the text after the name.
-        let after = whole.get(name_end - base..).unwrap_or("");
-        let op = match (after.find("+>"), after.find("=>")) {
-            (Some(a), Some(s)) if a < s => AttrOp::Append,
-            (Some(_), None) => AttrOp::Append,
-            _ => AttrOp::Set,
-        };
+        let op = attr_op_after(whole.get(name_end - base..).unwrap_or(""));
         let value = match it.next() {
             Some(v) => self.expression(v),
             None => mk(ExprKind::Undef, span),
@@ -1168,6 +1163,34 @@ impl<'a> Lower<'a> {
             }
         }
     }
+}
+
+/// The attribute operator at the start of `s` (the text after an attribute's name), past
+/// whitespace and comments: one pass over a few bytes, where searching the whole value
+/// for `+>` and `=>` cost more than the rest of lowering the attribute (and could be
+/// fooled by a comment holding `+>`).
+fn attr_op_after(s: &str) -> AttrOp {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                match s.get(i + 2..).and_then(|r| r.find("*/")) {
+                    Some(e) => i += 2 + e + 2,
+                    None => break,
+                }
+            }
+            b'+' => return AttrOp::Append,
+            _ => return AttrOp::Set,
+        }
+    }
+    AttrOp::Set
 }
 
 /// Longest run of binary operators (or arrows) accepted: the AST nests one level per
