@@ -5,12 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// A position in a manifest: file, 1-based line and column, and the length to underline.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Location {
-    /// The file's path as given to the compiler.
-    pub file: String,
+    /// The file's path as given to the compiler. Shared: a catalog holds a location per
+    /// attribute, and an owned path in each was most of a big catalog's memory.
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column, counted in characters.
@@ -22,7 +24,7 @@ pub struct Location {
 
 impl Location {
     /// A location with a one-character underline.
-    pub fn new(file: impl Into<String>, line: u32, column: u32) -> Self {
+    pub fn new(file: impl Into<Arc<str>>, line: u32, column: u32) -> Self {
         Location {
             file: file.into(),
             line,

@@ -23,8 +23,36 @@ pub struct ParseRefError(pub String);
 /// Capitalise each `::` segment of a type name the way Puppet prints references:
 /// `file_line` → `File_line`, `web::vhost` → `Web::Vhost`.
 pub fn capitalize_type(name: &str) -> String {
-    name.trim_start_matches("::")
-        .split("::")
+    let name = name.trim_start_matches("::");
+    if !name.is_ascii() {
+        return capitalize_unicode(name);
+    }
+    // Every resource declaration and reference comes through here: byte-wise for ASCII
+    // names (all real ones), with one allocation.
+    let bytes = name.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    let mut at_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b':' && bytes.get(i + 1) == Some(&b':') {
+            out.push_str("::");
+            at_start = true;
+            i += 2;
+            continue;
+        }
+        out.push(if at_start {
+            bytes[i].to_ascii_uppercase()
+        } else {
+            bytes[i].to_ascii_lowercase()
+        } as char);
+        at_start = false;
+        i += 1;
+    }
+    out
+}
+
+fn capitalize_unicode(name: &str) -> String {
+    name.split("::")
         .map(|seg| {
             let mut c = seg.chars();
             match c.next() {
@@ -140,6 +168,21 @@ mod tests {
             "File[/etc/nginx]"
         );
         assert_eq!(ResourceRef::new("File", "/").to_string(), "File[/]");
+    }
+
+    #[test]
+    fn capitalises_ascii_and_unicode_names_alike() {
+        // The ASCII fast path must agree with the per-character one.
+        for (name, want) in [
+            ("::web::VHOST", "Web::Vhost"),
+            ("a:b", "A:b"),
+            ("a:::b", "A:::b"),
+            ("a::::b", "A::::B"),
+            ("::", ""),
+            ("ÉTÉ::ça", "Été::Ça"),
+        ] {
+            assert_eq!(capitalize_type(name), want, "{name}");
+        }
     }
 
     #[test]

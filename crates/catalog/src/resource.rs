@@ -3,6 +3,7 @@
 use crate::{Location, ResourceRef, Value};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// One resource of a compiled catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,8 +16,8 @@ pub struct Resource {
     /// Attributes the manifest set (resource defaults included), evaluated, without the
     /// relationship metaparameters (those became [`crate::Edge`]s).
     pub params: IndexMap<String, Value>,
-    /// Manifest file the resource was declared in.
-    pub file: Option<String>,
+    /// Manifest file the resource was declared in (shared with its locations).
+    pub file: Option<Arc<str>>,
     /// 1-based line of the declaration (0 when unknown).
     pub line: u32,
     /// 1-based column of the declaration (0 when unknown).
@@ -98,7 +99,7 @@ struct ResourceJson {
     #[serde(default)]
     params: IndexMap<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
+    file: Option<Arc<str>>,
     #[serde(default)]
     line: u32,
     #[serde(default, skip_serializing_if = "is_zero")]

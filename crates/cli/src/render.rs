@@ -23,8 +23,8 @@ impl Sources {
     fn line(&mut self, loc: &Location) -> Option<String> {
         let text = self
             .texts
-            .entry(loc.file.clone())
-            .or_insert_with(|| std::fs::read_to_string(&loc.file).ok())
+            .entry(loc.file.to_string())
+            .or_insert_with(|| std::fs::read_to_string(&*loc.file).ok())
             .as_ref()?;
         let line = text.split('\n').nth(loc.line.checked_sub(1)? as usize)?;
         Some(line.trim_end_matches('\r').to_string())
@@ -86,7 +86,7 @@ pub(crate) fn render(diag: &Diagnostic, sources: &mut Sources, color: bool) -> S
                 group = group.element(
                     Snippet::source(line.as_str())
                         .line_start(loc.line as usize)
-                        .path(loc.file.as_str())
+                        .path(&*loc.file)
                         .annotation(ann),
                 );
             }

@@ -10,28 +10,9 @@
 use converge::{check, CompileRequest};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
-fn manifest(resources: usize) -> String {
-    let classes = resources / 10;
-    let mut m = String::with_capacity(resources * 120);
-    for c in 0..classes {
-        m.push_str(&format!(
-            "class c{c} {{\n  package {{ 'pkg{c}': ensure => installed }}\n  \
-             file {{ '/srv/c{c}': ensure => directory, require => Package['pkg{c}'] }}\n"
-        ));
-        for f in 0..7 {
-            m.push_str(&format!(
-                "  file {{ '/srv/c{c}/f{f}': content => \"${{hostname}} {f}\\n\", mode => '0644', notify => Service['svc{c}'] }}\n"
-            ));
-        }
-        m.push_str(&format!(
-            "  service {{ 'svc{c}': ensure => running }}\n}}\ninclude c{c}\n"
-        ));
-        if c > 0 {
-            m.push_str(&format!("Class['c{}'] -> Class['c{c}']\n", c - 1));
-        }
-    }
-    m
-}
+#[path = "support/pipeline_manifest.rs"]
+mod pipeline_manifest;
+use pipeline_manifest::manifest;
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile_check_plan");

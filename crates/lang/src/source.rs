@@ -2,6 +2,7 @@
 
 use crate::ast::Span;
 use converge_catalog::Location;
+use std::sync::Arc;
 
 /// A source text with the path it was read from.
 #[derive(Debug, Clone)]
@@ -11,6 +12,8 @@ pub struct Source {
     /// The text (CRLF left as is; columns count characters).
     pub text: String,
     line_starts: Vec<usize>,
+    /// `path`, shared by every location in this file.
+    file: Arc<str>,
 }
 
 impl Source {
@@ -19,10 +22,22 @@ impl Source {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let path: String = path.into();
         Source {
-            path: path.into(),
+            file: Arc::from(path.as_str()),
+            path,
             text,
             line_starts,
+        }
+    }
+
+    /// The path as locations hold it (shared, cheap to clone).
+    pub fn file(&self) -> Arc<str> {
+        // Guards against `path` having been changed after construction (it is public).
+        if *self.file == *self.path {
+            self.file.clone()
+        } else {
+            Arc::from(self.path.as_str())
         }
     }
 
@@ -48,7 +63,7 @@ impl Source {
             .map_or(end, |i| start + i);
         let len = self.text[start..first_line_end].chars().count().max(1) as u32;
         Location {
-            file: self.path.clone(),
+            file: self.file(),
             line,
             column,
             len,

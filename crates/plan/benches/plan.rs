@@ -26,7 +26,7 @@ fn catalog(size: usize) -> Catalog {
         let mut add = |ty: &str, title: String, params: &[(&str, &str)]| {
             let mut r = Resource::new(ty, &title);
             r.container = Some(cref.clone());
-            r.file = Some(format!("modules/app{k}/manifests/init.pp"));
+            r.file = Some(format!("modules/app{k}/manifests/init.pp").into());
             r.line = c.resources.len() as u32;
             for (p, v) in params {
                 r.params.insert(p.to_string(), Value::from(*v));

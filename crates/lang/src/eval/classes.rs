@@ -94,8 +94,8 @@ impl Compiler {
             self.diags.extend(diags);
             self.sources.push(src);
             let id = self.sources.len() - 1;
-            if let Some(ast) = ast {
-                self.hoist(&ast.body, id, None);
+            if let Some(mut ast) = ast {
+                self.hoist(&mut ast.body, id, None);
             }
         }
     }

@@ -481,22 +481,24 @@ impl Compiler {
     }
 
     fn access_type(&mut self, t: Ty, keys: Vec<Val>, e: &Expr) -> R<Val> {
-        let titles = |keys: &[Val]| -> Vec<Val> {
-            let mut out = Vec::new();
+        // Keys are owned: titles move out of them (`require => Package['x']` is common).
+        let titles = |keys: Vec<Val>| -> Vec<Val> {
+            let mut out = Vec::with_capacity(keys.len());
             for k in keys {
                 match k {
-                    Val::Array(a) => out.extend(a.iter().cloned()),
-                    v => out.push(v.clone()),
+                    Val::Array(a) => out.extend(a),
+                    v => out.push(v),
                 }
             }
             out
         };
         let refs = |ty: &str, ts: Vec<Val>| -> Val {
             let mut r: Vec<Val> = ts
-                .iter()
+                .into_iter()
                 .map(|t| {
                     let title = match t {
                         Val::Ref(r) if ty == "class" => r.title.to_lowercase(),
+                        Val::Str(s) => s,
                         v => v.to_string(),
                     };
                     let title = if ty == "class" {
@@ -514,8 +516,8 @@ impl Compiler {
             }
         };
         match t {
-            Ty::Resource(Some(ty)) => Ok(refs(&ty, titles(&keys))),
-            Ty::Class(None) => Ok(refs("class", titles(&keys))),
+            Ty::Resource(Some(ty)) => Ok(refs(&ty, titles(keys))),
+            Ty::Class(None) => Ok(refs("class", titles(keys))),
             Ty::Resource(None) => {
                 let Some(first) = keys.first() else {
                     return Err(self.err("type-mismatch", "Resource[] needs a type", e.span));
@@ -528,7 +530,7 @@ impl Compiler {
                 if keys.len() == 1 {
                     return Ok(self.type_from_name(&ty));
                 }
-                Ok(refs(&ty, titles(&keys[1..])))
+                Ok(refs(&ty, titles(keys.into_iter().skip(1).collect())))
             }
             base => match types::parameterize(&base, &keys) {
                 Ok(t) => Ok(Val::Type(t)),

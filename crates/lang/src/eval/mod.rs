@@ -21,7 +21,9 @@ use converge_catalog::{Catalog, Diagnostic, Location, ResourceRef, Value};
 use indexmap::IndexMap;
 use resources::{ChainRel, Collector, Override, Res};
 use scope::{Scope, ScopeId, ScopeKind};
-use std::collections::{HashMap, HashSet, VecDeque};
+// foldhash (as in the plan crate): SipHash was 5% of compiling; manifests are not hostile input.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
 use value::Val;
@@ -221,8 +223,10 @@ impl Compiler {
 
     fn run(mut self) -> Compiled {
         let manifest_path = self.opts.manifest.display().to_string();
-        let text = match &self.opts.code {
-            Some(code) => code.clone(),
+        // The options are this compiler's own copy: take the text rather than copy it
+        // again (a big manifest is megabytes).
+        let text = match self.opts.code.take() {
+            Some(code) => code,
             None => match std::fs::read_to_string(&self.opts.manifest) {
                 Ok(t) => t,
                 Err(e) => {
@@ -247,11 +251,11 @@ impl Compiler {
         if self.diags.iter().any(Diagnostic::is_error) {
             return self.finish_output(None);
         }
-        let ast = Rc::new(ast);
+        let mut ast = ast;
         self.init_top_scope();
-        self.hoist(&ast.body, 0, None);
+        self.hoist(&mut ast.body, 0, None);
         let main = self.main_phase(&ast);
-        // Definitions were copied out by `hoist`; the main AST is no longer needed.
+        // Definitions were moved out by `hoist`; the main AST is no longer needed.
         drop(ast);
         if let Err(Halt::Fatal) = main.and_then(|_| self.lazy_phase()) {
             return self.finish_output(None);
@@ -330,19 +334,30 @@ impl Compiler {
 
     /// Register the classes, defines and nodes of a file before any code runs (Puppet
     /// definitions are not order dependent).
-    pub(crate) fn hoist(&mut self, body: &[Expr], src: usize, outer: Option<&str>) {
+    pub(crate) fn hoist(&mut self, body: &mut [Expr], src: usize, outer: Option<&str>) {
         for e in body {
-            match &e.kind {
+            // Definitions move out of the tree (a definition statement evaluates to
+            // nothing, and so does the `undef` left in its place): copying them doubled
+            // the memory of manifests made of classes.
+            let kind = match &e.kind {
+                ExprKind::Class(_) | ExprKind::Define(_) => {
+                    std::mem::replace(&mut e.kind, ExprKind::Undef)
+                }
+                ExprKind::Node(_) if outer.is_none() => {
+                    std::mem::replace(&mut e.kind, ExprKind::Undef)
+                }
+                _ => continue,
+            };
+            match kind {
                 ExprKind::Class(c) => {
-                    let mut def = (**c).clone();
+                    let mut def = *c;
                     def.name = qualify(&def.name, outer);
                     let name = def.name.clone();
-                    let inner = def.body.clone();
+                    self.hoist(&mut def.body, src, Some(&name));
                     self.register_class(def, src, e.span);
-                    self.hoist(&inner, src, Some(&name));
                 }
                 ExprKind::Define(d) => {
-                    let mut def = (**d).clone();
+                    let mut def = *d;
                     def.name = qualify(&def.name, outer);
                     if let Some(prev) = self.defines.get(&def.name) {
                         let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
@@ -365,9 +380,9 @@ impl Compiler {
                         },
                     );
                 }
-                ExprKind::Node(n) if outer.is_none() => {
+                ExprKind::Node(n) => {
                     self.nodes.push(Def {
-                        def: Rc::new((**n).clone()),
+                        def: Rc::new(*n),
                         src,
                     });
                 }
@@ -588,7 +603,7 @@ pub(crate) fn loc_in(src: &Source, span: Span) -> Location {
     {
         src.location(Span::new(s, e.min(src.text.len())))
     } else {
-        Location::new(src.path.clone(), 1, 1)
+        Location::new(src.file(), 1, 1)
     }
 }
 

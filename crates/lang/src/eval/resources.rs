@@ -9,8 +9,9 @@ use converge_catalog::{
     capitalize_type, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
     ResourceRef,
 };
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use indexmap::IndexMap;
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 
 /// Resource types converge knows without a define.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
@@ -276,6 +277,7 @@ impl Compiler {
                     ))
                 }
                 Val::Ref(r) if r.is_class() => out.push(r.title.to_lowercase()),
+                Val::Str(s) => out.push(s),
                 v => out.push(v.to_string()),
             }
         }
@@ -748,7 +750,9 @@ impl Compiler {
             }
         }
         // Resource defaults (define instances got theirs before their bodies ran).
-        let mut cache: HashMap<(usize, String), IndexMap<String, DefaultAttr>> = HashMap::new();
+        // By scope, then type: looked up with the resource's own strings, nothing copied.
+        let mut cache: HashMap<usize, HashMap<String, IndexMap<String, DefaultAttr>>> =
+            HashMap::new();
         let any_defaults = self.scopes.iter().any(|s| !s.defaults.is_empty());
         for i in 0..self.resources.len() {
             if !any_defaults {
@@ -757,10 +761,18 @@ impl Compiler {
             if self.resources[i].is_container || self.resources[i].is_virtual {
                 continue;
             }
-            let key = (self.resources[i].scope, self.resources[i].type_name.clone());
-            let defs = cache
-                .entry(key.clone())
-                .or_insert_with(|| self.defaults_for(key.0, &key.1));
+            let (sid, ty) = (self.resources[i].scope, &self.resources[i].type_name);
+            let per_scope = cache.entry(sid).or_default();
+            if !per_scope.contains_key(ty.as_str()) {
+                let defs = self.defaults_for(sid, ty);
+                per_scope.insert(ty.clone(), defs);
+            }
+            let Some(defs) = cache
+                .get(&sid)
+                .and_then(|m| m.get(self.resources[i].type_name.as_str()))
+            else {
+                continue;
+            };
             if defs.is_empty() {
                 continue;
             }
@@ -850,11 +862,7 @@ impl Compiler {
                 }
                 let mut targets = Vec::new();
                 flatten_refs(val, &mut targets);
-                let attr_loc = r
-                    .attr_locs
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| r.loc.clone());
+                let attr_loc = r.attr_locs.get(name).unwrap_or(&r.loc);
                 for t in targets {
                     let target = match t {
                         Ok(t) => t,
@@ -871,7 +879,7 @@ impl Compiler {
                             continue;
                         }
                     };
-                    let Some(t) = resolve(self, &target) else {
+                    let Some(t) = resolve(self, target.as_ref()) else {
                         let mut d = Diagnostic::error(
                             "unknown-reference",
                             format!("Could not find resource '{target}' in parameter '{name}'"),
@@ -1040,12 +1048,12 @@ impl Compiler {
 
 /// Collect resource references from a relationship value; strings are parsed as
 /// `Type[title]`, anything else is reported.
-fn flatten_refs(v: &Val, out: &mut Vec<Result<ResourceRef, String>>) {
+fn flatten_refs<'v>(v: &'v Val, out: &mut Vec<Result<Cow<'v, ResourceRef>, String>>) {
     match v {
-        Val::Ref(r) => out.push(Ok(r.clone())),
+        Val::Ref(r) => out.push(Ok(Cow::Borrowed(r))),
         Val::Array(a) => a.iter().for_each(|x| flatten_refs(x, out)),
         Val::Undef => {}
-        Val::Str(s) => out.push(ResourceRef::parse(s).map_err(|_| s.clone())),
+        Val::Str(s) => out.push(ResourceRef::parse(s).map(Cow::Owned).map_err(|_| s.clone())),
         v => out.push(Err(v.to_string())),
     }
 }

@@ -8,8 +8,8 @@ use super::value::Val;
 use super::{Compiler, Halt, R};
 use crate::ast::Span;
 use converge_catalog::{Diagnostic, Location, ResourceRef};
+use foldhash::{HashMap, HashMapExt};
 use indexmap::IndexMap;
-use std::collections::HashMap;
 
 /// Index of a scope in the compiler's arena.
 pub(crate) type ScopeId = usize;

@@ -123,6 +123,7 @@ impl<'a> Lower<'a> {
                 _ => out.push(self.statement(c)),
             }
         }
+        out.shrink_to_fit();
         out
     }
 
@@ -164,12 +165,57 @@ impl<'a> Lower<'a> {
 
     fn assignment(&mut self, p: P<'_>) -> Expr {
         let span = self.span(&p);
-        // Children: operands joined by arrows, then maybe `=` and a nested assignment.
+        // Children: relationship chains separated by `=`; `$a = $b = 1` is `$a = ($b = 1)`.
+        let mut parts = Vec::new();
+        let mut segment = Vec::new();
+        for c in p.into_inner() {
+            if c.as_rule() == Rule::assign_op {
+                parts.push(self.relationship(std::mem::take(&mut segment), span));
+            } else {
+                segment.push(c);
+            }
+        }
+        parts.push(self.relationship(segment, span));
+        if parts.len() > MAX_OPERANDS {
+            return self.error(
+                "syntax",
+                format!("assignment chain too long: more than {MAX_OPERANDS} '=' in a row"),
+                parts[0].span,
+            );
+        }
+        let mut value = parts.pop().unwrap_or_else(|| mk(ExprKind::Undef, span));
+        while let Some(lhs) = parts.pop() {
+            if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
+                || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
+            {
+                self.error(
+                    "syntax",
+                    "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
+                    lhs.span,
+                );
+            }
+            // Each assignment reaches from its target to the end of the whole chain.
+            let at = Span {
+                start: lhs.span.start,
+                end: span.end,
+            };
+            value = mk(
+                ExprKind::Assign {
+                    target: Box::new(lhs),
+                    value: Box::new(value),
+                },
+                at,
+            );
+        }
+        value
+    }
+
+    /// Operands joined by arrows (`a -> b ~> c`), left-associative.
+    fn relationship(&mut self, kids: Vec<P<'_>>, span: Span) -> Expr {
         let mut lhs: Option<Expr> = None;
         let mut arrow: Option<Arrow> = None;
         let mut chain_len = 0usize;
-        let mut value: Option<Expr> = None;
-        for c in p.into_inner() {
+        for c in kids {
             match c.as_rule() {
                 Rule::arrow => {
                     arrow = Some(match c.as_str() {
@@ -179,8 +225,6 @@ impl<'a> Lower<'a> {
                         _ => Arrow::RevNotify,
                     })
                 }
-                Rule::assign_op => {}
-                Rule::assignment => value = Some(self.assignment(c)),
                 _ => {
                     let rhs = self.resource_expr(c);
                     lhs = Some(match (lhs.take(), arrow.take()) {
@@ -209,25 +253,7 @@ impl<'a> Lower<'a> {
                 lhs.span,
             );
         }
-        let Some(value) = value else {
-            return lhs;
-        };
-        if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
-            || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
-        {
-            self.error(
-                "syntax",
-                "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
-                lhs.span,
-            );
-        }
-        mk(
-            ExprKind::Assign {
-                target: Box::new(lhs),
-                value: Box::new(value),
-            },
-            span,
-        )
+        lhs
     }
 
     fn resource_expr(&mut self, p: P<'_>) -> Expr {
@@ -280,6 +306,9 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        // Syntax trees of class and define bodies live as long as the compilation: no
+        // slack from growing vectors (most resources have one body, of a few attributes).
+        bodies.shrink_to_fit();
         mk(
             ExprKind::Resource {
                 type_name,
@@ -304,6 +333,7 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        attrs.shrink_to_fit();
         ResourceBody { title, attrs, span }
     }
 
@@ -317,12 +347,7 @@ impl<'a> Lower<'a> {
             None => (String::new(), span, base),
         };
         // The operator is silent in the grammar: read it from the text after the name.
-        let after = whole.get(name_end - base..).unwrap_or("");
-        let op = match (after.find("+>"), after.find("=>")) {
-            (Some(a), Some(s)) if a < s => AttrOp::Append,
-            (Some(_), None) => AttrOp::Append,
-            _ => AttrOp::Set,
-        };
+        let op = attr_op_after(whole.get(name_end - base..).unwrap_or(""));
         let value = match it.next() {
             Some(v) => self.expression(v),
             None => mk(ExprKind::Undef, span),
@@ -533,6 +558,13 @@ impl<'a> Lower<'a> {
                         _ => UnaryOp::Splat,
                     };
                     prefixes.push((op, self.span(&c)));
+                    if prefixes.len() > MAX_OPERANDS {
+                        return self.error(
+                            "syntax",
+                            format!("expression too long: more than {MAX_OPERANDS} prefix operators in a row"),
+                            prefixes[0].1,
+                        );
+                    }
                 }
                 Rule::access | Rule::method_call | Rule::selector => {
                     if let Some(target) = operands.pop() {
@@ -1045,7 +1077,10 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Str(s)
         } else {
-            ExprKind::Interpolated(parts)
+            ExprKind::Interpolated({
+                parts.shrink_to_fit();
+                parts
+            })
         }
     }
 
@@ -1128,6 +1163,34 @@ impl<'a> Lower<'a> {
             }
         }
     }
+}
+
+/// The attribute operator at the start of `s` (the text after an attribute's name), past
+/// whitespace and comments: one pass over a few bytes, where searching the whole value
+/// for `+>` and `=>` cost more than the rest of lowering the attribute (and could be
+/// fooled by a comment holding `+>`).
+fn attr_op_after(s: &str) -> AttrOp {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                match s.get(i + 2..).and_then(|r| r.find("*/")) {
+                    Some(e) => i += 2 + e + 2,
+                    None => break,
+                }
+            }
+            b'+' => return AttrOp::Append,
+            _ => return AttrOp::Set,
+        }
+    }
+    AttrOp::Set
 }
 
 /// Longest run of binary operators (or arrows) accepted: the AST nests one level per

@@ -233,15 +233,19 @@ fn parse_pieces(source: &Source, prepared: &heredoc::Prepared, bounds: &[usize])
         run(&pieces)
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = pieces
-                .chunks(per)
+            let mut groups = pieces.chunks(per);
+            let first = groups.next().unwrap_or(&[]);
+            let handles: Vec<_> = groups
                 .map(|group| {
                     std::thread::Builder::new()
                         .stack_size(8 << 20)
                         .spawn_scoped(scope, move || run(group))
                 })
                 .collect();
-            let mut all = Vec::new();
+            // The first group runs on this thread: its syntax tree then lives in this
+            // thread's malloc arena, where the evaluator reuses the memory once the tree
+            // is dropped (memory freed into other threads' arenas stays with them).
+            let mut all = run(first);
             for h in handles {
                 match h.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
                     Ok(r) => all.extend(r),

@@ -1,0 +1,5 @@
+File['/etc/x'] {
+  mode /* not +> */ => '0644',
+  tag # a comment with +> in it
+    +> 'extra',
+}
