@@ -609,7 +609,40 @@ Peak resident memory of a converge no-op apply of web-01, min / median / max: {r
     );
     let path = root.join("docs").join("benchmarks.md");
     std::fs::create_dir_all(root.join("docs")).map_err(|e| io_error("creating docs/", e))?;
+    let doc = keep_hand_written(doc, std::fs::read_to_string(&path).ok().as_deref());
     std::fs::write(&path, doc).map_err(|e| io_error("writing docs/benchmarks.md", e))?;
     eprintln!("xtask: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The marker after which `docs/benchmarks.md` is written by hand (the compile-speed
+/// figures, measured with criterion and callgrind rather than on fresh hosts).
+const HAND_WRITTEN: &str = "<!-- Everything below is written by hand";
+
+/// Appends the hand-written part of the old page to the regenerated one, so that a new
+/// `cargo xtask bench` run does not erase figures it does not measure.
+fn keep_hand_written(mut doc: String, old: Option<&str>) -> String {
+    if let Some(at) = old.and_then(|o| o.find(HAND_WRITTEN).map(|at| &o[at..])) {
+        if !doc.ends_with("\n\n") {
+            doc.push('\n');
+        }
+        doc.push_str(at);
+    }
+    doc
+}
+
+#[cfg(test)]
+mod hand_written_tests {
+    use super::*;
+
+    #[test]
+    fn regenerating_keeps_the_hand_written_section() {
+        let old = "# old\n\nold table\n\n<!-- Everything below is written by hand -->\n\n## Compile\nfigures\n";
+        let new = keep_hand_written("# new\n\nnew table\n".into(), Some(old));
+        assert_eq!(
+            new,
+            "# new\n\nnew table\n\n<!-- Everything below is written by hand -->\n\n## Compile\nfigures\n"
+        );
+        assert_eq!(keep_hand_written("# new\n".into(), None), "# new\n");
+    }
 }
