@@ -13,7 +13,7 @@ mod support;
 use converge_testhost::{Host, HostKind};
 use std::path::Path;
 use std::time::Instant;
-use support::{assert_unchanged, fingerprint, Bed, Run};
+use support::{assert_unchanged, fingerprint, run, Bed, Run};
 
 /// The shipped web server plus checks of its three behaviours.
 const CHECKS: &str = r#"
@@ -43,15 +43,6 @@ node default {
   }
 }
 "#;
-
-fn run(host: &Host, argv: &[&str]) -> Run {
-    let out = host.exec(argv).expect("running converge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
-}
 
 fn doctor(host: &Host) -> Run {
     let began = Instant::now();
@@ -529,8 +520,8 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
                     // As a fleet run over SSH does: the catalog compiled elsewhere, on stdin.
                     let catalog = run(&h, &["converge", "catalog", "/root/manifests/site.pp"]);
                     assert_eq!(catalog.code, 0, "{}", catalog.all());
-                    let out = h
-                        .exec_with_input(
+                    Run::from(
+                        h.exec_with_input(
                             &[
                                 "converge",
                                 "apply",
@@ -540,12 +531,8 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
                             ],
                             catalog.stdout.as_bytes(),
                         )
-                        .expect("running converge");
-                    Run {
-                        code: out.status.code().unwrap_or(-1),
-                        stdout: out.stdout,
-                        stderr: out.stderr,
-                    }
+                        .expect("running converge"),
+                    )
                 } else {
                     run(
                         &h,

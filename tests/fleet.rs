@@ -118,12 +118,7 @@ fn converge(c: &Host, args: &[&str]) -> (Run, Duration) {
     let mut argv = vec!["converge"];
     argv.extend_from_slice(args);
     let start = Instant::now();
-    let out = c.exec(&argv).expect("running converge");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
+    let run = support::run(c, &argv);
     (run, start.elapsed())
 }
 

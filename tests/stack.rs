@@ -39,21 +39,17 @@ fn manifests_dir() -> &'static Path {
 /// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
 fn apply(host: &Host, manifest: &str) -> (Run, Duration) {
     let start = Instant::now();
-    let out = host
-        .exec(&[
+    let run = support::run(
+        host,
+        &[
             "converge",
             "apply",
             "--detailed-exitcodes",
             "--format",
             "json",
             manifest,
-        ])
-        .expect("running converge");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
+        ],
+    );
     (run, start.elapsed())
 }
 

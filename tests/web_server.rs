@@ -7,7 +7,7 @@ mod support;
 use converge_testhost::{Host, HostKind};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{apply_json, assert_unchanged, fingerprint, http_get, statuses, Bed, Run};
+use support::{apply_json, assert_unchanged, fingerprint, http_get, run, statuses, Bed, Run};
 
 const TARGET: &str = "https://www.youtube.com/watch?v=QH2-TGUlwu4";
 const SITE: &str = "/etc/nginx/sites-available/default";
@@ -25,12 +25,7 @@ fn site(host: &Host, args: &[&str]) -> Run {
     let mut argv = vec!["converge"];
     argv.extend_from_slice(args);
     argv.push("/root/manifests/site.pp");
-    let out = host.exec(&argv).expect("running converge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
+    run(host, &argv)
 }
 
 fn apply_site(host: &Host) -> (Run, Duration) {
@@ -253,8 +248,9 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
     "#;
     web.write_file("/root/manifests/broken.pp", broken.as_bytes())
         .unwrap();
-    let out = web
-        .exec(&[
+    let run = run(
+        &web,
+        &[
             "converge",
             "apply",
             "--detailed-exitcodes",
@@ -263,13 +259,8 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
             "--node",
             "web-01",
             "/root/manifests/broken.pp",
-        ])
-        .unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
+        ],
+    );
     assert_eq!(run.code, 4, "failures only:\n{}", run.all());
     let report = run.report();
     let bad = report["resources"]

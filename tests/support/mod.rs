@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use converge_testhost::{Host, HostKind, Image, Net};
+use converge_testhost::{Host, HostKind, Image, Net, Output};
 use std::path::Path;
 
 /// A private network with one image; hosts made from it have `converge` on their PATH.
@@ -45,6 +45,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        }
+    }
+}
+
 impl Run {
     /// stdout and stderr together, for assertions on messages.
     pub fn all(&self) -> String {
@@ -65,12 +75,12 @@ pub fn converge(host: &Host, manifest: &str, args: &[&str]) -> Run {
     let mut argv = vec!["converge"];
     argv.extend_from_slice(args);
     argv.push("/root/site.pp");
-    let out = host.exec(&argv).expect("running converge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
+    run(host, &argv)
+}
+
+/// Run `argv` (a converge command line) in the host; what it printed and returned.
+pub fn run(host: &Host, argv: &[&str]) -> Run {
+    Run::from(host.exec(argv).expect("running converge"))
 }
 
 /// `converge apply --detailed-exitcodes --format json`.
