@@ -12,7 +12,7 @@ use converge_testhost::{Host, HostKind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{Bed, Run};
+use support::{requests, Answer, Bed, Run};
 
 /// Where the manifests are on the controller.
 const MANIFESTS: &str = "/root/manifests";
@@ -160,69 +160,12 @@ fn with_status(h: &serde_json::Value, status: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// One answer of lb-01: curl's exit code, the `X-Served-By` header and the body.
-#[derive(Debug, Clone)]
-struct Answer {
-    curl_exit: i32,
-    status: u16,
-    served_by: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    fn ok(&self) -> bool {
-        self.curl_exit == 0 && self.status == 200
-    }
-}
-
-/// `n` requests to lb-01, one connection each.
-fn requests(client: &Host, n: usize) -> Vec<Answer> {
-    let script = format!(
-        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' \
-         http://lb-01/; done"
-    );
-    let out = client.sh(&script).expect("running curl");
-    let mut answers = Vec::new();
-    let mut rest = out.stdout.as_str();
-    while let Some(pos) = rest.find("\n@@END ") {
-        let (raw, tail) = rest.split_at(pos);
-        let tail = &tail["\n@@END ".len()..];
-        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
-        let raw = raw.trim_start_matches('\n');
-        let (head, body) = raw
-            .split_once("\r\n\r\n")
-            .or_else(|| raw.split_once("\n\n"))
-            .unwrap_or((raw, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let served_by = lines.find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("x-served-by")
-                .then(|| v.trim().to_string())
-        });
-        answers.push(Answer {
-            curl_exit: code.trim().parse().unwrap_or(-1),
-            status,
-            served_by,
-            body: body.trim_end().to_string(),
-        });
-        rest = next;
-    }
-    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
-    answers
-}
-
 /// Waits (bounded) until lb-01 answers from both web servers, then checks that
 /// consecutive answers alternate between them.
 fn assert_alternates(client: &Host) {
     let start = Instant::now();
     loop {
-        let a = requests(client, 4);
+        let a = requests(client, "http://lb-01/", 4);
         let both = a.iter().all(Answer::ok)
             && a.iter().any(|a| a.served_by.as_deref() == Some("web-01"))
             && a.iter().any(|a| a.served_by.as_deref() == Some("web-02"));
@@ -235,7 +178,7 @@ fn assert_alternates(client: &Host) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let a = requests(client, 6);
+    let a = requests(client, "http://lb-01/", 6);
     let order: Vec<String> = a
         .iter()
         .map(|a| a.served_by.clone().unwrap_or_default())
@@ -344,7 +287,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         "lb-01 is not in the web group"
     );
     assert_eq!(
-        requests(&client, 2)[0].body,
+        requests(&client, "http://lb-01/", 2)[0].body,
         OLD_TEXT,
         "the dry run changed nothing"
     );
@@ -382,7 +325,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         let load = s.spawn(|| {
             let mut all = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                all.extend(requests(&client, 5));
+                all.extend(requests(&client, "http://lb-01/", 5));
             }
             all
         });
@@ -439,7 +382,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         "old or new text only: {answers:?}"
     );
     assert!(new > 0, "the new text was served before the end");
-    for a in requests(&client, 4) {
+    for a in requests(&client, "http://lb-01/", 4) {
         assert_eq!(a.body, new_text, "{a:?}");
     }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{statuses, Bed, Run};
+use support::{requests, statuses, Answer, Bed, Run};
 
 /// Where the repository's manifests are copied to in every host.
 const MANIFESTS: &str = "/etc/converge/manifests";
@@ -67,73 +67,6 @@ fn apply_all(hosts: &[&Host], manifest: &str) -> Vec<(Run, Duration)> {
     })
 }
 
-/// One answer of lb-01 as a client sees it.
-#[derive(Debug, Clone)]
-struct Answer {
-    /// HTTP status, 0 when curl got no response at all.
-    status: u16,
-    /// The `X-Served-By` header, whatever the case of its name.
-    served_by: Option<String>,
-    /// The body.
-    body: String,
-    /// curl's exit code.
-    curl_exit: i32,
-}
-
-impl Answer {
-    fn ok(&self) -> bool {
-        self.curl_exit == 0 && self.status == 200
-    }
-}
-
-/// Parses one `curl -s -i` response (headers, blank line, body).
-fn parse_answer(raw: &str, curl_exit: i32) -> Answer {
-    let raw = raw.trim_start_matches('\n');
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .or_else(|| raw.split_once("\n\n"))
-        .unwrap_or((raw, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    // Header names are case-insensitive; HAProxy passes nginx's spelling through.
-    let served_by = lines.find_map(|l| {
-        let (name, value) = l.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("x-served-by")
-            .then(|| value.trim().to_string())
-    });
-    Answer {
-        status,
-        served_by,
-        body: body.to_string(),
-        curl_exit,
-    }
-}
-
-/// `n` requests from the client to `url`, one curl (one connection) each, in one go.
-fn requests(client: &Host, url: &str, n: usize) -> Vec<Answer> {
-    let script = format!(
-        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' {url}; \
-         done"
-    );
-    let out = client.sh(&script).expect("running curl in the client");
-    let mut answers = Vec::new();
-    let mut rest = out.stdout.as_str();
-    while let Some(pos) = rest.find("\n@@END ") {
-        let (raw, tail) = rest.split_at(pos);
-        let tail = &tail["\n@@END ".len()..];
-        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
-        answers.push(parse_answer(raw, code.trim().parse().unwrap_or(-1)));
-        rest = next;
-    }
-    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
-    answers
-}
-
 fn served_by(answers: &[Answer]) -> Vec<String> {
     answers
         .iter()
@@ -171,7 +104,7 @@ fn assert_round_robin(client: &Host, servers: &[&str], n: usize) {
     let answers = requests(client, "http://lb-01/", n);
     for a in &answers {
         assert!(a.ok(), "request failed: {a:?}");
-        assert_eq!(a.body.trim_end(), "Hello World!", "{a:?}");
+        assert_eq!(a.body, "Hello World!", "{a:?}");
     }
     let order = served_by(&answers);
     let want: BTreeSet<&str> = servers.iter().copied().collect();

@@ -129,6 +129,74 @@ pub fn http_get(client: &Host, url: &str) -> String {
     out.stdout
 }
 
+/// One answer to a request through a load balancer or web server, as a client sees it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status, 0 when curl got no response at all.
+    pub status: u16,
+    /// The `X-Served-By` header, whatever the case of its name.
+    pub served_by: Option<String>,
+    /// The body, without trailing white space.
+    pub body: String,
+    /// curl's exit code.
+    pub curl_exit: i32,
+}
+
+impl Answer {
+    /// curl got a whole answer and it was 200 OK.
+    pub fn ok(&self) -> bool {
+        self.curl_exit == 0 && self.status == 200
+    }
+}
+
+/// Parses one `curl -s -i` response (headers, blank line, body).
+pub fn parse_answer(raw: &str, curl_exit: i32) -> Answer {
+    let raw = raw.trim_start_matches('\n');
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .or_else(|| raw.split_once("\n\n"))
+        .unwrap_or((raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    // Header names are case-insensitive; HAProxy passes nginx's spelling through.
+    let served_by = lines.find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("x-served-by")
+            .then(|| value.trim().to_string())
+    });
+    Answer {
+        status,
+        served_by,
+        body: body.trim_end().to_string(),
+        curl_exit,
+    }
+}
+
+/// `n` requests from the client to `url`, one curl (one connection) each, in one go.
+pub fn requests(client: &Host, url: &str, n: usize) -> Vec<Answer> {
+    let script = format!(
+        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' {url}; \
+         done"
+    );
+    let out = client.sh(&script).expect("running curl in the client");
+    let mut answers = Vec::new();
+    let mut rest = out.stdout.as_str();
+    while let Some(pos) = rest.find("\n@@END ") {
+        let (raw, tail) = rest.split_at(pos);
+        let tail = &tail["\n@@END ".len()..];
+        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
+        answers.push(parse_answer(raw, code.trim().parse().unwrap_or(-1)));
+        rest = next;
+    }
+    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
+    answers
+}
+
 /// Fail with the lines that differ when two fingerprints are not equal.
 pub fn assert_unchanged(before: &str, after: &str, what: &str) {
     if before == after {
