@@ -11,7 +11,6 @@
 mod support;
 
 use converge_testhost::{Host, HostKind};
-use std::path::Path;
 use std::time::Instant;
 use support::{assert_unchanged, fingerprint, run, Bed, Run};
 
@@ -186,8 +185,7 @@ fn reproduced<'a>(all: &'a [Reproduced], layer: &str) -> &'a Reproduced {
 /// A fresh host with the repository's manifests in /root/manifests.
 fn host_with_manifests(bed: &Bed, name: &str, kind: HostKind) -> Host {
     let host = bed.host(name, kind);
-    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
-    host.copy_in(&manifests, "/root/manifests")
+    host.copy_in(support::manifests_dir(), "/root/manifests")
         .expect("copying the manifests");
     host
 }

@@ -19,11 +19,6 @@ const MANIFESTS: &str = "/root/manifests";
 /// The index page the shipped manifest serves.
 const OLD_TEXT: &str = "Hello World!";
 
-/// The repository's `manifests/` folder.
-fn manifests_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
-}
-
 /// Runs a shell script in `host`; it must succeed. Its stdout.
 fn sh(host: &Host, script: &str) -> String {
     let out = host.sh(script).expect("running a shell command");
@@ -46,7 +41,7 @@ fn controller(bed: &Bed) -> (Host, String) {
         c.install_converge(Path::new(&bin))
             .expect("installing CONVERGE_FLEET_BINARY");
     }
-    c.copy_in(manifests_dir(), MANIFESTS)
+    c.copy_in(support::manifests_dir(), MANIFESTS)
         .expect("copying the manifests in");
     sh(
         &c,

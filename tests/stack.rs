@@ -9,7 +9,6 @@ mod support;
 
 use converge_testhost::{Host, HostKind};
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use support::{requests, statuses, Answer, Bed, Run};
@@ -30,11 +29,6 @@ const LB_CHECKS: [&str; 2] = [
     "load_balancer backend web-01",
     "load_balancer backend web-02",
 ];
-
-/// The repository's `manifests/` folder.
-fn manifests_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
-}
 
 /// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
 fn apply(host: &Host, manifest: &str) -> (Run, Duration) {
@@ -138,7 +132,7 @@ fn site_variant(backends: &[&str], balance: &str) -> String {
 /// A fresh host with converge and the repository's manifests.
 fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
     let host = bed.host(name, kind);
-    host.copy_in(manifests_dir(), MANIFESTS)
+    host.copy_in(support::manifests_dir(), MANIFESTS)
         .expect("copying the manifests in");
     host
 }

@@ -5,7 +5,6 @@
 mod support;
 
 use converge_testhost::{Host, HostKind};
-use std::path::Path;
 use std::time::{Duration, Instant};
 use support::{apply_json, assert_unchanged, fingerprint, http_get, run, statuses, Bed, Run};
 
@@ -14,8 +13,7 @@ const SITE: &str = "/etc/nginx/sites-available/default";
 
 /// Copy the repository's manifests into the host and update apt's lists.
 fn prepare(host: &Host) {
-    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
-    host.copy_in(&manifests, "/root/manifests")
+    host.copy_in(support::manifests_dir(), "/root/manifests")
         .expect("copying the manifests");
     assert!(host.sh("apt-get update -q").unwrap().success());
 }

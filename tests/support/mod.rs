@@ -34,6 +34,11 @@ impl Bed {
     }
 }
 
+/// The repository's `manifests/` folder (site.pp and its modules).
+pub fn manifests_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
+}
+
 /// What a `converge` run printed and returned.
 #[derive(Debug)]
 pub struct Run {
