@@ -480,30 +480,14 @@ fn json(report: &FleetReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use converge::{Report, ResourceReport, Status, Summary};
+    use converge::{Report, ResourceReport, Status};
 
     fn report(statuses: &[Status], noop: bool) -> Report {
-        let mut r = Report {
-            node: "n".into(),
-            noop,
-            resources: statuses
-                .iter()
-                .map(|s| ResourceReport {
-                    reference: "File[/x]".into(),
-                    status: *s,
-                    changes: vec![],
-                    refresh: None,
-                    error: None,
-                    notes: vec![],
-                    events: vec![],
-                    duration: Duration::ZERO,
-                })
-                .collect(),
-            summary: Summary::default(),
-            duration: Duration::ZERO,
-        };
-        r.tally();
-        r
+        let resources = statuses
+            .iter()
+            .map(|s| ResourceReport::new("File[/x]", *s))
+            .collect();
+        Report::new("n", noop, resources, Duration::ZERO)
     }
 
     fn host(name: &str, outcome: Result<Report, HostError>, ms: u64) -> HostResult {
