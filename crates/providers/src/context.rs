@@ -494,6 +494,31 @@ impl Context {
         }
     }
 
+    /// Record what `edit` would make of the regular file at `path` as this run leaves it,
+    /// keeping its mode and owner (dry runs only). Nothing when the file is not there or
+    /// `edit` changes nothing.
+    pub fn predict_edit(&mut self, path: &Path, edit: impl FnOnce(&str) -> Option<String>) {
+        if let Ok(FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        }) = self.view(path)
+        {
+            if let Some(new) = edit(&String::from_utf8_lossy(&content)) {
+                self.predict_path(
+                    path,
+                    FileView::File {
+                        content: new.into_bytes(),
+                        mode,
+                        uid,
+                        gid,
+                    },
+                );
+            }
+        }
+    }
+
     /// Record what a pending change would leave at `path` (dry runs only).
     pub fn predict_path(&mut self, path: &Path, view: FileView) {
         self.predicted.insert(path.to_path_buf(), view);
