@@ -292,12 +292,7 @@ fn whole_stack(kind: HostKind) {
         run.all()
     );
     let report = run.report();
-    let service = report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["ref"] == "Service[haproxy]")
-        .expect("Service[haproxy] in the report");
+    let service = support::resource(&report, "Service[haproxy]");
     assert!(
         service["refresh"]
             .as_str()

@@ -261,12 +261,7 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
     );
     assert_eq!(run.code, 4, "failures only:\n{}", run.all());
     let report = run.report();
-    let bad = report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["ref"] == "Nginx_directive[bad header]")
-        .expect("the bad directive in the report");
+    let bad = support::resource(&report, "Nginx_directive[bad header]");
     assert_eq!(bad["status"], "failed");
     let err = bad["error"].as_str().unwrap_or_default();
     assert!(
@@ -358,13 +353,8 @@ fn file_line_and_exec_sed_manifests_work_and_the_exec_is_reported_not_idempotent
         "the exec changes the host again:\n{}",
         again.all()
     );
-    let exec = again.report()["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["ref"] == "Exec[add header]")
-        .cloned()
-        .unwrap();
+    let report = again.report();
+    let exec = support::resource(&report, "Exec[add header]");
     assert_eq!(exec["status"], "changed");
     assert!(
         exec["notes"].to_string().contains("not idempotent"),

@@ -110,6 +110,16 @@ pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The entry of resource `reference` (`Type[title]`) in a JSON report; fails without one.
+pub fn resource<'a>(report: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
+    report["resources"]
+        .as_array()
+        .expect("resources in the report")
+        .iter()
+        .find(|r| r["ref"] == reference)
+        .unwrap_or_else(|| panic!("{reference} in the report: {report:#}"))
+}
+
 /// Every file, directory and link on the host's root file system with its type, mode,
 /// owner, size, mtime, link target and, for files, content hash. Equal fingerprints mean
 /// nothing was written. Kernel file systems and the run-time directories are left out.
