@@ -52,31 +52,24 @@ fn get_until(client: &Host, url: &str, pred: impl Fn(&str) -> bool) -> String {
 fn assert_serves(client: &Host, ip: &str, name: &str) {
     let header = format!("x-served-by: {name}\r\n");
     let has = |p: &str| p.to_lowercase().contains(&header);
-    let root = get_until(client, &format!("http://{ip}/"), |p| {
-        p.starts_with("HTTP/1.1 200") && p.ends_with("\r\n\r\nHello World!\n") && has(p)
+    // GET `path` until it answers `status` with `shows` and the header, then say which failed.
+    let expect = |path: &str, status: &str, what: &str, shows: &dyn Fn(&str) -> bool| {
+        let status = format!("HTTP/1.1 {status}");
+        let page = get_until(client, &format!("http://{ip}{path}"), |p| {
+            p.starts_with(&status) && shows(p) && has(p)
+        });
+        assert!(page.starts_with(&status), "GET {path}: {page}");
+        assert!(shows(&page), "GET {path} {what}: {page}");
+        assert!(has(&page), "GET {path} header {name}: {page}");
+    };
+    expect("/", "200", "body", &|p| {
+        p.ends_with("\r\n\r\nHello World!\n")
     });
-    assert!(root.starts_with("HTTP/1.1 200"), "GET /: {root}");
-    assert!(
-        root.ends_with("\r\n\r\nHello World!\n"),
-        "GET / body: {root}"
-    );
-    assert!(has(&root), "GET / header {name}: {root}");
-
     let location = format!("Location: {TARGET}\r\n");
-    let redirect = get_until(client, &format!("http://{ip}/redirect_me"), |p| {
-        p.starts_with("HTTP/1.1 301") && p.contains(&location) && has(p)
+    expect("/redirect_me", "301", "target", &|p| p.contains(&location));
+    expect("/no/such/page", "404", "body", &|p| {
+        p.ends_with("\r\n\r\nCeci n'est pas une page\n")
     });
-    assert!(redirect.starts_with("HTTP/1.1 301"), "redirect: {redirect}");
-    assert!(redirect.contains(&location), "redirect target: {redirect}");
-    assert!(has(&redirect), "301 header: {redirect}");
-
-    let body = "\r\n\r\nCeci n'est pas une page\n";
-    let missing = get_until(client, &format!("http://{ip}/no/such/page"), |p| {
-        p.starts_with("HTTP/1.1 404") && p.ends_with(body) && has(p)
-    });
-    assert!(missing.starts_with("HTTP/1.1 404"), "missing: {missing}");
-    assert!(missing.ends_with(body), "404 body: {missing}");
-    assert!(has(&missing), "404 header: {missing}");
 }
 
 fn changed_count(run: &Run) -> u64 {
