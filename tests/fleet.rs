@@ -315,34 +315,27 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     assert!(run.stdout.contains("web-01  failed"), "{}", run.stdout);
 
     // Rolling, one web server at a time, while a client keeps asking lb-01.
-    let stop = AtomicBool::new(false);
-    let (answers, (run, took)) = std::thread::scope(|s| {
-        let load = s.spawn(|| {
-            let mut all = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                all.extend(requests(&client, "http://lb-01/", 5));
-            }
-            all
-        });
-        std::thread::sleep(Duration::from_millis(500));
-        let applied = converge(
-            &c,
-            &[
-                "apply",
-                &site,
-                "--inventory",
-                "/root/inventory.toml",
-                "--targets",
-                "web",
-                "--serial",
-                "1",
-                "--detailed-exitcodes",
-            ],
-        );
-        std::thread::sleep(Duration::from_millis(1000));
-        stop.store(true, Ordering::Relaxed);
-        (load.join().expect("the request loop"), applied)
-    });
+    let (answers, (run, took)) = support::under_load(
+        &client,
+        "http://lb-01/",
+        Duration::from_millis(1000),
+        || {
+            converge(
+                &c,
+                &[
+                    "apply",
+                    &site,
+                    "--inventory",
+                    "/root/inventory.toml",
+                    "--targets",
+                    "web",
+                    "--serial",
+                    "1",
+                    "--detailed-exitcodes",
+                ],
+            )
+        },
+    );
     eprintln!("rolling update of the web group: {took:.2?}\n{}", run.all());
     assert_eq!(run.code, 2, "{}", run.all());
     let b1 = run

@@ -9,7 +9,6 @@ mod support;
 
 use converge_testhost::{Host, HostKind};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use support::{requests, statuses, Answer, Bed, Run};
 
@@ -267,22 +266,12 @@ fn whole_stack(kind: HostKind) {
             .to_string()
     };
     let pid_before = (kind == HostKind::Systemd).then(main_pid);
-    let stop = AtomicBool::new(false);
-    let (answers, (run, took)) = std::thread::scope(|s| {
-        let load = s.spawn(|| {
-            let mut all = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                all.extend(requests(&client, "http://lb-01/", 5));
-            }
-            all
-        });
-        // Let traffic flow before and after the reload.
-        std::thread::sleep(Duration::from_millis(500));
-        let applied = apply(&lb, &three);
-        std::thread::sleep(Duration::from_millis(1500));
-        stop.store(true, Ordering::Relaxed);
-        (load.join().expect("the request loop"), applied)
-    });
+    let (answers, (run, took)) = support::under_load(
+        &client,
+        "http://lb-01/",
+        Duration::from_millis(1500),
+        || apply(&lb, &three),
+    );
     eprintln!("apply on lb-01 with web-03 added: {took:.2?}");
     assert_eq!(run.code, 2, "{}", run.all());
     assert_eq!(

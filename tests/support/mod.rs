@@ -5,6 +5,8 @@
 
 use converge_testhost::{Host, HostKind, Image, Net, Output};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// A private network with one image; hosts made from it have `converge` on their PATH.
 pub struct Bed {
@@ -210,6 +212,32 @@ pub fn requests(client: &Host, url: &str, n: usize) -> Vec<Answer> {
     }
     assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
     answers
+}
+
+/// Runs `work` while the client keeps asking `url` (five requests a round, one connection
+/// each), from half a second before `work` begins until `after` it ends, so that traffic
+/// flows on both sides of the change. Every answer, in order, and what `work` returned.
+pub fn under_load<T>(
+    client: &Host,
+    url: &str,
+    after: Duration,
+    work: impl FnOnce() -> T,
+) -> (Vec<Answer>, T) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let load = s.spawn(|| {
+            let mut all = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                all.extend(requests(client, url, 5));
+            }
+            all
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let done = work();
+        std::thread::sleep(after);
+        stop.store(true, Ordering::Relaxed);
+        (load.join().expect("the request loop"), done)
+    })
 }
 
 /// Fail with the lines that differ when two fingerprints are not equal.
