@@ -52,6 +52,8 @@ pub mod package;
 pub mod provider;
 pub mod schema;
 pub mod service;
+#[cfg(test)]
+mod test_http;
 pub mod validate;
 
 pub use context::{Cmd, Context, FileView, Guards, InitSystem, Output, Runner, SystemRunner};
