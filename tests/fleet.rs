@@ -127,9 +127,22 @@ fn apply_json(c: &Host, args: &[&str]) -> (i32, serde_json::Value, Run) {
         all.join(" "),
         run.code
     );
-    let v: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()));
+    let v = fleet_json(&run);
     (run.code, v, run)
+}
+
+/// The JSON fleet report of a run.
+fn fleet_json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()))
+}
+
+/// The line of host `name` in the table a fleet run printed.
+fn table_row<'a>(run: &'a Run, name: &str) -> &'a str {
+    run.stdout
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
 }
 
 /// The result of `host` in a JSON fleet report.
@@ -429,14 +442,8 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     eprintln!("{}", run.all());
     assert_eq!(run.code, 1, "a host could not be reached:\n{}", run.all());
     let row = |name: &str| {
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
-            .split_whitespace()
-            .take(4)
-            .collect::<Vec<_>>()
-            .join(" ")
+        let cells: Vec<&str> = table_row(&run, name).split_whitespace().take(4).collect();
+        cells.join(" ")
     };
     assert_eq!(row("web-01"), "web-01 changed 1 0", "{}", run.stdout);
     assert_eq!(row("lb-01"), "lb-01 unchanged 0 0", "{}", run.stdout);
@@ -466,13 +473,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     eprintln!("{}", run.all());
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(took < Duration::from_secs(60), "cut off in time: {took:?}");
-    let row = |name: &str| {
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
-            .to_string()
-    };
+    let row = |name: &str| table_row(&run, name);
     assert!(
         row("web-01").contains(" timeout ") && row("web-01").contains("while applying"),
         "{}",
@@ -538,12 +539,6 @@ fn measured_apply(c: &Host, args: &[&str]) -> (Run, Duration, u64, String) {
     // processes converge waited for).
     let cpu = out.stdout.lines().nth(1).unwrap_or_default().to_string();
     (run, took, peak, cpu)
-}
-
-/// The JSON fleet report of a run.
-fn fleet_json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()))
 }
 
 /// The median over hosts of the time spent in `phase`, in seconds.
