@@ -6,7 +6,7 @@
 //! is handled as a block of lines, so it is found again on the next run instead of being
 //! appended forever (a warning says so).
 
-use crate::context::{Context, FileView};
+use crate::context::Context;
 use crate::fsutil;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
@@ -252,26 +252,18 @@ impl Provider for FileLineProvider {
                 r.reference()
             ));
         }
-        match cx.view(&spec.path)? {
-            FileView::File { content, .. } => {
-                st.set("ensure", Some("file".into()));
-                st.content = Some(content);
-            }
-            FileView::Missing => match cx.pending_creator() {
-                Some(p) => st.pending_on = Some(p.to_string()),
-                None => {
-                    return Err(ProviderError::Invalid(format!(
-                        "No such file or directory @ rb_sysopen - {}",
-                        spec.path.display()
-                    )))
-                }
-            },
-            other => {
-                return Err(ProviderError::Invalid(format!(
-                    "{} is not a regular file ({other:?})",
+        cx.inspect_for_edit(
+            &spec.path,
+            || {
+                format!(
+                    "No such file or directory @ rb_sysopen - {}",
                     spec.path.display()
-                )))
-            }
+                )
+            },
+            &mut st,
+        )?;
+        if st.content.is_some() {
+            st.set("ensure", Some("file".into()));
         }
         Ok(st)
     }

@@ -21,7 +21,7 @@
 //! nothing to declare in manifests. A stopped nginx is left stopped (a `service` resource
 //! starts it with the new configuration).
 
-use crate::context::{Cmd, Context, FileView};
+use crate::context::{Cmd, Context};
 use crate::fsutil;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
@@ -368,19 +368,11 @@ impl Provider for NginxDirectiveProvider {
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let spec = Spec::from_resource(r)?;
         let mut st = State::default();
-        match cx.view(&spec.target)? {
-            FileView::File { content, .. } => st.content = Some(content),
-            FileView::Missing => match cx.pending_creator() {
-                Some(p) => st.pending_on = Some(p.to_string()),
-                None => return Err(invalid(format!("{}: no such file", spec.target.display()))),
-            },
-            other => {
-                return Err(invalid(format!(
-                    "{} is not a regular file ({other:?})",
-                    spec.target.display()
-                )))
-            }
-        }
+        cx.inspect_for_edit(
+            &spec.target,
+            || format!("{}: no such file", spec.target.display()),
+            &mut st,
+        )?;
         Ok(st)
     }
 
