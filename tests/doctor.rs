@@ -11,9 +11,8 @@
 mod support;
 
 use converge_testhost::{Host, HostKind};
-use std::path::Path;
 use std::time::Instant;
-use support::{assert_unchanged, fingerprint, Bed, Run};
+use support::{assert_unchanged, fingerprint, run, Bed, Run};
 
 /// The shipped web server plus checks of its three behaviours.
 const CHECKS: &str = r#"
@@ -44,27 +43,15 @@ node default {
 }
 "#;
 
-fn run(host: &Host, argv: &[&str]) -> Run {
-    let out = host.exec(argv).expect("running converge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
-}
+/// The arguments that name the checks manifest and the shipped modules it includes.
+const CHECKS_PP: [&str; 3] = ["--modulepath", "/root/manifests/modules", "/root/checks.pp"];
 
-fn doctor(host: &Host) -> Run {
+/// `converge doctor <args>`, timed.
+fn doctor_with(host: &Host, args: &[&str]) -> Run {
+    let mut argv = vec!["converge", "doctor"];
+    argv.extend_from_slice(args);
     let began = Instant::now();
-    let r = run(
-        host,
-        &[
-            "converge",
-            "doctor",
-            "--modulepath",
-            "/root/manifests/modules",
-            "/root/checks.pp",
-        ],
-    );
+    let r = run(host, &argv);
     eprintln!(
         "{}: doctor took {:.2?}, exit {}",
         host.name(),
@@ -72,6 +59,11 @@ fn doctor(host: &Host) -> Run {
         r.code
     );
     r
+}
+
+/// `converge doctor` on the checks manifest, timed.
+fn doctor(host: &Host) -> Run {
+    doctor_with(host, &CHECKS_PP)
 }
 
 /// The host's fingerprint without nginx's access log, which grows with every request.
@@ -96,19 +88,11 @@ fn sh(host: &Host, script: &str) {
 
 /// `converge doctor --format json [MANIFEST]`, timed.
 fn doctor_json(host: &Host, manifest: Option<&str>) -> Run {
-    let mut argv = vec!["converge", "doctor", "--format", "json"];
+    let mut args = vec!["--format", "json"];
     if let Some(m) = manifest {
-        argv.extend(["--modulepath", "/root/manifests/modules", m]);
+        args.extend(["--modulepath", "/root/manifests/modules", m]);
     }
-    let began = Instant::now();
-    let r = run(host, &argv);
-    eprintln!(
-        "{}: doctor took {:.2?}, exit {}",
-        host.name(),
-        began.elapsed(),
-        r.code
-    );
-    r
+    doctor_with(host, &args)
 }
 
 /// Every layer of every diagnosis in a doctor JSON report: (subject, layer).
@@ -180,10 +164,43 @@ fn reproduce_all(host: &Host, report: &serde_json::Value) -> Vec<Reproduced> {
         .collect()
 }
 
+impl Reproduced {
+    /// Fails, with the command and its output, unless the output contains `want`.
+    fn assert_shows(&self, want: &str) {
+        assert!(
+            self.output.contains(want),
+            "`{}` shows {want:?}:\n{}",
+            self.command,
+            self.output
+        );
+    }
+}
+
 fn reproduced<'a>(all: &'a [Reproduced], layer: &str) -> &'a Reproduced {
     all.iter()
         .find(|r| r.layer == layer)
         .unwrap_or_else(|| panic!("no layer {layer}"))
+}
+
+/// A fresh host with the repository's manifests in /root/manifests.
+fn host_with_manifests(bed: &Bed, name: &str, kind: HostKind) -> Host {
+    let host = bed.host(name, kind);
+    host.copy_in(support::manifests_dir(), "/root/manifests")
+        .expect("copying the manifests");
+    host
+}
+
+/// `converge apply --detailed-exitcodes /root/manifests/site.pp`.
+fn apply_site(host: &Host) -> Run {
+    run(
+        host,
+        &[
+            "converge",
+            "apply",
+            "--detailed-exitcodes",
+            "/root/manifests/site.pp",
+        ],
+    )
 }
 
 /// The host is fresh: no curl, so reproduce commands cannot lean on it.
@@ -195,10 +212,7 @@ fn assert_no_curl(host: &Host) {
 #[test]
 fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     let bed = Bed::new();
-    let web = bed.host("web-01", HostKind::InitScript);
-    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
-    web.copy_in(&manifests, "/root/manifests")
-        .expect("copying the manifests");
+    let web = host_with_manifests(&bed, "web-01", HostKind::InitScript);
     sh(&web, "apt-get update -q");
     web.write_file("/root/checks.pp", CHECKS.as_bytes())
         .expect("writing the checks");
@@ -206,15 +220,7 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     // A dry run on the fresh host: the checks wait for the changes they verify.
     let plan = run(
         &web,
-        &[
-            "converge",
-            "plan",
-            "--format",
-            "json",
-            "--modulepath",
-            "/root/manifests/modules",
-            "/root/checks.pp",
-        ],
+        &[&["converge", "plan", "--format", "json"][..], &CHECKS_PP].concat(),
     );
     let report = plan.report();
     let checks: Vec<&serde_json::Value> = report["resources"]
@@ -248,15 +254,7 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
         "{}",
         nothing.all()
     );
-    let first = run(
-        &web,
-        &[
-            "converge",
-            "apply",
-            "--detailed-exitcodes",
-            "/root/manifests/site.pp",
-        ],
-    );
+    let first = apply_site(&web);
     assert_eq!(first.code, 2, "site.pp applies:\n{}", first.all());
     // The text report lists the module's checks, passed.
     for c in ["index", "redirect", "not found page"] {
@@ -296,23 +294,16 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
     assert_eq!(healthy_json.code, 0, "{}", healthy_json.all());
     let all = reproduce_all(&web, &healthy_json.report());
     let local = reproduced(&all, "local request");
-    assert!(
-        local.output.contains("HTTP/1.1 200") && local.output.contains("X-Served-By: web-01"),
-        "`{}`:\n{}",
-        local.command,
-        local.output
-    );
+    local.assert_shows("HTTP/1.1 200");
+    local.assert_shows("X-Served-By: web-01");
     // The checks pass inside apply too: nothing to do.
     let again = run(
         &web,
         &[
-            "converge",
-            "apply",
-            "--detailed-exitcodes",
-            "--modulepath",
-            "/root/manifests/modules",
-            "/root/checks.pp",
-        ],
+            &["converge", "apply", "--detailed-exitcodes"][..],
+            &CHECKS_PP,
+        ]
+        .concat(),
     );
     assert_eq!(again.code, 0, "checks pass in apply:\n{}", again.all());
 
@@ -337,31 +328,14 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
         out.contains("diagnosis: see nginx on port 80 below"),
         "{out}"
     );
-    let json = run(
-        &web,
-        &[
-            "converge",
-            "doctor",
-            "--format",
-            "json",
-            "--modulepath",
-            "/root/manifests/modules",
-            "/root/checks.pp",
-        ],
-    );
+    let json = doctor_json(&web, Some("/root/checks.pp"));
     assert_eq!(json.code, 1);
     let report = json.report();
     assert_eq!(report["healthy"], false);
     assert_eq!(report["services"][0]["first_failure"], "service");
     let all = reproduce_all(&web, &report);
     assert!(!reproduced(&all, "service").ok);
-    let local = reproduced(&all, "local request");
-    assert!(
-        local.output.contains("Connection refused"),
-        "`{}`:\n{}",
-        local.command,
-        local.output
-    );
+    reproduced(&all, "local request").assert_shows("Connection refused");
 
     // Port 80 held by another process: the listening layer names it.
     sh(
@@ -444,19 +418,8 @@ fn doctor_is_healthy_without_touching_the_host_and_names_each_breakage() {
 #[test]
 fn doctor_on_a_systemd_host_names_a_stopped_nginx_with_systemctl() {
     let bed = Bed::new();
-    let web = bed.host("web-01", HostKind::Systemd);
-    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
-    web.copy_in(&manifests, "/root/manifests")
-        .expect("copying the manifests");
-    let first = run(
-        &web,
-        &[
-            "converge",
-            "apply",
-            "--detailed-exitcodes",
-            "/root/manifests/site.pp",
-        ],
-    );
+    let web = host_with_manifests(&bed, "web-01", HostKind::Systemd);
+    let first = apply_site(&web);
     assert_eq!(first.code, 2, "site.pp applies:\n{}", first.all());
 
     // No manifest: doctor checks what apply saved, the web_server module's three checks.
@@ -517,20 +480,17 @@ fn doctor_on_a_systemd_host_names_a_stopped_nginx_with_systemctl() {
 #[test]
 fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
     let bed = Bed::new();
-    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
     let hosts = std::thread::scope(|s| {
         let hs = ["web-01", "web-02", "lb-01"].map(|n| {
-            let (bed, manifests) = (&bed, &manifests);
+            let bed = &bed;
             s.spawn(move || {
-                let h = bed.host(n, HostKind::InitScript);
-                h.copy_in(manifests, "/root/manifests")
-                    .expect("copying the manifests");
+                let h = host_with_manifests(bed, n, HostKind::InitScript);
                 let r = if n == "lb-01" {
                     // As a fleet run over SSH does: the catalog compiled elsewhere, on stdin.
                     let catalog = run(&h, &["converge", "catalog", "/root/manifests/site.pp"]);
                     assert_eq!(catalog.code, 0, "{}", catalog.all());
-                    let out = h
-                        .exec_with_input(
+                    Run::from(
+                        h.exec_with_input(
                             &[
                                 "converge",
                                 "apply",
@@ -540,22 +500,10 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
                             ],
                             catalog.stdout.as_bytes(),
                         )
-                        .expect("running converge");
-                    Run {
-                        code: out.status.code().unwrap_or(-1),
-                        stdout: out.stdout,
-                        stderr: out.stderr,
-                    }
-                } else {
-                    run(
-                        &h,
-                        &[
-                            "converge",
-                            "apply",
-                            "--detailed-exitcodes",
-                            "/root/manifests/site.pp",
-                        ],
+                        .expect("running converge"),
                     )
+                } else {
+                    apply_site(&h)
                 };
                 assert_eq!(r.code, 2, "{n}: site.pp applies:\n{}", r.all());
                 h
@@ -624,20 +572,8 @@ fn doctor_on_lb_01_names_a_down_backend_and_a_wrong_backend_address() {
     }
     // The printed commands reproduce it from lb-01: web-01 refuses, web-02 answers.
     let all = reproduce_all(&lb, &doctor_json(&lb, None).report());
-    let web01 = reproduced(&all, "upstream web-01");
-    assert!(
-        web01.output.contains("Connection refused"),
-        "`{}`:\n{}",
-        web01.command,
-        web01.output
-    );
-    let web02 = reproduced(&all, "upstream web-02");
-    assert!(
-        web02.output.contains("X-Served-By: web-02"),
-        "`{}`:\n{}",
-        web02.command,
-        web02.output
-    );
+    reproduced(&all, "upstream web-01").assert_shows("Connection refused");
+    reproduced(&all, "upstream web-02").assert_shows("X-Served-By: web-02");
     sh(&web1, "service nginx start");
 
     // web-02's address wrong in the HAProxy config (by hand): doctor names that backend.

@@ -12,17 +12,12 @@ use converge_testhost::{Host, HostKind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{Bed, Run};
+use support::{requests, Answer, Bed, Run};
 
 /// Where the manifests are on the controller.
 const MANIFESTS: &str = "/root/manifests";
 /// The index page the shipped manifest serves.
 const OLD_TEXT: &str = "Hello World!";
-
-/// The repository's `manifests/` folder.
-fn manifests_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
-}
 
 /// Runs a shell script in `host`; it must succeed. Its stdout.
 fn sh(host: &Host, script: &str) -> String {
@@ -46,7 +41,7 @@ fn controller(bed: &Bed) -> (Host, String) {
         c.install_converge(Path::new(&bin))
             .expect("installing CONVERGE_FLEET_BINARY");
     }
-    c.copy_in(manifests_dir(), MANIFESTS)
+    c.copy_in(support::manifests_dir(), MANIFESTS)
         .expect("copying the manifests in");
     sh(
         &c,
@@ -118,12 +113,7 @@ fn converge(c: &Host, args: &[&str]) -> (Run, Duration) {
     let mut argv = vec!["converge"];
     argv.extend_from_slice(args);
     let start = Instant::now();
-    let out = c.exec(&argv).expect("running converge");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
+    let run = support::run(c, &argv);
     (run, start.elapsed())
 }
 
@@ -137,9 +127,22 @@ fn apply_json(c: &Host, args: &[&str]) -> (i32, serde_json::Value, Run) {
         all.join(" "),
         run.code
     );
-    let v: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()));
+    let v = fleet_json(&run);
     (run.code, v, run)
+}
+
+/// The JSON fleet report of a run.
+fn fleet_json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()))
+}
+
+/// The line of host `name` in the table a fleet run printed.
+fn table_row<'a>(run: &'a Run, name: &str) -> &'a str {
+    run.stdout
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
 }
 
 /// The result of `host` in a JSON fleet report.
@@ -165,69 +168,12 @@ fn with_status(h: &serde_json::Value, status: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// One answer of lb-01: curl's exit code, the `X-Served-By` header and the body.
-#[derive(Debug, Clone)]
-struct Answer {
-    curl_exit: i32,
-    status: u16,
-    served_by: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    fn ok(&self) -> bool {
-        self.curl_exit == 0 && self.status == 200
-    }
-}
-
-/// `n` requests to lb-01, one connection each.
-fn requests(client: &Host, n: usize) -> Vec<Answer> {
-    let script = format!(
-        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' \
-         http://lb-01/; done"
-    );
-    let out = client.sh(&script).expect("running curl");
-    let mut answers = Vec::new();
-    let mut rest = out.stdout.as_str();
-    while let Some(pos) = rest.find("\n@@END ") {
-        let (raw, tail) = rest.split_at(pos);
-        let tail = &tail["\n@@END ".len()..];
-        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
-        let raw = raw.trim_start_matches('\n');
-        let (head, body) = raw
-            .split_once("\r\n\r\n")
-            .or_else(|| raw.split_once("\n\n"))
-            .unwrap_or((raw, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let served_by = lines.find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("x-served-by")
-                .then(|| v.trim().to_string())
-        });
-        answers.push(Answer {
-            curl_exit: code.trim().parse().unwrap_or(-1),
-            status,
-            served_by,
-            body: body.trim_end().to_string(),
-        });
-        rest = next;
-    }
-    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
-    answers
-}
-
 /// Waits (bounded) until lb-01 answers from both web servers, then checks that
 /// consecutive answers alternate between them.
 fn assert_alternates(client: &Host) {
     let start = Instant::now();
     loop {
-        let a = requests(client, 4);
+        let a = requests(client, "http://lb-01/", 4);
         let both = a.iter().all(Answer::ok)
             && a.iter().any(|a| a.served_by.as_deref() == Some("web-01"))
             && a.iter().any(|a| a.served_by.as_deref() == Some("web-02"));
@@ -240,7 +186,7 @@ fn assert_alternates(client: &Host) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let a = requests(client, 6);
+    let a = requests(client, "http://lb-01/", 6);
     let order: Vec<String> = a
         .iter()
         .map(|a| a.served_by.clone().unwrap_or_default())
@@ -349,7 +295,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         "lb-01 is not in the web group"
     );
     assert_eq!(
-        requests(&client, 2)[0].body,
+        requests(&client, "http://lb-01/", 2)[0].body,
         OLD_TEXT,
         "the dry run changed nothing"
     );
@@ -382,34 +328,27 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     assert!(run.stdout.contains("web-01  failed"), "{}", run.stdout);
 
     // Rolling, one web server at a time, while a client keeps asking lb-01.
-    let stop = AtomicBool::new(false);
-    let (answers, (run, took)) = std::thread::scope(|s| {
-        let load = s.spawn(|| {
-            let mut all = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                all.extend(requests(&client, 5));
-            }
-            all
-        });
-        std::thread::sleep(Duration::from_millis(500));
-        let applied = converge(
-            &c,
-            &[
-                "apply",
-                &site,
-                "--inventory",
-                "/root/inventory.toml",
-                "--targets",
-                "web",
-                "--serial",
-                "1",
-                "--detailed-exitcodes",
-            ],
-        );
-        std::thread::sleep(Duration::from_millis(1000));
-        stop.store(true, Ordering::Relaxed);
-        (load.join().expect("the request loop"), applied)
-    });
+    let (answers, (run, took)) = support::under_load(
+        &client,
+        "http://lb-01/",
+        Duration::from_millis(1000),
+        || {
+            converge(
+                &c,
+                &[
+                    "apply",
+                    &site,
+                    "--inventory",
+                    "/root/inventory.toml",
+                    "--targets",
+                    "web",
+                    "--serial",
+                    "1",
+                    "--detailed-exitcodes",
+                ],
+            )
+        },
+    );
     eprintln!("rolling update of the web group: {took:.2?}\n{}", run.all());
     assert_eq!(run.code, 2, "{}", run.all());
     let b1 = run
@@ -444,7 +383,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         "old or new text only: {answers:?}"
     );
     assert!(new > 0, "the new text was served before the end");
-    for a in requests(&client, 4) {
+    for a in requests(&client, "http://lb-01/", 4) {
         assert_eq!(a.body, new_text, "{a:?}");
     }
 
@@ -503,14 +442,8 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     eprintln!("{}", run.all());
     assert_eq!(run.code, 1, "a host could not be reached:\n{}", run.all());
     let row = |name: &str| {
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
-            .split_whitespace()
-            .take(4)
-            .collect::<Vec<_>>()
-            .join(" ")
+        let cells: Vec<&str> = table_row(&run, name).split_whitespace().take(4).collect();
+        cells.join(" ")
     };
     assert_eq!(row("web-01"), "web-01 changed 1 0", "{}", run.stdout);
     assert_eq!(row("lb-01"), "lb-01 unchanged 0 0", "{}", run.stdout);
@@ -540,13 +473,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
     eprintln!("{}", run.all());
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(took < Duration::from_secs(60), "cut off in time: {took:?}");
-    let row = |name: &str| {
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("{name} in the table:\n{}", run.stdout))
-            .to_string()
-    };
+    let row = |name: &str| table_row(&run, name);
     assert!(
         row("web-01").contains(" timeout ") && row("web-01").contains("while applying"),
         "{}",
@@ -612,12 +539,6 @@ fn measured_apply(c: &Host, args: &[&str]) -> (Run, Duration, u64, String) {
     // processes converge waited for).
     let cpu = out.stdout.lines().nth(1).unwrap_or_default().to_string();
     (run, took, peak, cpu)
-}
-
-/// The JSON fleet report of a run.
-fn fleet_json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not a JSON fleet report ({e}):\n{}", run.all()))
 }
 
 /// The median over hosts of the time spent in `phase`, in seconds.

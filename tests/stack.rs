@@ -9,10 +9,8 @@ mod support;
 
 use converge_testhost::{Host, HostKind};
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{statuses, Bed, Run};
+use support::{requests, statuses, Answer, Bed, Run};
 
 /// Where the repository's manifests are copied to in every host.
 const MANIFESTS: &str = "/etc/converge/manifests";
@@ -31,29 +29,20 @@ const LB_CHECKS: [&str; 2] = [
     "load_balancer backend web-02",
 ];
 
-/// The repository's `manifests/` folder.
-fn manifests_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
-}
-
 /// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
 fn apply(host: &Host, manifest: &str) -> (Run, Duration) {
     let start = Instant::now();
-    let out = host
-        .exec(&[
+    let run = support::run(
+        host,
+        &[
             "converge",
             "apply",
             "--detailed-exitcodes",
             "--format",
             "json",
             manifest,
-        ])
-        .expect("running converge");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
+        ],
+    );
     (run, start.elapsed())
 }
 
@@ -69,73 +58,6 @@ fn apply_all(hosts: &[&Host], manifest: &str) -> Vec<(Run, Duration)> {
             .map(|h| h.join().expect("an apply thread panicked"))
             .collect()
     })
-}
-
-/// One answer of lb-01 as a client sees it.
-#[derive(Debug, Clone)]
-struct Answer {
-    /// HTTP status, 0 when curl got no response at all.
-    status: u16,
-    /// The `X-Served-By` header, whatever the case of its name.
-    served_by: Option<String>,
-    /// The body.
-    body: String,
-    /// curl's exit code.
-    curl_exit: i32,
-}
-
-impl Answer {
-    fn ok(&self) -> bool {
-        self.curl_exit == 0 && self.status == 200
-    }
-}
-
-/// Parses one `curl -s -i` response (headers, blank line, body).
-fn parse_answer(raw: &str, curl_exit: i32) -> Answer {
-    let raw = raw.trim_start_matches('\n');
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .or_else(|| raw.split_once("\n\n"))
-        .unwrap_or((raw, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    // Header names are case-insensitive; HAProxy passes nginx's spelling through.
-    let served_by = lines.find_map(|l| {
-        let (name, value) = l.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("x-served-by")
-            .then(|| value.trim().to_string())
-    });
-    Answer {
-        status,
-        served_by,
-        body: body.to_string(),
-        curl_exit,
-    }
-}
-
-/// `n` requests from the client to `url`, one curl (one connection) each, in one go.
-fn requests(client: &Host, url: &str, n: usize) -> Vec<Answer> {
-    let script = format!(
-        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' {url}; \
-         done"
-    );
-    let out = client.sh(&script).expect("running curl in the client");
-    let mut answers = Vec::new();
-    let mut rest = out.stdout.as_str();
-    while let Some(pos) = rest.find("\n@@END ") {
-        let (raw, tail) = rest.split_at(pos);
-        let tail = &tail["\n@@END ".len()..];
-        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
-        answers.push(parse_answer(raw, code.trim().parse().unwrap_or(-1)));
-        rest = next;
-    }
-    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
-    answers
 }
 
 fn served_by(answers: &[Answer]) -> Vec<String> {
@@ -175,7 +97,7 @@ fn assert_round_robin(client: &Host, servers: &[&str], n: usize) {
     let answers = requests(client, "http://lb-01/", n);
     for a in &answers {
         assert!(a.ok(), "request failed: {a:?}");
-        assert_eq!(a.body.trim_end(), "Hello World!", "{a:?}");
+        assert_eq!(a.body, "Hello World!", "{a:?}");
     }
     let order = served_by(&answers);
     let want: BTreeSet<&str> = servers.iter().copied().collect();
@@ -209,7 +131,7 @@ fn site_variant(backends: &[&str], balance: &str) -> String {
 /// A fresh host with converge and the repository's manifests.
 fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
     let host = bed.host(name, kind);
-    host.copy_in(manifests_dir(), MANIFESTS)
+    host.copy_in(support::manifests_dir(), MANIFESTS)
         .expect("copying the manifests in");
     host
 }
@@ -344,22 +266,12 @@ fn whole_stack(kind: HostKind) {
             .to_string()
     };
     let pid_before = (kind == HostKind::Systemd).then(main_pid);
-    let stop = AtomicBool::new(false);
-    let (answers, (run, took)) = std::thread::scope(|s| {
-        let load = s.spawn(|| {
-            let mut all = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                all.extend(requests(&client, "http://lb-01/", 5));
-            }
-            all
-        });
-        // Let traffic flow before and after the reload.
-        std::thread::sleep(Duration::from_millis(500));
-        let applied = apply(&lb, &three);
-        std::thread::sleep(Duration::from_millis(1500));
-        stop.store(true, Ordering::Relaxed);
-        (load.join().expect("the request loop"), applied)
-    });
+    let (answers, (run, took)) = support::under_load(
+        &client,
+        "http://lb-01/",
+        Duration::from_millis(1500),
+        || apply(&lb, &three),
+    );
     eprintln!("apply on lb-01 with web-03 added: {took:.2?}");
     assert_eq!(run.code, 2, "{}", run.all());
     assert_eq!(
@@ -369,12 +281,7 @@ fn whole_stack(kind: HostKind) {
         run.all()
     );
     let report = run.report();
-    let service = report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["ref"] == "Service[haproxy]")
-        .expect("Service[haproxy] in the report");
+    let service = support::resource(&report, "Service[haproxy]");
     assert!(
         service["refresh"]
             .as_str()

@@ -5,17 +5,15 @@
 mod support;
 
 use converge_testhost::{Host, HostKind};
-use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{apply_json, assert_unchanged, fingerprint, http_get, statuses, Bed, Run};
+use support::{apply_json, assert_unchanged, fingerprint, http_get, run, statuses, Bed, Run};
 
 const TARGET: &str = "https://www.youtube.com/watch?v=QH2-TGUlwu4";
 const SITE: &str = "/etc/nginx/sites-available/default";
 
 /// Copy the repository's manifests into the host and update apt's lists.
 fn prepare(host: &Host) {
-    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests");
-    host.copy_in(&manifests, "/root/manifests")
+    host.copy_in(support::manifests_dir(), "/root/manifests")
         .expect("copying the manifests");
     assert!(host.sh("apt-get update -q").unwrap().success());
 }
@@ -25,12 +23,7 @@ fn site(host: &Host, args: &[&str]) -> Run {
     let mut argv = vec!["converge"];
     argv.extend_from_slice(args);
     argv.push("/root/manifests/site.pp");
-    let out = host.exec(&argv).expect("running converge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
+    run(host, &argv)
 }
 
 fn apply_site(host: &Host) -> (Run, Duration) {
@@ -59,31 +52,24 @@ fn get_until(client: &Host, url: &str, pred: impl Fn(&str) -> bool) -> String {
 fn assert_serves(client: &Host, ip: &str, name: &str) {
     let header = format!("x-served-by: {name}\r\n");
     let has = |p: &str| p.to_lowercase().contains(&header);
-    let root = get_until(client, &format!("http://{ip}/"), |p| {
-        p.starts_with("HTTP/1.1 200") && p.ends_with("\r\n\r\nHello World!\n") && has(p)
+    // GET `path` until it answers `status` with `shows` and the header, then say which failed.
+    let expect = |path: &str, status: &str, what: &str, shows: &dyn Fn(&str) -> bool| {
+        let status = format!("HTTP/1.1 {status}");
+        let page = get_until(client, &format!("http://{ip}{path}"), |p| {
+            p.starts_with(&status) && shows(p) && has(p)
+        });
+        assert!(page.starts_with(&status), "GET {path}: {page}");
+        assert!(shows(&page), "GET {path} {what}: {page}");
+        assert!(has(&page), "GET {path} header {name}: {page}");
+    };
+    expect("/", "200", "body", &|p| {
+        p.ends_with("\r\n\r\nHello World!\n")
     });
-    assert!(root.starts_with("HTTP/1.1 200"), "GET /: {root}");
-    assert!(
-        root.ends_with("\r\n\r\nHello World!\n"),
-        "GET / body: {root}"
-    );
-    assert!(has(&root), "GET / header {name}: {root}");
-
     let location = format!("Location: {TARGET}\r\n");
-    let redirect = get_until(client, &format!("http://{ip}/redirect_me"), |p| {
-        p.starts_with("HTTP/1.1 301") && p.contains(&location) && has(p)
+    expect("/redirect_me", "301", "target", &|p| p.contains(&location));
+    expect("/no/such/page", "404", "body", &|p| {
+        p.ends_with("\r\n\r\nCeci n'est pas une page\n")
     });
-    assert!(redirect.starts_with("HTTP/1.1 301"), "redirect: {redirect}");
-    assert!(redirect.contains(&location), "redirect target: {redirect}");
-    assert!(has(&redirect), "301 header: {redirect}");
-
-    let body = "\r\n\r\nCeci n'est pas une page\n";
-    let missing = get_until(client, &format!("http://{ip}/no/such/page"), |p| {
-        p.starts_with("HTTP/1.1 404") && p.ends_with(body) && has(p)
-    });
-    assert!(missing.starts_with("HTTP/1.1 404"), "missing: {missing}");
-    assert!(missing.ends_with(body), "404 body: {missing}");
-    assert!(has(&missing), "404 header: {missing}");
 }
 
 fn changed_count(run: &Run) -> u64 {
@@ -253,8 +239,9 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
     "#;
     web.write_file("/root/manifests/broken.pp", broken.as_bytes())
         .unwrap();
-    let out = web
-        .exec(&[
+    let run = run(
+        &web,
+        &[
             "converge",
             "apply",
             "--detailed-exitcodes",
@@ -263,21 +250,11 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
             "--node",
             "web-01",
             "/root/manifests/broken.pp",
-        ])
-        .unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
+        ],
+    );
     assert_eq!(run.code, 4, "failures only:\n{}", run.all());
     let report = run.report();
-    let bad = report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["ref"] == "Nginx_directive[bad header]")
-        .expect("the bad directive in the report");
+    let bad = support::resource(&report, "Nginx_directive[bad header]");
     assert_eq!(bad["status"], "failed");
     let err = bad["error"].as_str().unwrap_or_default();
     assert!(
@@ -369,13 +346,8 @@ fn file_line_and_exec_sed_manifests_work_and_the_exec_is_reported_not_idempotent
         "the exec changes the host again:\n{}",
         again.all()
     );
-    let exec = again.report()["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["ref"] == "Exec[add header]")
-        .cloned()
-        .unwrap();
+    let report = again.report();
+    let exec = support::resource(&report, "Exec[add header]");
     assert_eq!(exec["status"], "changed");
     assert!(
         exec["notes"].to_string().contains("not idempotent"),

@@ -3,8 +3,10 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use converge_testhost::{Host, HostKind, Image, Net};
+use converge_testhost::{Host, HostKind, Image, Net, Output};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// A private network with one image; hosts made from it have `converge` on their PATH.
 pub struct Bed {
@@ -34,6 +36,11 @@ impl Bed {
     }
 }
 
+/// The repository's `manifests/` folder (site.pp and its modules).
+pub fn manifests_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../manifests"))
+}
+
 /// What a `converge` run printed and returned.
 #[derive(Debug)]
 pub struct Run {
@@ -43,6 +50,16 @@ pub struct Run {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        }
+    }
 }
 
 impl Run {
@@ -65,12 +82,12 @@ pub fn converge(host: &Host, manifest: &str, args: &[&str]) -> Run {
     let mut argv = vec!["converge"];
     argv.extend_from_slice(args);
     argv.push("/root/site.pp");
-    let out = host.exec(&argv).expect("running converge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
+    run(host, &argv)
+}
+
+/// Run `argv` (a converge command line) in the host; what it printed and returned.
+pub fn run(host: &Host, argv: &[&str]) -> Run {
+    Run::from(host.exec(argv).expect("running converge"))
 }
 
 /// `converge apply --detailed-exitcodes --format json`.
@@ -95,6 +112,16 @@ pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The entry of resource `reference` (`Type[title]`) in a JSON report; fails without one.
+pub fn resource<'a>(report: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
+    report["resources"]
+        .as_array()
+        .expect("resources in the report")
+        .iter()
+        .find(|r| r["ref"] == reference)
+        .unwrap_or_else(|| panic!("{reference} in the report: {report:#}"))
+}
+
 /// Every file, directory and link on the host's root file system with its type, mode,
 /// owner, size, mtime, link target and, for files, content hash. Equal fingerprints mean
 /// nothing was written. Kernel file systems and the run-time directories are left out.
@@ -117,6 +144,100 @@ pub fn http_get(client: &Host, url: &str) -> String {
         .exec(&["curl", "-s", "-i", "--max-time", "5", url])
         .expect("running curl");
     out.stdout
+}
+
+/// One answer to a request through a load balancer or web server, as a client sees it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status, 0 when curl got no response at all.
+    pub status: u16,
+    /// The `X-Served-By` header, whatever the case of its name.
+    pub served_by: Option<String>,
+    /// The body, without trailing white space.
+    pub body: String,
+    /// curl's exit code.
+    pub curl_exit: i32,
+}
+
+impl Answer {
+    /// curl got a whole answer and it was 200 OK.
+    pub fn ok(&self) -> bool {
+        self.curl_exit == 0 && self.status == 200
+    }
+}
+
+/// Parses one `curl -s -i` response (headers, blank line, body).
+pub fn parse_answer(raw: &str, curl_exit: i32) -> Answer {
+    let raw = raw.trim_start_matches('\n');
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .or_else(|| raw.split_once("\n\n"))
+        .unwrap_or((raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    // Header names are case-insensitive; HAProxy passes nginx's spelling through.
+    let served_by = lines.find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("x-served-by")
+            .then(|| value.trim().to_string())
+    });
+    Answer {
+        status,
+        served_by,
+        body: body.trim_end().to_string(),
+        curl_exit,
+    }
+}
+
+/// `n` requests from the client to `url`, one curl (one connection) each, in one go.
+pub fn requests(client: &Host, url: &str, n: usize) -> Vec<Answer> {
+    let script = format!(
+        "for i in $(seq {n}); do curl -s -i --max-time 3 -w '\\n@@END %{{exitcode}}\\n' {url}; \
+         done"
+    );
+    let out = client.sh(&script).expect("running curl in the client");
+    let mut answers = Vec::new();
+    let mut rest = out.stdout.as_str();
+    while let Some(pos) = rest.find("\n@@END ") {
+        let (raw, tail) = rest.split_at(pos);
+        let tail = &tail["\n@@END ".len()..];
+        let (code, next) = tail.split_once('\n').unwrap_or((tail, ""));
+        answers.push(parse_answer(raw, code.trim().parse().unwrap_or(-1)));
+        rest = next;
+    }
+    assert_eq!(answers.len(), n, "one answer per request:\n{}", out.stdout);
+    answers
+}
+
+/// Runs `work` while the client keeps asking `url` (five requests a round, one connection
+/// each), from half a second before `work` begins until `after` it ends, so that traffic
+/// flows on both sides of the change. Every answer, in order, and what `work` returned.
+pub fn under_load<T>(
+    client: &Host,
+    url: &str,
+    after: Duration,
+    work: impl FnOnce() -> T,
+) -> (Vec<Answer>, T) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let load = s.spawn(|| {
+            let mut all = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                all.extend(requests(client, url, 5));
+            }
+            all
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let done = work();
+        std::thread::sleep(after);
+        stop.store(true, Ordering::Relaxed);
+        (load.join().expect("the request loop"), done)
+    })
 }
 
 /// Fail with the lines that differ when two fingerprints are not equal.

@@ -475,8 +475,6 @@ mod tests {
     #[test]
     fn drift_is_the_evidence_and_apply_the_fix_when_every_layer_passes() {
         let drifted = ResourceReport {
-            reference: "File[/var/www/html/404.html]".into(),
-            status: converge::Status::Pending,
             changes: vec![converge::ChangeRecord {
                 property: "ensure".into(),
                 before: Some("absent".into()),
@@ -484,11 +482,7 @@ mod tests {
                 message: "created".into(),
                 diff: Some("+Ceci n'est pas une page".into()),
             }],
-            refresh: None,
-            error: None,
-            notes: Vec::new(),
-            events: Vec::new(),
-            duration: Duration::ZERO,
+            ..ResourceReport::new("File[/var/www/html/404.html]", converge::Status::Pending)
         };
         let f = findings(vec![drifted]);
         let out = text(&f);

@@ -362,19 +362,23 @@ fn table(report: &FleetReport, noop: bool) -> String {
             w[i] = w[i].max(c.len());
         }
     }
-    let mut s = format!(
-        "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}\n",
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        head[4],
-        a = w[0],
-        b = w[1],
-        c = w[2],
-        d = w[3],
-        e = w[4]
-    );
+    // Host and result left-aligned, the figures right-aligned, two spaces between.
+    let line = |cells: [&str; 5]| {
+        format!(
+            "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3],
+            e = w[4]
+        )
+    };
+    let mut s = format!("{}\n", line(head));
     for (r, h) in rows.iter().zip(&report.hosts) {
         // The RESULT column already says unreachable or not run; the reason follows.
         let why = match &h.outcome {
@@ -383,17 +387,8 @@ fn table(report: &FleetReport, noop: bool) -> String {
             Ok(_) => String::new(),
         };
         s.push_str(&format!(
-            "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}{why}\n",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            a = w[0],
-            b = w[1],
-            c = w[2],
-            d = w[3],
-            e = w[4]
+            "{}{why}\n",
+            line(r.each_ref().map(String::as_str))
         ));
     }
     s
@@ -480,30 +475,14 @@ fn json(report: &FleetReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use converge::{Report, ResourceReport, Status, Summary};
+    use converge::{Report, ResourceReport, Status};
 
     fn report(statuses: &[Status], noop: bool) -> Report {
-        let mut r = Report {
-            node: "n".into(),
-            noop,
-            resources: statuses
-                .iter()
-                .map(|s| ResourceReport {
-                    reference: "File[/x]".into(),
-                    status: *s,
-                    changes: vec![],
-                    refresh: None,
-                    error: None,
-                    notes: vec![],
-                    events: vec![],
-                    duration: Duration::ZERO,
-                })
-                .collect(),
-            summary: Summary::default(),
-            duration: Duration::ZERO,
-        };
-        r.tally();
-        r
+        let resources = statuses
+            .iter()
+            .map(|s| ResourceReport::new("File[/x]", *s))
+            .collect();
+        Report::new("n", noop, resources, Duration::ZERO)
     }
 
     fn host(name: &str, outcome: Result<Report, HostError>, ms: u64) -> HostResult {

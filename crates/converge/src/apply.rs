@@ -13,7 +13,7 @@ use converge_providers::{
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How to apply.
 #[derive(Debug, Clone, Default)]
@@ -93,15 +93,12 @@ pub fn apply(
             pos += 1;
         }
     }
-    let mut report = Report {
-        node: catalog.node.clone(),
-        noop: opts.noop,
-        resources: walk.reports,
-        summary: Default::default(),
-        duration: began.elapsed(),
-    };
-    report.tally();
-    report
+    Report::new(
+        catalog.node.clone(),
+        opts.noop,
+        walk.reports,
+        began.elapsed(),
+    )
 }
 
 fn records(changes: &[Change]) -> Vec<ChangeRecord> {
@@ -224,17 +221,13 @@ impl Walk<'_> {
                         .and_then(|p| plan_resource(p, r, &mut self.cx).ok())
                         .is_some_and(|(_, rest)| rest.is_empty());
                     let mut rep = ResourceReport {
-                        reference: r.reference().to_string(),
-                        status: Status::Changed,
                         changes: records(changes),
-                        refresh: None,
-                        error: None,
                         notes: vec![format!(
                             "installed in one apt transaction with {} packages: {names}",
                             batch.len()
                         )],
-                        events: Vec::new(),
                         duration: each,
+                        ..ResourceReport::new(r.reference().to_string(), Status::Changed)
                     };
                     if !verified {
                         rep.status = Status::Failed;
@@ -260,16 +253,7 @@ impl Walk<'_> {
         let began = Instant::now();
         let r = &self.catalog.resources[idx];
         observer.started(r);
-        let mut rep = ResourceReport {
-            reference: r.reference().to_string(),
-            status: Status::Unchanged,
-            changes: Vec::new(),
-            refresh: None,
-            error: None,
-            notes: Vec::new(),
-            events: Vec::new(),
-            duration: Duration::ZERO,
-        };
+        let mut rep = ResourceReport::new(r.reference().to_string(), Status::Unchanged);
         if let Some(dep) = self.failed_dependency(idx) {
             rep.status = Status::Skipped;
             rep.error = Some(format!(

@@ -62,6 +62,23 @@ pub struct ResourceReport {
     pub duration: Duration,
 }
 
+impl ResourceReport {
+    /// A report on `reference` with `status` alone: no changes, refresh, error, notes or
+    /// events yet, no time spent.
+    pub fn new(reference: impl Into<String>, status: Status) -> ResourceReport {
+        ResourceReport {
+            reference: reference.into(),
+            status,
+            changes: Vec::new(),
+            refresh: None,
+            error: None,
+            notes: Vec::new(),
+            events: Vec::new(),
+            duration: Duration::ZERO,
+        }
+    }
+}
+
 /// Totals over a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -94,6 +111,25 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of a run on `node` over `resources` that took `duration`, its summary
+    /// tallied from them.
+    pub fn new(
+        node: impl Into<String>,
+        noop: bool,
+        resources: Vec<ResourceReport>,
+        duration: Duration,
+    ) -> Report {
+        let mut report = Report {
+            node: node.into(),
+            noop,
+            resources,
+            summary: Summary::default(),
+            duration,
+        };
+        report.tally();
+        report
+    }
+
     /// Count statuses into `summary`.
     pub fn tally(&mut self) {
         let mut s = Summary::default();
@@ -144,27 +180,11 @@ mod tests {
     use super::*;
 
     fn report(statuses: &[Status]) -> Report {
-        let mut r = Report {
-            node: "n".into(),
-            noop: false,
-            resources: statuses
-                .iter()
-                .map(|s| ResourceReport {
-                    reference: "Notify[x]".into(),
-                    status: *s,
-                    changes: vec![],
-                    refresh: None,
-                    error: None,
-                    notes: vec![],
-                    events: vec![],
-                    duration: Duration::ZERO,
-                })
-                .collect(),
-            summary: Summary::default(),
-            duration: Duration::ZERO,
-        };
-        r.tally();
-        r
+        let resources = statuses
+            .iter()
+            .map(|s| ResourceReport::new("Notify[x]", *s))
+            .collect();
+        Report::new("n", false, resources, Duration::ZERO)
     }
 
     #[test]

@@ -21,6 +21,56 @@ fn wants_absent(r: &Resource) -> bool {
     r.param_str("ensure") == Some("absent")
 }
 
+/// The plan when `ensure` decides it alone: removing an account that exists (or nothing, if
+/// it is gone), creating one that is missing. `None` when the account exists and stays, so
+/// its properties are compared.
+fn plan_ensure(r: &Resource, st: &State) -> Option<Vec<Change>> {
+    let present = st.get("ensure") == Some("present");
+    if wants_absent(r) {
+        let remove = Change::with_message(
+            "ensure",
+            Some("present".into()),
+            Some("absent".into()),
+            "removed",
+        );
+        return Some(if present { vec![remove] } else { Vec::new() });
+    }
+    (!present).then(|| {
+        vec![Change::with_message(
+            "ensure",
+            Some("absent".into()),
+            Some("present".into()),
+            "created",
+        )]
+    })
+}
+
+/// The names in a `groups` or `members` value (one name or an array), comma-joined as
+/// useradd, usermod and gpasswd take them; `sorted` for comparing with the host's lists.
+fn name_list(v: &Value, sorted: bool) -> String {
+    let mut names: Vec<String> = v.as_list().iter().map(|x| x.to_string()).collect();
+    if sorted {
+        names.sort();
+    }
+    names.join(",")
+}
+
+/// Whether the changes create the account.
+fn creates(changes: &[Change]) -> bool {
+    changes
+        .iter()
+        .any(|c| c.property == "ensure" && c.after.as_deref() == Some("present"))
+}
+
+/// Runs one account command for change `c`: the cached passwd and group are stale after it,
+/// even when it fails half-way.
+fn run_account_cmd(argv: &[String], c: &Change, cx: &mut Context) -> Result<Event, ProviderError> {
+    let res = cx.run_ok(&Cmd::new(argv));
+    cx.invalidate_accounts();
+    res?;
+    Ok(Event::from_change(c, EventKind::Changed))
+}
+
 /// Properties compared for users: (attribute, current value from passwd).
 const USER_PROPS: &[&str] = &["uid", "gid", "home", "shell", "comment", "groups"];
 
@@ -32,11 +82,7 @@ fn user_want(r: &Resource, prop: &str, cx: &Context) -> Option<String> {
             let s = v.to_string();
             cx.cached_gid(&s).map_or(s, |g| g.to_string())
         }
-        "groups" => {
-            let mut g: Vec<String> = v.as_list().iter().map(|x| x.to_string()).collect();
-            g.sort();
-            g.join(",")
-        }
+        "groups" => name_list(v, true),
         _ => v.to_string(),
     })
 }
@@ -76,26 +122,8 @@ impl Provider for UserProvider {
     }
 
     fn plan(&self, r: &Resource, st: &State, cx: &Context) -> Result<Vec<Change>, ProviderError> {
-        let present = st.get("ensure") == Some("present");
-        if wants_absent(r) {
-            return Ok(if present {
-                vec![Change::with_message(
-                    "ensure",
-                    Some("present".into()),
-                    Some("absent".into()),
-                    "removed",
-                )]
-            } else {
-                Vec::new()
-            });
-        }
-        if !present {
-            return Ok(vec![Change::with_message(
-                "ensure",
-                Some("absent".into()),
-                Some("present".into()),
-                "created",
-            )]);
+        if let Some(changes) = plan_ensure(r, st) {
+            return Ok(changes);
         }
         let mut out = Vec::new();
         for prop in USER_PROPS {
@@ -154,13 +182,7 @@ impl Provider for UserProvider {
                     }
                     if let Some(g) = r.param("groups") {
                         argv.push("-G".into());
-                        argv.push(
-                            g.as_list()
-                                .iter()
-                                .map(|x| x.to_string())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                        );
+                        argv.push(name_list(g, false));
                     }
                     if flag("managehome") {
                         argv.push("-m".into());
@@ -189,10 +211,7 @@ impl Provider for UserProvider {
                 _ => continue,
             }
             argv.push(name.clone());
-            let res = cx.run_ok(&Cmd::new(&argv));
-            cx.invalidate_accounts();
-            res?;
-            events.push(Event::from_change(c, EventKind::Changed));
+            events.push(run_account_cmd(&argv, c, cx)?);
         }
         Ok(events)
     }
@@ -201,10 +220,7 @@ impl Provider for UserProvider {
 /// In a dry run, a user or group about to be created resolves for later resources (a file's
 /// owner), which are then planned instead of failing.
 fn predict_account(is_user: bool, r: &Resource, changes: &[Change], cx: &mut Context) {
-    if changes
-        .iter()
-        .any(|c| c.property == "ensure" && c.after.as_deref() == Some("present"))
-    {
+    if creates(changes) {
         cx.add_pending_account(is_user, name_of(r));
     }
 }
@@ -235,26 +251,8 @@ impl Provider for GroupProvider {
     }
 
     fn plan(&self, r: &Resource, st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
-        let present = st.get("ensure") == Some("present");
-        if wants_absent(r) {
-            return Ok(if present {
-                vec![Change::with_message(
-                    "ensure",
-                    Some("present".into()),
-                    Some("absent".into()),
-                    "removed",
-                )]
-            } else {
-                Vec::new()
-            });
-        }
-        if !present {
-            return Ok(vec![Change::with_message(
-                "ensure",
-                Some("absent".into()),
-                Some("present".into()),
-                "created",
-            )]);
+        if let Some(changes) = plan_ensure(r, st) {
+            return Ok(changes);
         }
         let mut out = Vec::new();
         if let Some(gid) = r.param("gid").map(|v| v.to_string()) {
@@ -267,9 +265,7 @@ impl Provider for GroupProvider {
             }
         }
         if let Some(m) = r.param("members") {
-            let mut want: Vec<String> = m.as_list().iter().map(|x| x.to_string()).collect();
-            want.sort();
-            let want = want.join(",");
+            let want = name_list(m, true);
             if st.get("members") != Some(want.as_str()) {
                 out.push(Change::changed(
                     "members",
@@ -318,23 +314,12 @@ impl Provider for GroupProvider {
                 ],
                 _ => continue,
             };
-            let res = cx.run_ok(&Cmd::new(&argv));
-            cx.invalidate_accounts();
-            res?;
-            events.push(Event::from_change(c, EventKind::Changed));
+            events.push(run_account_cmd(&argv, c, cx)?);
         }
         // Members given at creation are set right after it.
-        if changes
-            .iter()
-            .any(|c| c.property == "ensure" && c.after.as_deref() == Some("present"))
-        {
+        if creates(changes) {
             if let Some(m) = r.param("members") {
-                let list = m
-                    .as_list()
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",");
+                let list = name_list(m, false);
                 cx.run_ok(&Cmd::new(&["/usr/bin/gpasswd", "-M", &list, &name]))?;
                 cx.invalidate_accounts();
             }

@@ -2,7 +2,7 @@
 //! status database, the init system, /etc/passwd and /etc/group), and the predicted
 //! filesystem a dry run plans against.
 
-use crate::provider::ProviderError;
+use crate::provider::{ProviderError, State};
 use std::collections::HashMap;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -540,6 +540,56 @@ impl Context {
         match self.predicted.get(dir) {
             Some(v) => matches!(v, FileView::Dir { .. }),
             None => dir.is_dir(),
+        }
+    }
+
+    /// Read the file an edit in place works on into `st.content`. A missing file is left to
+    /// the pending change that may create it (`st.pending_on`); without one, `missing` is
+    /// the error. Anything but a regular file is an error.
+    pub fn inspect_for_edit(
+        &self,
+        path: &Path,
+        missing: impl FnOnce() -> String,
+        st: &mut State,
+    ) -> Result<(), ProviderError> {
+        match self.view(path)? {
+            FileView::File { content, .. } => st.content = Some(content),
+            FileView::Missing => match self.pending_creator() {
+                Some(p) => st.pending_on = Some(p.to_string()),
+                None => return Err(ProviderError::Invalid(missing())),
+            },
+            other => {
+                return Err(ProviderError::Invalid(format!(
+                    "{} is not a regular file ({other:?})",
+                    path.display()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Record what `edit` would make of the regular file at `path` as this run leaves it,
+    /// keeping its mode and owner (dry runs only). Nothing when the file is not there or
+    /// `edit` changes nothing.
+    pub fn predict_edit(&mut self, path: &Path, edit: impl FnOnce(&str) -> Option<String>) {
+        if let Ok(FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        }) = self.view(path)
+        {
+            if let Some(new) = edit(&String::from_utf8_lossy(&content)) {
+                self.predict_path(
+                    path,
+                    FileView::File {
+                        content: new.into_bytes(),
+                        mode,
+                        uid,
+                        gid,
+                    },
+                );
+            }
         }
     }
 

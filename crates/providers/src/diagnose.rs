@@ -708,36 +708,16 @@ mod tests {
         );
     }
 
-    /// Serves one answer on a loopback port; the thread returns the request it read.
-    fn answer_once(answer: &'static [u8]) -> (u16, std::thread::JoinHandle<String>) {
-        use std::io::{Read, Write};
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = l.local_addr().expect("addr").port();
-        let server = std::thread::spawn(move || {
-            let (mut s, _) = l.accept().expect("accept");
-            let mut req = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            s.write_all(answer).expect("answer");
-            String::from_utf8_lossy(&req).into_owned()
-        });
-        (port, server)
-    }
-
     #[test]
     fn http_reproduce_runs_in_sh_and_prints_the_answer_even_for_awkward_paths() {
-        let (port, server) = answer_once(b"HTTP/1.1 200 OK\r\nX-Served-By: here\r\n\r\nhi");
+        let (port, server) =
+            crate::test_http::serve(vec!["HTTP/1.1 200 OK\r\nX-Served-By: here\r\n\r\nhi"]);
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(http_reproduce("127.0.0.1", port, "/it's $HOME"))
             .output()
             .expect("running sh");
-        let req = server.join().expect("server thread");
+        let req = server.join().expect("server thread").concat();
         assert!(out.status.success(), "{out:?}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(

@@ -6,8 +6,8 @@
 //! is handled as a block of lines, so it is found again on the next run instead of being
 //! appended forever (a warning says so).
 
-use crate::context::{Context, FileView};
-use crate::fsutil::{self, WriteSpec};
+use crate::context::Context;
+use crate::fsutil;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
 use regex::Regex;
@@ -252,26 +252,18 @@ impl Provider for FileLineProvider {
                 r.reference()
             ));
         }
-        match cx.view(&spec.path)? {
-            FileView::File { content, .. } => {
-                st.set("ensure", Some("file".into()));
-                st.content = Some(content);
-            }
-            FileView::Missing => match cx.pending_creator() {
-                Some(p) => st.pending_on = Some(p.to_string()),
-                None => {
-                    return Err(ProviderError::Invalid(format!(
-                        "No such file or directory @ rb_sysopen - {}",
-                        spec.path.display()
-                    )))
-                }
-            },
-            other => {
-                return Err(ProviderError::Invalid(format!(
-                    "{} is not a regular file ({other:?})",
+        cx.inspect_for_edit(
+            &spec.path,
+            || {
+                format!(
+                    "No such file or directory @ rb_sysopen - {}",
                     spec.path.display()
-                )))
-            }
+                )
+            },
+            &mut st,
+        )?;
+        if st.content.is_some() {
+            st.set("ensure", Some("file".into()));
         }
         Ok(st)
     }
@@ -279,13 +271,7 @@ impl Provider for FileLineProvider {
     fn plan(&self, r: &Resource, st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
         let spec = Spec::from_resource(r)?;
         let Some(old) = &st.content else {
-            // Pending on whatever creates the file: that is all that can be said yet.
-            return Ok(vec![Change::with_message(
-                "ensure",
-                None,
-                Some(if spec.absent { "absent" } else { "present" }.into()),
-                if spec.absent { "removed" } else { "created" },
-            )]);
+            return Ok(vec![Change::ensure_after_pending_file(spec.absent)]);
         };
         let text = String::from_utf8_lossy(old);
         let Some(new) = spec.edit(&text)? else {
@@ -319,13 +305,7 @@ impl Provider for FileLineProvider {
         cx: &mut Context,
     ) -> Result<Vec<Event>, ProviderError> {
         let spec = Spec::from_resource(r)?;
-        let FileView::File {
-            content,
-            mode,
-            uid,
-            gid,
-        } = crate::context::read_view(&spec.path)?
-        else {
+        let Some((content, ws)) = fsutil::read_for_edit(&spec.path)? else {
             return Err(ProviderError::Invalid(format!(
                 "No such file or directory @ rb_sysopen - {}",
                 spec.path.display()
@@ -333,12 +313,6 @@ impl Provider for FileLineProvider {
         };
         let text = String::from_utf8_lossy(&content);
         if let Some(new) = spec.edit(&text)? {
-            let ws = WriteSpec {
-                mode,
-                owner: Some(uid),
-                group: Some(gid),
-                ..Default::default()
-            };
             fsutil::atomic_write(&spec.path, new.as_bytes(), &ws, cx)?;
         }
         Ok(changes
@@ -351,25 +325,7 @@ impl Provider for FileLineProvider {
         let Ok(spec) = Spec::from_resource(r) else {
             return;
         };
-        if let Ok(FileView::File {
-            content,
-            mode,
-            uid,
-            gid,
-        }) = cx.view(&spec.path)
-        {
-            if let Ok(Some(new)) = spec.edit(&String::from_utf8_lossy(&content)) {
-                cx.predict_path(
-                    &spec.path,
-                    FileView::File {
-                        content: new.into_bytes(),
-                        mode,
-                        uid,
-                        gid,
-                    },
-                );
-            }
-        }
+        cx.predict_edit(&spec.path, |text| spec.edit(text).ok().flatten());
     }
 }
 

@@ -6,7 +6,7 @@
 //! one, never a partial or empty one. A final symlink is never written through: the rename
 //! replaces the link itself.
 
-use crate::context::{Cmd, Context};
+use crate::context::{Cmd, Context, FileView};
 use crate::provider::ProviderError;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -77,6 +77,28 @@ pub struct WriteSpec<'a> {
     pub validate_cmd: Option<&'a str>,
     /// What `%` is in `validate_cmd` (`validate_replacement`).
     pub validate_replacement: Option<&'a str>,
+}
+
+/// A regular file's content and the mode, owner and group that an edit in place keeps;
+/// `None` when `path` is missing or is not a regular file.
+pub fn read_for_edit(path: &Path) -> Result<Option<(Vec<u8>, WriteSpec<'static>)>, ProviderError> {
+    match crate::context::read_view(path)? {
+        FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        } => Ok(Some((
+            content,
+            WriteSpec {
+                mode,
+                owner: Some(uid),
+                group: Some(gid),
+                ..Default::default()
+            },
+        ))),
+        _ => Ok(None),
+    }
 }
 
 /// Replace `path` atomically with `content`: temp file in the same directory, write, chmod,

@@ -193,22 +193,15 @@ impl Provider for HostProvider {
         cx: &mut Context,
     ) -> Result<Vec<Event>, ProviderError> {
         let path = target(r);
-        let (old, mode, uid, gid) = match crate::context::read_view(&path)? {
-            FileView::File {
-                content,
-                mode,
-                uid,
-                gid,
-            } => (content, mode, Some(uid), Some(gid)),
-            _ => (Vec::new(), 0o644, None, None),
-        };
-        if let Some(new) = edit(r, &String::from_utf8_lossy(&old)) {
+        // A missing hosts file is created, root's and world-readable as Debian ships it.
+        let (old, ws) = fsutil::read_for_edit(&path)?.unwrap_or_else(|| {
             let ws = WriteSpec {
-                mode,
-                owner: uid,
-                group: gid,
+                mode: 0o644,
                 ..Default::default()
             };
+            (Vec::new(), ws)
+        });
+        if let Some(new) = edit(r, &String::from_utf8_lossy(&old)) {
             fsutil::atomic_write(&path, new.as_bytes(), &ws, cx)?;
         }
         Ok(changes

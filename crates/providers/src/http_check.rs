@@ -468,24 +468,7 @@ mod tests {
 
     /// Serve `answers` one connection each on a loopback port; returns the port.
     fn serve(answers: Vec<&'static str>) -> u16 {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = l.local_addr().expect("addr").port();
-        std::thread::spawn(move || {
-            for a in answers {
-                let Ok((mut s, _)) = l.accept() else { return };
-                // Read the whole request first: closing with unread data sends a reset.
-                let mut req = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = s.write_all(a.as_bytes());
-            }
-        });
-        port
+        crate::test_http::serve(answers).0
     }
 
     fn check(port: u16, path: &str) -> Spec {

@@ -54,6 +54,8 @@ pub mod provider;
 mod regex_cache;
 pub mod schema;
 pub mod service;
+#[cfg(test)]
+mod test_http;
 pub mod validate;
 
 pub use context::{Cmd, Context, FileView, Guards, InitSystem, Output, Runner, SystemRunner};

@@ -21,8 +21,8 @@
 //! nothing to declare in manifests. A stopped nginx is left stopped (a `service` resource
 //! starts it with the new configuration).
 
-use crate::context::{Cmd, Context, FileView};
-use crate::fsutil::{self, WriteSpec};
+use crate::context::{Cmd, Context};
+use crate::fsutil;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
 use converge_nginx::{Config, Selector, ServerSel};
@@ -368,19 +368,11 @@ impl Provider for NginxDirectiveProvider {
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let spec = Spec::from_resource(r)?;
         let mut st = State::default();
-        match cx.view(&spec.target)? {
-            FileView::File { content, .. } => st.content = Some(content),
-            FileView::Missing => match cx.pending_creator() {
-                Some(p) => st.pending_on = Some(p.to_string()),
-                None => return Err(invalid(format!("{}: no such file", spec.target.display()))),
-            },
-            other => {
-                return Err(invalid(format!(
-                    "{} is not a regular file ({other:?})",
-                    spec.target.display()
-                )))
-            }
-        }
+        cx.inspect_for_edit(
+            &spec.target,
+            || format!("{}: no such file", spec.target.display()),
+            &mut st,
+        )?;
         Ok(st)
     }
 
@@ -388,12 +380,7 @@ impl Provider for NginxDirectiveProvider {
         let spec = Spec::from_resource(r)?;
         let want = spec.args.join(" ");
         let Some(old) = &st.content else {
-            return Ok(vec![Change::with_message(
-                "ensure",
-                None,
-                Some(if spec.absent { "absent" } else { "present" }.into()),
-                if spec.absent { "removed" } else { "created" },
-            )]);
+            return Ok(vec![Change::ensure_after_pending_file(spec.absent)]);
         };
         let (new, before) = spec.edit(&String::from_utf8_lossy(old))?;
         let Some(new) = new else {
@@ -420,25 +407,13 @@ impl Provider for NginxDirectiveProvider {
         cx: &mut Context,
     ) -> Result<Vec<Event>, ProviderError> {
         let spec = Spec::from_resource(r)?;
-        let FileView::File {
-            content,
-            mode,
-            uid,
-            gid,
-        } = crate::context::read_view(&spec.target)?
-        else {
+        let Some((content, ws)) = fsutil::read_for_edit(&spec.target)? else {
             return Err(invalid(format!("{}: no such file", spec.target.display())));
         };
         let (new, _) = spec.edit(&String::from_utf8_lossy(&content))?;
         let mut reloaded = false;
         if let Some(new) = new {
             test_config(&spec.target, new.as_bytes(), Path::new(CONF_DIR), cx)?;
-            let ws = WriteSpec {
-                mode,
-                owner: Some(uid),
-                group: Some(gid),
-                ..Default::default()
-            };
             fsutil::atomic_write(&spec.target, new.as_bytes(), &ws, cx)?;
             if let Some(master) = nginx_master() {
                 reload(master, cx)?;
@@ -461,25 +436,9 @@ impl Provider for NginxDirectiveProvider {
         let Ok(spec) = Spec::from_resource(r) else {
             return;
         };
-        if let Ok(FileView::File {
-            content,
-            mode,
-            uid,
-            gid,
-        }) = cx.view(&spec.target)
-        {
-            if let Ok((Some(new), _)) = spec.edit(&String::from_utf8_lossy(&content)) {
-                cx.predict_path(
-                    &spec.target,
-                    FileView::File {
-                        content: new.into_bytes(),
-                        mode,
-                        uid,
-                        gid,
-                    },
-                );
-            }
-        }
+        cx.predict_edit(&spec.target, |text| {
+            spec.edit(text).ok().and_then(|(new, _)| new)
+        });
     }
 }
 

@@ -76,6 +76,17 @@ impl Change {
         }
     }
 
+    /// The `ensure` change of an edit to a file that is not there yet but that a pending
+    /// change creates: that the edit will be made (or undone) is all that can be said yet.
+    pub fn ensure_after_pending_file(absent: bool) -> Self {
+        Change::with_message(
+            "ensure",
+            None,
+            Some(if absent { "absent" } else { "present" }.into()),
+            if absent { "removed" } else { "created" },
+        )
+    }
+
     /// A change with a given message.
     pub fn with_message(
         property: &str,
