@@ -28,7 +28,7 @@ pub(crate) struct FleetArgs {
         conflicts_with = "catalog"
     )]
     pub(crate) targets: Vec<String>,
-    /// TOML file of hosts (ssh address, user, port) and groups; alone it selects all hosts.
+    /// TOML file of hosts (ssh address, user, port, run_as) and groups; alone it selects all hosts.
     #[arg(long, value_name = "FILE", conflicts_with = "catalog")]
     pub(crate) inventory: Option<PathBuf>,
     /// At most this many hosts at once.
@@ -43,6 +43,10 @@ pub(crate) struct FleetArgs {
     /// Seconds ssh may take to connect.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub(crate) connect_timeout: u64,
+    /// Run the remote commands as USER through `sudo -n -u USER --` (e.g. root, when
+    /// logging in as a deploy user); overrides the inventory's `run_as`.
+    #[arg(long, value_name = "USER", value_parser = run_as_user)]
+    pub(crate) run_as: Option<String>,
     /// Extra ssh option (`-o KEY=VALUE`), repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) ssh_option: Vec<String>,
@@ -112,7 +116,26 @@ pub(crate) fn run(out: &Output, args: &ApplyArgs) -> i32 {
     report.exit_code(args.detailed_exitcodes)
 }
 
+/// `--run-as` names a user sudo can switch to.
+fn run_as_user(s: &str) -> Result<String, String> {
+    if fleet::inventory::is_user_name(s) {
+        Ok(s.to_string())
+    } else {
+        Err("not a user name (e.g. --run-as root)".into())
+    }
+}
+
 fn select(f: &FleetArgs) -> Result<Vec<Target>, fleet::InventoryError> {
+    let mut targets = select_hosts(f)?;
+    if let Some(user) = &f.run_as {
+        for t in &mut targets {
+            t.run_as = Some(user.clone());
+        }
+    }
+    Ok(targets)
+}
+
+fn select_hosts(f: &FleetArgs) -> Result<Vec<Target>, fleet::InventoryError> {
     match &f.inventory {
         Some(path) => {
             let inv = Inventory::load(path)?;

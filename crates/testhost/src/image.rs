@@ -31,8 +31,9 @@ const BASE_PACKAGES: &[&str] = &["systemd-sysv", "dbus"];
 /// Installed in the Puppet variant, for side-by-side benchmarks.
 const PUPPET_PACKAGES: &[&str] = &["puppet", "puppet-module-puppetlabs-stdlib"];
 
-/// Offered by every image's offline repository (downloaded, not installed).
-const REPO_PACKAGES: &[&str] = &["nginx", "haproxy", "curl", "openssh-server"];
+/// Offered by every image's offline repository (downloaded, not installed); sudo for the
+/// fleet tests of `run_as`.
+const REPO_PACKAGES: &[&str] = &["nginx", "haproxy", "curl", "openssh-server", "sudo"];
 
 /// Where the offline repository sits inside the image.
 pub const REPO_DIR: &str = "/srv/converge-repo";
@@ -71,8 +72,8 @@ pub struct ImageBuilder {
 }
 
 impl Image {
-    /// The standard image: Debian 12 minbase with systemd and dbus, and nginx, haproxy, curl
-    /// and openssh-server (with their dependencies) in its offline repository.
+    /// The standard image: Debian 12 minbase with systemd and dbus, and nginx, haproxy, curl,
+    /// openssh-server and sudo (with their dependencies) in its offline repository.
     pub fn default_image() -> Result<Image> {
         Image::builder().build()
     }

@@ -3,7 +3,8 @@
 //!
 //! ```toml
 //! [defaults]
-//! user = "root"
+//! user = "deploy"
+//! run_as = "root"     # remote commands go through `sudo -n -u root --`
 //!
 //! [hosts.web-01]
 //! address = "10.0.0.11"
@@ -30,6 +31,9 @@ pub struct Target {
     pub user: Option<String>,
     /// The SSH port; `None` leaves it to the user's ssh config.
     pub port: Option<u16>,
+    /// Run the remote commands as this user through `sudo -n -u USER --`; `None` runs them
+    /// as the login user, who must then be root.
+    pub run_as: Option<String>,
 }
 
 impl Target {
@@ -40,6 +44,7 @@ impl Target {
             address: name.to_string(),
             user: None,
             port: None,
+            run_as: None,
         }
     }
 }
@@ -54,6 +59,8 @@ pub struct HostEntry {
     pub user: Option<String>,
     /// SSH port.
     pub port: Option<u16>,
+    /// User the remote commands run as, through non-interactive sudo (e.g. `root`).
+    pub run_as: Option<String>,
 }
 
 /// An inventory file: hosts and groups.
@@ -106,6 +113,14 @@ pub enum InventoryError {
         /// The file.
         path: PathBuf,
     },
+    /// `run_as` names no user (empty, or with blanks or a leading `-`).
+    #[error("inventory {path}: run_as = {value:?} is not a user name (e.g. run_as = \"root\")")]
+    BadRunAs {
+        /// The file.
+        path: PathBuf,
+        /// What it says.
+        value: String,
+    },
     /// A `--targets` name is neither a group nor a host of the inventory.
     #[error("'{name}' is neither a host nor a group of the inventory (groups: {groups}; hosts: {hosts})")]
     UnknownTarget {
@@ -142,6 +157,17 @@ impl Inventory {
                 path: path.to_path_buf(),
             });
         }
+        let run_as = std::iter::once(&inv.defaults)
+            .chain(inv.hosts.values())
+            .filter_map(|h| h.run_as.as_deref());
+        for value in run_as {
+            if !is_user_name(value) {
+                return Err(InventoryError::BadRunAs {
+                    path: path.to_path_buf(),
+                    value: value.to_string(),
+                });
+            }
+        }
         for (group, members) in &inv.groups {
             if let Some(host) = members.iter().find(|m| !inv.hosts.contains_key(*m)) {
                 return Err(InventoryError::UnknownMember {
@@ -162,6 +188,7 @@ impl Inventory {
             address: e.address.unwrap_or_else(|| name.to_string()),
             user: e.user.or_else(|| self.defaults.user.clone()),
             port: e.port.or(self.defaults.port),
+            run_as: e.run_as.or_else(|| self.defaults.run_as.clone()),
         }
     }
 
@@ -194,6 +221,14 @@ impl Inventory {
         }
         Ok(picked.into_iter().map(|h| self.target(h)).collect())
     }
+}
+
+/// Whether `name` can be a user for `sudo -u`: not empty, no blanks or control characters,
+/// not an option.
+pub fn is_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn join<'a>(names: impl Iterator<Item = &'a String>) -> String {
@@ -233,6 +268,7 @@ address = "10.0.0.11"
 [hosts.web-02]
 port = 2222
 user = "deploy"
+run_as = "root"
 [hosts.lb-01]
 
 [groups]
@@ -259,12 +295,14 @@ lb = ["lb-01"]
                     address: "10.0.0.11".into(),
                     user: Some("root".into()),
                     port: None,
+                    run_as: None,
                 },
                 Target {
                     name: "web-02".into(),
                     address: "web-02".into(),
                     user: Some("deploy".into()),
                     port: Some(2222),
+                    run_as: Some("root".into()),
                 },
             ]
         );
@@ -326,6 +364,37 @@ lb = ["lb-01"]
                 user: Some("root".into()),
                 ..Target::named("lb-01")
             }]
+        );
+    }
+
+    #[test]
+    fn run_as_comes_from_the_defaults_unless_a_host_sets_it() {
+        let text = "[defaults]\nuser = \"deploy\"\nrun_as = \"root\"\n\
+                    [hosts.a]\n[hosts.b]\nuser = \"root\"\nrun_as = \"admin\"\n";
+        let inv = Inventory::parse(Path::new("i.toml"), text).unwrap();
+        let t = inv.select(&["all".into()]).unwrap();
+        let got: Vec<_> = t
+            .iter()
+            .map(|t| (t.user.as_deref(), t.run_as.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("deploy"), Some("root")),
+                (Some("root"), Some("admin"))
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_run_as_is_an_error() {
+        let text = "[hosts.a]\nrun_as = \"\"\n";
+        let e = Inventory::parse(Path::new("i.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "inventory i.toml: run_as = \"\" is not a user name (e.g. run_as = \"root\")"
         );
     }
 

@@ -157,6 +157,35 @@ pub enum HostError {
         /// What it was doing.
         phase: Phase,
     },
+    /// The remote user is not root and no `run_as` was set: installing and applying need
+    /// root.
+    #[error("apply needs root on {host}: {user} is not root; log in as root or set run_as (--run-as root)")]
+    NeedsRoot {
+        /// The node name.
+        host: String,
+        /// Who ssh logged in as.
+        user: String,
+    },
+    /// `run_as` is set but sudo wants a password, which a fleet run never types.
+    #[error("sudo needs a password for {user} on {host}: allow NOPASSWD for converge, or log in as root")]
+    SudoPassword {
+        /// The node name.
+        host: String,
+        /// Who ssh logged in as.
+        user: String,
+    },
+    /// `run_as` is set but sudo could not run the command (not installed, not allowed).
+    #[error("sudo -u {run_as} failed for {user} on {host}: {reason}")]
+    Sudo {
+        /// The node name.
+        host: String,
+        /// Who ssh logged in as.
+        user: String,
+        /// The user sudo was to switch to.
+        run_as: String,
+        /// sudo's or the shell's own words, with a hint.
+        reason: String,
+    },
     /// The binary could not be copied.
     #[error("copying converge failed: {0}")]
     Copy(String),

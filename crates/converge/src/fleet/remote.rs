@@ -86,12 +86,25 @@ fn run(
     )?;
 
     let bin = shared.binary.remote_path();
+    let run_as = target.run_as.as_deref();
+    // One round trip says who we are, whether root is at hand, and whether this build is
+    // already there: a user without root fails here with a reason, before anything is
+    // copied, instead of at `mkdir` or halfway through an apply.
     let check = format!(
-        "echo '{sum}  {bin}' | sha256sum -c --status 2>/dev/null && echo present || echo missing",
-        sum = shared.binary.sha256
+        "id -un; {}",
+        as_user(
+            &format!(
+                "id -u; echo '{sum}  {bin}' | sha256sum -c --status 2>/dev/null \
+                 && echo present || echo missing",
+                sum = shared.binary.sha256
+            ),
+            run_as
+        )
     );
     let out = session.run(&check, Input::Bytes(b""), deadline, started)?;
-    if !String::from_utf8_lossy(&out.stdout).contains("present") {
+    privileged(&target.name, run_as, &out)?;
+    let present = String::from_utf8_lossy(&out.stdout).lines().last() == Some("present");
+    if !present {
         clock.enter(Phase::Copying);
         // Written under a temporary name and checked before it takes the final one, so a
         // cut transfer never leaves a broken binary that a later run would trust.
@@ -104,6 +117,7 @@ fn run(
             dir = REMOTE_BIN_DIR,
             sum = shared.binary.sha256,
         );
+        let upload = as_user(&upload, run_as);
         let out = session.run(&upload, Input::File(&shared.binary.path), deadline, started)?;
         if out.code != Some(0) {
             return Err(HostError::Copy(remote_reason(&out)).into());
@@ -113,7 +127,7 @@ fn run(
 
     clock.enter(Phase::Facts);
     let out = session.run(
-        &format!("{bin} facts"),
+        &as_user(&format!("{bin} facts"), run_as),
         Input::Bytes(b""),
         deadline,
         started,
@@ -144,8 +158,10 @@ fn run(
     let noop = if shared.opts.noop { " --noop" } else { "" };
     // The report comes back as JSON on stdout; `--progress` streams each resource's outcome
     // on stderr meanwhile, which the observer shows live.
-    let apply =
-        format!("{bin} apply --catalog - --detailed-exitcodes --format json --progress{noop}");
+    let apply = as_user(
+        &format!("{bin} apply --catalog - --detailed-exitcodes --format json --progress{noop}"),
+        run_as,
+    );
     let (obs, host) = (clock.obs, clock.host);
     let out = session.run_streaming(
         &apply,
@@ -158,6 +174,61 @@ fn run(
         Ok(report) => Ok(report),
         Err(_) => Err(HostError::Apply(remote_reason(&out)).into()),
     }
+}
+
+/// `script` as the remote login shell runs it: unchanged, or through `sudo -n -u USER --`.
+/// `-n` because nothing can answer a password prompt (and no password is ever put on a
+/// command line); stdin passes through sudo, so uploads and catalogs still stream in.
+fn as_user(script: &str, run_as: Option<&str>) -> String {
+    match run_as {
+        None => script.to_string(),
+        Some(user) => format!("sudo -n -u {} -- sh -c {}", quote(user), quote(script)),
+    }
+}
+
+/// `s` as one POSIX shell word.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Reads the first command's answer (login user; then, as `run_as`, the uid and whether the
+/// binary is there) and fails the host when it cannot act as root.
+fn privileged(host: &str, run_as: Option<&str>, out: &Remote) -> Result<(), HostError> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let user = lines.next().unwrap_or("the login user").to_string();
+    let uid = lines.next().map(str::trim);
+    if out.code != Some(0) || uid.is_none() {
+        let Some(run_as) = run_as else {
+            return Err(HostError::Unreachable(remote_reason(out)));
+        };
+        if out.stderr.contains("password is required")
+            || out.stderr.contains("terminal is required")
+        {
+            return Err(HostError::SudoPassword {
+                host: host.to_string(),
+                user,
+            });
+        }
+        let reason = if out.code == Some(127) {
+            "sudo is not installed there: install it, or log in as root".to_string()
+        } else {
+            remote_reason(out)
+        };
+        return Err(HostError::Sudo {
+            host: host.to_string(),
+            user,
+            run_as: run_as.to_string(),
+            reason,
+        });
+    }
+    if uid != Some("0") {
+        return Err(HostError::NeedsRoot {
+            host: host.to_string(),
+            user: run_as.unwrap_or(&user).to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// The remote command's own words for a failure: the last lines of its stderr.
@@ -195,5 +266,85 @@ impl From<SshError> for Failure {
 impl From<HostError> for Failure {
     fn from(e: HostError) -> Self {
         Failure::Host(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(code: i32, stdout: &str, stderr: &str) -> Remote {
+        Remote {
+            code: Some(code),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: stderr.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_script_through_sudo_reaches_sh_as_one_word() {
+        let script = "echo 'it''s' \"$0\"; printf %s x";
+        let wrapped = as_user(script, Some("root"));
+        assert!(
+            wrapped.starts_with("sudo -n -u 'root' -- sh -c '"),
+            "{wrapped}"
+        );
+        // What the remote sh -c gets back, unquoted by a real shell here.
+        let word = wrapped.trim_start_matches("sudo -n -u 'root' -- sh -c ");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {word}"))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), script);
+        assert_eq!(as_user(script, None), script);
+    }
+
+    #[test]
+    fn a_non_root_login_without_run_as_is_told_to_set_it() {
+        let e = privileged("web-01", None, &remote(0, "deploy\n1000\nmissing\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "apply needs root on web-01: deploy is not root; log in as root or set run_as (--run-as root)"
+        );
+        assert!(privileged("web-01", None, &remote(0, "root\n0\npresent\n", "")).is_ok());
+    }
+
+    #[test]
+    fn sudo_wanting_a_password_fails_the_host_with_a_hint() {
+        let out = remote(1, "deploy\n", "sudo: a password is required\n");
+        let e = privileged("web-01", Some("root"), &out)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "sudo needs a password for deploy on web-01: allow NOPASSWD for converge, or log in as root"
+        );
+    }
+
+    #[test]
+    fn a_host_without_sudo_says_so() {
+        let out = remote(127, "deploy\n", "sh: 1: sudo: not found\n");
+        let e = privileged("web-01", Some("root"), &out)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "sudo -u root failed for deploy on web-01: sudo is not installed there: install it, or log in as root"
+        );
+    }
+
+    #[test]
+    fn run_as_a_user_who_is_not_root_is_not_enough() {
+        let out = remote(0, "deploy\n1001\nmissing\n", "");
+        let e = privileged("web-01", Some("admin"), &out)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("apply needs root on web-01: admin is not root"),
+            "{e}"
+        );
     }
 }

@@ -312,6 +312,7 @@ mod tests {
             address: "10.0.0.1".into(),
             user: Some("deploy".into()),
             port: Some(2222),
+            run_as: None,
         };
         let cmd = base_command(&t, Path::new("/tmp/c/0.sock"), &SshOptions::default());
         let args: Vec<String> = cmd
