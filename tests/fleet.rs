@@ -1,9 +1,9 @@
 //! End-to-end: many hosts from one controller over SSH (issue 9). A controller host with
 //! the converge binary and the repository's manifests converges fresh web-01, web-02 and
 //! lb-01, which have nothing but sshd and the controller's key (generated here); converge
-//! copies itself there. Then a dry run and a rolling update of the web group under load, a
-//! rollout that stops at a failing check, an unreachable host, a host that takes too long,
-//! and 20 hosts at once.
+//! copies itself there. Then a deploy user with and without `run_as` (sudo), a dry run and
+//! a rolling update of the web group under load, a rollout that stops at a failing check,
+//! an unreachable host, a host that takes too long, and 20 hosts at once.
 //! Needs root and the test image (`.ci/testbed-setup`); fails loudly without.
 
 mod support;
@@ -264,6 +264,11 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         assert_eq!(h["copied_binary"], false, "{name}");
     }
 
+    // A deploy user instead of root (issue 9's gap): web-01 lets it sudo without a
+    // password, lb-01 has no sudoers rule. Without run_as both refuse before touching
+    // anything; with it web-01 converges through sudo and lb-01 fails alone, saying why.
+    deploy_user_with_run_as(&c, web1, lb);
+
     // A new index text: a dry run of the web group shows each host's diff, changes nothing.
     let new_text = "Hello Fleet!";
     c.write_file(&site, site_with_text(new_text, "").as_bytes())
@@ -480,6 +485,79 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         run.stdout
     );
     assert!(row("lb-01").contains(" unchanged "), "{}", run.stdout);
+}
+
+/// The `run_as` phase of the scenario on web-01 (NOPASSWD sudo) and lb-01 (sudo, no rule).
+fn deploy_user_with_run_as(c: &Host, web1: &Host, lb: &Host) {
+    let deploy = "apt-get install -y -q sudo >/dev/null && \
+                  useradd -m -s /bin/sh deploy && usermod -p '*' deploy && \
+                  install -d -m 700 -o deploy -g deploy /home/deploy/.ssh && \
+                  install -m 600 -o deploy -g deploy /root/.ssh/authorized_keys /home/deploy/.ssh/";
+    std::thread::scope(|s| {
+        s.spawn(|| sh(lb, deploy));
+        sh(
+            web1,
+            &format!(
+                "{deploy} && echo 'deploy ALL=(root) NOPASSWD: ALL' > /etc/sudoers.d/converge && \
+                 chmod 440 /etc/sudoers.d/converge && rm -r /var/lib/converge/bin"
+            ),
+        );
+    });
+    let manifest = "/root/manifests/run_as.pp";
+    c.write_file(
+        manifest,
+        b"node default {\n  file { '/etc/converged-by': content => \"run_as\\n\" }\n}\n",
+    )
+    .unwrap();
+    let inventory = |run_as: &str| {
+        format!("[defaults]\nuser = \"deploy\"\n{run_as}\n[hosts.web-01]\n[hosts.lb-01]\n")
+    };
+    c.write_file("/root/deploy.toml", inventory("").as_bytes())
+        .unwrap();
+    let (code, v, run) = apply_json(c, &[manifest, "--inventory", "/root/deploy.toml"]);
+    assert_eq!(code, 1, "{}", run.all());
+    for name in ["web-01", "lb-01"] {
+        assert_eq!(
+            host(&v, name)["error"],
+            format!(
+                "apply needs root on {name}: deploy is not root; log in as root or set run_as (--run-as root)"
+            ),
+            "{v:#}"
+        );
+    }
+    sh(
+        web1,
+        "test ! -e /etc/converged-by && test ! -e /var/lib/converge/bin",
+    );
+
+    c.write_file(
+        "/root/deploy.toml",
+        inventory("run_as = \"root\"").as_bytes(),
+    )
+    .unwrap();
+    let (code, v, run) = apply_json(c, &[manifest, "--inventory", "/root/deploy.toml"]);
+    eprintln!("{}", run.stderr);
+    assert_eq!(code, 1, "lb-01 failed:\n{}", run.all());
+    let w1 = host(&v, "web-01");
+    assert_eq!(w1["exit_code"], 2, "{w1:#}");
+    assert_eq!(with_status(w1, "changed"), ["File[/etc/converged-by]"]);
+    assert_eq!(w1["copied_binary"], true, "copied through sudo: {w1:#}");
+    assert_eq!(
+        sh(
+            web1,
+            "stat -c '%U %a' /etc/converged-by /var/lib/converge/bin/converge-*"
+        ),
+        "root 644\nroot 755\n"
+    );
+    assert_eq!(
+        host(&v, "lb-01")["error"],
+        "sudo needs a password for deploy on lb-01: allow NOPASSWD for converge, or log in as root",
+        "{v:#}"
+    );
+    assert!(
+        !sh(lb, "ls /etc").contains("converged-by"),
+        "lb-01 untouched"
+    );
 }
 
 /// The resident memory of converge and its ssh processes on the controller, summed, in KiB.

@@ -508,6 +508,21 @@ mod tests {
         Report::new("n", noop, resources, Duration::ZERO)
     }
 
+    #[test]
+    fn run_as_on_the_command_line_applies_to_every_target() {
+        let args = FleetArgs {
+            targets: vec!["web-01".into(), "lb-01".into()],
+            run_as: Some("root".into()),
+            ..Default::default()
+        };
+        let t = select(&args).unwrap();
+        assert!(
+            t.iter().all(|t| t.run_as.as_deref() == Some("root")),
+            "{t:?}"
+        );
+        assert!(run_as_user("").is_err() && run_as_user("-x").is_err());
+    }
+
     fn host(name: &str, outcome: Result<Report, HostError>, ms: u64) -> HostResult {
         HostResult {
             name: name.into(),
