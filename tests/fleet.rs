@@ -489,6 +489,7 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
 
 /// The `run_as` phase of the scenario on web-01 (NOPASSWD sudo) and lb-01 (sudo, no rule).
 fn deploy_user_with_run_as(c: &Host, web1: &Host, lb: &Host) {
+    let started = Instant::now();
     let deploy = "apt-get install -y -q sudo >/dev/null && \
                   useradd -m -s /bin/sh deploy && usermod -p '*' deploy && \
                   install -d -m 700 -o deploy -g deploy /home/deploy/.ssh && \
@@ -558,6 +559,7 @@ fn deploy_user_with_run_as(c: &Host, web1: &Host, lb: &Host) {
         !sh(lb, "ls /etc").contains("converged-by"),
         "lb-01 untouched"
     );
+    eprintln!("run_as phase, setup included: {:.2?}", started.elapsed());
 }
 
 /// The resident memory of converge and its ssh processes on the controller, summed, in KiB.
