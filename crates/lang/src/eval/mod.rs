@@ -93,22 +93,37 @@ pub struct Compiled {
 /// Runs on a thread with a large stack so that deeply nested input cannot overflow it;
 /// should anything still panic, the panic becomes an `internal` diagnostic.
 pub fn compile(opts: &CompileOptions) -> Compiled {
-    let owned = opts.clone();
+    compile_owned(opts.clone())
+}
+
+/// [`compile`] taking the options by value, so that the manifest's text is not copied
+/// (a big manifest is megabytes, alive for the whole compilation).
+pub fn compile_owned(opts: CompileOptions) -> Compiled {
+    // Shared so that the options are still at hand should the thread not start.
+    let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(opts)));
+    let for_thread = shared.clone();
     let handle = std::thread::Builder::new()
         .name("converge-compile".into())
         .stack_size(256 << 20)
-        .spawn(move || Compiler::new(owned).run());
+        .spawn(move || {
+            let opts = for_thread.lock().ok().and_then(|mut o| o.take());
+            opts.map(|o| Compiler::new(o).run())
+        });
+    let internal = || Compiled {
+        catalog: None,
+        partial: None,
+        diagnostics: vec![Diagnostic::error(
+            "internal",
+            "the compiler failed unexpectedly; please report this manifest",
+        )],
+        log: Vec::new(),
+    };
     match handle {
-        Ok(h) => h.join().unwrap_or_else(|_| Compiled {
-            catalog: None,
-            partial: None,
-            diagnostics: vec![Diagnostic::error(
-                "internal",
-                "the compiler failed unexpectedly; please report this manifest",
-            )],
-            log: Vec::new(),
-        }),
-        Err(_) => Compiler::new(opts.clone()).run(),
+        Ok(h) => h.join().ok().flatten().unwrap_or_else(internal),
+        Err(_) => {
+            let opts = shared.lock().ok().and_then(|mut o| o.take());
+            opts.map_or_else(internal, |o| Compiler::new(o).run())
+        }
     }
 }
 
