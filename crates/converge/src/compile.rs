@@ -120,7 +120,7 @@ pub fn compile(req: &CompileRequest, facts: &Facts) -> converge_lang::Compiled {
         facts: map,
         strict_variables: req.strict_variables,
     };
-    converge_lang::compile(&opts)
+    converge_lang::compile_owned(opts)
 }
 
 /// A compiled, schema-checked and planned catalog, or what stopped it.

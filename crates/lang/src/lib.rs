@@ -12,6 +12,6 @@ mod eval;
 mod parser;
 mod source;
 
-pub use eval::{compile, CompileOptions, Compiled, LogLevel, LogMessage};
+pub use eval::{compile, compile_owned, CompileOptions, Compiled, LogLevel, LogMessage};
 pub use parser::{parse_epp, parse_manifest};
 pub use source::Source;
