@@ -123,7 +123,12 @@ pub fn compile_owned(opts: CompileOptions) -> Compiled {
             let compiled = h.join().ok().flatten().unwrap_or_else(internal);
             // What the compiler freed stays in its thread's arena, out of reach of the
             // caller's next steps (schema check, plan: the 100k peak was there).
-            release_free_memory();
+            let size = compiled
+                .catalog
+                .as_ref()
+                .or(compiled.partial.as_ref())
+                .map_or(0, |c| c.resources.len());
+            release_free_memory(size);
             compiled
         }
         Err(_) => {
@@ -284,7 +289,7 @@ impl Compiler {
         // Every class body has run and been freed; half of them were parsed (and
         // allocated) on another thread, whose malloc arena keeps the freed memory from
         // the catalog about to be built. Give it back first (100k resources: -80 MB).
-        release_free_memory();
+        release_free_memory(self.resources.len());
         let catalog = self.finish();
         self.finish_output(catalog)
     }
@@ -610,10 +615,18 @@ impl Compiler {
     }
 }
 
-/// Return memory freed into any thread's malloc arena to the system. glibc keeps memory
-/// freed by one thread in the arena of the thread that allocated it, out of reach of the
-/// others; other allocators return memory themselves.
-fn release_free_memory() {
+/// Below this many resources a compile frees too little to be worth trimming the heap:
+/// small compiles (validate, a host's apply, an embedding program's many small catalogs)
+/// leave the process's allocator alone.
+const TRIM_FROM_RESOURCES: usize = 5_000;
+
+/// Return memory freed into any thread's malloc arena to the system, for a compile of
+/// `resources` resources. glibc keeps memory freed by one thread in the arena of the thread
+/// that allocated it, out of reach of the others; other allocators return memory themselves.
+fn release_free_memory(resources: usize) {
+    if resources < TRIM_FROM_RESOURCES {
+        return;
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         extern "C" {
