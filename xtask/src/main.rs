@@ -19,8 +19,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
-  profile [--systemd] [--perf] [--rounds N] [--baseline BIN]
+  profile [--systemd] [--perf] [--rounds N] [--baseline BIN] [--role web|lb]
                                time converge's no-op commands on a converged fresh web-01
+                               (or lb-01, with web-01 and web-02 behind it, for --role lb)
                                and list the processes each spawns; BIN (an older converge)
                                is timed in alternation on the same host
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
@@ -80,13 +81,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN]`, flags in any order.
+/// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN] [--role web|lb]`, flags in
+/// any order.
 fn profile_options(flags: &[&str]) -> Option<profile::Options> {
     let mut o = profile::Options {
         systemd: false,
         rounds: 9,
         perf: false,
         baseline: None,
+        role: profile::Role::Web,
     };
     let mut it = flags.iter();
     while let Some(f) = it.next() {
@@ -95,6 +98,13 @@ fn profile_options(flags: &[&str]) -> Option<profile::Options> {
             "--perf" => o.perf = true,
             "--baseline" => o.baseline = Some(it.next()?.into()),
             "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            "--role" => {
+                o.role = match *it.next()? {
+                    "web" => profile::Role::Web,
+                    "lb" => profile::Role::Lb,
+                    _ => return None,
+                }
+            }
             _ => return None,
         }
     }

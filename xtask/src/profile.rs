@@ -6,6 +6,10 @@
 //! each one spawned (`strace -f -e trace=execve` run on this machine around `nsenter`, so
 //! the host needs no strace). For finding what to make faster; `cargo xtask bench` is the
 //! figure of record.
+//!
+//! With `--role lb` the profiled host is lb-01 (the `load_balancer` role: HAProxy) instead:
+//! web-01 and web-02 are started and converged too, because lb-01's `http_check`s ask each
+//! of them through the frontend on every apply; the web-01.pp commands are left out.
 
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -26,16 +30,25 @@ pub(crate) struct Options {
     /// Another converge binary (an older build) timed in alternation with this one on
     /// the same host, for a before/after comparison measured side by side.
     pub(crate) baseline: Option<std::path::PathBuf>,
+    /// The host profiled.
+    pub(crate) role: Role,
 }
+
+/// Which host of the reference stack is profiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// web-01 (`web_server`: nginx), converged alone.
+    Web,
+    /// lb-01 (`load_balancer`: HAProxy), with web-01 and web-02 converged behind it.
+    Lb,
+}
+
+/// The benchmark's web-01 manifest in the host (web-01 only).
+const WEB_01_PP: &str = "/etc/bench/web-01.pp";
 
 /// The commands profiled, after both manifests converged the host.
 const COMMANDS: [&[&str]; 8] = [
-    &[
-        "converge",
-        "apply",
-        "--detailed-exitcodes",
-        "/etc/bench/web-01.pp",
-    ],
+    &["converge", "apply", "--detailed-exitcodes", WEB_01_PP],
     &[
         "converge",
         "apply",
@@ -49,7 +62,7 @@ const COMMANDS: [&[&str]; 8] = [
         "--detailed-exitcodes",
         "/etc/converge/site.pp",
     ],
-    &["converge", "validate", "/etc/bench/web-01.pp"],
+    &["converge", "validate", WEB_01_PP],
     &["converge", "validate", "/etc/converge/site.pp"],
     &["converge", "facts", "networking.hostname"],
     // Start-up alone: clap, tracing, the dynamic loader.
@@ -162,23 +175,54 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
     let converge = bench::build(&root)?;
     let image = Image::default_image()?;
     let net = Net::new()?;
+    let mut web_servers = Vec::new();
     let kind = if options.systemd {
         HostKind::Systemd
     } else {
         HostKind::InitScript
     };
-    let host = net.host(&image, "web-01", kind)?;
-    host.install_converge(&converge)?;
-    host.copy_in(&root.join("manifests"), "/etc/converge")?;
-    host.copy_in(&root.join("xtask/bench"), "/etc/bench")?;
-    for m in ["/etc/converge/site.pp", "/etc/bench/web-01.pp"] {
-        let out = host.exec(&["converge", "apply", "--color", "never", m])?;
-        eprintln!("xtask: first apply of {m}: {}", out.status);
-    }
+    let host = match options.role {
+        Role::Web => {
+            let host = net.host(&image, "web-01", kind)?;
+            host.install_converge(&converge)?;
+            host.copy_in(&root.join("manifests"), "/etc/converge")?;
+            host.copy_in(&root.join("xtask/bench"), "/etc/bench")?;
+            for m in ["/etc/converge/site.pp", "/etc/bench/web-01.pp"] {
+                let out = host.exec(&["converge", "apply", "--color", "never", m])?;
+                eprintln!("xtask: first apply of {m}: {}", out.status);
+            }
+            host
+        }
+        Role::Lb => {
+            let mut hosts = net.hosts(
+                &image,
+                &[("web-01", kind), ("web-02", kind), ("lb-01", kind)],
+            )?;
+            for h in &hosts {
+                h.install_converge(&converge)?;
+                h.copy_in(&root.join("manifests"), "/etc/converge")?;
+                let out = h.exec(&[
+                    "converge",
+                    "apply",
+                    "--color",
+                    "never",
+                    "/etc/converge/site.pp",
+                ])?;
+                eprintln!("xtask: first apply on {}: {}", h.name(), out.status);
+            }
+            // The web servers stay up (dropping a host removes it) while lb-01 is profiled.
+            let lb = hosts.pop().expect("three hosts");
+            web_servers = hosts;
+            lb
+        }
+    };
     if let Some(b) = &options.baseline {
         host.copy_in(b, "/usr/local/bin/converge-baseline")?;
     }
-    for argv in COMMANDS {
+    let commands = COMMANDS
+        .iter()
+        .filter(|argv| options.role == Role::Web || !argv.contains(&WEB_01_PP));
+    for argv in commands {
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
         let mut before = argv.clone();
         before[0] = "converge-baseline".into();
@@ -217,8 +261,14 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
         }
     }
     if options.perf {
-        println!("perf report of 50 no-op applies of web-01.pp:");
-        print!("{}", perf(&host, COMMANDS[0], 50)?);
+        // web-01.pp on web-01; site.pp on lb-01.
+        let (argv, what) = match options.role {
+            Role::Web => (COMMANDS[0], "web-01.pp on web-01"),
+            Role::Lb => (COMMANDS[1], "site.pp on lb-01"),
+        };
+        println!("perf report of 50 no-op applies of {what}:");
+        print!("{}", perf(&host, argv, 50)?);
     }
+    drop(web_servers);
     Ok(ExitCode::SUCCESS)
 }
