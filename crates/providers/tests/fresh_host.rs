@@ -310,12 +310,12 @@ impl converge_providers::Runner for Recording {
 }
 
 /// The service's `ensure` and `enable` as the provider reads them directly, checked against
-/// what `service nginx status` and `invoke-rc.d --query` say; and the commands the direct
+/// what `service NAME status` and `invoke-rc.d --query` say; and the commands the direct
 /// path still ran.
-fn nginx_state_both_ways() -> ((String, String), Vec<String>) {
+fn state_both_ways(name: &str) -> ((String, String), Vec<String>) {
     let svc = res(
         "service",
-        "nginx",
+        name,
         &[("ensure", "running".into()), ("enable", Value::Bool(true))],
     );
     let p = provider_for("service").unwrap();
@@ -335,6 +335,10 @@ fn nginx_state_both_ways() -> ((String, String), Vec<String>) {
     assert_eq!(a, b, "direct read and commands disagree");
     let commands = ran.0.lock().unwrap().clone();
     (a, commands)
+}
+
+fn nginx_state_both_ways() -> ((String, String), Vec<String>) {
+    state_both_ways("nginx")
 }
 
 fn sh(script: &str) {
@@ -421,4 +425,123 @@ fn init_script_service_state_is_read_without_commands_and_agrees_with_them() {
             "/usr/sbin/invoke-rc.d --quiet --query nginx start"
         ]
     );
+}
+
+/// SIGKILLs every process named `comm`, then waits (bounded) until /proc has none left.
+fn kill_9(comm: &str) {
+    sh(&format!(
+        "for p in /proc/[0-9]*; do \
+           [ \"$(cat $p/comm 2>/dev/null)\" = {comm} ] && kill -9 ${{p#/proc/}}; \
+         done; \
+         n=0; while grep -qx {comm} /proc/[0-9]*/comm 2>/dev/null && [ $n -lt 100 ]; do \
+           sleep 0.05; n=$((n+1)); \
+         done; \
+         ! grep -qx {comm} /proc/[0-9]*/comm 2>/dev/null"
+    ));
+}
+
+#[test]
+fn haproxy_init_script_state_is_read_without_commands_and_agrees_with_them() {
+    if !inside() {
+        return in_host(
+            "haproxy_init_script_state_is_read_without_commands_and_agrees_with_them",
+            HostKind::InitScript,
+        );
+    }
+    // Its `status` asks ps(1) for each pid in the pid file.
+    check(
+        &[
+            res("package", "haproxy", &[]),
+            res("package", "procps", &[]),
+        ],
+        &[],
+    );
+    let haproxy = || state_both_ways("haproxy");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("/usr/sbin/service haproxy start >/dev/null");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("running", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // A pid file naming one of haproxy's worker threads: /proc has it, ps does not list it.
+    let main_pid = std::fs::read_to_string("/run/haproxy.pid").unwrap();
+    let main_pid = main_pid.trim();
+    let thread = std::fs::read_dir(format!("/proc/{main_pid}/task"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|t| t != main_pid);
+    if let Some(thread) = thread {
+        sh(&format!("echo {thread} > /run/haproxy.pid"));
+        let (st, ran) = haproxy();
+        assert_eq!(st, state("stopped", "true"), "thread {thread}");
+        assert!(ran.is_empty(), "ran {ran:?}");
+    }
+    // Two pids, one of them not haproxy's (PID 1, the host's init loop): dead.
+    sh(&format!("printf '{main_pid}\\n1\\n' > /run/haproxy.pid"));
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    // The script's quirk: an empty pid file is "running".
+    sh(": > /run/haproxy.pid");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("running", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh(&format!("echo {main_pid} > /run/haproxy.pid"));
+    assert_eq!(haproxy().0, state("running", "true"));
+
+    // Killed by hand: the pid file stays behind, stale; converge starts haproxy again.
+    kill_9("haproxy");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    check(
+        &[res(
+            "service",
+            "haproxy",
+            &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+        )],
+        &[],
+    );
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("running", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // Without ps every pid reads as dead, though haproxy serves.
+    sh("apt-get remove -y -q procps >/dev/null 2>&1");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("stopped", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    check(&[res("package", "procps", &[])], &[]);
+    assert_eq!(haproxy().0, state("running", "true"));
+
+    // Without its config the script exits 0 before looking: "running", even when stopped.
+    kill_9("haproxy");
+    sh("mv /etc/haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg.away");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("running", "true"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("mv /etc/haproxy/haproxy.cfg.away /etc/haproxy/haproxy.cfg");
+    assert_eq!(haproxy().0, state("stopped", "true"));
+
+    // Disabled by hand: the start links become stop links.
+    sh("update-rc.d haproxy disable >/dev/null 2>&1");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("stopped", "false"));
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // Anything converge cannot emulate exactly is asked of the commands: settings in the
+    // defaults file or in rcS (sourced after the config test), an edited script.
+    sh("echo 'EXTRAOPTS=\"-de\"' >> /etc/default/haproxy");
+    let (_, ran) = haproxy();
+    assert_eq!(ran, ["/usr/sbin/service haproxy status"]);
+    sh("sed -i '$d' /etc/default/haproxy; echo 'VERBOSE=yes' > /etc/default/rcS");
+    let (_, ran) = haproxy();
+    assert_eq!(ran, ["/usr/sbin/service haproxy status"]);
+    sh("rm /etc/default/rcS; echo '# local edit' >> /etc/init.d/haproxy");
+    let (st, ran) = haproxy();
+    assert_eq!(st, state("stopped", "false"));
+    assert_eq!(ran, ["/usr/sbin/service haproxy status"]);
 }
