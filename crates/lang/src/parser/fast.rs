@@ -15,9 +15,10 @@
 //! when the part is absent, so such rules' spans end after it (`res_body`, `param`,
 //! `stmt_call`, a relationship without arrows).
 
+use super::heredoc::Prepared;
 use super::lower::{
     apply_prefixes, attr_op_after, binop, climb, interpolated_var, join, mk, number_kind,
-    regex_body, MAX_OPERANDS,
+    regex_body, Lower, MAX_OPERANDS,
 };
 use super::strings::{unescape, unquote_single, Escapes};
 use crate::ast::*;
@@ -40,17 +41,19 @@ const STMT_FNS: [&str; 14] = [
     "emerg", "debug", "fail", "alert",
 ];
 
-/// Parse `text[start..end]` (a heredoc-prepared manifest, or a piece of one cut at a
+/// Parse `prepared.text[start..end]` (a whole manifest, or a piece of one cut at a
 /// top-level statement boundary) into statements, with absolute offsets. `None` when the
 /// fast path does not apply; the warnings it found otherwise.
 pub(super) fn parse(
     source: &Source,
-    text: &str,
+    prepared: &Prepared,
     start: usize,
     end: usize,
 ) -> Option<(Vec<Expr>, Vec<Diagnostic>)> {
+    let text = &prepared.text;
     let mut p = Fast {
         source,
+        prepared,
         text: &text[..end],
         b: &text.as_bytes()[..end],
         pos: start,
@@ -78,6 +81,8 @@ fn is_node_char(c: u8) -> bool {
 
 struct Fast<'a> {
     source: &'a Source,
+    /// The pre-pass's output: heredoc bodies, looked up by their head's offset.
+    prepared: &'a Prepared,
     text: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -119,21 +124,24 @@ impl Fast<'_> {
 
     /// The `WHITESPACE` rule, repeated: blanks, `#` comments and closed `/* */` comments.
     fn skip(&mut self) {
+        self.pos = self.skip_from(self.pos);
+    }
+
+    /// Where the whitespace starting at `i` ends.
+    fn skip_from(&self, mut i: usize) -> usize {
         loop {
-            match self.peek() {
-                b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
+            match self.at(i) {
+                b' ' | b'\t' | b'\n' | b'\r' => i += 1,
                 b'#' => {
-                    while !self.eof() && self.peek() != b'\n' {
-                        self.pos += 1;
+                    while i < self.b.len() && self.b[i] != b'\n' {
+                        i += 1;
                     }
                 }
-                b'/' if self.at(self.pos + 1) == b'*' => {
-                    match self.text[self.pos + 2..].find("*/") {
-                        Some(e) => self.pos += 2 + e + 2,
-                        None => return,
-                    }
-                }
-                _ => return,
+                b'/' if self.at(i + 1) == b'*' => match self.text[i + 2..].find("*/") {
+                    Some(e) => i += 2 + e + 2,
+                    None => return i,
+                },
+                _ => return i,
             }
         }
     }
@@ -203,16 +211,6 @@ impl Fast<'_> {
             }
         }
         self.assignment()
-    }
-
-    /// Where the whitespace starting at `i` ends.
-    fn skip_from(&mut self, i: usize) -> usize {
-        let save = self.pos;
-        self.pos = i;
-        self.skip();
-        let end = self.pos;
-        self.pos = save;
-        end
     }
 
     /// `include x`, `notice 'y', 'z'`: `Some(None)` when this is not such a call.
@@ -381,8 +379,12 @@ impl Fast<'_> {
         if word == "class" {
             self.pos += 5;
         } else if Self::is_keyword(word) || !self.lname() {
+            if is_virtual && self.b[start..].starts_with(b"@(") {
+                // A heredoc.
+                self.pos = start;
+                return Some(None);
+            }
             if is_virtual || is_exported {
-                // Only a heredoc (`@(`) could follow: not on the fast path.
                 return None;
             }
             self.pos = start;
@@ -487,15 +489,7 @@ impl Fast<'_> {
 
     fn attr(&mut self) -> R<Attr> {
         let start = self.pos;
-        if !self.eat(b'*') {
-            if !is_lower_start(self.peek()) {
-                return None;
-            }
-            self.pos = self.word_end(self.pos);
-            while self.starts("::") && is_lower_start(self.at(self.pos + 2)) {
-                self.pos = self.word_end(self.pos + 2);
-            }
-        }
+        self.attr_name()?;
         let name_span = self.span(start);
         let name = self.text[start..self.pos].to_string();
         self.skip();
@@ -513,6 +507,21 @@ impl Fast<'_> {
             value,
             span: self.span(start),
         })
+    }
+
+    /// `attr_name`: `*`, or lowercase segments joined by `::`.
+    fn attr_name(&mut self) -> R<()> {
+        if self.eat(b'*') {
+            return Some(());
+        }
+        if !is_lower_start(self.peek()) {
+            return None;
+        }
+        self.pos = self.word_end(self.pos);
+        while self.starts("::") && is_lower_start(self.at(self.pos + 2)) {
+            self.pos = self.word_end(self.pos + 2);
+        }
+        Some(())
     }
 
     /// A capitalised start: resource defaults or an override when `{` follows the type
@@ -553,6 +562,9 @@ impl Fast<'_> {
     /// `type_name access*` with no space before each `[` (`res_target`, `param_type`).
     fn type_with_keys(&mut self) -> R<Expr> {
         let mut e = self.type_name()?;
+        if matches!(e.kind, ExprKind::Collector { .. }) {
+            return Some(e);
+        }
         while self.peek() == b'[' {
             e = self.access(e)?;
         }
@@ -572,14 +584,111 @@ impl Fast<'_> {
         while self.starts("::") && self.at(self.pos + 2).is_ascii_uppercase() {
             self.pos = self.word_end(self.pos + 2);
         }
+        let type_name = self.text[start..self.pos].to_string();
         let after = self.skip_from(self.pos);
-        if self.b[after..].starts_with(b"<|") || self.b[after..].starts_with(b"<<|") {
+        let rest = &self.b[after..];
+        let is_exported = rest.starts_with(b"<<|");
+        if !(is_exported || rest.starts_with(b"<|")) {
+            return Some(mk(ExprKind::TypeName(type_name), self.span(start)));
+        }
+        // A collector: `Type <| query |>` or `Type <<| query |>>`.
+        self.pos = after + if is_exported { 3 } else { 2 };
+        self.skip();
+        let close: &[u8] = if is_exported { b"|>>" } else { b"|>" };
+        let query = if self.b[self.pos..].starts_with(close) {
+            None
+        } else {
+            let q = self.query()?;
+            self.skip();
+            Some(Box::new(q))
+        };
+        if !self.b[self.pos..].starts_with(close) {
             return None;
         }
+        self.pos += close.len();
         Some(mk(
-            ExprKind::TypeName(self.text[start..self.pos].to_string()),
+            ExprKind::Collector {
+                type_name,
+                query,
+                is_exported,
+            },
             self.span(start),
         ))
+    }
+
+    /// `query_and (or query_and)*`, left-associative.
+    fn query(&mut self) -> R<Query> {
+        let mut acc = self.query_and()?;
+        loop {
+            let save = self.pos;
+            self.skip();
+            if self.word() != "or" {
+                self.pos = save;
+                return Some(acc);
+            }
+            self.pos += 2;
+            self.skip();
+            acc = Query::Or(Box::new(acc), Box::new(self.query_and()?));
+        }
+    }
+
+    /// `query_prim (and query_prim)*`, left-associative.
+    fn query_and(&mut self) -> R<Query> {
+        let mut acc = self.query_prim()?;
+        loop {
+            let save = self.pos;
+            self.skip();
+            if self.word() != "and" {
+                self.pos = save;
+                return Some(acc);
+            }
+            self.pos += 3;
+            self.skip();
+            acc = Query::And(Box::new(acc), Box::new(self.query_prim()?));
+        }
+    }
+
+    /// `( query )`, or `attr == value` / `attr != value`, the value an operand with its
+    /// keys and method calls.
+    fn query_prim(&mut self) -> R<Query> {
+        if self.eat(b'(') {
+            self.skip();
+            let q = self.query()?;
+            self.skip();
+            self.expect(b')')?;
+            return Some(q);
+        }
+        let start = self.pos;
+        self.attr_name()?;
+        let name = self.text[start..self.pos].to_string();
+        self.skip();
+        let ne = match (self.peek(), self.at(self.pos + 1)) {
+            (b'=', b'=') => false,
+            (b'!', b'=') => true,
+            _ => return None,
+        };
+        self.pos += 2;
+        self.skip();
+        let mut value = self.primary()?;
+        loop {
+            if self.peek() == b'[' {
+                value = self.access(value)?;
+                continue;
+            }
+            let save = self.pos;
+            self.skip();
+            if self.peek() == b'.' {
+                value = self.method_call(value)?;
+            } else {
+                self.pos = save;
+                break;
+            }
+        }
+        Some(if ne {
+            Query::Ne(name, value)
+        } else {
+            Query::Eq(name, value)
+        })
     }
 
     // ------------------------------------------------------------ definitions
@@ -1098,6 +1207,7 @@ impl Fast<'_> {
                 ExprKind::Array(self.list_until(b']')?)
             }
             b'{' => self.hash()?,
+            b'@' if self.at(self.pos + 1) == b'(' => return self.heredoc(),
             b'/' => {
                 self.regex()?;
                 ExprKind::Regex(regex_body(&self.text[start..self.pos]))
@@ -1113,6 +1223,34 @@ impl Fast<'_> {
             _ => return None,
         };
         Some(mk(kind, self.span(start)))
+    }
+
+    /// `@(TAG)`: the body was cut out by the pre-pass; the lowering's code turns it into
+    /// a string (and parses an interpolating body), so both paths share it.
+    fn heredoc(&mut self) -> R<Expr> {
+        let start = self.pos;
+        self.pos += 2;
+        loop {
+            match self.peek() {
+                b')' => break,
+                b'\n' => return None,
+                _ if self.eof() => return None,
+                _ => self.pos += 1,
+            }
+        }
+        self.pos += 1;
+        let (span, head) = (self.span(start), &self.text[start..self.pos]);
+        let no_texts = std::collections::HashMap::new();
+        let mut lower = Lower {
+            source: self.source,
+            heredocs: &self.prepared.heredocs,
+            epp_texts: &no_texts,
+            map: None,
+            diags: &mut self.diags,
+            failed: false,
+        };
+        let e = lower.heredoc_at(span, head);
+        (!lower.failed).then_some(e)
     }
 
     fn variable(&mut self) -> R<Expr> {
@@ -1233,7 +1371,7 @@ impl Fast<'_> {
         self.skip();
         if !self.eat(b'}') {
             loop {
-                let k = self.expression()?;
+                let k = self.hash_key()?;
                 self.skip();
                 if !self.starts("=>") {
                     return None;
@@ -1254,6 +1392,24 @@ impl Fast<'_> {
             self.expect(b'}')?;
         }
         Some(ExprKind::Hash(entries))
+    }
+
+    /// A hash key: an expression, or a keyword such as `if` or `class` as a bare word
+    /// (`hash_kw_key`), which is what pest ends up with when no expression can start
+    /// with that keyword followed by `=>`.
+    fn hash_key(&mut self) -> R<Expr> {
+        let word = self.word();
+        if Self::is_keyword(word) && !matches!(word, "true" | "false" | "undef" | "default") {
+            let start = self.pos;
+            let end = start + word.len();
+            let after = self.skip_from(end);
+            if self.b[after..].starts_with(b"=>") {
+                let word = word.to_string();
+                self.pos = end;
+                return Some(mk(ExprKind::Bareword(word), self.span(start)));
+            }
+        }
+        self.expression()
     }
 
     /// A regex literal `/.../` on one line; the cursor ends past the closing slash.

@@ -1016,12 +1016,14 @@ impl<'a> Lower<'a> {
 
     fn heredoc(&mut self, c: P<'_>) -> Expr {
         let span = self.span(&c);
+        self.heredoc_at(span, c.as_str())
+    }
+
+    /// The heredoc whose `@(...)` head (text `head`) is at `span`: its body was cut out by
+    /// the pre-pass and is looked up by the head's offset.
+    pub(super) fn heredoc_at(&mut self, span: Span, head: &str) -> Expr {
         let Some(doc) = self.heredocs.get(&(span.start as usize)) else {
-            return self.error(
-                "syntax",
-                format!("Invalid heredoc tag: '{}'", c.as_str()),
-                span,
-            );
+            return self.error("syntax", format!("Invalid heredoc tag: '{head}'"), span);
         };
         let heredocs = self.heredocs;
         let esc = Escapes::heredoc(&doc.escapes);

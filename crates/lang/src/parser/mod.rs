@@ -154,7 +154,7 @@ pub fn compare_parsers(source: &Source) -> Result<FastPath, String> {
     let prepared = heredoc::prepare(&source.text);
     let took = prepared.error.is_none()
         && prepared.max_depth <= MAX_NESTING
-        && fast::parse(source, &prepared.text, 0, prepared.text.len()).is_some();
+        && fast::parse(source, &prepared, 0, prepared.text.len()).is_some();
     Ok(if took {
         FastPath::Agreed
     } else {
@@ -185,9 +185,7 @@ fn parse_manifest_with(source: &Source, fast_path: bool) -> (Option<Manifest>, V
     let mut body = Vec::new();
     let diags_before = diags.len();
     if fast_path && bounds.len() == 2 {
-        if let Some((body, fast_diags)) =
-            fast::parse(source, &prepared.text, 0, prepared.text.len())
-        {
+        if let Some((body, fast_diags)) = fast::parse(source, &prepared, 0, prepared.text.len()) {
             return checked(source, body, fast_diags);
         }
     }
@@ -265,7 +263,7 @@ fn parse_piece(
     fast_path: bool,
 ) -> Piece {
     if fast_path {
-        if let Some((body, diags)) = fast::parse(source, &prepared.text, a, b) {
+        if let Some((body, diags)) = fast::parse(source, prepared, a, b) {
             return Some((body, diags, false));
         }
     }
