@@ -13,5 +13,7 @@ mod parser;
 mod source;
 
 pub use eval::{compile, compile_owned, CompileOptions, Compiled, LogLevel, LogMessage};
+#[doc(hidden)]
+pub use parser::{compare_parsers, FastPath};
 pub use parser::{parse_epp, parse_manifest};
 pub use source::Source;

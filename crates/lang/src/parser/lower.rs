@@ -24,7 +24,7 @@ pub(crate) struct Lower<'a> {
 
 type P<'i> = Pair<'i, Rule>;
 
-fn binop(text: &str) -> Option<(BinOp, u8)> {
+pub(super) fn binop(text: &str) -> Option<(BinOp, u8)> {
     // Puppet's precedence (egrammar.ra), loosest first: or, and, comparisons, equality,
     // shifts, additive, multiplicative, matching, in.
     Some(match text {
@@ -65,11 +65,11 @@ fn is_keyword_pair(rule: Rule) -> bool {
     )
 }
 
-fn mk(kind: ExprKind, span: Span) -> Expr {
+pub(super) fn mk(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
 
-fn join(a: Span, b: Span) -> Span {
+pub(super) fn join(a: Span, b: Span) -> Span {
     Span {
         start: a.start.min(b.start),
         end: a.end.max(b.end),
@@ -578,7 +578,7 @@ impl<'a> Lower<'a> {
                 }
                 Rule::binop => {
                     // An infix operator closes the pending operand's prefixes.
-                    self.apply_prefixes(&mut operands, &mut prefixes);
+                    apply_prefixes(&mut operands, &mut prefixes);
                     match binop(c.as_str()) {
                         Some(op) => ops.push(op),
                         None => {
@@ -592,7 +592,7 @@ impl<'a> Lower<'a> {
                 }
             }
         }
-        self.apply_prefixes(&mut operands, &mut prefixes);
+        apply_prefixes(&mut operands, &mut prefixes);
         if operands.len() != ops.len() + 1 {
             return self.error(
                 "internal",
@@ -610,66 +610,7 @@ impl<'a> Lower<'a> {
         }
         let mut operands = operands.into_iter().map(Some).collect::<Vec<_>>();
         let mut pos = 0;
-        self.climb(&mut operands, &ops, &mut pos, 0)
-    }
-
-    fn apply_prefixes(&mut self, operands: &mut [Expr], prefixes: &mut Vec<(UnaryOp, Span)>) {
-        if prefixes.is_empty() {
-            return;
-        }
-        let Some(last) = operands.last_mut() else {
-            return;
-        };
-        let mut e = std::mem::replace(last, mk(ExprKind::Undef, Span::default()));
-        while let Some((op, sp)) = prefixes.pop() {
-            let span = join(sp, e.span);
-            e = match (op, e.kind) {
-                // Fold `-1` into a literal: the evaluator sees negative numbers directly.
-                (UnaryOp::Neg, ExprKind::Integer(i)) if i != i64::MIN => {
-                    mk(ExprKind::Integer(-i), span)
-                }
-                (UnaryOp::Neg, ExprKind::Float(f)) => mk(ExprKind::Float(-f), span),
-                (op, kind) => mk(
-                    ExprKind::Unary {
-                        op,
-                        expr: Box::new(Expr { kind, span: e.span }),
-                    },
-                    span,
-                ),
-            };
-        }
-        *last = e;
-    }
-
-    /// Precedence climbing over `operands[pos..]` joined by `ops` (all left-associative).
-    fn climb(
-        &mut self,
-        operands: &mut [Option<Expr>],
-        ops: &[(BinOp, u8)],
-        pos: &mut usize,
-        min: u8,
-    ) -> Expr {
-        let mut lhs = operands
-            .get_mut(*pos)
-            .and_then(Option::take)
-            .unwrap_or_else(|| mk(ExprKind::Undef, Span::default()));
-        while let Some(&(op, prec)) = ops.get(*pos) {
-            if prec < min {
-                break;
-            }
-            *pos += 1;
-            let rhs = self.climb(operands, ops, pos, prec + 1);
-            let span = join(lhs.span, rhs.span);
-            lhs = mk(
-                ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            );
-        }
-        lhs
+        climb(&mut operands, &ops, &mut pos, 0)
     }
 
     fn selector(&mut self, subject: Expr, p: P<'_>) -> Expr {
@@ -857,29 +798,9 @@ impl<'a> Lower<'a> {
 
     fn number(&mut self, c: P<'_>) -> Expr {
         let span = self.span(&c);
-        let s = c.as_str();
-        let parsed = if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-            i64::from_str_radix(hex, 16).map(ExprKind::Integer).ok()
-        } else if s.contains(['.', 'e', 'E']) {
-            s.parse::<f64>().ok().map(ExprKind::Float)
-        } else if s.len() > 1 && s.starts_with('0') {
-            if s.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                i64::from_str_radix(&s[1..], 8).map(ExprKind::Integer).ok()
-            } else {
-                return self.error(
-                    "syntax",
-                    format!(
-                        "Not a valid octal number: '{s}' (a leading 0 means octal, digits 0-7)"
-                    ),
-                    span,
-                );
-            }
-        } else {
-            s.parse::<i64>().map(ExprKind::Integer).ok()
-        };
-        match parsed {
-            Some(k) => mk(k, span),
-            None => self.error("syntax", format!("Number out of range: '{s}'"), span),
+        match number_kind(c.as_str()) {
+            Ok(k) => mk(k, span),
+            Err(msg) => self.error("syntax", msg, span),
         }
     }
 
@@ -1088,28 +1009,21 @@ impl<'a> Lower<'a> {
         for b in bad {
             let start = self.off(base + b.offset);
             let span = Span::new(start, start + b.seq.len());
-            self.diags.push(
-                Diagnostic::warning(
-                    "unknown-escape",
-                    format!("Unrecognized escape sequence '{}'", b.seq),
-                )
-                .at(Some(self.source.location(span)))
-                .with_hint(format!(
-                    "the backslash is kept; write '\\{}' for a literal backslash",
-                    b.seq
-                )),
-            );
+            self.diags
+                .push(bad_escape_warning(self.source, span, &b.seq));
         }
     }
 
     fn heredoc(&mut self, c: P<'_>) -> Expr {
         let span = self.span(&c);
+        self.heredoc_at(span, c.as_str())
+    }
+
+    /// The heredoc whose `@(...)` head (text `head`) is at `span`: its body was cut out by
+    /// the pre-pass and is looked up by the head's offset.
+    pub(super) fn heredoc_at(&mut self, span: Span, head: &str) -> Expr {
         let Some(doc) = self.heredocs.get(&(span.start as usize)) else {
-            return self.error(
-                "syntax",
-                format!("Invalid heredoc tag: '{}'", c.as_str()),
-                span,
-            );
+            return self.error("syntax", format!("Invalid heredoc tag: '{head}'"), span);
         };
         let heredocs = self.heredocs;
         let esc = Escapes::heredoc(&doc.escapes);
@@ -1165,11 +1079,102 @@ impl<'a> Lower<'a> {
     }
 }
 
+/// Apply pending prefix operators (innermost last) to the last operand.
+pub(super) fn apply_prefixes(operands: &mut [Expr], prefixes: &mut Vec<(UnaryOp, Span)>) {
+    if prefixes.is_empty() {
+        return;
+    }
+    let Some(last) = operands.last_mut() else {
+        return;
+    };
+    let mut e = std::mem::replace(last, mk(ExprKind::Undef, Span::default()));
+    while let Some((op, sp)) = prefixes.pop() {
+        let span = join(sp, e.span);
+        e = match (op, e.kind) {
+            // Fold `-1` into a literal: the evaluator sees negative numbers directly.
+            (UnaryOp::Neg, ExprKind::Integer(i)) if i != i64::MIN => {
+                mk(ExprKind::Integer(-i), span)
+            }
+            (UnaryOp::Neg, ExprKind::Float(f)) => mk(ExprKind::Float(-f), span),
+            (op, kind) => mk(
+                ExprKind::Unary {
+                    op,
+                    expr: Box::new(Expr { kind, span: e.span }),
+                },
+                span,
+            ),
+        };
+    }
+    *last = e;
+}
+
+/// Precedence climbing over `operands[pos..]` joined by `ops` (all left-associative).
+pub(super) fn climb(
+    operands: &mut [Option<Expr>],
+    ops: &[(BinOp, u8)],
+    pos: &mut usize,
+    min: u8,
+) -> Expr {
+    let mut lhs = operands
+        .get_mut(*pos)
+        .and_then(Option::take)
+        .unwrap_or_else(|| mk(ExprKind::Undef, Span::default()));
+    while let Some(&(op, prec)) = ops.get(*pos) {
+        if prec < min {
+            break;
+        }
+        *pos += 1;
+        let rhs = climb(operands, ops, pos, prec + 1);
+        let span = join(lhs.span, rhs.span);
+        lhs = mk(
+            ExprKind::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            span,
+        );
+    }
+    lhs
+}
+
+/// The value of a number literal as the grammar matched it, or the error to report.
+pub(super) fn number_kind(s: &str) -> Result<ExprKind, String> {
+    let parsed = if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        i64::from_str_radix(hex, 16).map(ExprKind::Integer).ok()
+    } else if s.contains(['.', 'e', 'E']) {
+        s.parse::<f64>().ok().map(ExprKind::Float)
+    } else if s.len() > 1 && s.starts_with('0') {
+        if s.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            i64::from_str_radix(&s[1..], 8).map(ExprKind::Integer).ok()
+        } else {
+            return Err(format!(
+                "Not a valid octal number: '{s}' (a leading 0 means octal, digits 0-7)"
+            ));
+        }
+    } else {
+        s.parse::<i64>().map(ExprKind::Integer).ok()
+    };
+    parsed.ok_or_else(|| format!("Number out of range: '{s}'"))
+}
+
+/// The warning for an escape sequence double-quoted text does not know.
+pub(super) fn bad_escape_warning(source: &Source, span: Span, seq: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "unknown-escape",
+        format!("Unrecognized escape sequence '{seq}'"),
+    )
+    .at(Some(source.location(span)))
+    .with_hint(format!(
+        "the backslash is kept; write '\\{seq}' for a literal backslash"
+    ))
+}
+
 /// The attribute operator at the start of `s` (the text after an attribute's name), past
 /// whitespace and comments: one pass over a few bytes, where searching the whole value
 /// for `+>` and `=>` cost more than the rest of lowering the attribute (and could be
 /// fooled by a comment holding `+>`).
-fn attr_op_after(s: &str) -> AttrOp {
+pub(super) fn attr_op_after(s: &str) -> AttrOp {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -1195,10 +1200,10 @@ fn attr_op_after(s: &str) -> AttrOp {
 
 /// Longest run of binary operators (or arrows) accepted: the AST nests one level per
 /// operator, and walking or dropping a very deep tree would exhaust the stack.
-const MAX_OPERANDS: usize = 256;
+pub(super) const MAX_OPERANDS: usize = 256;
 
 /// The leading name of a word or type (`foo::bar` in `foo::bar (1)`).
-fn name_prefix(s: &str) -> &str {
+pub(super) fn name_prefix(s: &str) -> &str {
     let end = s
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-'))
         .unwrap_or(s.len());
@@ -1210,7 +1215,7 @@ fn empty_query() -> Query {
 }
 
 /// The text between a regex literal's slashes, with `\/` unescaped.
-fn regex_body(s: &str) -> String {
+pub(super) fn regex_body(s: &str) -> String {
     let inner = s
         .strip_prefix('/')
         .and_then(|s| s.strip_suffix('/'))
@@ -1220,7 +1225,7 @@ fn regex_body(s: &str) -> String {
 
 /// Inside `${}`, a bare name is a variable (`${hostname}`, `${facts['os']}`,
 /// `${name.upcase}`), and so is a number (`${1}` is the capture `$1`).
-fn interpolated_var(e: Expr) -> Expr {
+pub(super) fn interpolated_var(e: Expr) -> Expr {
     let span = e.span;
     match e.kind {
         ExprKind::Bareword(n) => mk(ExprKind::Variable(n), span),

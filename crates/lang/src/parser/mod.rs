@@ -3,7 +3,11 @@
 //! The grammar (`grammar.pest`) does the syntax; a heredoc pre-pass ([`heredoc`]) cuts
 //! heredoc bodies out first, EPP templates are rewritten into the same language
 //! ([`epp`]), [`lower`] turns pest pairs into the AST, [`errors`] words syntax errors,
-//! and [`check`] does the static checks `puppet parser validate` does. Manifests over
+//! and [`check`] does the static checks `puppet parser validate` does.
+//!
+//! Manifests are first given to [`fast`], a hand-written parser that builds the same AST
+//! several times faster and declines anything it does not handle exactly (any syntax
+//! error included); pest then parses what it declined. Manifests over
 //! 64 KiB are parsed in pieces (on up to four threads) cut at top-level statement
 //! boundaries the pre-pass finds, which bounds pest's token queue; any failure
 //! re-parses the whole text, so errors are those of a single parse.
@@ -15,6 +19,7 @@
 mod check;
 mod epp;
 mod errors;
+mod fast;
 mod heredoc;
 mod lower;
 mod strings;
@@ -106,6 +111,58 @@ fn too_deep(source: &Source, at: usize) -> Diagnostic {
 /// Parse a manifest. Returns the AST when parsing succeeded, plus every diagnostic
 /// (syntax errors, and warnings such as unknown escapes).
 pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
+    parse_manifest_with(source, true)
+}
+
+/// Which parser produced a result, for [`compare_parsers`].
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FastPath {
+    /// The fast parser declined (syntax error, heredoc, collector...): pest alone parsed.
+    Declined,
+    /// Both parsers produced the same AST and diagnostics.
+    Agreed,
+}
+
+/// Parse `source` with the fast parser and with pest alone, and check that the results
+/// (syntax tree, or errors, and every diagnostic) are the same: the differential test
+/// behind the fast path, used by tests and the fuzz target. An `Err` says how they differ.
+#[doc(hidden)]
+pub fn compare_parsers(source: &Source) -> Result<FastPath, String> {
+    let fast = parse_manifest_with(source, true);
+    let slow = parse_manifest_with(source, false);
+    if fast != slow {
+        let (a, b) = (format!("{fast:#?}"), format!("{slow:#?}"));
+        let line = a
+            .lines()
+            .zip(b.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        let around = |t: &str| {
+            t.lines()
+                .skip(line.saturating_sub(8))
+                .take(16)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        return Err(format!(
+            "the results differ at line {line} of their debug print:\n--- fast\n{}\n--- pest\n{}",
+            around(&a),
+            around(&b)
+        ));
+    }
+    let prepared = heredoc::prepare(&source.text);
+    let took = prepared.error.is_none()
+        && prepared.max_depth <= MAX_NESTING
+        && fast::parse(source, &prepared, 0, prepared.text.len()).is_some();
+    Ok(if took {
+        FastPath::Agreed
+    } else {
+        FastPath::Declined
+    })
+}
+
+fn parse_manifest_with(source: &Source, fast_path: bool) -> (Option<Manifest>, Vec<Diagnostic>) {
     let prepared = heredoc::prepare(&source.text);
     let mut diags = Vec::new();
     if let Some(e) = &prepared.error {
@@ -127,9 +184,14 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
     bounds.push(prepared.text.len());
     let mut body = Vec::new();
     let diags_before = diags.len();
+    if fast_path && bounds.len() == 2 {
+        if let Some((body, fast_diags)) = fast::parse(source, &prepared, 0, prepared.text.len()) {
+            return checked(source, body, fast_diags);
+        }
+    }
     let mut chunked_ok = bounds.len() > 2;
     if chunked_ok {
-        match parse_pieces(source, &prepared, &bounds) {
+        match parse_pieces(source, &prepared, &bounds, fast_path) {
             Some((stmts, piece_diags, failed)) => {
                 body = stmts;
                 diags.extend(piece_diags);
@@ -174,6 +236,15 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
             return (None, diags);
         }
     }
+    checked(source, body, diags)
+}
+
+/// The manifest of `body` after the static checks.
+fn checked(
+    source: &Source,
+    body: Vec<crate::ast::Expr>,
+    mut diags: Vec<Diagnostic>,
+) -> (Option<Manifest>, Vec<Diagnostic>) {
     let manifest = Manifest { body };
     check::check_manifest(source, &manifest.body, &mut diags);
     let ok = !diags.iter().any(Diagnostic::is_error);
@@ -184,7 +255,18 @@ pub fn parse_manifest(source: &Source) -> (Option<Manifest>, Vec<Diagnostic>) {
 /// failed; `None` when it does not parse on its own.
 type Piece = Option<(Vec<crate::ast::Expr>, Vec<Diagnostic>, bool)>;
 
-fn parse_piece(source: &Source, prepared: &heredoc::Prepared, a: usize, b: usize) -> Piece {
+fn parse_piece(
+    source: &Source,
+    prepared: &heredoc::Prepared,
+    a: usize,
+    b: usize,
+    fast_path: bool,
+) -> Piece {
+    if fast_path {
+        if let Some((body, diags)) = fast::parse(source, prepared, a, b) {
+            return Some((body, diags, false));
+        }
+    }
     let pairs = parse_rule(Rule::manifest, &prepared.text[a..b]).ok()?;
     let no_texts = HashMap::new();
     let map = [(0, a)];
@@ -209,7 +291,12 @@ fn parse_piece(source: &Source, prepared: &heredoc::Prepared, a: usize, b: usize
 
 /// Parse the pieces between `bounds`, on up to four threads (pieces are independent);
 /// results are joined in source order. `None` if any piece does not parse on its own.
-fn parse_pieces(source: &Source, prepared: &heredoc::Prepared, bounds: &[usize]) -> Piece {
+fn parse_pieces(
+    source: &Source,
+    prepared: &heredoc::Prepared,
+    bounds: &[usize],
+    fast_path: bool,
+) -> Piece {
     let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -220,7 +307,7 @@ fn parse_pieces(source: &Source, prepared: &heredoc::Prepared, bounds: &[usize])
     let run = |group: &[(usize, usize)]| -> Vec<Piece> {
         let mut out = Vec::with_capacity(group.len());
         for &(a, b) in group {
-            let piece = parse_piece(source, prepared, a, b);
+            let piece = parse_piece(source, prepared, a, b, fast_path);
             let stop = piece.is_none();
             out.push(piece);
             if stop {
