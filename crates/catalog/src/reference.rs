@@ -22,8 +22,11 @@ pub struct ParseRefError(pub String);
 
 /// Capitalise each `::` segment of a type name the way Puppet prints references:
 /// `file_line` → `File_line`, `web::vhost` → `Web::Vhost`.
-pub fn capitalize_type(name: &str) -> String {
-    let name = name.trim_start_matches("::");
+pub fn capitalize_type(mut name: &str) -> String {
+    // Not `trim_start_matches("::")`, which builds a substring searcher on every call.
+    while let Some(rest) = name.strip_prefix("::") {
+        name = rest;
+    }
     if !name.is_ascii() {
         return capitalize_unicode(name);
     }

@@ -8,7 +8,7 @@ use super::resources::{name_tags, AttrVal, Res, METAPARAMS};
 use super::scope::{Scope, ScopeId, ScopeKind};
 use super::types::Ty;
 use super::value::Val;
-use super::{closest, Compiler, Def, Halt, R};
+use super::{closest, unroot, Compiler, Def, Halt, R};
 use crate::ast::{ClassDef, DefineDef, Param};
 use converge_catalog::{capitalize_type, Diagnostic, Location, ResourceRef};
 use indexmap::IndexMap;
@@ -142,7 +142,7 @@ impl Compiler {
         loc: Location,
         contain: bool,
     ) -> R<ResourceRef> {
-        let name = name.trim_start_matches("::").to_lowercase();
+        let name = unroot(name).to_lowercase();
         let rref = ResourceRef::new("class", &name);
         if let Some(&idx) = self.declared_classes.get(&name) {
             if params.is_some() {
@@ -196,7 +196,7 @@ impl Compiler {
         let mut inherited: Option<ScopeId> = None;
         let mut inherited_tags = Vec::new();
         if let Some(parent) = &def.def.parent {
-            let parent = parent.trim_start_matches("::").to_lowercase();
+            let parent = unroot(parent).to_lowercase();
             self.declare_class(&parent, None, loc.clone(), false)?;
             inherited = self.class_scopes.get(&parent).copied();
             if let Some(p) = inherited {

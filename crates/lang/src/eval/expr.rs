@@ -2,7 +2,7 @@
 
 use super::types::{self, Ty};
 use super::value::{puppet_cmp, puppet_eq, Val};
-use super::{Compiler, R};
+use super::{unroot, Compiler, R};
 use crate::ast::{BinOp, Expr, ExprKind, StrPart, UnaryOp};
 use converge_catalog::ResourceRef;
 use indexmap::IndexMap;
@@ -384,9 +384,7 @@ impl Compiler {
         if let Some(t) = types::from_name(name) {
             return Val::Type(t);
         }
-        Val::Type(Ty::Resource(Some(
-            name.trim_start_matches("::").to_lowercase(),
-        )))
+        Val::Type(Ty::Resource(Some(unroot(name).to_lowercase())))
     }
 
     fn access(&mut self, target: Val, keys: Vec<Val>, e: &Expr) -> R<Val> {
@@ -502,7 +500,7 @@ impl Compiler {
                         v => v.to_string(),
                     };
                     let title = if ty == "class" {
-                        title.trim_start_matches("::").to_string()
+                        unroot(&title).to_string()
                     } else {
                         title
                     };

@@ -7,7 +7,7 @@ use super::resources::{AttrVal, BUILTIN_TYPES};
 use super::scope::{Scope, ScopeKind};
 use super::types::{self, Ty};
 use super::value::{puppet_cmp, Val};
-use super::{closest, Compiler, Halt, LogLevel, LogMessage, R};
+use super::{closest, unroot, Compiler, Halt, LogLevel, LogMessage, R};
 use crate::ast::{Expr, ExprKind, Lambda, Span, UnaryOp};
 use converge_catalog::{Diagnostic, EdgeKind, EdgeOrigin, ResourceRef};
 use indexmap::IndexMap;
@@ -479,7 +479,7 @@ impl Compiler {
         lambda: Option<&Lambda>,
         span: Span,
     ) -> R<Val> {
-        let name = name.trim_start_matches("::");
+        let name = unroot(name);
         if name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return self.convert(name, args, span);
         }
@@ -662,7 +662,7 @@ impl Compiler {
                     let d = match a {
                         Val::Str(s) if s.starts_with('$') => self.find_var(&s[1..]).is_some(),
                         Val::Str(s) => {
-                            let n = s.trim_start_matches("::").to_lowercase();
+                            let n = unroot(s).to_lowercase();
                             BUILTIN_TYPES.contains(&n.as_str())
                                 || self.find_define(&n).is_some()
                                 || self.find_class(&n).is_some()

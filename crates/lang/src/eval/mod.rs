@@ -639,9 +639,19 @@ fn release_free_memory(resources: usize) {
     }
 }
 
+/// `name` without its leading `::`s (`::web::vhost` → `web::vhost`). Not
+/// `trim_start_matches("::")`: its substring searcher was built anew on every call, and
+/// every declaration, reference and type name passes through here.
+pub(crate) fn unroot(mut name: &str) -> &str {
+    while let Some(rest) = name.strip_prefix("::") {
+        name = rest;
+    }
+    name
+}
+
 /// Qualify a nested class or define name with the enclosing class's name.
 fn qualify(name: &str, outer: Option<&str>) -> String {
-    let name = name.trim_start_matches("::").to_lowercase();
+    let name = unroot(name).to_lowercase();
     match outer {
         Some(o) if !name.starts_with(&format!("{o}::")) => format!("{o}::{name}"),
         _ => name,

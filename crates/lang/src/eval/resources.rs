@@ -3,7 +3,7 @@
 
 use super::scope::{DefaultAttr, ScopeId};
 use super::value::{puppet_eq, Val};
-use super::{closest, Compiler, Halt, R};
+use super::{closest, unroot, Compiler, Halt, R};
 use crate::ast::{Arrow, Attr, AttrOp, Expr, ExprKind, Query, ResourceBody, Span};
 use converge_catalog::{
     capitalize_type, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
@@ -148,7 +148,7 @@ impl Compiler {
         bodies: &[ResourceBody],
         span: Span,
     ) -> R<Val> {
-        let ty = type_name.trim_start_matches("::").to_lowercase();
+        let ty = unroot(type_name).to_lowercase();
         let is_define = if ty == "class" {
             false
         } else {
@@ -417,7 +417,7 @@ impl Compiler {
 
     /// `File { mode => '0644' }`: defaults for the current scope and those it evaluates.
     pub(crate) fn eval_defaults(&mut self, type_name: &str, attrs: &[Attr], span: Span) -> R<Val> {
-        let ty = type_name.trim_start_matches("::").to_lowercase();
+        let ty = unroot(type_name).to_lowercase();
         if ty != "class" {
             self.check_type(&ty, span)?;
         }
@@ -484,7 +484,7 @@ impl Compiler {
         is_exported: bool,
         span: Span,
     ) -> R<Val> {
-        let ty = type_name.trim_start_matches("::").to_lowercase();
+        let ty = unroot(type_name).to_lowercase();
         self.check_type(&ty, span)?;
         if is_exported {
             self.warn(
@@ -1034,7 +1034,7 @@ impl Compiler {
                 .and_then(|c| self.classes.get(c))
                 .and_then(|d| d.def.parent.clone());
             match parent {
-                Some(p) => cur = format!("class:{}", p.trim_start_matches("::").to_lowercase()),
+                Some(p) => cur = format!("class:{}", unroot(&p).to_lowercase()),
                 None => return false,
             }
         }

@@ -5,7 +5,7 @@
 //! are dynamic: they are looked up along the chain of scopes that evaluated each other.
 
 use super::value::Val;
-use super::{Compiler, Halt, R};
+use super::{unroot, Compiler, Halt, R};
 use crate::ast::Span;
 use converge_catalog::{Diagnostic, Location, ResourceRef};
 use foldhash::{HashMap, HashMapExt};
@@ -166,7 +166,7 @@ impl Compiler {
             Diagnostic::warning("unknown-variable", format!("Unknown variable: '{name}'."))
         }
         .at(Some(loc));
-        let bare = name.trim_start_matches("::");
+        let bare = unroot(name);
         if let Some((class, _)) = bare.rsplit_once("::") {
             if !self.class_scopes.contains_key(&class.to_lowercase()) {
                 d = d.with_hint(format!(
