@@ -49,7 +49,7 @@ impl Source {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self.text[start..offset].chars().count() + 1;
+        let col = char_count(&self.text[start..offset]) + 1;
         (line as u32 + 1, col as u32)
     }
 
@@ -58,16 +58,28 @@ impl Source {
         let (line, column) = self.line_col(span.start as usize);
         let start = span.start as usize;
         let end = (span.end as usize).clamp(start, self.text.len());
-        let first_line_end = self.text[start..end]
-            .find(['\n', '\r'])
+        // Byte-wise: a char-pattern `find` decoded every character (this runs for every
+        // attribute of every resource).
+        let first_line_end = self.text.as_bytes()[start..end]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
             .map_or(end, |i| start + i);
-        let len = self.text[start..first_line_end].chars().count().max(1) as u32;
+        let len = char_count(&self.text[start..first_line_end]).max(1) as u32;
         Location {
             file: self.file(),
             line,
             column,
             len,
         }
+    }
+}
+
+/// Characters in `s`; ASCII (nearly all manifest text) without decoding.
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
     }
 }
 
