@@ -10,7 +10,7 @@ use super::types::Ty;
 use super::value::Val;
 use super::{closest, unroot, Compiler, Def, Halt, R};
 use crate::ast::{ClassDef, DefineDef, Param};
-use converge_catalog::{capitalize_type, Diagnostic, Location, ResourceRef};
+use converge_catalog::{capitalize_type, AttrMap, Diagnostic, Location, ResourceRef};
 use indexmap::IndexMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -210,8 +210,8 @@ impl Compiler {
             type_name: "class".into(),
             title: name.clone(),
             rref: rref.clone(),
-            params: IndexMap::new(),
-            attr_locs: IndexMap::new(),
+            params: AttrMap::default(),
+            attr_locs: AttrMap::default(),
             loc: loc.clone(),
             container: None,
             is_container: true,

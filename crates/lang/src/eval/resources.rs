@@ -6,7 +6,7 @@ use super::value::{puppet_eq, Val};
 use super::{closest, unroot, Compiler, Halt, R};
 use crate::ast::{Arrow, Attr, AttrOp, Expr, ExprKind, Query, ResourceBody, Span};
 use converge_catalog::{
-    capitalize_type, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
+    capitalize_type, AttrMap, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
     ResourceRef,
 };
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -53,8 +53,8 @@ pub(crate) struct Res {
     pub(crate) type_name: String,
     pub(crate) title: String,
     pub(crate) rref: ResourceRef,
-    pub(crate) params: IndexMap<String, Val>,
-    pub(crate) attr_locs: IndexMap<String, Location>,
+    pub(crate) params: AttrMap<Val>,
+    pub(crate) attr_locs: AttrMap<Location>,
     pub(crate) loc: Location,
     pub(crate) container: Option<ResourceRef>,
     pub(crate) is_container: bool,
@@ -371,8 +371,8 @@ impl Compiler {
         let scope = &self.scopes[self.scope];
         let mut tags = name_tags(ty);
         push_unique(&mut tags, scope.tags.iter().cloned());
-        let mut params = IndexMap::with_capacity(attrs.len());
-        let mut attr_locs = IndexMap::with_capacity(attrs.len());
+        let mut params = AttrMap::with_capacity_and_hasher(attrs.len(), Default::default());
+        let mut attr_locs = AttrMap::with_capacity_and_hasher(attrs.len(), Default::default());
         for a in attrs {
             params.insert(a.name.clone(), a.val);
             attr_locs.insert(a.name, a.loc);
