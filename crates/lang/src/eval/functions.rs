@@ -1318,7 +1318,7 @@ impl Compiler {
             let is_define = self.check_type(&ty, span)?;
             self.declare(
                 &ty,
-                &title,
+                title,
                 to_attrs(&attrs, &loc),
                 loc.clone(),
                 is_virtual,

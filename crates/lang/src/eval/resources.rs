@@ -122,11 +122,18 @@ pub(crate) struct ChainRel {
 
 /// Tags a type name gives: `web::vhost` → `web::vhost`, `web`, `vhost`.
 pub(crate) fn name_tags(name: &str) -> Vec<String> {
-    let name = name.to_lowercase();
-    let mut out = vec![name.clone()];
-    if name.contains("::") {
-        out.extend(name.split("::").map(str::to_string));
+    // Once per declared resource: ASCII names lowercase without Unicode tables, and a name
+    // without `::` (most) is its only tag.
+    let name = if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        name.to_lowercase()
+    };
+    if !name.contains(':') || !name.contains("::") {
+        return vec![name];
     }
+    let mut out = vec![name.clone()];
+    out.extend(name.split("::").map(str::to_string));
     out
 }
 
@@ -194,7 +201,7 @@ impl Compiler {
                     } else {
                         let r = self.declare(
                             &ty,
-                            &t,
+                            t,
                             attrs,
                             loc.clone(),
                             is_virtual || is_exported,
@@ -300,59 +307,74 @@ impl Compiler {
                     a.span,
                 ));
             }
-            let items: Vec<(String, Val)> = if a.name == "*" {
-                match val {
-                    Val::Hash(h) => h.into_iter().collect(),
-                    Val::Undef => Vec::new(),
-                    v => {
-                        return Err(self.err(
-                            "type-mismatch",
-                            format!(
-                                "The splat attribute '*' expects a Hash, got {}",
-                                v.type_name()
-                            ),
-                            a.span,
-                        ))
-                    }
+            let append = a.op == AttrOp::Append;
+            if a.name != "*" {
+                // The common case, without the splat's intermediate vector.
+                self.push_attr(&mut out, a.name.clone(), val, loc, append)?;
+                continue;
+            }
+            let items: Vec<(String, Val)> = match val {
+                Val::Hash(h) => h.into_iter().collect(),
+                Val::Undef => Vec::new(),
+                v => {
+                    return Err(self.err(
+                        "type-mismatch",
+                        format!(
+                            "The splat attribute '*' expects a Hash, got {}",
+                            v.type_name()
+                        ),
+                        a.span,
+                    ))
                 }
-            } else {
-                vec![(a.name.clone(), val)]
             };
             for (name, val) in items {
-                if let Some(prev) = out.iter().find(|p| p.name == name) {
-                    let prev_loc = prev.loc.clone();
-                    self.diags.push(
-                        Diagnostic::error(
-                            "duplicate-attribute",
-                            format!("The attribute '{name}' has already been set"),
-                        )
-                        .at(Some(loc.clone()))
-                        .with_label(prev_loc, "first set here"),
-                    );
-                    return Err(Halt::Error);
-                }
-                out.push(AttrVal {
-                    name,
-                    val,
-                    loc: loc.clone(),
-                    append: a.op == AttrOp::Append,
-                });
+                self.push_attr(&mut out, name, val, loc.clone(), append)?;
             }
         }
         Ok(out)
+    }
+
+    /// Add one evaluated attribute, rejecting a second value for the same name.
+    fn push_attr(
+        &mut self,
+        out: &mut Vec<AttrVal>,
+        name: String,
+        val: Val,
+        loc: Location,
+        append: bool,
+    ) -> R<()> {
+        if let Some(prev) = out.iter().find(|p| p.name == name) {
+            let prev_loc = prev.loc.clone();
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-attribute",
+                    format!("The attribute '{name}' has already been set"),
+                )
+                .at(Some(loc))
+                .with_label(prev_loc, "first set here"),
+            );
+            return Err(Halt::Error);
+        }
+        out.push(AttrVal {
+            name,
+            val,
+            loc,
+            append,
+        });
+        Ok(())
     }
 
     /// Add a resource to the catalog.
     pub(crate) fn declare(
         &mut self,
         ty: &str,
-        title: &str,
+        title: String,
         attrs: Vec<AttrVal>,
         loc: Location,
         is_virtual: bool,
         is_define: bool,
     ) -> R<ResourceRef> {
-        let rref = ResourceRef::new(ty, title);
+        let rref = ResourceRef::new(ty, &title);
         if let Some(&prev) = self.index.get(&rref) {
             let p = self.resources[prev].loc.clone();
             self.diags.push(
@@ -370,7 +392,13 @@ impl Compiler {
         }
         let scope = &self.scopes[self.scope];
         let mut tags = name_tags(ty);
-        push_unique(&mut tags, scope.tags.iter().cloned());
+        // The scope's tags, each copied only when new (not `push_unique`, which copies first).
+        tags.reserve(scope.tags.len());
+        for t in &scope.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
         let mut params = AttrMap::with_capacity_and_hasher(attrs.len(), Default::default());
         let mut attr_locs = AttrMap::with_capacity_and_hasher(attrs.len(), Default::default());
         for a in attrs {
@@ -379,7 +407,7 @@ impl Compiler {
         }
         let res = Res {
             type_name: ty.to_string(),
-            title: title.to_string(),
+            title,
             rref: rref.clone(),
             params,
             attr_locs,

@@ -119,14 +119,18 @@ impl Compiler {
                 .next()
                 .map(|caps| caps.get(n).unwrap_or(&Val::Undef));
         }
-        if let Some(rest) = name.strip_prefix("::") {
-            if let Some((class, var)) = rest.rsplit_once("::") {
+        // Most names have no `:` at all: skip the substring searches (`rsplit_once("::")`
+        // builds a searcher on every call).
+        if name.contains(':') {
+            if let Some(rest) = name.strip_prefix("::") {
+                if let Some((class, var)) = rest.rsplit_once("::") {
+                    return self.class_var(class, var);
+                }
+                return self.scopes[self.top].vars.get(rest).map(|v| &v.val);
+            }
+            if let Some((class, var)) = name.rsplit_once("::") {
                 return self.class_var(class, var);
             }
-            return self.scopes[self.top].vars.get(rest).map(|v| &v.val);
-        }
-        if let Some((class, var)) = name.rsplit_once("::") {
-            return self.class_var(class, var);
         }
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
