@@ -4,13 +4,13 @@
 //! instances are queued and evaluated after the main code, which is why their resources
 //! land later in catalog order, as in Puppet.
 
-use super::resources::{name_tags, AttrVal, Res, METAPARAMS};
+use super::resources::{name_tags, AttrVal, Res, ResAttrs, METAPARAMS};
 use super::scope::{Scope, ScopeId, ScopeKind};
 use super::types::Ty;
 use super::value::Val;
 use super::{closest, unroot, Compiler, Def, Halt, R};
 use crate::ast::{ClassDef, DefineDef, Param};
-use converge_catalog::{capitalize_type, AttrMap, Diagnostic, Location, ResourceRef};
+use converge_catalog::{capitalize_type, Diagnostic, Location, ResourceRef};
 use indexmap::IndexMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -210,8 +210,7 @@ impl Compiler {
             type_name: "class".into(),
             title: name.clone(),
             rref: rref.clone(),
-            params: AttrMap::default(),
-            attr_locs: AttrMap::default(),
+            attrs: ResAttrs::default(),
             loc: loc.clone(),
             container: None,
             is_container: true,
@@ -308,15 +307,11 @@ impl Compiler {
     ) {
         let r = &mut self.resources[idx];
         for (k, (v, l)) in bound {
-            r.params.insert(k.clone(), v);
-            if let Some(l) = l {
-                r.attr_locs.insert(k, l);
-            }
+            r.attrs.set(&k, v, l);
         }
         for a in given {
             if METAPARAMS.contains(&a.name.as_str()) {
-                r.params.insert(a.name.clone(), a.val.clone());
-                r.attr_locs.insert(a.name.clone(), a.loc.clone());
+                r.attrs.set(&a.name, a.val.clone(), Some(a.loc.clone()));
             }
         }
     }
@@ -435,19 +430,18 @@ impl Compiler {
         let declaring_scope = self.resources[idx].scope;
         for (k, d) in self.defaults_for(declaring_scope, &ty) {
             let r = &mut self.resources[idx];
-            if r.params.get(&k).is_none_or(Val::is_undef) {
-                r.params.insert(k.clone(), d.val);
-                r.attr_locs.insert(k, d.loc);
+            if r.attrs.get(&k).is_none_or(Val::is_undef) {
+                r.attrs.set(&k, d.val, Some(d.loc));
             }
         }
         let given: Vec<AttrVal> = {
             let r = &self.resources[idx];
-            r.params
+            r.attrs
                 .iter()
-                .map(|(k, v)| AttrVal {
-                    name: k.clone(),
-                    val: v.clone(),
-                    loc: r.attr_locs.get(k).cloned().unwrap_or_else(|| r.loc.clone()),
+                .map(|a| AttrVal {
+                    name: a.name.clone(),
+                    val: a.val.clone(),
+                    loc: a.loc.clone().unwrap_or_else(|| r.loc.clone()),
                     append: false,
                 })
                 .collect()

@@ -53,8 +53,7 @@ pub(crate) struct Res {
     pub(crate) type_name: String,
     pub(crate) title: String,
     pub(crate) rref: ResourceRef,
-    pub(crate) params: AttrMap<Val>,
-    pub(crate) attr_locs: AttrMap<Location>,
+    pub(crate) attrs: ResAttrs,
     pub(crate) loc: Location,
     pub(crate) container: Option<ResourceRef>,
     pub(crate) is_container: bool,
@@ -64,6 +63,80 @@ pub(crate) struct Res {
     pub(crate) tags: Vec<String>,
     pub(crate) scope: ScopeId,
     pub(crate) depth: usize,
+}
+
+/// A resource's attributes while compiling, in the order set. A resource has few, so a
+/// vector searched by name: no hash tables per resource, and no second copy of each name
+/// for its location (the catalog's maps are built once, when the catalog is finished).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResAttrs(Vec<ResAttr>);
+
+/// One attribute of a resource being compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct ResAttr {
+    pub(crate) name: String,
+    pub(crate) val: Val,
+    /// Where it was set; `None` for class parameters that took their default.
+    pub(crate) loc: Option<Location>,
+}
+
+impl ResAttrs {
+    /// An attribute's value, if set.
+    pub(crate) fn get(&self, name: &str) -> Option<&Val> {
+        self.0.iter().find(|a| a.name == name).map(|a| &a.val)
+    }
+
+    /// Set an attribute, keeping its place when already set. A location replaces the one
+    /// recorded; `None` keeps it.
+    pub(crate) fn set(&mut self, name: &str, val: Val, loc: Option<Location>) {
+        match self.0.iter_mut().find(|a| a.name == name) {
+            Some(a) => {
+                a.val = val;
+                if loc.is_some() {
+                    a.loc = loc;
+                }
+            }
+            None => self.0.push(ResAttr {
+                name: name.to_string(),
+                val,
+                loc,
+            }),
+        }
+    }
+
+    /// The attributes in the order set.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, ResAttr> {
+        self.0.iter()
+    }
+
+    /// How many attributes are set.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl From<Vec<AttrVal>> for ResAttrs {
+    /// Attributes as evaluated (their names are distinct: `eval_attrs` rejects repeats).
+    fn from(attrs: Vec<AttrVal>) -> Self {
+        ResAttrs(
+            attrs
+                .into_iter()
+                .map(|a| ResAttr {
+                    name: a.name,
+                    val: a.val,
+                    loc: Some(a.loc),
+                })
+                .collect(),
+        )
+    }
+}
+
+impl IntoIterator for ResAttrs {
+    type Item = ResAttr;
+    type IntoIter = std::vec::IntoIter<ResAttr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 /// An evaluated attribute operation.
@@ -399,18 +472,11 @@ impl Compiler {
                 tags.push(t.clone());
             }
         }
-        let mut params = AttrMap::with_capacity_and_hasher(attrs.len(), Default::default());
-        let mut attr_locs = AttrMap::with_capacity_and_hasher(attrs.len(), Default::default());
-        for a in attrs {
-            params.insert(a.name.clone(), a.val);
-            attr_locs.insert(a.name, a.loc);
-        }
         let res = Res {
             type_name: ty.to_string(),
             title,
             rref: rref.clone(),
-            params,
-            attr_locs,
+            attrs: ResAttrs::from(attrs),
             loc,
             container: scope.container.clone(),
             is_container: is_define,
@@ -554,12 +620,12 @@ impl Compiler {
                 "tag" => {
                     let t = v.to_string().to_lowercase();
                     res.tags.contains(&t)
-                        || res.params.get("tag").is_some_and(|p| match p {
+                        || res.attrs.get("tag").is_some_and(|p| match p {
                             Val::Array(a) => a.iter().any(|x| puppet_eq(x, v)),
                             x => puppet_eq(x, v),
                         })
                 }
-                _ => match res.params.get(attr) {
+                _ => match res.attrs.get(attr) {
                     Some(Val::Array(a)) => a.iter().any(|x| puppet_eq(x, v)),
                     Some(x) => puppet_eq(x, v),
                     None => false,
@@ -701,7 +767,7 @@ impl Compiler {
     fn apply_attr(&mut self, i: usize, a: &AttrVal) {
         let r = &mut self.resources[i];
         let val = if a.append {
-            match r.params.get(&a.name) {
+            match r.attrs.get(&a.name) {
                 Some(Val::Array(x)) => {
                     let mut out = x.clone();
                     match &a.val {
@@ -723,8 +789,7 @@ impl Compiler {
         } else {
             a.val.clone()
         };
-        r.params.insert(a.name.clone(), val);
-        r.attr_locs.insert(a.name.clone(), a.loc.clone());
+        r.attrs.set(&a.name, val, Some(a.loc.clone()));
     }
 
     /// Finish the catalog: overrides, defaults, relationships, output.
@@ -806,9 +871,8 @@ impl Compiler {
             }
             let r = &mut self.resources[i];
             for (k, d) in defs.iter() {
-                if r.params.get(k).is_none_or(Val::is_undef) {
-                    r.params.insert(k.clone(), d.val.clone());
-                    r.attr_locs.insert(k.clone(), d.loc.clone());
+                if r.attrs.get(k).is_none_or(Val::is_undef) {
+                    r.attrs.set(k, d.val.clone(), Some(d.loc.clone()));
                 }
             }
         }
@@ -825,10 +889,10 @@ impl Compiler {
                 _ => "",
             };
             let mut names: Vec<String> = Vec::new();
-            if let Some(Val::Str(n)) = r.params.get(namevar) {
+            if let Some(Val::Str(n)) = r.attrs.get(namevar) {
                 names.push(n.clone());
             }
-            if let Some(a) = r.params.get("alias") {
+            if let Some(a) = r.attrs.get("alias") {
                 match a {
                     Val::Array(x) => names.extend(x.iter().map(|v| v.to_string())),
                     v => names.push(v.to_string()),
@@ -879,13 +943,14 @@ impl Compiler {
             if r.is_virtual {
                 continue;
             }
-            for (name, val) in &r.params {
+            for a in r.attrs.iter() {
+                let (name, val) = (&a.name, &a.val);
                 if !RELATIONSHIPS.contains(&name.as_str()) {
                     continue;
                 }
                 let mut targets = Vec::new();
                 flatten_refs(val, &mut targets);
-                let attr_loc = r.attr_locs.get(name).unwrap_or(&r.loc);
+                let attr_loc = a.loc.as_ref().unwrap_or(&r.loc);
                 for t in targets {
                     let target = match t {
                         Ok(t) => t,
@@ -991,7 +1056,7 @@ impl Compiler {
             }
             rrefs[self.resources.len()] = Some(r.rref);
             let mut tags = r.tags;
-            if let Some(t) = r.params.get("tag") {
+            if let Some(t) = r.attrs.get("tag") {
                 let mut ts = Vec::new();
                 for v in t.to_value().as_list() {
                     ts.push(v.to_string().to_lowercase());
@@ -1001,17 +1066,28 @@ impl Compiler {
             let mut out = Resource::new("", "");
             out.type_name = r.type_name;
             out.title = r.title;
-            let mut locs = r.attr_locs;
-            out.params.reserve(r.params.len());
-            for (k, v) in r.params {
-                let relationship = RELATIONSHIPS.contains(&k.as_str());
-                if relationship || v.is_undef() {
-                    if !relationship {
-                        locs.shift_remove(&k);
+            let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
+            out.params.reserve(r.attrs.len());
+            for a in r.attrs {
+                // Relationships became edges (their locations stay, for diagnostics about
+                // them); undef is the same as not set.
+                let relationship = RELATIONSHIPS.contains(&a.name.as_str());
+                if relationship || a.val.is_undef() {
+                    if let (true, Some(l)) = (relationship, a.loc) {
+                        locs.insert(a.name, l);
                     }
                     continue;
                 }
-                out.params.insert(k, v.into_value());
+                let v = a.val.into_value();
+                match a.loc {
+                    Some(l) => {
+                        locs.insert(a.name.clone(), l);
+                        out.params.insert(a.name, v);
+                    }
+                    None => {
+                        out.params.insert(a.name, v);
+                    }
+                }
             }
             out.attr_locations = locs;
             out.file = Some(r.loc.file);
