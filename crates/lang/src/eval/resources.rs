@@ -195,6 +195,13 @@ pub(crate) struct ChainRel {
 
 /// Tags a type name gives: `web::vhost` → `web::vhost`, `web`, `vhost`.
 pub(crate) fn name_tags(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    push_name_tags(&mut out, name);
+    out
+}
+
+/// Append the tags a type name gives (see [`name_tags`]) to `out`.
+fn push_name_tags(out: &mut Vec<String>, name: &str) {
     // Once per declared resource: ASCII names lowercase without Unicode tables, and a name
     // without `::` (most) is its only tag.
     let name = if name.is_ascii() {
@@ -202,12 +209,12 @@ pub(crate) fn name_tags(name: &str) -> Vec<String> {
     } else {
         name.to_lowercase()
     };
-    if !name.contains(':') || !name.contains("::") {
-        return vec![name];
+    if name.contains(':') && name.contains("::") {
+        out.push(name.clone());
+        out.extend(name.split("::").map(str::to_string));
+    } else {
+        out.push(name);
     }
-    let mut out = vec![name.clone()];
-    out.extend(name.split("::").map(str::to_string));
-    out
 }
 
 fn push_unique(tags: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
@@ -464,9 +471,10 @@ impl Compiler {
             return Err(Halt::Error);
         }
         let scope = &self.scopes[self.scope];
-        let mut tags = name_tags(ty);
-        // The scope's tags, each copied only when new (not `push_unique`, which copies first).
-        tags.reserve(scope.tags.len());
+        // Sized for the scope's tags up front, each copied only when new (not
+        // `push_unique`, which copies first).
+        let mut tags = Vec::with_capacity(1 + scope.tags.len());
+        push_name_tags(&mut tags, ty);
         for t in &scope.tags {
             if !tags.contains(t) {
                 tags.push(t.clone());
