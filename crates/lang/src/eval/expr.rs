@@ -240,8 +240,26 @@ impl Compiler {
             match p {
                 StrPart::Lit(s) => out.push_str(s),
                 StrPart::Expr(e) => {
-                    let v = self.eval(e)?;
-                    let _ = write!(out, "{v}");
+                    // A variable holding a string (`"${hostname}"`, the common case) is
+                    // appended from where it lives: no copy of the value, no formatter.
+                    let var_str = match &e.kind {
+                        ExprKind::Variable(name) => match self.find_var(name) {
+                            Some(Val::Str(s)) => {
+                                out.push_str(s);
+                                true
+                            }
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !var_str {
+                        match self.eval(e)? {
+                            Val::Str(s) => out.push_str(&s),
+                            v => {
+                                let _ = write!(out, "{v}");
+                            }
+                        }
+                    }
                 }
             }
             if out.len() > super::MAX_VALUE_SIZE {
