@@ -221,7 +221,7 @@ impl Compiler {
             scope: self.scope,
             depth: 0,
         });
-        self.index.insert(rref.clone(), idx);
+        self.index.insert(idx, |i| &self.resources[i].rref);
         self.declared_classes.insert(name.clone(), idx);
         if contain {
             self.contain_in_current(idx);

@@ -674,7 +674,7 @@ impl Compiler {
                         Val::Type(Ty::Class(Some(c))) => self.declared_classes.contains_key(c),
                         Val::Type(_) => true,
                         Val::Ref(r) if r.is_class() => self.declared_classes.contains_key(&r.title.to_lowercase()),
-                        Val::Ref(r) => self.index.contains_key(r),
+                        Val::Ref(r) => self.lookup(r).is_some(),
                         _ => false,
                     };
                     if d {
@@ -817,7 +817,7 @@ impl Compiler {
                     }
                 }
                 if let Some(c) = self.scopes[sid].container.clone() {
-                    if let Some(&i) = self.index.get(&c) {
+                    if let Some(i) = self.lookup(&c) {
                         for t in tags {
                             if !self.resources[i].tags.contains(&t) {
                                 self.resources[i].tags.push(t);
@@ -1312,7 +1312,7 @@ impl Compiler {
                 self.declare_class(&title, Some(to_attrs(&attrs, &loc)), loc.clone(), false)?;
                 continue;
             }
-            if ensure && self.index.contains_key(&ResourceRef::new(&ty, &title)) {
+            if ensure && self.lookup(&ResourceRef::new(&ty, &title)).is_some() {
                 continue;
             }
             let is_define = self.check_type(&ty, span)?;

@@ -10,6 +10,7 @@ mod classes;
 mod epp;
 mod expr;
 mod functions;
+mod index;
 mod resources;
 mod scope;
 mod types;
@@ -188,7 +189,7 @@ pub(crate) struct Compiler {
     pub(crate) nodes: Vec<Def<NodeDef>>,
     pub(crate) loaded_files: HashSet<PathBuf>,
     pub(crate) resources: Vec<Res>,
-    pub(crate) index: HashMap<ResourceRef, usize>,
+    pub(crate) index: index::RefIndex,
     pub(crate) declared_classes: HashMap<String, usize>,
     pub(crate) pending_defines: VecDeque<usize>,
     pub(crate) collectors: Vec<Collector>,
@@ -224,7 +225,7 @@ impl Compiler {
             nodes: Vec::new(),
             loaded_files: HashSet::new(),
             resources: Vec::new(),
-            index: HashMap::new(),
+            index: index::RefIndex::new(),
             declared_classes: HashMap::new(),
             pending_defines: VecDeque::new(),
             collectors: Vec::new(),

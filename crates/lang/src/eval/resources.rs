@@ -1,6 +1,7 @@
 //! Resources: declarations, defaults, overrides, virtual resources and collectors,
 //! chaining arrows, and turning it all into the catalog at the end.
 
+use super::index::RefIndex;
 use super::scope::{DefaultAttr, ScopeId};
 use super::value::{puppet_eq, Val};
 use super::{closest, unroot, Compiler, Halt, R};
@@ -455,7 +456,7 @@ impl Compiler {
         is_define: bool,
     ) -> R<ResourceRef> {
         let rref = ResourceRef::new(ty, &title);
-        if let Some(&prev) = self.index.get(&rref) {
+        if let Some(prev) = self.lookup(&rref) {
             let p = self.resources[prev].loc.clone();
             self.diags.push(
                 Diagnostic::error(
@@ -510,7 +511,7 @@ impl Compiler {
             return Err(Halt::Fatal);
         }
         self.resources.push(res);
-        self.index.insert(rref.clone(), idx);
+        self.index.insert(idx, |i| &self.resources[i].rref);
         if is_define && !is_virtual {
             self.pending_defines.push_back(idx);
         }
@@ -676,7 +677,7 @@ impl Compiler {
         // `realize()` of resources declared after the call.
         let pending = std::mem::take(&mut self.pending_realize);
         for (r, loc) in pending {
-            match self.index.get(&r).copied() {
+            match self.lookup(&r) {
                 Some(i) => {
                     if self.realize_idx(i) {
                         progress = true;
@@ -703,7 +704,7 @@ impl Compiler {
 
     /// `realize(File['/x'])`.
     pub(crate) fn realize_ref(&mut self, r: ResourceRef, loc: Location) {
-        match self.index.get(&r).copied() {
+        match self.lookup(&r) {
             Some(i) => {
                 self.realize_idx(i);
             }
@@ -822,7 +823,7 @@ impl Compiler {
         }
         for o in std::mem::take(&mut self.overrides) {
             for r in &o.refs {
-                match self.index.get(r).copied() {
+                match self.lookup(r) {
                     Some(i) if !self.may_override(o.scope, self.resources[i].scope) => {
                         let decl = self.resources[i].loc.clone();
                         self.diags.push(
@@ -911,7 +912,7 @@ impl Compiler {
                 if ar == r.rref {
                     continue;
                 }
-                if let Some(&other) = self.index.get(&ar).or_else(|| aliases.get(&ar)) {
+                if let Some(other) = self.lookup(&ar).or_else(|| aliases.get(&ar).copied()) {
                     if other != i && !self.resources[other].is_virtual {
                         let o = &self.resources[other];
                         self.diags.push(
@@ -932,8 +933,8 @@ impl Compiler {
             }
         }
         let resolve = |c: &Compiler, r: &ResourceRef| -> Option<usize> {
-            match c.index.get(r).or_else(|| aliases.get(r)) {
-                Some(&i) if !c.resources[i].is_virtual => Some(i),
+            match c.lookup(r).or_else(|| aliases.get(r).copied()) {
+                Some(i) if !c.resources[i].is_virtual => Some(i),
                 _ => None,
             }
         };
@@ -1047,7 +1048,7 @@ impl Compiler {
         // catalog grows.
         drop(aliases);
         drop(seen);
-        self.index = HashMap::new();
+        self.index = RefIndex::new();
         // The references of edge ends, moved out of the resources as they go.
         let mut rrefs: Vec<Option<ResourceRef>> = vec![None; self.resources.len()];
         let mut cat = Catalog::new(self.node_name.clone());
@@ -1153,6 +1154,11 @@ impl Compiler {
         false
     }
 
+    /// The number of the declared resource a reference names (virtual ones included).
+    pub(crate) fn lookup(&self, r: &ResourceRef) -> Option<usize> {
+        self.index.get(r, |i| &self.resources[i].rref)
+    }
+
     /// A hint for a reference to a resource that does not exist: the closest title of the
     /// same type.
     fn ref_hint(&self, r: &ResourceRef) -> Option<String> {
@@ -1165,11 +1171,7 @@ impl Compiler {
         if let Some(c) = closest(&r.title, titles.into_iter()) {
             return Some(format!("did you mean '{}[{c}]'?", r.type_name));
         }
-        if self
-            .index
-            .get(r)
-            .is_some_and(|&i| self.resources[i].is_virtual)
-        {
+        if self.lookup(r).is_some_and(|i| self.resources[i].is_virtual) {
             return Some(format!(
                 "{r} is virtual; realize it with realize({r}) or a collector"
             ));
