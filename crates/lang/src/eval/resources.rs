@@ -1108,13 +1108,27 @@ impl Compiler {
             cat.resources.push(out);
         }
         cat.resources.reverse();
-        // Both ends are always in the catalog (`resolve` skips virtual resources).
+        // Both ends are always in the catalog (`resolve` skips virtual resources). A
+        // reference's last edge takes it; only the ones before get copies.
+        let mut uses = vec![0u32; rrefs.len()];
+        for &(from, to, _, _) in &edges {
+            uses[from] += 1;
+            uses[to] += 1;
+        }
+        let mut end = |i: usize| -> Option<ResourceRef> {
+            uses[i] -= 1;
+            if uses[i] == 0 {
+                rrefs[i].take()
+            } else {
+                rrefs[i].clone()
+            }
+        };
         cat.edges = edges
             .into_iter()
             .filter_map(|(from, to, kind, origin)| {
                 Some(Edge {
-                    from: rrefs[from].clone()?,
-                    to: rrefs[to].clone()?,
+                    from: end(from)?,
+                    to: end(to)?,
                     kind,
                     origin,
                 })
