@@ -65,6 +65,11 @@ impl Compiler {
             ExprKind::Variable(name) => self.lookup_var(name, e.span),
             ExprKind::TypeName(name) => Ok(self.type_from_name(name)),
             ExprKind::Access { target, keys } => {
+                if let (ExprKind::TypeName(name), [key]) = (&target.kind, keys.as_slice()) {
+                    if !matches!(key.kind, ExprKind::Unary { .. }) {
+                        return self.access_one(name, key, e);
+                    }
+                }
                 let t = self.eval(target)?;
                 let mut ks = Vec::with_capacity(keys.len());
                 for k in keys {
@@ -403,6 +408,23 @@ impl Compiler {
             return Val::Type(t);
         }
         Val::Type(Ty::Resource(Some(unroot(name).to_lowercase())))
+    }
+
+    /// `Type[key]` with one key: `Package['x']` (in `require`, `notify`, chains) is the
+    /// most common access there is, so a string key to a resource type is made into the
+    /// reference directly, without the type value and the vectors of keys and titles.
+    fn access_one(&mut self, name: &str, key: &Expr, e: &Expr) -> R<Val> {
+        let k = self.eval(key)?;
+        if let Val::Str(title) = &k {
+            if types::from_name(name).is_none() {
+                let ty = unroot(name).to_lowercase();
+                if ty != "class" {
+                    return Ok(Val::Ref(ResourceRef::new(&ty, title)));
+                }
+            }
+        }
+        let t = self.type_from_name(name);
+        self.access(t, vec![k], e)
     }
 
     fn access(&mut self, target: Val, keys: Vec<Val>, e: &Expr) -> R<Val> {
