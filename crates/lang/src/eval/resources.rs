@@ -248,7 +248,18 @@ impl Compiler {
                 default_attrs = self.eval_attrs(&b.attrs, false)?;
             }
         }
+        // What the expression evaluates to: one reference (nearly always), kept out of a
+        // vector, or several.
+        let mut only: Option<Val> = None;
         let mut refs = Vec::new();
+        let mut push_ref = |v: Val| {
+            if only.is_none() && refs.is_empty() {
+                only = Some(v);
+            } else {
+                refs.extend(only.take());
+                refs.push(v);
+            }
+        };
         let mut failed = false;
         for b in bodies {
             if matches!(b.title.kind, ExprKind::Default) {
@@ -273,7 +284,7 @@ impl Compiler {
                         attrs.clone()
                     };
                     if ty == "class" {
-                        refs.push(Val::Ref(self.declare_class(
+                        push_ref(Val::Ref(self.declare_class(
                             &t,
                             Some(attrs),
                             loc.clone(),
@@ -288,7 +299,7 @@ impl Compiler {
                             is_virtual || is_exported,
                             is_define,
                         )?;
-                        refs.push(Val::Ref(r));
+                        push_ref(Val::Ref(r));
                     }
                 }
                 Ok(())
@@ -302,11 +313,7 @@ impl Compiler {
         if failed {
             return Err(Halt::Error);
         }
-        Ok(if refs.len() == 1 {
-            refs.pop().unwrap_or(Val::Undef)
-        } else {
-            Val::Array(refs)
-        })
+        Ok(only.unwrap_or(Val::Array(refs)))
     }
 
     /// Whether a type is a define (`Ok(true)`), a built-in (`Ok(false)`), or unknown (error).
@@ -344,6 +351,8 @@ impl Compiler {
     fn titles(&mut self, v: Val, span: Span) -> R<Vec<String>> {
         let mut out = Vec::new();
         let items = match v {
+            // The common case, without a vector for the one item.
+            Val::Str(s) if !s.is_empty() => return Ok(vec![s]),
             Val::Array(a) => a,
             v => vec![v],
         };
