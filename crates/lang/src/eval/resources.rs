@@ -236,7 +236,13 @@ impl Compiler {
         bodies: &[ResourceBody],
         span: Span,
     ) -> R<Val> {
-        let ty = unroot(type_name).to_lowercase();
+        // Written in lowercase nearly always: then used as it is, not copied.
+        let ty = unroot(type_name);
+        let ty: Cow<str> = if ty.bytes().any(|b| b.is_ascii_uppercase()) || !ty.is_ascii() {
+            Cow::Owned(ty.to_lowercase())
+        } else {
+            Cow::Borrowed(ty)
+        };
         let is_define = if ty == "class" {
             false
         } else {
