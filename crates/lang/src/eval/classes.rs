@@ -248,7 +248,7 @@ impl Compiler {
             let owner = rref.to_string();
             let bound = c.bind_params(&def.def.params, &given, sid, &owner, &loc)?;
             c.record_params(idx, bound, &given);
-            c.eval_body(&def.def.body).map(|_| ())
+            c.eval_body_unused(&def.def.body)
         });
         // A class body runs at most once per compilation (`declared_classes` guards it):
         // free its syntax tree now rather than keep it until the catalog is built (at 100k
@@ -462,7 +462,7 @@ impl Compiler {
             let owner = rref.to_string();
             let bound = c.bind_params(&def.def.params, &given, sid, &owner, &decl)?;
             c.record_params(idx, bound, &[]);
-            c.eval_body(&def.def.body).map(|_| ())
+            c.eval_body_unused(&def.def.body)
         })
     }
 }

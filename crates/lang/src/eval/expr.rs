@@ -17,6 +17,24 @@ impl Compiler {
         r
     }
 
+    /// Evaluate an expression whose value nobody reads (a statement before the last, a
+    /// class or define body): a resource declaration then makes no references to return.
+    pub(crate) fn eval_unused(&mut self, e: &Expr) -> R<Val> {
+        if let ExprKind::Resource {
+            type_name,
+            is_virtual,
+            is_exported,
+            bodies,
+        } = &e.kind
+        {
+            self.enter(e.span)?;
+            let r = self.eval_resource(type_name, *is_virtual, *is_exported, bodies, e.span, false);
+            self.leave();
+            return r;
+        }
+        self.eval(e)
+    }
+
     fn eval_inner(&mut self, e: &Expr) -> R<Val> {
         match &e.kind {
             ExprKind::Undef => Ok(Val::Undef),
@@ -207,7 +225,7 @@ impl Compiler {
                 is_virtual,
                 is_exported,
                 bodies,
-            } => self.eval_resource(type_name, *is_virtual, *is_exported, bodies, e.span),
+            } => self.eval_resource(type_name, *is_virtual, *is_exported, bodies, e.span, true),
             ExprKind::ResourceDefaults { type_name, attrs } => {
                 self.eval_defaults(type_name, attrs, e.span)
             }

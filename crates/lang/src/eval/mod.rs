@@ -296,7 +296,7 @@ impl Compiler {
     }
 
     fn main_phase(&mut self, ast: &Manifest) -> R<()> {
-        self.eval_body(&ast.body)?;
+        self.eval_body_unused(&ast.body)?;
         self.eval_node()
     }
 
@@ -447,9 +447,25 @@ impl Compiler {
 
     /// Evaluate statements in order; an error abandons only its own statement.
     pub(crate) fn eval_body(&mut self, body: &[Expr]) -> R<Val> {
+        self.eval_stmts(body, true)
+    }
+
+    /// [`Compiler::eval_body`] for a body whose value nobody reads (class and define
+    /// bodies, the main manifest).
+    pub(crate) fn eval_body_unused(&mut self, body: &[Expr]) -> R<()> {
+        self.eval_stmts(body, false).map(|_| ())
+    }
+
+    fn eval_stmts(&mut self, body: &[Expr], want_last: bool) -> R<Val> {
         let mut last = Val::Undef;
-        for e in body {
-            match self.eval(e) {
+        for (k, e) in body.iter().enumerate() {
+            // Only the last statement's value can be read.
+            let r = if want_last && k + 1 == body.len() {
+                self.eval(e)
+            } else {
+                self.eval_unused(e)
+            };
+            match r {
                 Ok(v) => last = v,
                 Err(Halt::Error) => last = Val::Undef,
                 Err(h) => return Err(h),
@@ -584,7 +600,7 @@ impl Compiler {
         let (saved_scope, saved_src) = (self.scope, self.cur_src);
         self.scope = sid;
         self.cur_src = node.src;
-        let r = self.eval_body(&node.def.body);
+        let r = self.eval_body_unused(&node.def.body);
         self.scope = saved_scope;
         self.cur_src = saved_src;
         match r {

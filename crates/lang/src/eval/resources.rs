@@ -227,7 +227,8 @@ fn push_unique(tags: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
 }
 
 impl Compiler {
-    /// `type { title: attrs; ... }`.
+    /// `type { title: attrs; ... }`: its value is the references declared, made only when
+    /// `want_value` (a statement's value is read only when it is the last of a block).
     pub(crate) fn eval_resource(
         &mut self,
         type_name: &str,
@@ -235,6 +236,7 @@ impl Compiler {
         is_exported: bool,
         bodies: &[ResourceBody],
         span: Span,
+        want_value: bool,
     ) -> R<Val> {
         // Written in lowercase nearly always: then used as it is, not copied.
         let ty = unroot(type_name);
@@ -297,7 +299,7 @@ impl Compiler {
                             false,
                         )?));
                     } else {
-                        let r = self.declare(
+                        let idx = self.declare(
                             &ty,
                             t,
                             attrs,
@@ -305,7 +307,9 @@ impl Compiler {
                             is_virtual || is_exported,
                             is_define,
                         )?;
-                        push_ref(Val::Ref(r));
+                        if want_value {
+                            push_ref(Val::Ref(self.resources[idx].rref.clone()));
+                        }
                     }
                 }
                 Ok(())
@@ -460,7 +464,7 @@ impl Compiler {
         Ok(())
     }
 
-    /// Add a resource to the catalog.
+    /// Add a resource to the catalog; returns its number.
     pub(crate) fn declare(
         &mut self,
         ty: &str,
@@ -469,7 +473,7 @@ impl Compiler {
         loc: Location,
         is_virtual: bool,
         is_define: bool,
-    ) -> R<ResourceRef> {
+    ) -> R<usize> {
         let rref = ResourceRef::new(ty, &title);
         if let Some(prev) = self.lookup(&rref) {
             let p = self.resources[prev].loc.clone();
@@ -499,7 +503,7 @@ impl Compiler {
         let res = Res {
             type_name: ty.to_string(),
             title,
-            rref: rref.clone(),
+            rref,
             attrs: ResAttrs::from(attrs),
             loc,
             container: scope.container.clone(),
@@ -530,7 +534,7 @@ impl Compiler {
         if is_define && !is_virtual {
             self.pending_defines.push_back(idx);
         }
-        Ok(rref)
+        Ok(idx)
     }
 
     /// `File { mode => '0644' }`: defaults for the current scope and those it evaluates.
