@@ -15,5 +15,5 @@ mod value;
 pub use catalog::{Catalog, Edge, EdgeKind, EdgeOrigin};
 pub use diagnostic::{Diagnostic, Label, Location, Severity};
 pub use reference::{capitalize_type, ParseRefError, ResourceRef};
-pub use resource::Resource;
+pub use resource::{AttrMap, Resource};
 pub use value::Value;

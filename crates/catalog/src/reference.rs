@@ -22,29 +22,35 @@ pub struct ParseRefError(pub String);
 
 /// Capitalise each `::` segment of a type name the way Puppet prints references:
 /// `file_line` → `File_line`, `web::vhost` → `Web::Vhost`.
-pub fn capitalize_type(name: &str) -> String {
-    let name = name.trim_start_matches("::");
+pub fn capitalize_type(mut name: &str) -> String {
+    // Not `trim_start_matches("::")`, which builds a substring searcher on every call.
+    while let Some(rest) = name.strip_prefix("::") {
+        name = rest;
+    }
     if !name.is_ascii() {
         return capitalize_unicode(name);
     }
-    // Every resource declaration and reference comes through here: byte-wise for ASCII
-    // names (all real ones), with one allocation.
+    // Every resource declaration and reference comes through here: lowercase the ASCII
+    // name in one go, then uppercase the first byte of each `::` segment in place.
+    let mut out = name.to_ascii_lowercase();
     let bytes = name.as_bytes();
-    let mut out = String::with_capacity(bytes.len());
+    if !bytes.contains(&b':') {
+        if let Some(first) = out.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        return out;
+    }
     let mut at_start = true;
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b':' && bytes.get(i + 1) == Some(&b':') {
-            out.push_str("::");
             at_start = true;
             i += 2;
             continue;
         }
-        out.push(if at_start {
-            bytes[i].to_ascii_uppercase()
-        } else {
-            bytes[i].to_ascii_lowercase()
-        } as char);
+        if at_start {
+            out[i..=i].make_ascii_uppercase();
+        }
         at_start = false;
         i += 1;
     }

@@ -5,6 +5,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// A resource's attributes by name, in the order set. Hashed with foldhash: every stage
+/// (schema check, plan, providers) looks attributes up by name, and SipHash was most of it.
+pub type AttrMap<V> = IndexMap<String, V, foldhash::fast::RandomState>;
+
 /// One resource of a compiled catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "ResourceJson", from = "ResourceJson")]
@@ -15,7 +19,7 @@ pub struct Resource {
     pub title: String,
     /// Attributes the manifest set (resource defaults included), evaluated, without the
     /// relationship metaparameters (those became [`crate::Edge`]s).
-    pub params: IndexMap<String, Value>,
+    pub params: AttrMap<Value>,
     /// Manifest file the resource was declared in (shared with its locations).
     pub file: Option<Arc<str>>,
     /// 1-based line of the declaration (0 when unknown).
@@ -31,7 +35,7 @@ pub struct Resource {
     pub tags: Vec<String>,
     /// Where each attribute was set, for diagnostics that point at the attribute. Not part
     /// of the JSON form.
-    pub attr_locations: IndexMap<String, Location>,
+    pub attr_locations: AttrMap<Location>,
 }
 
 impl Resource {
@@ -40,14 +44,14 @@ impl Resource {
         Resource {
             type_name: type_name.to_lowercase(),
             title: title.to_string(),
-            params: IndexMap::new(),
+            params: AttrMap::default(),
             file: None,
             line: 0,
             column: 0,
             container: None,
             is_container: false,
             tags: Vec::new(),
-            attr_locations: IndexMap::new(),
+            attr_locations: AttrMap::default(),
         }
     }
 
@@ -97,7 +101,7 @@ struct ResourceJson {
     type_name: String,
     title: String,
     #[serde(default)]
-    params: IndexMap<String, Value>,
+    params: AttrMap<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     file: Option<Arc<str>>,
     #[serde(default)]
@@ -149,7 +153,7 @@ impl From<ResourceJson> for Resource {
             container: j.container,
             is_container: j.is_container,
             tags: j.tags,
-            attr_locations: IndexMap::new(),
+            attr_locations: AttrMap::default(),
         }
     }
 }

@@ -4,11 +4,11 @@
 //! instances are queued and evaluated after the main code, which is why their resources
 //! land later in catalog order, as in Puppet.
 
-use super::resources::{name_tags, AttrVal, Res, METAPARAMS};
+use super::resources::{name_tags, AttrVal, Res, ResAttrs, METAPARAMS};
 use super::scope::{Scope, ScopeId, ScopeKind};
 use super::types::Ty;
 use super::value::Val;
-use super::{closest, Compiler, Def, Halt, R};
+use super::{closest, unroot, Compiler, Def, Halt, R};
 use crate::ast::{ClassDef, DefineDef, Param};
 use converge_catalog::{capitalize_type, Diagnostic, Location, ResourceRef};
 use indexmap::IndexMap;
@@ -142,7 +142,7 @@ impl Compiler {
         loc: Location,
         contain: bool,
     ) -> R<ResourceRef> {
-        let name = name.trim_start_matches("::").to_lowercase();
+        let name = unroot(name).to_lowercase();
         let rref = ResourceRef::new("class", &name);
         if let Some(&idx) = self.declared_classes.get(&name) {
             if params.is_some() {
@@ -196,7 +196,7 @@ impl Compiler {
         let mut inherited: Option<ScopeId> = None;
         let mut inherited_tags = Vec::new();
         if let Some(parent) = &def.def.parent {
-            let parent = parent.trim_start_matches("::").to_lowercase();
+            let parent = unroot(parent).to_lowercase();
             self.declare_class(&parent, None, loc.clone(), false)?;
             inherited = self.class_scopes.get(&parent).copied();
             if let Some(p) = inherited {
@@ -210,8 +210,7 @@ impl Compiler {
             type_name: "class".into(),
             title: name.clone(),
             rref: rref.clone(),
-            params: IndexMap::new(),
-            attr_locs: IndexMap::new(),
+            attrs: ResAttrs::default(),
             loc: loc.clone(),
             container: None,
             is_container: true,
@@ -222,7 +221,7 @@ impl Compiler {
             scope: self.scope,
             depth: 0,
         });
-        self.index.insert(rref.clone(), idx);
+        self.index.insert(idx, |i| &self.resources[i].rref);
         self.declared_classes.insert(name.clone(), idx);
         if contain {
             self.contain_in_current(idx);
@@ -249,7 +248,7 @@ impl Compiler {
             let owner = rref.to_string();
             let bound = c.bind_params(&def.def.params, &given, sid, &owner, &loc)?;
             c.record_params(idx, bound, &given);
-            c.eval_body(&def.def.body).map(|_| ())
+            c.eval_body_unused(&def.def.body)
         });
         // A class body runs at most once per compilation (`declared_classes` guards it):
         // free its syntax tree now rather than keep it until the catalog is built (at 100k
@@ -308,15 +307,11 @@ impl Compiler {
     ) {
         let r = &mut self.resources[idx];
         for (k, (v, l)) in bound {
-            r.params.insert(k.clone(), v);
-            if let Some(l) = l {
-                r.attr_locs.insert(k, l);
-            }
+            r.attrs.set(&k, v, l);
         }
         for a in given {
             if METAPARAMS.contains(&a.name.as_str()) {
-                r.params.insert(a.name.clone(), a.val.clone());
-                r.attr_locs.insert(a.name.clone(), a.loc.clone());
+                r.attrs.set(&a.name, a.val.clone(), Some(a.loc.clone()));
             }
         }
     }
@@ -435,19 +430,18 @@ impl Compiler {
         let declaring_scope = self.resources[idx].scope;
         for (k, d) in self.defaults_for(declaring_scope, &ty) {
             let r = &mut self.resources[idx];
-            if r.params.get(&k).is_none_or(Val::is_undef) {
-                r.params.insert(k.clone(), d.val);
-                r.attr_locs.insert(k, d.loc);
+            if r.attrs.get(&k).is_none_or(Val::is_undef) {
+                r.attrs.set(&k, d.val, Some(d.loc));
             }
         }
         let given: Vec<AttrVal> = {
             let r = &self.resources[idx];
-            r.params
+            r.attrs
                 .iter()
-                .map(|(k, v)| AttrVal {
-                    name: k.clone(),
-                    val: v.clone(),
-                    loc: r.attr_locs.get(k).cloned().unwrap_or_else(|| r.loc.clone()),
+                .map(|a| AttrVal {
+                    name: a.name.clone(),
+                    val: a.val.clone(),
+                    loc: a.loc.clone().unwrap_or_else(|| r.loc.clone()),
                     append: false,
                 })
                 .collect()
@@ -468,7 +462,7 @@ impl Compiler {
             let owner = rref.to_string();
             let bound = c.bind_params(&def.def.params, &given, sid, &owner, &decl)?;
             c.record_params(idx, bound, &[]);
-            c.eval_body(&def.def.body).map(|_| ())
+            c.eval_body_unused(&def.def.body)
         })
     }
 }

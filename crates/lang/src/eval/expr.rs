@@ -2,7 +2,7 @@
 
 use super::types::{self, Ty};
 use super::value::{puppet_cmp, puppet_eq, Val};
-use super::{Compiler, R};
+use super::{unroot, Compiler, R};
 use crate::ast::{BinOp, Expr, ExprKind, StrPart, UnaryOp};
 use converge_catalog::ResourceRef;
 use indexmap::IndexMap;
@@ -15,6 +15,24 @@ impl Compiler {
         let r = self.eval_inner(e);
         self.leave();
         r
+    }
+
+    /// Evaluate an expression whose value nobody reads (a statement before the last, a
+    /// class or define body): a resource declaration then makes no references to return.
+    pub(crate) fn eval_unused(&mut self, e: &Expr) -> R<Val> {
+        if let ExprKind::Resource {
+            type_name,
+            is_virtual,
+            is_exported,
+            bodies,
+        } = &e.kind
+        {
+            self.enter(e.span)?;
+            let r = self.eval_resource(type_name, *is_virtual, *is_exported, bodies, e.span, false);
+            self.leave();
+            return r;
+        }
+        self.eval(e)
     }
 
     fn eval_inner(&mut self, e: &Expr) -> R<Val> {
@@ -65,6 +83,11 @@ impl Compiler {
             ExprKind::Variable(name) => self.lookup_var(name, e.span),
             ExprKind::TypeName(name) => Ok(self.type_from_name(name)),
             ExprKind::Access { target, keys } => {
+                if let (ExprKind::TypeName(name), [key]) = (&target.kind, keys.as_slice()) {
+                    if !matches!(key.kind, ExprKind::Unary { .. }) {
+                        return self.access_one(name, key, e);
+                    }
+                }
                 let t = self.eval(target)?;
                 let mut ks = Vec::with_capacity(keys.len());
                 for k in keys {
@@ -202,7 +225,7 @@ impl Compiler {
                 is_virtual,
                 is_exported,
                 bodies,
-            } => self.eval_resource(type_name, *is_virtual, *is_exported, bodies, e.span),
+            } => self.eval_resource(type_name, *is_virtual, *is_exported, bodies, e.span, true),
             ExprKind::ResourceDefaults { type_name, attrs } => {
                 self.eval_defaults(type_name, attrs, e.span)
             }
@@ -240,8 +263,26 @@ impl Compiler {
             match p {
                 StrPart::Lit(s) => out.push_str(s),
                 StrPart::Expr(e) => {
-                    let v = self.eval(e)?;
-                    let _ = write!(out, "{v}");
+                    // A variable holding a string (`"${hostname}"`, the common case) is
+                    // appended from where it lives: no copy of the value, no formatter.
+                    let var_str = match &e.kind {
+                        ExprKind::Variable(name) => match self.find_var(name) {
+                            Some(Val::Str(s)) => {
+                                out.push_str(s);
+                                true
+                            }
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !var_str {
+                        match self.eval(e)? {
+                            Val::Str(s) => out.push_str(&s),
+                            v => {
+                                let _ = write!(out, "{v}");
+                            }
+                        }
+                    }
                 }
             }
             if out.len() > super::MAX_VALUE_SIZE {
@@ -384,9 +425,24 @@ impl Compiler {
         if let Some(t) = types::from_name(name) {
             return Val::Type(t);
         }
-        Val::Type(Ty::Resource(Some(
-            name.trim_start_matches("::").to_lowercase(),
-        )))
+        Val::Type(Ty::Resource(Some(unroot(name).to_lowercase())))
+    }
+
+    /// `Type[key]` with one key: `Package['x']` (in `require`, `notify`, chains) is the
+    /// most common access there is, so a string key to a resource type is made into the
+    /// reference directly, without the type value and the vectors of keys and titles.
+    fn access_one(&mut self, name: &str, key: &Expr, e: &Expr) -> R<Val> {
+        let k = self.eval(key)?;
+        if let Val::Str(title) = &k {
+            if types::from_name(name).is_none() {
+                let ty = unroot(name).to_lowercase();
+                if ty != "class" {
+                    return Ok(Val::Ref(ResourceRef::new(&ty, title)));
+                }
+            }
+        }
+        let t = self.type_from_name(name);
+        self.access(t, vec![k], e)
     }
 
     fn access(&mut self, target: Val, keys: Vec<Val>, e: &Expr) -> R<Val> {
@@ -502,7 +558,7 @@ impl Compiler {
                         v => v.to_string(),
                     };
                     let title = if ty == "class" {
-                        title.trim_start_matches("::").to_string()
+                        unroot(&title).to_string()
                     } else {
                         title
                     };

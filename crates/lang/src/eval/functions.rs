@@ -7,7 +7,7 @@ use super::resources::{AttrVal, BUILTIN_TYPES};
 use super::scope::{Scope, ScopeKind};
 use super::types::{self, Ty};
 use super::value::{puppet_cmp, Val};
-use super::{closest, Compiler, Halt, LogLevel, LogMessage, R};
+use super::{closest, unroot, Compiler, Halt, LogLevel, LogMessage, R};
 use crate::ast::{Expr, ExprKind, Lambda, Span, UnaryOp};
 use converge_catalog::{Diagnostic, EdgeKind, EdgeOrigin, ResourceRef};
 use indexmap::IndexMap;
@@ -479,7 +479,7 @@ impl Compiler {
         lambda: Option<&Lambda>,
         span: Span,
     ) -> R<Val> {
-        let name = name.trim_start_matches("::");
+        let name = unroot(name);
         if name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return self.convert(name, args, span);
         }
@@ -662,7 +662,7 @@ impl Compiler {
                     let d = match a {
                         Val::Str(s) if s.starts_with('$') => self.find_var(&s[1..]).is_some(),
                         Val::Str(s) => {
-                            let n = s.trim_start_matches("::").to_lowercase();
+                            let n = unroot(s).to_lowercase();
                             BUILTIN_TYPES.contains(&n.as_str())
                                 || self.find_define(&n).is_some()
                                 || self.find_class(&n).is_some()
@@ -674,7 +674,7 @@ impl Compiler {
                         Val::Type(Ty::Class(Some(c))) => self.declared_classes.contains_key(c),
                         Val::Type(_) => true,
                         Val::Ref(r) if r.is_class() => self.declared_classes.contains_key(&r.title.to_lowercase()),
-                        Val::Ref(r) => self.index.contains_key(r),
+                        Val::Ref(r) => self.lookup(r).is_some(),
                         _ => false,
                     };
                     if d {
@@ -817,7 +817,7 @@ impl Compiler {
                     }
                 }
                 if let Some(c) = self.scopes[sid].container.clone() {
-                    if let Some(&i) = self.index.get(&c) {
+                    if let Some(i) = self.lookup(&c) {
                         for t in tags {
                             if !self.resources[i].tags.contains(&t) {
                                 self.resources[i].tags.push(t);
@@ -1312,13 +1312,13 @@ impl Compiler {
                 self.declare_class(&title, Some(to_attrs(&attrs, &loc)), loc.clone(), false)?;
                 continue;
             }
-            if ensure && self.index.contains_key(&ResourceRef::new(&ty, &title)) {
+            if ensure && self.lookup(&ResourceRef::new(&ty, &title)).is_some() {
                 continue;
             }
             let is_define = self.check_type(&ty, span)?;
             self.declare(
                 &ty,
-                &title,
+                title,
                 to_attrs(&attrs, &loc),
                 loc.clone(),
                 is_virtual,

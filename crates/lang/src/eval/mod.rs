@@ -10,6 +10,7 @@ mod classes;
 mod epp;
 mod expr;
 mod functions;
+mod index;
 mod resources;
 mod scope;
 mod types;
@@ -188,7 +189,7 @@ pub(crate) struct Compiler {
     pub(crate) nodes: Vec<Def<NodeDef>>,
     pub(crate) loaded_files: HashSet<PathBuf>,
     pub(crate) resources: Vec<Res>,
-    pub(crate) index: HashMap<ResourceRef, usize>,
+    pub(crate) index: index::RefIndex,
     pub(crate) declared_classes: HashMap<String, usize>,
     pub(crate) pending_defines: VecDeque<usize>,
     pub(crate) collectors: Vec<Collector>,
@@ -224,7 +225,7 @@ impl Compiler {
             nodes: Vec::new(),
             loaded_files: HashSet::new(),
             resources: Vec::new(),
-            index: HashMap::new(),
+            index: index::RefIndex::new(),
             declared_classes: HashMap::new(),
             pending_defines: VecDeque::new(),
             collectors: Vec::new(),
@@ -295,7 +296,7 @@ impl Compiler {
     }
 
     fn main_phase(&mut self, ast: &Manifest) -> R<()> {
-        self.eval_body(&ast.body)?;
+        self.eval_body_unused(&ast.body)?;
         self.eval_node()
     }
 
@@ -446,9 +447,25 @@ impl Compiler {
 
     /// Evaluate statements in order; an error abandons only its own statement.
     pub(crate) fn eval_body(&mut self, body: &[Expr]) -> R<Val> {
+        self.eval_stmts(body, true)
+    }
+
+    /// [`Compiler::eval_body`] for a body whose value nobody reads (class and define
+    /// bodies, the main manifest).
+    pub(crate) fn eval_body_unused(&mut self, body: &[Expr]) -> R<()> {
+        self.eval_stmts(body, false).map(|_| ())
+    }
+
+    fn eval_stmts(&mut self, body: &[Expr], want_last: bool) -> R<Val> {
         let mut last = Val::Undef;
-        for e in body {
-            match self.eval(e) {
+        for (k, e) in body.iter().enumerate() {
+            // Only the last statement's value can be read.
+            let r = if want_last && k + 1 == body.len() {
+                self.eval(e)
+            } else {
+                self.eval_unused(e)
+            };
+            match r {
                 Ok(v) => last = v,
                 Err(Halt::Error) => last = Val::Undef,
                 Err(h) => return Err(h),
@@ -583,7 +600,7 @@ impl Compiler {
         let (saved_scope, saved_src) = (self.scope, self.cur_src);
         self.scope = sid;
         self.cur_src = node.src;
-        let r = self.eval_body(&node.def.body);
+        let r = self.eval_body_unused(&node.def.body);
         self.scope = saved_scope;
         self.cur_src = saved_src;
         match r {
@@ -639,9 +656,19 @@ fn release_free_memory(resources: usize) {
     }
 }
 
+/// `name` without its leading `::`s (`::web::vhost` → `web::vhost`). Not
+/// `trim_start_matches("::")`: its substring searcher was built anew on every call, and
+/// every declaration, reference and type name passes through here.
+pub(crate) fn unroot(mut name: &str) -> &str {
+    while let Some(rest) = name.strip_prefix("::") {
+        name = rest;
+    }
+    name
+}
+
 /// Qualify a nested class or define name with the enclosing class's name.
 fn qualify(name: &str, outer: Option<&str>) -> String {
-    let name = name.trim_start_matches("::").to_lowercase();
+    let name = unroot(name).to_lowercase();
     match outer {
         Some(o) if !name.starts_with(&format!("{o}::")) => format!("{o}::{name}"),
         _ => name,

@@ -1,12 +1,13 @@
 //! Resources: declarations, defaults, overrides, virtual resources and collectors,
 //! chaining arrows, and turning it all into the catalog at the end.
 
+use super::index::RefIndex;
 use super::scope::{DefaultAttr, ScopeId};
 use super::value::{puppet_eq, Val};
-use super::{closest, Compiler, Halt, R};
+use super::{closest, unroot, Compiler, Halt, R};
 use crate::ast::{Arrow, Attr, AttrOp, Expr, ExprKind, Query, ResourceBody, Span};
 use converge_catalog::{
-    capitalize_type, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
+    capitalize_type, AttrMap, Catalog, Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, Resource,
     ResourceRef,
 };
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -53,8 +54,7 @@ pub(crate) struct Res {
     pub(crate) type_name: String,
     pub(crate) title: String,
     pub(crate) rref: ResourceRef,
-    pub(crate) params: IndexMap<String, Val>,
-    pub(crate) attr_locs: IndexMap<String, Location>,
+    pub(crate) attrs: ResAttrs,
     pub(crate) loc: Location,
     pub(crate) container: Option<ResourceRef>,
     pub(crate) is_container: bool,
@@ -64,6 +64,80 @@ pub(crate) struct Res {
     pub(crate) tags: Vec<String>,
     pub(crate) scope: ScopeId,
     pub(crate) depth: usize,
+}
+
+/// A resource's attributes while compiling, in the order set. A resource has few, so a
+/// vector searched by name: no hash tables per resource, and no second copy of each name
+/// for its location (the catalog's maps are built once, when the catalog is finished).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResAttrs(Vec<ResAttr>);
+
+/// One attribute of a resource being compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct ResAttr {
+    pub(crate) name: String,
+    pub(crate) val: Val,
+    /// Where it was set; `None` for class parameters that took their default.
+    pub(crate) loc: Option<Location>,
+}
+
+impl ResAttrs {
+    /// An attribute's value, if set.
+    pub(crate) fn get(&self, name: &str) -> Option<&Val> {
+        self.0.iter().find(|a| a.name == name).map(|a| &a.val)
+    }
+
+    /// Set an attribute, keeping its place when already set. A location replaces the one
+    /// recorded; `None` keeps it.
+    pub(crate) fn set(&mut self, name: &str, val: Val, loc: Option<Location>) {
+        match self.0.iter_mut().find(|a| a.name == name) {
+            Some(a) => {
+                a.val = val;
+                if loc.is_some() {
+                    a.loc = loc;
+                }
+            }
+            None => self.0.push(ResAttr {
+                name: name.to_string(),
+                val,
+                loc,
+            }),
+        }
+    }
+
+    /// The attributes in the order set.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, ResAttr> {
+        self.0.iter()
+    }
+
+    /// How many attributes are set.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl From<Vec<AttrVal>> for ResAttrs {
+    /// Attributes as evaluated (their names are distinct: `eval_attrs` rejects repeats).
+    fn from(attrs: Vec<AttrVal>) -> Self {
+        ResAttrs(
+            attrs
+                .into_iter()
+                .map(|a| ResAttr {
+                    name: a.name,
+                    val: a.val,
+                    loc: Some(a.loc),
+                })
+                .collect(),
+        )
+    }
+}
+
+impl IntoIterator for ResAttrs {
+    type Item = ResAttr;
+    type IntoIter = std::vec::IntoIter<ResAttr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 /// An evaluated attribute operation.
@@ -122,12 +196,26 @@ pub(crate) struct ChainRel {
 
 /// Tags a type name gives: `web::vhost` → `web::vhost`, `web`, `vhost`.
 pub(crate) fn name_tags(name: &str) -> Vec<String> {
-    let name = name.to_lowercase();
-    let mut out = vec![name.clone()];
-    if name.contains("::") {
-        out.extend(name.split("::").map(str::to_string));
-    }
+    let mut out = Vec::new();
+    push_name_tags(&mut out, name);
     out
+}
+
+/// Append the tags a type name gives (see [`name_tags`]) to `out`.
+fn push_name_tags(out: &mut Vec<String>, name: &str) {
+    // Once per declared resource: ASCII names lowercase without Unicode tables, and a name
+    // without `::` (most) is its only tag.
+    let name = if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        name.to_lowercase()
+    };
+    if name.contains(':') && name.contains("::") {
+        out.push(name.clone());
+        out.extend(name.split("::").map(str::to_string));
+    } else {
+        out.push(name);
+    }
 }
 
 fn push_unique(tags: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
@@ -139,7 +227,8 @@ fn push_unique(tags: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
 }
 
 impl Compiler {
-    /// `type { title: attrs; ... }`.
+    /// `type { title: attrs; ... }`: its value is the references declared, made only when
+    /// `want_value` (a statement's value is read only when it is the last of a block).
     pub(crate) fn eval_resource(
         &mut self,
         type_name: &str,
@@ -147,8 +236,15 @@ impl Compiler {
         is_exported: bool,
         bodies: &[ResourceBody],
         span: Span,
+        want_value: bool,
     ) -> R<Val> {
-        let ty = type_name.trim_start_matches("::").to_lowercase();
+        // Written in lowercase nearly always: then used as it is, not copied.
+        let ty = unroot(type_name);
+        let ty: Cow<str> = if ty.bytes().any(|b| b.is_ascii_uppercase()) || !ty.is_ascii() {
+            Cow::Owned(ty.to_lowercase())
+        } else {
+            Cow::Borrowed(ty)
+        };
         let is_define = if ty == "class" {
             false
         } else {
@@ -160,7 +256,18 @@ impl Compiler {
                 default_attrs = self.eval_attrs(&b.attrs, false)?;
             }
         }
+        // What the expression evaluates to: one reference (nearly always), kept out of a
+        // vector, or several.
+        let mut only: Option<Val> = None;
         let mut refs = Vec::new();
+        let mut push_ref = |v: Val| {
+            if only.is_none() && refs.is_empty() {
+                only = Some(v);
+            } else {
+                refs.extend(only.take());
+                refs.push(v);
+            }
+        };
         let mut failed = false;
         for b in bodies {
             if matches!(b.title.kind, ExprKind::Default) {
@@ -185,22 +292,24 @@ impl Compiler {
                         attrs.clone()
                     };
                     if ty == "class" {
-                        refs.push(Val::Ref(self.declare_class(
+                        push_ref(Val::Ref(self.declare_class(
                             &t,
                             Some(attrs),
                             loc.clone(),
                             false,
                         )?));
                     } else {
-                        let r = self.declare(
+                        let idx = self.declare(
                             &ty,
-                            &t,
+                            t,
                             attrs,
                             loc.clone(),
                             is_virtual || is_exported,
                             is_define,
                         )?;
-                        refs.push(Val::Ref(r));
+                        if want_value {
+                            push_ref(Val::Ref(self.resources[idx].rref.clone()));
+                        }
                     }
                 }
                 Ok(())
@@ -214,11 +323,7 @@ impl Compiler {
         if failed {
             return Err(Halt::Error);
         }
-        Ok(if refs.len() == 1 {
-            refs.pop().unwrap_or(Val::Undef)
-        } else {
-            Val::Array(refs)
-        })
+        Ok(only.unwrap_or(Val::Array(refs)))
     }
 
     /// Whether a type is a define (`Ok(true)`), a built-in (`Ok(false)`), or unknown (error).
@@ -256,6 +361,8 @@ impl Compiler {
     fn titles(&mut self, v: Val, span: Span) -> R<Vec<String>> {
         let mut out = Vec::new();
         let items = match v {
+            // The common case, without a vector for the one item.
+            Val::Str(s) if !s.is_empty() => return Ok(vec![s]),
             Val::Array(a) => a,
             v => vec![v],
         };
@@ -300,60 +407,75 @@ impl Compiler {
                     a.span,
                 ));
             }
-            let items: Vec<(String, Val)> = if a.name == "*" {
-                match val {
-                    Val::Hash(h) => h.into_iter().collect(),
-                    Val::Undef => Vec::new(),
-                    v => {
-                        return Err(self.err(
-                            "type-mismatch",
-                            format!(
-                                "The splat attribute '*' expects a Hash, got {}",
-                                v.type_name()
-                            ),
-                            a.span,
-                        ))
-                    }
+            let append = a.op == AttrOp::Append;
+            if a.name != "*" {
+                // The common case, without the splat's intermediate vector.
+                self.push_attr(&mut out, a.name.clone(), val, loc, append)?;
+                continue;
+            }
+            let items: Vec<(String, Val)> = match val {
+                Val::Hash(h) => h.into_iter().collect(),
+                Val::Undef => Vec::new(),
+                v => {
+                    return Err(self.err(
+                        "type-mismatch",
+                        format!(
+                            "The splat attribute '*' expects a Hash, got {}",
+                            v.type_name()
+                        ),
+                        a.span,
+                    ))
                 }
-            } else {
-                vec![(a.name.clone(), val)]
             };
             for (name, val) in items {
-                if let Some(prev) = out.iter().find(|p| p.name == name) {
-                    let prev_loc = prev.loc.clone();
-                    self.diags.push(
-                        Diagnostic::error(
-                            "duplicate-attribute",
-                            format!("The attribute '{name}' has already been set"),
-                        )
-                        .at(Some(loc.clone()))
-                        .with_label(prev_loc, "first set here"),
-                    );
-                    return Err(Halt::Error);
-                }
-                out.push(AttrVal {
-                    name,
-                    val,
-                    loc: loc.clone(),
-                    append: a.op == AttrOp::Append,
-                });
+                self.push_attr(&mut out, name, val, loc.clone(), append)?;
             }
         }
         Ok(out)
     }
 
-    /// Add a resource to the catalog.
+    /// Add one evaluated attribute, rejecting a second value for the same name.
+    fn push_attr(
+        &mut self,
+        out: &mut Vec<AttrVal>,
+        name: String,
+        val: Val,
+        loc: Location,
+        append: bool,
+    ) -> R<()> {
+        if let Some(prev) = out.iter().find(|p| p.name == name) {
+            let prev_loc = prev.loc.clone();
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-attribute",
+                    format!("The attribute '{name}' has already been set"),
+                )
+                .at(Some(loc))
+                .with_label(prev_loc, "first set here"),
+            );
+            return Err(Halt::Error);
+        }
+        out.push(AttrVal {
+            name,
+            val,
+            loc,
+            append,
+        });
+        Ok(())
+    }
+
+    /// Add a resource to the catalog; returns its number.
     pub(crate) fn declare(
         &mut self,
         ty: &str,
-        title: &str,
+        title: String,
         attrs: Vec<AttrVal>,
         loc: Location,
         is_virtual: bool,
         is_define: bool,
-    ) -> R<ResourceRef> {
-        let rref = ResourceRef::new(ty, title);
-        if let Some(&prev) = self.index.get(&rref) {
+    ) -> R<usize> {
+        let rref = ResourceRef::new(ty, &title);
+        if let Some(prev) = self.lookup(&rref) {
             let p = self.resources[prev].loc.clone();
             self.diags.push(
                 Diagnostic::error(
@@ -369,20 +491,20 @@ impl Compiler {
             return Err(Halt::Error);
         }
         let scope = &self.scopes[self.scope];
-        let mut tags = name_tags(ty);
-        push_unique(&mut tags, scope.tags.iter().cloned());
-        let mut params = IndexMap::with_capacity(attrs.len());
-        let mut attr_locs = IndexMap::with_capacity(attrs.len());
-        for a in attrs {
-            params.insert(a.name.clone(), a.val);
-            attr_locs.insert(a.name, a.loc);
+        // Sized for the scope's tags up front, each copied only when new (not
+        // `push_unique`, which copies first).
+        let mut tags = Vec::with_capacity(1 + scope.tags.len());
+        push_name_tags(&mut tags, ty);
+        for t in &scope.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
         }
         let res = Res {
             type_name: ty.to_string(),
-            title: title.to_string(),
-            rref: rref.clone(),
-            params,
-            attr_locs,
+            title,
+            rref,
+            attrs: ResAttrs::from(attrs),
             loc,
             container: scope.container.clone(),
             is_container: is_define,
@@ -408,16 +530,16 @@ impl Compiler {
             return Err(Halt::Fatal);
         }
         self.resources.push(res);
-        self.index.insert(rref.clone(), idx);
+        self.index.insert(idx, |i| &self.resources[i].rref);
         if is_define && !is_virtual {
             self.pending_defines.push_back(idx);
         }
-        Ok(rref)
+        Ok(idx)
     }
 
     /// `File { mode => '0644' }`: defaults for the current scope and those it evaluates.
     pub(crate) fn eval_defaults(&mut self, type_name: &str, attrs: &[Attr], span: Span) -> R<Val> {
-        let ty = type_name.trim_start_matches("::").to_lowercase();
+        let ty = unroot(type_name).to_lowercase();
         if ty != "class" {
             self.check_type(&ty, span)?;
         }
@@ -484,7 +606,7 @@ impl Compiler {
         is_exported: bool,
         span: Span,
     ) -> R<Val> {
-        let ty = type_name.trim_start_matches("::").to_lowercase();
+        let ty = unroot(type_name).to_lowercase();
         self.check_type(&ty, span)?;
         if is_exported {
             self.warn(
@@ -526,12 +648,12 @@ impl Compiler {
                 "tag" => {
                     let t = v.to_string().to_lowercase();
                     res.tags.contains(&t)
-                        || res.params.get("tag").is_some_and(|p| match p {
+                        || res.attrs.get("tag").is_some_and(|p| match p {
                             Val::Array(a) => a.iter().any(|x| puppet_eq(x, v)),
                             x => puppet_eq(x, v),
                         })
                 }
-                _ => match res.params.get(attr) {
+                _ => match res.attrs.get(attr) {
                     Some(Val::Array(a)) => a.iter().any(|x| puppet_eq(x, v)),
                     Some(x) => puppet_eq(x, v),
                     None => false,
@@ -574,7 +696,7 @@ impl Compiler {
         // `realize()` of resources declared after the call.
         let pending = std::mem::take(&mut self.pending_realize);
         for (r, loc) in pending {
-            match self.index.get(&r).copied() {
+            match self.lookup(&r) {
                 Some(i) => {
                     if self.realize_idx(i) {
                         progress = true;
@@ -601,7 +723,7 @@ impl Compiler {
 
     /// `realize(File['/x'])`.
     pub(crate) fn realize_ref(&mut self, r: ResourceRef, loc: Location) {
-        match self.index.get(&r).copied() {
+        match self.lookup(&r) {
             Some(i) => {
                 self.realize_idx(i);
             }
@@ -673,7 +795,7 @@ impl Compiler {
     fn apply_attr(&mut self, i: usize, a: &AttrVal) {
         let r = &mut self.resources[i];
         let val = if a.append {
-            match r.params.get(&a.name) {
+            match r.attrs.get(&a.name) {
                 Some(Val::Array(x)) => {
                     let mut out = x.clone();
                     match &a.val {
@@ -695,8 +817,7 @@ impl Compiler {
         } else {
             a.val.clone()
         };
-        r.params.insert(a.name.clone(), val);
-        r.attr_locs.insert(a.name.clone(), a.loc.clone());
+        r.attrs.set(&a.name, val, Some(a.loc.clone()));
     }
 
     /// Finish the catalog: overrides, defaults, relationships, output.
@@ -721,7 +842,7 @@ impl Compiler {
         }
         for o in std::mem::take(&mut self.overrides) {
             for r in &o.refs {
-                match self.index.get(r).copied() {
+                match self.lookup(r) {
                     Some(i) if !self.may_override(o.scope, self.resources[i].scope) => {
                         let decl = self.resources[i].loc.clone();
                         self.diags.push(
@@ -778,9 +899,8 @@ impl Compiler {
             }
             let r = &mut self.resources[i];
             for (k, d) in defs.iter() {
-                if r.params.get(k).is_none_or(Val::is_undef) {
-                    r.params.insert(k.clone(), d.val.clone());
-                    r.attr_locs.insert(k.clone(), d.loc.clone());
+                if r.attrs.get(k).is_none_or(Val::is_undef) {
+                    r.attrs.set(k, d.val.clone(), Some(d.loc.clone()));
                 }
             }
         }
@@ -797,10 +917,10 @@ impl Compiler {
                 _ => "",
             };
             let mut names: Vec<String> = Vec::new();
-            if let Some(Val::Str(n)) = r.params.get(namevar) {
+            if let Some(Val::Str(n)) = r.attrs.get(namevar) {
                 names.push(n.clone());
             }
-            if let Some(a) = r.params.get("alias") {
+            if let Some(a) = r.attrs.get("alias") {
                 match a {
                     Val::Array(x) => names.extend(x.iter().map(|v| v.to_string())),
                     v => names.push(v.to_string()),
@@ -811,7 +931,7 @@ impl Compiler {
                 if ar == r.rref {
                     continue;
                 }
-                if let Some(&other) = self.index.get(&ar).or_else(|| aliases.get(&ar)) {
+                if let Some(other) = self.lookup(&ar).or_else(|| aliases.get(&ar).copied()) {
                     if other != i && !self.resources[other].is_virtual {
                         let o = &self.resources[other];
                         self.diags.push(
@@ -832,8 +952,8 @@ impl Compiler {
             }
         }
         let resolve = |c: &Compiler, r: &ResourceRef| -> Option<usize> {
-            match c.index.get(r).or_else(|| aliases.get(r)) {
-                Some(&i) if !c.resources[i].is_virtual => Some(i),
+            match c.lookup(r).or_else(|| aliases.get(r).copied()) {
+                Some(i) if !c.resources[i].is_virtual => Some(i),
                 _ => None,
             }
         };
@@ -851,13 +971,14 @@ impl Compiler {
             if r.is_virtual {
                 continue;
             }
-            for (name, val) in &r.params {
+            for a in r.attrs.iter() {
+                let (name, val) = (&a.name, &a.val);
                 if !RELATIONSHIPS.contains(&name.as_str()) {
                     continue;
                 }
                 let mut targets = Vec::new();
                 flatten_refs(val, &mut targets);
-                let attr_loc = r.attr_locs.get(name).unwrap_or(&r.loc);
+                let attr_loc = a.loc.as_ref().unwrap_or(&r.loc);
                 for t in targets {
                     let target = match t {
                         Ok(t) => t,
@@ -946,7 +1067,7 @@ impl Compiler {
         // catalog grows.
         drop(aliases);
         drop(seen);
-        self.index = HashMap::new();
+        self.index = RefIndex::new();
         // The references of edge ends, moved out of the resources as they go.
         let mut rrefs: Vec<Option<ResourceRef>> = vec![None; self.resources.len()];
         let mut cat = Catalog::new(self.node_name.clone());
@@ -963,7 +1084,7 @@ impl Compiler {
             }
             rrefs[self.resources.len()] = Some(r.rref);
             let mut tags = r.tags;
-            if let Some(t) = r.params.get("tag") {
+            if let Some(t) = r.attrs.get("tag") {
                 let mut ts = Vec::new();
                 for v in t.to_value().as_list() {
                     ts.push(v.to_string().to_lowercase());
@@ -973,17 +1094,28 @@ impl Compiler {
             let mut out = Resource::new("", "");
             out.type_name = r.type_name;
             out.title = r.title;
-            let mut locs = r.attr_locs;
-            out.params.reserve(r.params.len());
-            for (k, v) in r.params {
-                let relationship = RELATIONSHIPS.contains(&k.as_str());
-                if relationship || v.is_undef() {
-                    if !relationship {
-                        locs.shift_remove(&k);
+            let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
+            out.params.reserve(r.attrs.len());
+            for a in r.attrs {
+                // Relationships became edges (their locations stay, for diagnostics about
+                // them); undef is the same as not set.
+                let relationship = RELATIONSHIPS.contains(&a.name.as_str());
+                if relationship || a.val.is_undef() {
+                    if let (true, Some(l)) = (relationship, a.loc) {
+                        locs.insert(a.name, l);
                     }
                     continue;
                 }
-                out.params.insert(k, v.into_value());
+                let v = a.val.into_value();
+                match a.loc {
+                    Some(l) => {
+                        locs.insert(a.name.clone(), l);
+                        out.params.insert(a.name, v);
+                    }
+                    None => {
+                        out.params.insert(a.name, v);
+                    }
+                }
             }
             out.attr_locations = locs;
             out.file = Some(r.loc.file);
@@ -995,13 +1127,27 @@ impl Compiler {
             cat.resources.push(out);
         }
         cat.resources.reverse();
-        // Both ends are always in the catalog (`resolve` skips virtual resources).
+        // Both ends are always in the catalog (`resolve` skips virtual resources). A
+        // reference's last edge takes it; only the ones before get copies.
+        let mut uses = vec![0u32; rrefs.len()];
+        for &(from, to, _, _) in &edges {
+            uses[from] += 1;
+            uses[to] += 1;
+        }
+        let mut end = |i: usize| -> Option<ResourceRef> {
+            uses[i] -= 1;
+            if uses[i] == 0 {
+                rrefs[i].take()
+            } else {
+                rrefs[i].clone()
+            }
+        };
         cat.edges = edges
             .into_iter()
             .filter_map(|(from, to, kind, origin)| {
                 Some(Edge {
-                    from: rrefs[from].clone()?,
-                    to: rrefs[to].clone()?,
+                    from: end(from)?,
+                    to: end(to)?,
                     kind,
                     origin,
                 })
@@ -1034,11 +1180,16 @@ impl Compiler {
                 .and_then(|c| self.classes.get(c))
                 .and_then(|d| d.def.parent.clone());
             match parent {
-                Some(p) => cur = format!("class:{}", p.trim_start_matches("::").to_lowercase()),
+                Some(p) => cur = format!("class:{}", unroot(&p).to_lowercase()),
                 None => return false,
             }
         }
         false
+    }
+
+    /// The number of the declared resource a reference names (virtual ones included).
+    pub(crate) fn lookup(&self, r: &ResourceRef) -> Option<usize> {
+        self.index.get(r, |i| &self.resources[i].rref)
     }
 
     /// A hint for a reference to a resource that does not exist: the closest title of the
@@ -1053,11 +1204,7 @@ impl Compiler {
         if let Some(c) = closest(&r.title, titles.into_iter()) {
             return Some(format!("did you mean '{}[{c}]'?", r.type_name));
         }
-        if self
-            .index
-            .get(r)
-            .is_some_and(|&i| self.resources[i].is_virtual)
-        {
+        if self.lookup(r).is_some_and(|i| self.resources[i].is_virtual) {
             return Some(format!(
                 "{r} is virtual; realize it with realize({r}) or a collector"
             ));

@@ -5,7 +5,7 @@
 //! are dynamic: they are looked up along the chain of scopes that evaluated each other.
 
 use super::value::Val;
-use super::{Compiler, Halt, R};
+use super::{unroot, Compiler, Halt, R};
 use crate::ast::Span;
 use converge_catalog::{Diagnostic, Location, ResourceRef};
 use foldhash::{HashMap, HashMapExt};
@@ -119,14 +119,18 @@ impl Compiler {
                 .next()
                 .map(|caps| caps.get(n).unwrap_or(&Val::Undef));
         }
-        if let Some(rest) = name.strip_prefix("::") {
-            if let Some((class, var)) = rest.rsplit_once("::") {
+        // Most names have no `:` at all: skip the substring searches (`rsplit_once("::")`
+        // builds a searcher on every call).
+        if name.contains(':') {
+            if let Some(rest) = name.strip_prefix("::") {
+                if let Some((class, var)) = rest.rsplit_once("::") {
+                    return self.class_var(class, var);
+                }
+                return self.scopes[self.top].vars.get(rest).map(|v| &v.val);
+            }
+            if let Some((class, var)) = name.rsplit_once("::") {
                 return self.class_var(class, var);
             }
-            return self.scopes[self.top].vars.get(rest).map(|v| &v.val);
-        }
-        if let Some((class, var)) = name.rsplit_once("::") {
-            return self.class_var(class, var);
         }
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
@@ -166,7 +170,7 @@ impl Compiler {
             Diagnostic::warning("unknown-variable", format!("Unknown variable: '{name}'."))
         }
         .at(Some(loc));
-        let bare = name.trim_start_matches("::");
+        let bare = unroot(name);
         if let Some((class, _)) = bare.rsplit_once("::") {
             if !self.class_scopes.contains_key(&class.to_lowercase()) {
                 d = d.with_hint(format!(

@@ -1,6 +1,7 @@
 //! Puppet's data types as values (`String`, `Array[Integer]`, `Optional[...]`), matching a
 //! value against a type, and the "expects an X value, got Y" messages.
 
+use super::unroot;
 use super::value::Val;
 use std::fmt;
 
@@ -46,7 +47,7 @@ const MINI: i64 = i64::MIN;
 /// A type from a bare capitalised name; `None` when the name is not a data type (then it
 /// is a resource type, a define, or an unknown alias).
 pub(crate) fn from_name(name: &str) -> Option<Ty> {
-    let n = name.trim_start_matches("::");
+    let n = unroot(name);
     Some(match n {
         "Any" => Ty::Any,
         "Undef" => Ty::Undef,
