@@ -316,6 +316,9 @@ pub struct Context {
     pending_creators: Vec<String>,
     pending_accounts: Vec<(bool, String)>,
     started_services: Vec<String>,
+    /// The systemd manager's D-Bus connection: `None` until first asked, `Some(None)` when
+    /// it cannot be asked (systemctl runs instead).
+    systemd: Option<Option<crate::systemd::Manager>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -359,6 +362,7 @@ impl Context {
             pending_creators: Vec::new(),
             pending_accounts: Vec::new(),
             started_services: Vec::new(),
+            systemd: None,
         }
     }
 
@@ -412,6 +416,15 @@ impl Context {
                 InitSystem::InitScripts
             }
         })
+    }
+
+    /// The systemd manager of [`Context::system_root`], connected on first use and kept for
+    /// the run; `None` when service state must be asked of systemctl.
+    pub(crate) fn systemd(&mut self) -> Option<&crate::systemd::Manager> {
+        let root = self.system_root.as_deref()?;
+        self.systemd
+            .get_or_insert_with(|| crate::systemd::Manager::connect(root))
+            .as_ref()
     }
 
     /// dpkg's status database, parsed once per run (never a process per package).

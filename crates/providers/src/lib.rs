@@ -54,6 +54,7 @@ pub mod provider;
 mod regex_cache;
 pub mod schema;
 pub mod service;
+pub mod systemd;
 #[cfg(test)]
 mod test_http;
 pub mod validate;

@@ -2,8 +2,11 @@
 //!
 //! Inspecting asks the same commands as Puppet (`service NAME status`, `invoke-rc.d
 //! --query`, `systemctl is-active`/`is-enabled`, or the resource's own `status`), except
-//! that init-script state is read directly where converge can tell exactly what those
-//! commands would answer (`initscript.rs`), and systemd's two queries run at the same time.
+//! where converge can tell exactly what those commands would answer without spawning them:
+//! init-script state is read from the files the scripts read (`initscript.rs`), and
+//! systemd's state is asked of systemd itself over D-Bus (`systemd.rs`), the same
+//! questions systemctl asks. Wherever that is not exact, the command runs; when both
+//! systemctl queries must run, they run at the same time.
 //!
 //! A refresh restarts a service only if it is running and was not started in this run (a
 //! fresh start already read the new configuration); starting one emits
@@ -58,7 +61,12 @@ fn status(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<bool, Prov
         Cmd::shell(s)
     } else {
         match init {
-            InitSystem::Systemd => is_active_cmd(name),
+            InitSystem::Systemd => {
+                if let Some(running) = cx.systemd().and_then(|m| m.is_active(name)) {
+                    return Ok(running);
+                }
+                is_active_cmd(name)
+            }
             InitSystem::InitScripts if flag(r, "hasstatus", true) => {
                 let direct = cx
                     .system_root
@@ -132,15 +140,32 @@ fn systemd_both(
         return None;
     }
     let name = name_of(r);
-    let mut outs = cx
-        .run_all(&[is_active_cmd(name), is_enabled_cmd(name)])
-        .into_iter();
-    let (Some(active), Some(enabled)) = (outs.next(), outs.next()) else {
-        return Some(Err(ProviderError::Invalid(
-            "systemctl gave no answer".into(),
-        )));
+    let (active, enabled) = match cx.systemd() {
+        Some(m) => (m.is_active(name), m.is_enabled(name)),
+        None => (None, None),
     };
-    Some(active.and_then(|a| Ok((a.success(), systemd_enable_word(&enabled?)))))
+    match (active, enabled) {
+        (Some(a), Some(e)) => Some(Ok((a, systemd_enable_word(&e)))),
+        (Some(a), None) => Some(
+            cx.run(&is_enabled_cmd(name))
+                .map(|e| (a, systemd_enable_word(&e))),
+        ),
+        (None, Some(e)) => Some(
+            cx.run(&is_active_cmd(name))
+                .map(|a| (a.success(), systemd_enable_word(&e))),
+        ),
+        (None, None) => {
+            let mut outs = cx
+                .run_all(&[is_active_cmd(name), is_enabled_cmd(name)])
+                .into_iter();
+            let (Some(active), Some(enabled)) = (outs.next(), outs.next()) else {
+                return Some(Err(ProviderError::Invalid(
+                    "systemctl gave no answer".into(),
+                )));
+            };
+            Some(active.and_then(|a| Ok((a.success(), systemd_enable_word(&enabled?)))))
+        }
+    }
 }
 
 fn is_active_cmd(name: &str) -> Cmd {
@@ -150,7 +175,13 @@ fn is_active_cmd(name: &str) -> Cmd {
 fn enabled(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<String, ProviderError> {
     let name = name_of(r);
     match init {
-        InitSystem::Systemd => Ok(systemd_enable_word(&cx.run(&is_enabled_cmd(name))?)),
+        InitSystem::Systemd => {
+            let out = match cx.systemd().and_then(|m| m.is_enabled(name)) {
+                Some(out) => out,
+                None => cx.run(&is_enabled_cmd(name))?,
+            };
+            Ok(systemd_enable_word(&out))
+        }
         InitSystem::InitScripts => {
             let direct = cx
                 .system_root
@@ -261,16 +292,22 @@ impl Provider for ServiceProvider {
         if init == InitSystem::Systemd && r.param("start").is_none() {
             if let Some(p) = cx.pending_creator().map(str::to_string) {
                 // Only while something pending may install the unit is it worth asking.
-                let out = cx.run(&Cmd::new(&[
-                    "/bin/systemctl",
-                    "show",
-                    "-p",
-                    "LoadState",
-                    "--value",
-                    "--",
-                    &name,
-                ]))?;
-                if out.stdout.trim() == "not-found" {
+                let load_state = match cx.systemd().and_then(|m| m.load_state(&name)) {
+                    Some(state) => state,
+                    None => {
+                        cx.run(&Cmd::new(&[
+                            "/bin/systemctl",
+                            "show",
+                            "-p",
+                            "LoadState",
+                            "--value",
+                            "--",
+                            &name,
+                        ]))?
+                        .stdout
+                    }
+                };
+                if load_state.trim() == "not-found" {
                     st.pending_on = Some(p);
                     st.set("ensure", Some("stopped".into()));
                     st.set("enable", Some("false".into()));

@@ -547,3 +547,182 @@ fn haproxy_init_script_state_is_read_without_commands_and_agrees_with_them() {
     assert_eq!(st, state("stopped", "false"));
     assert_eq!(ran, ["/usr/sbin/service haproxy status"]);
 }
+
+/// What `systemctl ARGS` prints (trimmed) and whether it exits 0.
+fn systemctl(args: &[&str]) -> (String, bool) {
+    let out = std::process::Command::new("/bin/systemctl")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        out.status.success(),
+    )
+}
+
+/// systemd's D-Bus answers for `name` checked word for word against `systemctl is-active`,
+/// `is-enabled` and `show -p LoadState`; then the provider's state read both ways, with
+/// the commands the direct path still ran. Returns systemctl's `is-active` and `is-enabled`
+/// words, so a test can tell it reached the case it meant.
+fn systemd_both_ways(name: &str) -> ((String, String), (String, String), Vec<String>) {
+    use converge_providers::systemd::Manager;
+    let m = Manager::connect(Path::new("/")).expect("systemd answers on the system bus");
+    let (active_word, active) = systemctl(&["is-active", "--", name]);
+    assert_eq!(
+        m.is_active(name),
+        Some(active),
+        "is-active {name}: {active_word}"
+    );
+    let (enabled_word, enabled) = systemctl(&["is-enabled", "--", name]);
+    if let Some(out) = m.is_enabled(name) {
+        assert_eq!(
+            (out.stdout.trim(), out.success()),
+            (enabled_word.as_str(), enabled),
+            "is-enabled {name}"
+        );
+    }
+    let (load_state, _) = systemctl(&["show", "-p", "LoadState", "--value", "--", name]);
+    assert_eq!(m.load_state(name), Some(load_state), "LoadState of {name}");
+    let (st, ran) = state_both_ways(name);
+    (st, (active_word, enabled_word), ran)
+}
+
+fn words(active: &str, enabled: &str) -> (String, String) {
+    (active.to_string(), enabled.to_string())
+}
+
+#[test]
+fn systemd_service_state_is_asked_of_systemd_and_agrees_with_systemctl() {
+    if !inside() {
+        return in_host(
+            "systemd_service_state_is_asked_of_systemd_and_agrees_with_systemctl",
+            HostKind::Systemd,
+        );
+    }
+    // A unit that does not exist.
+    let (st, w, ran) = systemd_both_ways("no-such-unit");
+    assert_eq!((st, w), (state("stopped", "false"), words("inactive", "")));
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // Installed: the postinst started and enabled it.
+    check(&[res("package", "nginx", &[])], &[]);
+    let (st, w, ran) = systemd_both_ways("nginx");
+    assert_eq!(
+        (st, w),
+        (state("running", "true"), words("active", "enabled"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+    // A no-op apply of it plans nothing and spawns nothing; neither do the single queries.
+    let svc = res(
+        "service",
+        "nginx",
+        &[("ensure", "running".into()), ("enable", Value::Bool(true))],
+    );
+    let p = provider_for("service").unwrap();
+    let ran = Recording::default();
+    let mut cx = Context::new().with_runner(Box::new(ran.clone()));
+    cx.system_root = Some(PathBuf::from("/"));
+    let (_, changes) = plan_resource(p, &svc, &mut cx).unwrap();
+    assert!(changes.is_empty(), "{changes:?}");
+    for only in [
+        res("service", "nginx", &[("ensure", "running".into())]),
+        res("service", "nginx", &[("enable", Value::Bool(true))]),
+    ] {
+        assert!(plan_resource(p, &only, &mut cx).unwrap().1.is_empty());
+    }
+    let ran = ran.0.lock().unwrap().clone();
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    sh("systemctl stop nginx");
+    let (st, w, ran) = systemd_both_ways("nginx");
+    assert_eq!(
+        (st, w),
+        (state("stopped", "true"), words("inactive", "enabled"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // Killed by hand: systemd marks it failed; converge starts it again.
+    sh("systemctl start nginx && kill -9 $(cat /run/nginx.pid)");
+    let mut w = systemctl(&["is-active", "nginx"]).0;
+    for _ in 0..100 {
+        if w == "failed" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        w = systemctl(&["is-active", "nginx"]).0;
+    }
+    let (st, w, ran) = systemd_both_ways("nginx");
+    assert_eq!(
+        (st, w),
+        (state("stopped", "true"), words("failed", "enabled"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+    check(std::slice::from_ref(&svc), &[]);
+
+    sh("systemctl disable nginx 2>/dev/null");
+    let (st, w, ran) = systemd_both_ways("nginx");
+    assert_eq!(
+        (st, w),
+        (state("running", "false"), words("active", "disabled"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    sh("systemctl mask nginx 2>/dev/null");
+    let (st, w, ran) = systemd_both_ways("nginx");
+    assert_eq!(
+        (st, w),
+        (state("running", "mask"), words("active", "masked"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("systemctl unmask nginx 2>/dev/null && systemctl mask --runtime nginx 2>/dev/null");
+    let (st, w, ran) = systemd_both_ways("nginx");
+    assert_eq!(
+        (st, w),
+        (state("running", "mask"), words("active", "masked-runtime"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("systemctl unmask --runtime nginx 2>/dev/null");
+    check(std::slice::from_ref(&svc), &[]);
+    assert_eq!(systemd_both_ways("nginx").0, state("running", "true"));
+
+    // Other unit file states: static, an alias, a linked unit file.
+    let (st, w, ran) = systemd_both_ways("systemd-journald");
+    assert_eq!(
+        (st, w),
+        (state("running", "true"), words("active", "static"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("ln -s /lib/systemd/system/nginx.service /etc/systemd/system/web.service && systemctl daemon-reload");
+    let (st, w, ran) = systemd_both_ways("web");
+    assert_eq!(
+        (st, w),
+        (state("running", "true"), words("active", "alias"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+    sh("printf '[Service]\\nExecStart=/bin/sleep 600\\n[Install]\\nWantedBy=multi-user.target\\n' > /root/demo.service && systemctl link /root/demo.service 2>/dev/null");
+    let (st, w, ran) = systemd_both_ways("demo.service");
+    assert_eq!(
+        (st, w),
+        (state("stopped", "false"), words("inactive", "linked"))
+    );
+    assert!(ran.is_empty(), "ran {ran:?}");
+
+    // A service with an init script and no unit file: is-enabled asks systemd-sysv-install
+    // (the rc?.d links), so converge runs it; is-active is systemd's own.
+    sh("printf '#!/bin/sh\\n### BEGIN INIT INFO\\n# Provides: legacy\\n# Required-Start:\\n# Required-Stop:\\n# Default-Start: 2 3 4 5\\n# Default-Stop: 0 1 6\\n### END INIT INFO\\nexit 0\\n' > /etc/init.d/legacy && chmod 755 /etc/init.d/legacy && systemctl daemon-reload");
+    let (st, w, ran) = systemd_both_ways("legacy");
+    assert_eq!(
+        (st, w),
+        (state("stopped", "false"), words("inactive", "disabled"))
+    );
+    assert_eq!(ran, ["/bin/systemctl is-enabled -- legacy"]);
+    sh("update-rc.d legacy defaults 2>/dev/null");
+    let (st, w, ran) = systemd_both_ways("legacy");
+    assert_eq!(
+        (st, w),
+        (state("stopped", "true"), words("inactive", "enabled"))
+    );
+    assert_eq!(ran, ["/bin/systemctl is-enabled -- legacy"]);
+    // nginx has both: its unit file wins, as in systemctl.
+    assert!(Path::new("/etc/init.d/nginx").exists());
+}
