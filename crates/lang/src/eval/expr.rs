@@ -892,14 +892,18 @@ fn op_str(op: BinOp) -> &'static str {
     }
 }
 
-/// `Type['title']` as a resource reference, unless `Type` is a data type or `Class`
-/// (both handled by `access`). An ASCII type name is not lowercased first:
+/// `Type['title']` as a resource reference, unless `Type` is a data type other than
+/// `Class` (handled by `access`). An ASCII type name is not lowercased first:
 /// `ResourceRef::new` lowercases it as it capitalizes.
 fn plain_ref(name: &str, title: &str) -> Option<Val> {
-    if types::from_name(name).is_some() {
+    let ty = unroot(name);
+    // `Class['web']` (chains between classes): what `access_type` makes of one string key.
+    if ty == "Class" {
+        return Some(Val::Ref(ResourceRef::new("class", unroot(title))));
+    }
+    if types::from_name(ty).is_some() {
         return None;
     }
-    let ty = unroot(name);
     if ty.is_ascii() {
         if ty.eq_ignore_ascii_case("class") {
             return None;

@@ -12,3 +12,9 @@ $t = 'a'
 notify { 'm':
   require => [Web::Vhost[$t], Web::Vhost["${t}"]],
 }
+class web::base {}
+include web::base
+notify { 'c':
+  require => [Class['::web::base'], Class['Web::Base'], ::Class['web::base']],
+}
+Class['web::base'] -> Notify['m']
