@@ -976,8 +976,16 @@ impl Compiler {
                 if !RELATIONSHIPS.contains(&name.as_str()) {
                     continue;
                 }
+                // One reference (nearly always) needs no vector.
                 let mut targets = Vec::new();
-                flatten_refs(val, &mut targets);
+                let one = match val {
+                    Val::Ref(r) => Some(Ok(Cow::Borrowed(r))),
+                    v => {
+                        flatten_refs(v, &mut targets);
+                        None
+                    }
+                };
+                let targets = one.into_iter().chain(targets);
                 let attr_loc = a.loc.as_ref().unwrap_or(&r.loc);
                 for t in targets {
                     let target = match t {
@@ -1091,11 +1099,8 @@ impl Compiler {
                 }
                 push_unique(&mut tags, ts);
             }
-            let mut out = Resource::new("", "");
-            out.type_name = r.type_name;
-            out.title = r.title;
+            let mut params = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
             let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
-            out.params.reserve(r.attrs.len());
             for a in r.attrs {
                 // Relationships became edges (their locations stay, for diagnostics about
                 // them); undef is the same as not set.
@@ -1110,21 +1115,26 @@ impl Compiler {
                 match a.loc {
                     Some(l) => {
                         locs.insert(a.name.clone(), l);
-                        out.params.insert(a.name, v);
+                        params.insert(a.name, v);
                     }
                     None => {
-                        out.params.insert(a.name, v);
+                        params.insert(a.name, v);
                     }
                 }
             }
-            out.attr_locations = locs;
-            out.file = Some(r.loc.file);
-            out.line = r.loc.line;
-            out.column = r.loc.column;
-            out.container = r.container;
-            out.is_container = r.is_container;
-            out.tags = tags;
-            cat.resources.push(out);
+            // Built whole: `Resource::new` would lowercase a type name already lowercase.
+            cat.resources.push(Resource {
+                type_name: r.type_name,
+                title: r.title,
+                params,
+                file: Some(r.loc.file),
+                line: r.loc.line,
+                column: r.loc.column,
+                container: r.container,
+                is_container: r.is_container,
+                tags,
+                attr_locations: locs,
+            });
         }
         cat.resources.reverse();
         // Both ends are always in the catalog (`resolve` skips virtual resources). A
