@@ -1152,17 +1152,19 @@ impl Compiler {
                 rrefs[i].clone()
             }
         };
-        cat.edges = edges
-            .into_iter()
-            .filter_map(|(from, to, kind, origin)| {
-                Some(Edge {
-                    from: end(from)?,
-                    to: end(to)?,
+        // Sized up front: collected from a filter, the vector grew by doubling, copying
+        // its edges (two references each) every time.
+        cat.edges = Vec::with_capacity(edges.len());
+        for (from, to, kind, origin) in edges {
+            if let (Some(from), Some(to)) = (end(from), end(to)) {
+                cat.edges.push(Edge {
+                    from,
+                    to,
                     kind,
                     origin,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         Some(cat)
     }
 
