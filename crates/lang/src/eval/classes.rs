@@ -252,12 +252,11 @@ impl Compiler {
         });
         // A class body runs at most once per compilation (`declared_classes` guards it):
         // free its syntax tree now rather than keep it until the catalog is built (at 100k
-        // resources in classes, the bodies were ~90 MB of the memory peak), on the
-        // background thread of `discard`.
+        // resources in classes, the bodies were ~90 MB of the memory peak).
         drop(def);
         if let Some(Def { def, .. }) = self.classes.get_mut(&name) {
             if let Some(d) = Rc::get_mut(def) {
-                self.discard.put(std::mem::take(&mut d.body));
+                d.body = Vec::new();
             }
         }
         ran?;

@@ -7,7 +7,6 @@
 //! statement where that makes sense, and the catalog is withheld if there was any error.
 
 mod classes;
-mod discard;
 mod epp;
 mod expr;
 mod functions;
@@ -209,8 +208,6 @@ pub(crate) struct Compiler {
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
-    /// Class bodies that have run, freed on a background thread.
-    pub(crate) discard: discard::Discard,
 }
 
 impl Compiler {
@@ -244,7 +241,6 @@ impl Compiler {
             regex_cache: HashMap::new(),
             node_name: String::new(),
             define_depth: 0,
-            discard: discard::Discard::default(),
         };
         let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
         c.top = top;
@@ -291,7 +287,6 @@ impl Compiler {
         if let Err(Halt::Fatal) = main.and_then(|_| self.lazy_phase()) {
             return self.finish_output(None);
         }
-        self.discard.finish();
         // Every class body has run and been freed; half of them were parsed (and
         // allocated) on another thread, whose malloc arena keeps the freed memory from
         // the catalog about to be built. Give it back first (100k resources: -80 MB).
