@@ -274,8 +274,11 @@ impl Compiler {
                 continue;
             }
             let r = (|| -> R<()> {
-                let title = self.eval(&b.title)?;
-                let titles = self.titles(title, b.title.span)?;
+                // One title (nearly always) goes without a vector.
+                let (one, many) = match self.eval(&b.title)? {
+                    Val::Str(s) if !s.is_empty() => (Some(s), Vec::new()),
+                    v => (None, self.titles(v, b.title.span)?),
+                };
                 let mut attrs = self.eval_attrs(&b.attrs, false)?;
                 for d in &default_attrs {
                     if !attrs.iter().any(|a| a.name == d.name) {
@@ -283,8 +286,8 @@ impl Compiler {
                     }
                 }
                 let loc = self.loc(b.title.span);
-                let n = titles.len();
-                for (k, t) in titles.into_iter().enumerate() {
+                let n = usize::from(one.is_some()) + many.len();
+                for (k, t) in one.into_iter().chain(many).enumerate() {
                     // The last title takes the attributes; the others get copies.
                     let attrs = if k + 1 == n {
                         std::mem::take(&mut attrs)
@@ -361,7 +364,6 @@ impl Compiler {
     fn titles(&mut self, v: Val, span: Span) -> R<Vec<String>> {
         let mut out = Vec::new();
         let items = match v {
-            // The common case, without a vector for the one item.
             Val::Str(s) if !s.is_empty() => return Ok(vec![s]),
             Val::Array(a) => a,
             v => vec![v],
