@@ -432,13 +432,17 @@ impl Compiler {
     /// most common access there is, so a string key to a resource type is made into the
     /// reference directly, without the type value and the vectors of keys and titles.
     fn access_one(&mut self, name: &str, key: &Expr, e: &Expr) -> R<Val> {
+        // `Package['nginx']`, the usual case: the title is read from the literal, not
+        // copied into a value first.
+        if let ExprKind::Str(title) = &key.kind {
+            if let Some(r) = plain_ref(name, title) {
+                return Ok(r);
+            }
+        }
         let k = self.eval(key)?;
         if let Val::Str(title) = &k {
-            if types::from_name(name).is_none() {
-                let ty = unroot(name).to_lowercase();
-                if ty != "class" {
-                    return Ok(Val::Ref(ResourceRef::new(&ty, title)));
-                }
+            if let Some(r) = plain_ref(name, title) {
+                return Ok(r);
             }
         }
         let t = self.type_from_name(name);
@@ -886,4 +890,26 @@ fn op_str(op: BinOp) -> &'static str {
         BinOp::And => "and",
         BinOp::Or => "or",
     }
+}
+
+/// `Type['title']` as a resource reference, unless `Type` is a data type other than
+/// `Class` (handled by `access`). An ASCII type name is not lowercased first:
+/// `ResourceRef::new` lowercases it as it capitalizes.
+fn plain_ref(name: &str, title: &str) -> Option<Val> {
+    let ty = unroot(name);
+    // `Class['web']` (chains between classes): what `access_type` makes of one string key.
+    if ty == "Class" {
+        return Some(Val::Ref(ResourceRef::new("class", unroot(title))));
+    }
+    if types::from_name(ty).is_some() {
+        return None;
+    }
+    if ty.is_ascii() {
+        if ty.eq_ignore_ascii_case("class") {
+            return None;
+        }
+        return Some(Val::Ref(ResourceRef::new(ty, title)));
+    }
+    let ty = ty.to_lowercase();
+    (ty != "class").then(|| Val::Ref(ResourceRef::new(&ty, title)))
 }

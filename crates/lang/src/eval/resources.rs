@@ -274,8 +274,11 @@ impl Compiler {
                 continue;
             }
             let r = (|| -> R<()> {
-                let title = self.eval(&b.title)?;
-                let titles = self.titles(title, b.title.span)?;
+                // One title (nearly always) goes without a vector.
+                let (one, many) = match self.eval(&b.title)? {
+                    Val::Str(s) if !s.is_empty() => (Some(s), Vec::new()),
+                    v => (None, self.titles(v, b.title.span)?),
+                };
                 let mut attrs = self.eval_attrs(&b.attrs, false)?;
                 for d in &default_attrs {
                     if !attrs.iter().any(|a| a.name == d.name) {
@@ -283,8 +286,8 @@ impl Compiler {
                     }
                 }
                 let loc = self.loc(b.title.span);
-                let n = titles.len();
-                for (k, t) in titles.into_iter().enumerate() {
+                let n = usize::from(one.is_some()) + many.len();
+                for (k, t) in one.into_iter().chain(many).enumerate() {
                     // The last title takes the attributes; the others get copies.
                     let attrs = if k + 1 == n {
                         std::mem::take(&mut attrs)
@@ -361,7 +364,6 @@ impl Compiler {
     fn titles(&mut self, v: Val, span: Span) -> R<Vec<String>> {
         let mut out = Vec::new();
         let items = match v {
-            // The common case, without a vector for the one item.
             Val::Str(s) if !s.is_empty() => return Ok(vec![s]),
             Val::Array(a) => a,
             v => vec![v],
@@ -976,8 +978,16 @@ impl Compiler {
                 if !RELATIONSHIPS.contains(&name.as_str()) {
                     continue;
                 }
+                // One reference (nearly always) needs no vector.
                 let mut targets = Vec::new();
-                flatten_refs(val, &mut targets);
+                let one = match val {
+                    Val::Ref(r) => Some(Ok(Cow::Borrowed(r))),
+                    v => {
+                        flatten_refs(v, &mut targets);
+                        None
+                    }
+                };
+                let targets = one.into_iter().chain(targets);
                 let attr_loc = a.loc.as_ref().unwrap_or(&r.loc);
                 for t in targets {
                     let target = match t {
@@ -1091,11 +1101,8 @@ impl Compiler {
                 }
                 push_unique(&mut tags, ts);
             }
-            let mut out = Resource::new("", "");
-            out.type_name = r.type_name;
-            out.title = r.title;
+            let mut params = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
             let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
-            out.params.reserve(r.attrs.len());
             for a in r.attrs {
                 // Relationships became edges (their locations stay, for diagnostics about
                 // them); undef is the same as not set.
@@ -1110,21 +1117,26 @@ impl Compiler {
                 match a.loc {
                     Some(l) => {
                         locs.insert(a.name.clone(), l);
-                        out.params.insert(a.name, v);
+                        params.insert(a.name, v);
                     }
                     None => {
-                        out.params.insert(a.name, v);
+                        params.insert(a.name, v);
                     }
                 }
             }
-            out.attr_locations = locs;
-            out.file = Some(r.loc.file);
-            out.line = r.loc.line;
-            out.column = r.loc.column;
-            out.container = r.container;
-            out.is_container = r.is_container;
-            out.tags = tags;
-            cat.resources.push(out);
+            // Built whole: `Resource::new` would lowercase a type name already lowercase.
+            cat.resources.push(Resource {
+                type_name: r.type_name,
+                title: r.title,
+                params,
+                file: Some(r.loc.file),
+                line: r.loc.line,
+                column: r.loc.column,
+                container: r.container,
+                is_container: r.is_container,
+                tags,
+                attr_locations: locs,
+            });
         }
         cat.resources.reverse();
         // Both ends are always in the catalog (`resolve` skips virtual resources). A
@@ -1142,17 +1154,19 @@ impl Compiler {
                 rrefs[i].clone()
             }
         };
-        cat.edges = edges
-            .into_iter()
-            .filter_map(|(from, to, kind, origin)| {
-                Some(Edge {
-                    from: end(from)?,
-                    to: end(to)?,
+        // Sized up front: collected from a filter, the vector grew by doubling, copying
+        // its edges (two references each) every time.
+        cat.edges = Vec::with_capacity(edges.len());
+        for (from, to, kind, origin) in edges {
+            if let (Some(from), Some(to)) = (end(from), end(to)) {
+                cat.edges.push(Edge {
+                    from,
+                    to,
                     kind,
                     origin,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         Some(cat)
     }
 
