@@ -35,6 +35,10 @@ const KEYWORDS: [&str; 22] = [
     "unless",
 ];
 
+/// The `::` before a top-scope name, as a char pattern: a `&str` pattern would build a
+/// substring searcher on every call (a few million instructions per 10k resources).
+const ROOT: [char; 1] = [':'];
+
 /// Functions callable as statements without parentheses (`stmt_fn`).
 const STMT_FNS: [&str; 14] = [
     "include", "info", "require", "realize", "contain", "crit", "tag", "notice", "warning", "err",
@@ -401,7 +405,7 @@ impl Fast<'_> {
         }
         self.pos += 1;
         let type_name = self.text[type_start..type_end]
-            .trim_start_matches("::")
+            .trim_start_matches(ROOT)
             .to_ascii_lowercase();
         let mut bodies = Vec::new();
         loop {
@@ -700,7 +704,7 @@ impl Fast<'_> {
         }
         Some(
             self.text[start..self.pos]
-                .trim_start_matches("::")
+                .trim_start_matches(ROOT)
                 .to_string(),
         )
     }
@@ -1317,7 +1321,7 @@ impl Fast<'_> {
             None => ExprKind::Bareword(name.to_string()),
             Some(_) if name.contains('-') => return None,
             Some(args) => ExprKind::Call {
-                name: name.trim_start_matches("::").to_string(),
+                name: name.trim_start_matches(ROOT).to_string(),
                 args,
                 lambda,
             },
