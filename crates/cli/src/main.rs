@@ -12,6 +12,13 @@ mod render;
 
 use clap::Parser;
 
+/// mimalloc, not glibc's malloc: compiling allocates a few small objects per attribute
+/// and frees them across threads, where glibc spends a third of the time (arena locks,
+/// consolidation, page faults). With mimalloc, compile + check + plan of 10k resources
+/// takes half as long. The libraries leave the choice to the program embedding them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Die quietly on a closed pipe (`converge catalog x.pp | head`), like other Unix tools,
     // instead of panicking on the failed write.

@@ -9,6 +9,10 @@
 #![allow(missing_docs)]
 
 use converge::{apply, check, ApplyOptions, CompileRequest, Silent};
+
+// Measured with the converge binary's allocator (see crates/cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn workload(dir: &str) -> String {

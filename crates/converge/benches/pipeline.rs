@@ -8,6 +8,10 @@
 #![allow(missing_docs)]
 
 use converge::{check, CompileRequest};
+
+// Measured with the converge binary's allocator (see crates/cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 #[path = "support/pipeline_manifest.rs"]

@@ -3,6 +3,10 @@
 //! criterion cannot: `cargo run --release -p converge --example check_big 100000`.
 
 use converge::{check, CompileRequest};
+
+// Measured with the converge binary's allocator (see crates/cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 #[path = "../benches/support/pipeline_manifest.rs"]

@@ -5,6 +5,10 @@
 #![allow(missing_docs)]
 
 use converge_lang::{compile, CompileOptions};
+
+// Measured with the converge binary's allocator (see crates/cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 #[path = "../examples/support/generate.rs"]

@@ -2,6 +2,10 @@
 //! peak memory with `/usr/bin/time -v`): `cargo run --release --example compile_big 100000`.
 
 use converge_lang::{compile, CompileOptions};
+
+// Measured with the converge binary's allocator (see crates/cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 mod support {
