@@ -17,8 +17,8 @@
 
 use super::heredoc::Prepared;
 use super::lower::{
-    apply_prefixes, attr_op_after, binop, climb, interpolated_var, join, mk, number_kind,
-    regex_body, Lower, MAX_OPERANDS,
+    apply_prefixes, attr_op_after, binop, climb, defaults_or_override, interpolated_var, join, mk,
+    number_kind, regex_body, Lower, MAX_OPERANDS,
 };
 use super::strings::{unescape, unquote_single, Escapes};
 use crate::ast::*;
@@ -548,19 +548,7 @@ impl Fast<'_> {
         };
         self.skip();
         self.expect(b'}')?;
-        let span = self.span(start);
-        Some(match target.kind {
-            ExprKind::TypeName(type_name) => {
-                mk(ExprKind::ResourceDefaults { type_name, attrs }, span)
-            }
-            _ => mk(
-                ExprKind::ResourceOverride {
-                    target: Box::new(target),
-                    attrs,
-                },
-                span,
-            ),
-        })
+        Some(defaults_or_override(target, attrs, self.span(start)))
     }
 
     /// `type_name access*` with no space before each `[` (`res_target`, `param_type`).
@@ -837,11 +825,16 @@ impl Fast<'_> {
 
     /// Parameters up to and including `close`, the cursor just past the opener.
     fn params_until(&mut self, close: u8) -> R<Vec<Param>> {
-        let mut params = Vec::new();
+        self.comma_list(close, Self::param)
+    }
+
+    /// `(item ("," item)* ","?)?` and then `close`, the cursor just past the opener.
+    fn comma_list<T>(&mut self, close: u8, item: fn(&mut Self) -> R<T>) -> R<Vec<T>> {
+        let mut items = Vec::new();
         self.skip();
         if !self.eat(close) {
             loop {
-                params.push(self.param()?);
+                items.push(item(self)?);
                 self.skip();
                 if !self.eat(b',') {
                     break;
@@ -851,10 +844,9 @@ impl Fast<'_> {
                     break;
                 }
             }
-            self.skip();
             self.expect(close)?;
         }
-        Some(params)
+        Some(items)
     }
 
     fn param(&mut self) -> R<Param> {
@@ -1137,25 +1129,9 @@ impl Fast<'_> {
         self.list_until(b')')
     }
 
-    /// `(expression ("," expression)* ","?)?` and `close`, the cursor past the opener.
+    /// Expressions up to and including `close`, the cursor just past the opener.
     fn list_until(&mut self, close: u8) -> R<Vec<Expr>> {
-        let mut items = Vec::new();
-        self.skip();
-        if !self.eat(close) {
-            loop {
-                items.push(self.expression()?);
-                self.skip();
-                if !self.eat(b',') {
-                    break;
-                }
-                self.skip();
-                if self.peek() == close {
-                    break;
-                }
-            }
-            self.expect(close)?;
-        }
-        Some(items)
+        self.comma_list(close, Self::expression)
     }
 
     fn lambda(&mut self) -> R<Lambda> {

@@ -377,18 +377,7 @@ impl<'a> Lower<'a> {
         let Some(target) = target else {
             return mk(ExprKind::Undef, span);
         };
-        match target.kind {
-            ExprKind::TypeName(type_name) => {
-                mk(ExprKind::ResourceDefaults { type_name, attrs }, span)
-            }
-            _ => mk(
-                ExprKind::ResourceOverride {
-                    target: Box::new(target),
-                    attrs,
-                },
-                span,
-            ),
-        }
+        defaults_or_override(target, attrs, span)
     }
 
     fn res_target(&mut self, p: P<'_>) -> Expr {
@@ -1136,6 +1125,21 @@ pub(super) fn climb(
         );
     }
     lhs
+}
+
+/// `Type { attrs }` sets resource defaults; `Type['x'] { attrs }` or a collector's
+/// `{ attrs }` overrides.
+pub(super) fn defaults_or_override(target: Expr, attrs: Vec<Attr>, span: Span) -> Expr {
+    match target.kind {
+        ExprKind::TypeName(type_name) => mk(ExprKind::ResourceDefaults { type_name, attrs }, span),
+        _ => mk(
+            ExprKind::ResourceOverride {
+                target: Box::new(target),
+                attrs,
+            },
+            span,
+        ),
+    }
 }
 
 /// The value of a number literal as the grammar matched it, or the error to report.
