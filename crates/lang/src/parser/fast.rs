@@ -610,33 +610,32 @@ impl Fast<'_> {
 
     /// `query_and (or query_and)*`, left-associative.
     fn query(&mut self) -> R<Query> {
-        let mut acc = self.query_and()?;
-        loop {
-            let save = self.pos;
-            self.skip();
-            if self.word() != "or" {
-                self.pos = save;
-                return Some(acc);
-            }
-            self.pos += 2;
-            self.skip();
-            acc = Query::Or(Box::new(acc), Box::new(self.query_and()?));
-        }
+        self.query_chain("or", Self::query_and, Query::Or)
     }
 
     /// `query_prim (and query_prim)*`, left-associative.
     fn query_and(&mut self) -> R<Query> {
-        let mut acc = self.query_prim()?;
+        self.query_chain("and", Self::query_prim, Query::And)
+    }
+
+    /// `item (op item)*` folded to the left with `join`.
+    fn query_chain(
+        &mut self,
+        op: &str,
+        item: fn(&mut Self) -> R<Query>,
+        join: fn(Box<Query>, Box<Query>) -> Query,
+    ) -> R<Query> {
+        let mut acc = item(self)?;
         loop {
             let save = self.pos;
             self.skip();
-            if self.word() != "and" {
+            if self.word() != op {
                 self.pos = save;
                 return Some(acc);
             }
-            self.pos += 3;
+            self.pos += op.len();
             self.skip();
-            acc = Query::And(Box::new(acc), Box::new(self.query_prim()?));
+            acc = join(Box::new(acc), Box::new(item(self)?));
         }
     }
 
@@ -703,13 +702,7 @@ impl Fast<'_> {
         self.skip();
         let name = self.class_name()?;
         self.skip();
-        let params = if self.peek() == b'(' {
-            let p = self.param_list()?;
-            self.skip();
-            p
-        } else {
-            Vec::new()
-        };
+        let params = self.optional_param_list()?;
         let mut parent = None;
         if self.word() == "inherits" {
             self.pos += 8;
@@ -737,13 +730,7 @@ impl Fast<'_> {
         self.skip();
         let name = self.class_name()?;
         self.skip();
-        let params = if self.peek() == b'(' {
-            let p = self.param_list()?;
-            self.skip();
-            p
-        } else {
-            Vec::new()
-        };
+        let params = self.optional_param_list()?;
         let body = self.block()?;
         let span = self.span(start);
         Some(mk(
@@ -815,6 +802,16 @@ impl Fast<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A class's or define's `( param, ... )` and the whitespace after it, if written.
+    fn optional_param_list(&mut self) -> R<Vec<Param>> {
+        if self.peek() != b'(' {
+            return Some(Vec::new());
+        }
+        let params = self.param_list()?;
+        self.skip();
+        Some(params)
     }
 
     /// `( param, ... )` of a class or define.
