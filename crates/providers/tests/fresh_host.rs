@@ -349,6 +349,14 @@ fn sh(script: &str) {
     assert!(st.success(), "{script}");
 }
 
+/// Asserts that `name`'s state is `expected`, read without running any command (and
+/// that the commands agree, which `state_both_ways` checks).
+fn read_directly(name: &str, expected: (String, String)) {
+    let (st, ran) = state_both_ways(name);
+    assert_eq!(st, expected, "{name}");
+    assert!(ran.is_empty(), "{name}: ran {ran:?}");
+}
+
 fn state(ensure: &str, enable: &str) -> (String, String) {
     (ensure.to_string(), enable.to_string())
 }
@@ -363,13 +371,9 @@ fn init_script_service_state_is_read_without_commands_and_agrees_with_them() {
     }
     check(&[res("package", "nginx", &[])], &[]);
     // Installed, not started (no init daemon), enabled by its postinst's links.
-    let (st, ran) = nginx_state_both_ways();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("nginx", state("stopped", "true"));
     sh("/usr/sbin/service nginx start");
-    let (st, ran) = nginx_state_both_ways();
-    assert_eq!(st, state("running", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("nginx", state("running", "true"));
 
     // Regression: nginx killed by hand leaves its pid file behind; a stale pid reads as
     // stopped, and converge starts it again.
@@ -380,9 +384,7 @@ fn init_script_service_state_is_read_without_commands_and_agrees_with_them() {
           sleep 0.05; n=$((n+1)); \
         done; \
         test -s /run/nginx.pid");
-    let (st, ran) = nginx_state_both_ways();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("nginx", state("stopped", "true"));
     sh("rm -f /run/nginx.pid");
     check(
         &[res(
@@ -397,17 +399,13 @@ fn init_script_service_state_is_read_without_commands_and_agrees_with_them() {
     // The pid file the script reads moves with nginx.conf's `pid`: the old one no longer
     // counts, even though that nginx still runs.
     sh("sed -i 's|^pid /run/nginx.pid;|pid /run/nginx-moved.pid;|' /etc/nginx/nginx.conf");
-    let (st, ran) = nginx_state_both_ways();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("nginx", state("stopped", "true"));
     sh("cp /run/nginx.pid /run/nginx-moved.pid");
     assert_eq!(nginx_state_both_ways().0, state("running", "true"));
 
     // Disabled by hand: the start links become stop links.
     sh("update-rc.d nginx disable >/dev/null 2>&1");
-    let (st, ran) = nginx_state_both_ways();
-    assert_eq!(st, state("running", "false"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("nginx", state("running", "false"));
 
     // Anything converge cannot emulate exactly is asked of the commands: a defaults file
     // with settings, an edited script, a policy-rc.d.
@@ -457,16 +455,12 @@ fn haproxy_init_script_state_is_read_without_commands_and_agrees_with_them() {
         &[],
     );
     let haproxy = || state_both_ways("haproxy");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("stopped", "true"));
     // Two threads whatever the machine's core count, so the worker-thread case below
     // always runs.
     sh("sed -i 's/^global$/global\\n\\tnbthread 2/' /etc/haproxy/haproxy.cfg && grep -q nbthread /etc/haproxy/haproxy.cfg");
     sh("/usr/sbin/service haproxy start >/dev/null");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("running", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("running", "true"));
 
     // A pid file naming one of haproxy's worker threads: /proc has it, ps does not list it.
     let main_pid = std::fs::read_to_string("/run/haproxy.pid").unwrap();
@@ -483,22 +477,16 @@ fn haproxy_init_script_state_is_read_without_commands_and_agrees_with_them() {
     assert!(ran.is_empty(), "ran {ran:?}");
     // Two pids, one of them not haproxy's (PID 1, the host's init loop): dead.
     sh(&format!("printf '{main_pid}\\n1\\n' > /run/haproxy.pid"));
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("stopped", "true"));
     // The script's quirk: an empty pid file is "running".
     sh(": > /run/haproxy.pid");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("running", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("running", "true"));
     sh(&format!("echo {main_pid} > /run/haproxy.pid"));
     assert_eq!(haproxy().0, state("running", "true"));
 
     // Killed by hand: the pid file stays behind, stale; converge starts haproxy again.
     kill_9("haproxy");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("stopped", "true"));
     check(
         &[res(
             "service",
@@ -507,32 +495,24 @@ fn haproxy_init_script_state_is_read_without_commands_and_agrees_with_them() {
         )],
         &[],
     );
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("running", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("running", "true"));
 
     // Without ps every pid reads as dead, though haproxy serves.
     sh("apt-get remove -y -q procps >/dev/null 2>&1");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("stopped", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("stopped", "true"));
     check(&[res("package", "procps", &[])], &[]);
     assert_eq!(haproxy().0, state("running", "true"));
 
     // Without its config the script exits 0 before looking: "running", even when stopped.
     kill_9("haproxy");
     sh("mv /etc/haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg.away");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("running", "true"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("running", "true"));
     sh("mv /etc/haproxy/haproxy.cfg.away /etc/haproxy/haproxy.cfg");
     assert_eq!(haproxy().0, state("stopped", "true"));
 
     // Disabled by hand: the start links become stop links.
     sh("update-rc.d haproxy disable >/dev/null 2>&1");
-    let (st, ran) = haproxy();
-    assert_eq!(st, state("stopped", "false"));
-    assert!(ran.is_empty(), "ran {ran:?}");
+    read_directly("haproxy", state("stopped", "false"));
 
     // Anything converge cannot emulate exactly is asked of the commands: settings in the
     // defaults file or in rcS (sourced after the config test), an edited script.
