@@ -68,7 +68,6 @@ impl Tree {
             path: path.to_path_buf(),
             source,
         })?;
-        let text = String::from_utf8_lossy(&text);
         let cfg = Config::parse(&text).map_err(|source| LoadError::Parse {
             path: path.to_path_buf(),
             source,
@@ -99,12 +98,12 @@ impl Tree {
 
 fn collect_includes(b: &Block, out: &mut Vec<String>) {
     for d in &b.items {
-        if d.block.is_none() && d.name() == "include" {
+        if d.is_simple() && d.name() == "include" {
             if let Some(p) = d.values().first() {
                 out.push(p.clone());
             }
         }
-        if let Some(inner) = &d.block {
+        if let Some(inner) = d.block() {
             collect_includes(inner, out);
         }
     }

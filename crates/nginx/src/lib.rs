@@ -1,9 +1,13 @@
 //! A lossless parser and editor for nginx configuration files.
 //!
-//! - [`syntax`]: the tree, its parser ([`Config::parse`]) and printer (`Display`); printing
-//!   a parsed file gives back its bytes exactly.
-//! - [`edit`]: choose a block ([`Selector`]) and get, set or remove directives in it,
-//!   keeping the file's indentation style.
+//! - [`syntax`]: the tree, its parser ([`Config::parse`], nginx's own lexer on bytes) and
+//!   printer ([`Config::to_bytes`]); printing a parsed file gives back its bytes exactly.
+//! - [`edit`]: choose a block ([`Selector`]) and get, set or remove directives in it, or
+//!   create, update and remove whole blocks, keeping the file's layout; every insertion is
+//!   undone exactly by the removal of what it added.
+//! - [`directives`]: nginx's directive table (contexts and argument counts, from nginx's
+//!   own command tables) and [`check`](directives::check), which finds the directives nginx
+//!   would refuse where they are.
 //! - [`include`]: read a main file with its `include`s followed ([`Tree::load`]), each file
 //!   kept separate so that nothing is flattened when one is written back.
 //!
@@ -13,19 +17,22 @@
 //!
 //! ```
 //! use converge_nginx::{Config, Selector, ServerSel};
-//! let mut cfg = Config::parse("server {\n\tlisten 80 default_server;\n}\n").unwrap();
+//! let mut cfg = Config::parse(b"server {\n\tlisten 80 default_server;\n}\n").unwrap();
 //! let args = vec!["X-Served-By".to_string(), "web-01".into(), "always".into()];
 //! cfg.set(&Selector::Server(ServerSel::Default), "add_header", &args, 1).unwrap();
 //! assert_eq!(
-//!     cfg.to_string(),
-//!     "server {\n\tlisten 80 default_server;\n\tadd_header X-Served-By web-01 always;\n}\n"
+//!     cfg.to_bytes(),
+//!     b"server {\n\tlisten 80 default_server;\n\tadd_header X-Served-By web-01 always;\n}\n"
 //! );
 //! ```
 
+pub mod directives;
 pub mod edit;
 pub mod include;
 pub mod syntax;
 
-pub use edit::{EditError, Selector, ServerSel};
+pub use edit::{same_shape, server_identity, EditError, Selector, ServerSel};
 pub use include::{LoadError, Tree};
-pub use syntax::{quote, split_args, unquote, Arg, Block, Config, Directive, ParseError};
+pub use syntax::{
+    quote, split_args, unquote, unquote_bytes, Arg, Block, Body, Config, Directive, ParseError,
+};

@@ -1,20 +1,25 @@
-//! Any text either fails to parse or prints back byte for byte; editing never panics and
-//! its output parses again.
+//! Any bytes either fail to parse or print back byte for byte; editing never panics, its
+//! output parses again, and removing what was added restores the input.
 #![no_main]
 
 use converge_nginx::{Config, Selector, ServerSel};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(mut cfg) = Config::parse(text) else { return };
-    assert_eq!(cfg.to_string(), text);
+    let Ok(mut cfg) = Config::parse(data) else { return };
+    assert_eq!(cfg.to_bytes(), data);
     let args = vec!["X-Served-By".to_string(), "h".into(), "always".into()];
-    for sel in [Selector::Http, Selector::Server(ServerSel::Default)] {
+    for sel in [Selector::Main, Selector::Http, Selector::Server(ServerSel::Default)] {
+        let before = cfg.to_bytes();
+        let had = cfg.get(&sel, "add_header", &args[..1]).map(|v| v.len()).unwrap_or(1);
         if cfg.set(&sel, "add_header", &args, 1).is_ok() {
-            let edited = cfg.to_string();
+            let edited = cfg.to_bytes();
             let again = Config::parse(&edited).expect("an edited config parses");
-            assert_eq!(again.to_string(), edited);
+            assert_eq!(again.to_bytes(), edited);
+            if had == 0 {
+                cfg.remove(&sel, "add_header", &args[..1]).unwrap();
+                assert_eq!(cfg.to_bytes(), before, "removing what was added restores the file");
+            }
         }
     }
 });
