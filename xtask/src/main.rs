@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod nginx_table;
 mod profile;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                                is timed in alternation on the same host
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
                                default 5); writes docs/benchmarks.md
+  nginx-directives SRC         regenerate crates/nginx/src/directives/table.rs from an
+                               unpacked nginx source tree (apt-get source nginx)
 ";
 
 fn main() -> ExitCode {
@@ -46,6 +49,21 @@ fn main() -> ExitCode {
             )
         }
         ["gc"] => gc(),
+        ["nginx-directives", src] => {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let out = root.join("crates/nginx/src/directives/table.rs");
+            match nginx_table::generate(std::path::Path::new(src), &out) {
+                Ok(n) => {
+                    println!("{n} directives written to {}", out.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Err(Error::Command {
+                    what: "reading the nginx source".into(),
+                    status: e,
+                    stderr: String::new(),
+                }),
+            }
+        }
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
             ["--rounds", n] => match n.parse() {
