@@ -66,6 +66,7 @@ pub fn apply(
     let began = Instant::now();
     let mut cx = Context::new();
     cx.module_path = opts.module_path.clone();
+    cx.nginx = converge_providers::nginx_block::Declared::from_catalog(catalog);
     cx.guards = if opts.noop && !opts.run_guards_in_noop {
         Guards::Skip
     } else {

@@ -149,6 +149,26 @@ impl Lookup<'_> {
                     push(self.named("Group", &g), "the user's groups");
                 }
             }
+            "nginx_server" | "nginx_location" | "nginx_upstream" => {
+                push(self.named("Package", "nginx"), "the nginx package");
+                if let Some(t) = r.param_str("target") {
+                    push(self.file(t), "the file the block goes into");
+                }
+                if let Some(s) = r.param_str("server") {
+                    push(self.named("Nginx_server", s), "the server the location goes into");
+                }
+                // A location passing requests to an upstream of the catalog needs it first.
+                if let Some(converge_catalog::Value::Hash(h)) = r.param("directives") {
+                    for (k, v) in h {
+                        let Some(url) = v.as_str().filter(|_| k.ends_with("_pass")) else {
+                            continue;
+                        };
+                        let host = url.split("://").nth(1).unwrap_or(url);
+                        let name = host.split(['/', ':']).next().unwrap_or(host);
+                        push(self.named("Nginx_upstream", name), "the upstream it passes to");
+                    }
+                }
+            }
             "nginx_directive" => {
                 push(self.named("Package", "nginx"), "the nginx package");
                 let target = ["target", "file", "path"]

@@ -308,6 +308,9 @@ pub struct Context {
     pub system_root: Option<PathBuf>,
     /// Warnings providers raised while planning (the engine reports them).
     pub warnings: Vec<String>,
+    /// The nginx servers and locations the catalog declares (see
+    /// [`crate::nginx_block::Declared`]); the engine sets it before a run.
+    pub nginx: crate::nginx_block::Declared,
     dpkg: Option<HashMap<String, DpkgEntry>>,
     dpkg_text: Option<String>,
     passwd: Option<Vec<PasswdEntry>>,
@@ -354,6 +357,7 @@ impl Context {
             init: None,
             system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
+            nginx: Default::default(),
             dpkg: None,
             dpkg_text: None,
             passwd: None,
@@ -572,10 +576,15 @@ impl Context {
                 None => return Err(ProviderError::Invalid(missing())),
             },
             other => {
+                let what = match other {
+                    FileView::Dir { .. } => "a directory".to_string(),
+                    FileView::Link { target } => format!("a symbolic link to {target}"),
+                    _ => "a socket, device or pipe".to_string(),
+                };
                 return Err(ProviderError::Invalid(format!(
-                    "{} is not a regular file ({other:?})",
+                    "{} is {what}, not a regular file",
                     path.display()
-                )))
+                )));
             }
         }
         Ok(())
@@ -597,6 +606,30 @@ impl Context {
                     path,
                     FileView::File {
                         content: new.into_bytes(),
+                        mode,
+                        uid,
+                        gid,
+                    },
+                );
+            }
+        }
+    }
+
+    /// [`Context::predict_edit`] on bytes: what `edit` makes of the file's bytes, however
+    /// they are encoded.
+    pub fn predict_edit_bytes(&mut self, path: &Path, edit: impl FnOnce(&[u8]) -> Option<Vec<u8>>) {
+        if let Ok(FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        }) = self.view(path)
+        {
+            if let Some(new) = edit(&content) {
+                self.predict_path(
+                    path,
+                    FileView::File {
+                        content: new,
                         mode,
                         uid,
                         gid,

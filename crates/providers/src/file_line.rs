@@ -252,8 +252,9 @@ impl Provider for FileLineProvider {
                 r.reference()
             ));
         }
+        let path = crate::nginx_directive::edited_path(&spec.path)?;
         cx.inspect_for_edit(
-            &spec.path,
+            &path,
             || {
                 format!(
                     "No such file or directory @ rb_sysopen - {}",
@@ -305,7 +306,10 @@ impl Provider for FileLineProvider {
         cx: &mut Context,
     ) -> Result<Vec<Event>, ProviderError> {
         let spec = Spec::from_resource(r)?;
-        let Some((content, ws)) = fsutil::read_for_edit(&spec.path)? else {
+        // A symbolic link is edited through (its target changes, the link stays), as
+        // Puppet does, when only root can change it.
+        let path = crate::nginx_directive::edited_path(&spec.path)?;
+        let Some((content, ws)) = fsutil::read_for_edit(&path)? else {
             return Err(ProviderError::Invalid(format!(
                 "No such file or directory @ rb_sysopen - {}",
                 spec.path.display()
@@ -313,7 +317,7 @@ impl Provider for FileLineProvider {
         };
         let text = String::from_utf8_lossy(&content);
         if let Some(new) = spec.edit(&text)? {
-            fsutil::atomic_write(&spec.path, new.as_bytes(), &ws, cx)?;
+            fsutil::atomic_write(&path, new.as_bytes(), &ws, cx)?;
         }
         Ok(changes
             .iter()
@@ -325,7 +329,10 @@ impl Provider for FileLineProvider {
         let Ok(spec) = Spec::from_resource(r) else {
             return;
         };
-        cx.predict_edit(&spec.path, |text| spec.edit(text).ok().flatten());
+        let Ok(path) = crate::nginx_directive::edited_path(&spec.path) else {
+            return;
+        };
+        cx.predict_edit(&path, |text| spec.edit(text).ok().flatten());
     }
 }
 

@@ -26,6 +26,113 @@ pub fn read_nofollow(path: &Path) -> Result<Vec<u8>, ProviderError> {
     Ok(b)
 }
 
+/// Why a symbolic link is not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsafeLink {
+    /// The link.
+    pub link: PathBuf,
+    /// What it points to.
+    pub target: PathBuf,
+    /// What makes it unsafe, in words (`/home/x is writable by uid 1000`).
+    pub reason: String,
+}
+
+/// Who may write to `path` (not following a final link), in words, when someone other
+/// than root can: owned by another user, or group- or world-writable.
+fn writable_by_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::symlink_metadata(path).ok()?;
+    let mode = md.mode();
+    if md.uid() != 0 {
+        return Some(format!("{} is owned by uid {}, not root", path.display(), md.uid()));
+    }
+    if md.file_type().is_symlink() {
+        return None;
+    }
+    if mode & 0o002 != 0 {
+        return Some(format!("{} is writable by everyone (mode {:04o})", path.display(), mode & 0o7777));
+    }
+    if mode & 0o020 != 0 && md.gid() != 0 {
+        return Some(format!(
+            "{} is writable by group {} (mode {:04o})",
+            path.display(),
+            md.gid(),
+            mode & 0o7777
+        ));
+    }
+    None
+}
+
+/// Where to edit `path` in place: `path` itself when it is not a symbolic link, else the
+/// file the link (and any link it leads to) finally points to, as Puppet and nginx read
+/// it. Unlike Puppet, which follows any link, a link is followed only when nobody but root
+/// can change where it leads or what it leads to: each link, the directory holding it, and
+/// every directory above the final target must be owned by root and writable by root
+/// alone (group write only for group root). Otherwise the answer names the unsafe link
+/// and why, so that a link planted by another user never makes converge write where that
+/// user chose. Shared with `file { links => follow }`.
+pub fn follow_safe_symlink(path: &Path) -> Result<PathBuf, UnsafeLink> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(md) = std::fs::symlink_metadata(&current) else {
+            return Ok(current);
+        };
+        if !md.file_type().is_symlink() {
+            return Ok(current);
+        }
+        let raw = std::fs::read_link(&current).map_err(|e| UnsafeLink {
+            link: current.clone(),
+            target: PathBuf::new(),
+            reason: format!("the link cannot be read: {e}"),
+        })?;
+        let dir = current.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let target = if raw.is_absolute() { raw } else { dir.join(raw) };
+        let unsafe_link = |reason: String| UnsafeLink {
+            link: current.clone(),
+            target: target.clone(),
+            reason,
+        };
+        if let Some(why) = writable_by_others(&current) {
+            return Err(unsafe_link(why));
+        }
+        for d in dir.ancestors() {
+            if let Some(why) = writable_by_others(d) {
+                return Err(unsafe_link(why));
+            }
+        }
+        let target_dir = target.parent().unwrap_or(Path::new("/")).to_path_buf();
+        // The directories above the target, resolved, must be root's alone too (a
+        // directory link on the way counts as what it points to).
+        let resolved = target_dir.canonicalize().unwrap_or(target_dir.clone());
+        for d in target_dir.ancestors().chain(resolved.ancestors()) {
+            if let Some(why) = writable_by_others(d) {
+                return Err(unsafe_link(why));
+            }
+        }
+        current = match (resolved != target_dir, target.file_name()) {
+            (true, Some(name)) => resolved.join(name),
+            _ => target,
+        };
+    }
+    Err(UnsafeLink {
+        link: path.to_path_buf(),
+        target: current,
+        reason: "too many levels of symbolic links".into(),
+    })
+}
+
+impl UnsafeLink {
+    /// The provider error for an edit refused because of this link.
+    pub fn error(&self) -> ProviderError {
+        ProviderError::Invalid(format!(
+            "refusing to follow the symbolic link {} (to {}): {}; only links that root alone can change are followed",
+            self.link.display(),
+            self.target.display(),
+            self.reason
+        ))
+    }
+}
+
 /// Puppet's checksum form: `{sha256}<hex>`.
 pub fn sha256(content: &[u8]) -> String {
     let digest = Sha256::digest(content);
@@ -261,6 +368,52 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         atomic_write(&p, b"good\n", &spec, &mut cx).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"good\n");
+    }
+
+    #[test]
+    fn only_links_root_alone_controls_are_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        // A root-owned tree the test controls: tempdir is 0700 under root (CI is root).
+        let avail = base.join("sites-available");
+        let enabled = base.join("sites-enabled");
+        std::fs::create_dir_all(&avail).unwrap();
+        std::fs::create_dir_all(&enabled).unwrap();
+        std::fs::write(avail.join("default"), "server {}\n").unwrap();
+        std::os::unix::fs::symlink("../sites-available/default", enabled.join("default")).unwrap();
+        let is_root = nix::unistd::geteuid().is_root();
+        assert!(is_root, "this test needs root, as CI has");
+        // /tmp itself is world-writable (sticky): the check must not climb above the tree
+        // for this test, so use a tree under a root-only directory.
+        let safe_root = Path::new("/var/tmp").join(format!("converge-links-{}", std::process::id()));
+        std::fs::create_dir_all(&safe_root).unwrap();
+        std::fs::set_permissions(&safe_root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let a = safe_root.join("sites-available");
+        let e = safe_root.join("sites-enabled");
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&e).unwrap();
+        std::fs::write(a.join("default"), "server {}\n").unwrap();
+        let link = e.join("default");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("../sites-available/default", &link).unwrap();
+        assert_eq!(follow_safe_symlink(&link).unwrap(), a.join("default"));
+        assert_eq!(follow_safe_symlink(&a.join("default")).unwrap(), a.join("default"));
+        // A target directory others can write to: refused, naming the link and why.
+        std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = follow_safe_symlink(&link).unwrap_err();
+        assert_eq!(err.link, link);
+        assert!(err.reason.contains("writable by everyone"), "{}", err.reason);
+        let msg = err.error().to_string();
+        assert!(msg.starts_with(&format!("refusing to follow the symbolic link {}", link.display())), "{msg}");
+        std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // A link owned by someone else: refused.
+        std::os::unix::fs::lchown(&link, Some(1000), None).unwrap();
+        let err = follow_safe_symlink(&link).unwrap_err();
+        assert!(err.reason.contains("owned by uid 1000"), "{}", err.reason);
+        // The unsafe /tmp above the first tree: refused too.
+        assert!(follow_safe_symlink(&enabled.join("default")).is_err());
+        std::fs::remove_dir_all(&safe_root).unwrap();
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub mod host;
 pub mod http_check;
 mod initscript;
 pub mod mode;
+pub mod nginx_block;
 pub mod nginx_directive;
 pub mod notify;
 pub mod package;
@@ -76,6 +77,9 @@ static PROVIDERS: &[(&str, &dyn Provider)] = &[
     ("group", &accounts::GroupProvider),
     ("host", &host::HostProvider),
     ("nginx_directive", &nginx_directive::NginxDirectiveProvider),
+    ("nginx_server", &nginx_block::NginxBlockProvider),
+    ("nginx_location", &nginx_block::NginxBlockProvider),
+    ("nginx_upstream", &nginx_block::NginxBlockProvider),
     ("http_check", &http_check::HttpCheckProvider),
 ];
 

@@ -149,9 +149,16 @@ impl Spec {
         };
         let location = r.param_str("location").map(str::to_string);
         let context = r.param_str("context").or_else(|| r.param_str("block"));
+        let upstream = r.param_str("upstream").map(str::to_string);
         let selector = match (context, location) {
             (Some("main"), _) => Selector::Main,
             (Some("http"), _) => Selector::Http,
+            (Some("upstream") | None, _) if upstream.is_some() => {
+                Selector::Upstream(upstream.unwrap_or_default())
+            }
+            (Some("upstream"), _) => {
+                return Err(invalid("context 'upstream' needs the upstream attribute"))
+            }
             (Some("location") | None, Some(l)) => Selector::Location(server, l),
             (Some("location"), None) => {
                 return Err(invalid("context 'location' needs the location attribute"))
@@ -160,7 +167,7 @@ impl Spec {
             (Some("server"), Some(_)) => Selector::Server(server),
             (Some(other), _) => {
                 return Err(invalid(format!(
-                    "context: '{other}' is not one of main, http, server, location"
+                    "context: '{other}' is not one of main, http, server, location, upstream"
                 )))
             }
         };
@@ -183,11 +190,22 @@ impl Spec {
             .collect()
     }
 
+    /// The nginx context the directive stands in.
+    pub fn context(&self) -> converge_nginx::directives::Context {
+        use converge_nginx::directives::Context;
+        match self.selector {
+            Selector::Main => Context::Main,
+            Selector::Http => Context::Http,
+            Selector::Server(_) => Context::Server,
+            Selector::Location(..) => Context::Location,
+            Selector::Upstream(_) => Context::Upstream,
+        }
+    }
+
     /// The file's new content, or `None` when it is already in sync; also the current
     /// values of the directive (for the change message).
-    pub fn edit(&self, text: &str) -> Result<(Option<String>, Option<String>), ProviderError> {
-        let mut cfg = Config::parse(text)
-            .map_err(|e| invalid(format!("{}: cannot parse: {e}", self.target.display())))?;
+    pub fn edit(&self, text: &[u8]) -> Result<(Option<Vec<u8>>, Option<String>), ProviderError> {
+        let mut cfg = parse(&self.target, text)?;
         let nerr =
             |e: converge_nginx::EditError| invalid(format!("{}: {e}", self.target.display()));
         let current = cfg
@@ -213,17 +231,60 @@ impl Spec {
             cfg.set(&self.selector, &self.directive, &self.args, self.key)
                 .map_err(nerr)?
         };
-        Ok((changed.then(|| cfg.to_string()), before))
+        Ok((changed.then(|| cfg.to_bytes()), before))
     }
 }
 
-/// Copy the configuration directory into `stage`, with `target` replaced by `content`
-/// wherever it appears (also through symlinks such as `sites-enabled/default`).
+/// Parse a configuration file, or say where and why it cannot be.
+pub fn parse(path: &Path, text: &[u8]) -> Result<Config, ProviderError> {
+    Config::parse(text).map_err(|e| {
+        let hint = e.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+        invalid(format!(
+            "{}:{}:{}: cannot parse: {}{hint}",
+            path.display(),
+            e.line,
+            e.col,
+            e.message
+        ))
+    })
+}
+
+/// The file an edit of `path` writes: `path`, or the target of a symbolic link that only
+/// root can change ([`fsutil::follow_safe_symlink`]).
+pub fn edited_path(path: &Path) -> Result<PathBuf, ProviderError> {
+    fsutil::follow_safe_symlink(path).map_err(|e| e.error())
+}
+
+/// The directives of the edited file that nginx would refuse where they stand, as one
+/// error naming file, line and column (in nginx's words), so that nothing is written.
+pub fn check_file(path: &Path, content: &[u8]) -> Result<(), ProviderError> {
+    let cfg = parse(path, content)?;
+    let cx = converge_nginx::directives::file_context(&cfg);
+    let errors: Vec<String> = converge_nginx::directives::check(&cfg, cx)
+        .into_iter()
+        .filter(|p| p.is_error())
+        .map(|p| {
+            let hint = p.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+            format!("{}:{}:{}: {}{hint}", path.display(), p.line, p.col, p.message)
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(ProviderError::Invalid(format!(
+        "nginx would refuse the edited configuration; {} left untouched: {}",
+        path.display(),
+        errors.join("; ")
+    )))
+}
+
+/// Copy the configuration directory into `stage`, with each changed file (by canonical
+/// path) holding its new content wherever it appears (also through symlinks such as
+/// `sites-enabled/default`).
 fn stage_tree(
     src: &Path,
     dst: &Path,
-    target: &Path,
-    content: &[u8],
+    changes: &[(PathBuf, Vec<u8>)],
     staged: &mut Vec<PathBuf>,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dst)?;
@@ -236,24 +297,27 @@ fn stage_tree(
             continue;
         };
         if meta.is_dir() {
-            stage_tree(&p, &d, target, content, staged)?;
-        } else if p.canonicalize().ok().as_deref() == Some(target) {
-            std::fs::write(&d, content)?;
-            staged.push(d);
-        } else {
-            std::fs::copy(&p, &d)?;
-            staged.push(d);
+            stage_tree(&p, &d, changes, staged)?;
+            continue;
         }
+        let canon = p.canonicalize().ok();
+        match changes.iter().find(|(t, _)| Some(t) == canon.as_ref()) {
+            Some((_, content)) => std::fs::write(&d, content)?,
+            None => {
+                std::fs::copy(&p, &d)?;
+            }
+        }
+        staged.push(d);
     }
     Ok(())
 }
 
 /// Point absolute includes of the live configuration directory into the staged copy.
 fn rewrite_includes(file: &Path, live: &str, stage: &str) {
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let Ok(text) = std::fs::read(file) else {
         return;
     };
-    if !text.contains(live) {
+    if !text.windows(live.len()).any(|w| w == live.as_bytes()) {
         return;
     }
     let Ok(mut cfg) = Config::parse(&text) else {
@@ -261,21 +325,21 @@ fn rewrite_includes(file: &Path, live: &str, stage: &str) {
     };
     fn walk(b: &mut converge_nginx::Block, live: &str, stage: &str) {
         for d in &mut b.items {
-            if d.block.is_none() && d.name() == "include" {
+            if d.is_simple() && d.name() == "include" {
                 for a in &mut d.args {
                     let v = a.value();
                     if let Some(rest) = v.strip_prefix(live) {
-                        a.raw = converge_nginx::quote(&format!("{stage}{rest}"));
+                        a.raw = converge_nginx::quote(&format!("{stage}{rest}")).into_bytes();
                     }
                 }
             }
-            if let Some(inner) = &mut d.block {
+            if let Some(inner) = d.block_mut() {
                 walk(inner, live, stage);
             }
         }
     }
     walk(&mut cfg.root, live, stage);
-    let _ = std::fs::write(file, cfg.to_string());
+    let _ = std::fs::write(file, cfg.to_bytes());
 }
 
 /// Test the whole configuration with `target` holding `content`, on a staged copy.
@@ -285,23 +349,49 @@ pub fn test_config(
     conf_dir: &Path,
     cx: &mut Context,
 ) -> Result<(), ProviderError> {
+    test_changes(&[(target.to_path_buf(), content.to_vec())], conf_dir, cx)
+}
+
+/// Test the whole configuration as it will be after `changes` (files with their new
+/// content; a file that does not exist yet, such as a new site and its `sites-enabled`
+/// link, is added to the staged copy), with `nginx -t` on a staged copy of `conf_dir`.
+pub fn test_changes(
+    changes: &[(PathBuf, Vec<u8>)],
+    conf_dir: &Path,
+    cx: &mut Context,
+) -> Result<(), ProviderError> {
     if !Path::new(NGINX).exists() {
         cx.warnings.push(format!(
             "{NGINX} is not installed: the configuration was not tested"
         ));
         return Ok(());
     }
-    let target = target
-        .canonicalize()
-        .unwrap_or_else(|_| target.to_path_buf());
+    let canon: Vec<(PathBuf, Vec<u8>)> = changes
+        .iter()
+        .map(|(p, c)| (p.canonicalize().unwrap_or_else(|_| p.clone()), c.clone()))
+        .collect();
     let stage = tempfile::Builder::new()
         .prefix("converge-nginx-")
         .tempdir()
         .map_err(|e| ProviderError::io("Could not create a staging directory", "/tmp", e))?;
     let root = stage.path().join("conf");
     let mut staged = Vec::new();
-    stage_tree(conf_dir, &root, &target, content, &mut staged)
+    stage_tree(conf_dir, &root, &canon, &mut staged)
         .map_err(|e| ProviderError::io("Could not stage a copy of", conf_dir, e))?;
+    for (p, content) in changes {
+        let Ok(rel) = p.strip_prefix(conf_dir) else {
+            continue;
+        };
+        let d = root.join(rel);
+        if !d.exists() {
+            if let Some(parent) = d.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            std::fs::write(&d, content)
+                .map_err(|e| ProviderError::io("Could not stage", &d, e))?;
+            staged.push(d);
+        }
+    }
     let live = conf_dir.display().to_string();
     let staged_dir = root.display().to_string();
     for f in &staged {
@@ -319,13 +409,25 @@ pub fn test_config(
         return Ok(());
     }
     let message = out.combined().replace(&staged_dir, &live);
+    let names: Vec<String> = changes.iter().map(|(p, _)| p.display().to_string()).collect();
     Err(ProviderError::Command {
         message: format!(
             "nginx -t rejected the new configuration; {} left untouched",
-            target.display()
+            names.join(", ")
         ),
         output: message,
     })
+}
+
+/// Reload nginx if it is running (a stopped nginx stays stopped); whether it was.
+pub fn reload_if_running(cx: &mut Context) -> Result<bool, ProviderError> {
+    match nginx_master() {
+        Some(master) => {
+            reload_master(master, cx)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// The pid of a running nginx master: its pid file names a live process.
@@ -345,7 +447,7 @@ fn workers(master: u32) -> Option<Vec<String>> {
 /// `nginx -s reload`, then wait (briefly) until the master has started new workers, so
 /// that the next request is likely served with the new configuration. nginx reloads
 /// asynchronously; this narrows the window, it cannot close it.
-fn reload(master: u32, cx: &mut Context) -> Result<(), ProviderError> {
+fn reload_master(master: u32, cx: &mut Context) -> Result<(), ProviderError> {
     let before = workers(master);
     cx.run_ok(&Cmd::new(&[NGINX, "-s", "reload"]))?;
     let Some(before) = before else { return Ok(()) };
@@ -367,9 +469,10 @@ impl Provider for NginxDirectiveProvider {
 
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let spec = Spec::from_resource(r)?;
+        let path = edited_path(&spec.target)?;
         let mut st = State::default();
         cx.inspect_for_edit(
-            &spec.target,
+            &path,
             || format!("{}: no such file", spec.target.display()),
             &mut st,
         )?;
@@ -382,14 +485,14 @@ impl Provider for NginxDirectiveProvider {
         let Some(old) = &st.content else {
             return Ok(vec![Change::ensure_after_pending_file(spec.absent)]);
         };
-        let (new, before) = spec.edit(&String::from_utf8_lossy(old))?;
+        let (new, before) = spec.edit(old)?;
         let Some(new) = new else {
             return Ok(Vec::new());
         };
         let diff = fsutil::unified_diff(
             &spec.target.display().to_string(),
             Some(old),
-            new.as_bytes(),
+            &new,
             r.param("value").is_some_and(Value::is_sensitive),
         );
         let change = match (spec.absent, before) {
@@ -407,18 +510,17 @@ impl Provider for NginxDirectiveProvider {
         cx: &mut Context,
     ) -> Result<Vec<Event>, ProviderError> {
         let spec = Spec::from_resource(r)?;
-        let Some((content, ws)) = fsutil::read_for_edit(&spec.target)? else {
+        let path = edited_path(&spec.target)?;
+        let Some((content, ws)) = fsutil::read_for_edit(&path)? else {
             return Err(invalid(format!("{}: no such file", spec.target.display())));
         };
-        let (new, _) = spec.edit(&String::from_utf8_lossy(&content))?;
+        let (new, _) = spec.edit(&content)?;
         let mut reloaded = false;
         if let Some(new) = new {
-            test_config(&spec.target, new.as_bytes(), Path::new(CONF_DIR), cx)?;
-            fsutil::atomic_write(&spec.target, new.as_bytes(), &ws, cx)?;
-            if let Some(master) = nginx_master() {
-                reload(master, cx)?;
-                reloaded = true;
-            }
+            check_file(&path, &new)?;
+            test_config(&path, &new, Path::new(CONF_DIR), cx)?;
+            fsutil::atomic_write(&path, &new, &ws, cx)?;
+            reloaded = reload_if_running(cx)?;
         }
         Ok(changes
             .iter()
@@ -436,9 +538,10 @@ impl Provider for NginxDirectiveProvider {
         let Ok(spec) = Spec::from_resource(r) else {
             return;
         };
-        cx.predict_edit(&spec.target, |text| {
-            spec.edit(text).ok().and_then(|(new, _)| new)
-        });
+        let Ok(path) = edited_path(&spec.target) else {
+            return;
+        };
+        cx.predict_edit_bytes(&path, |text| spec.edit(text).ok().and_then(|(new, _)| new));
     }
 }
 
@@ -471,11 +574,11 @@ mod tests {
         let spec = Spec::from_resource(&r).unwrap();
         assert_eq!(spec.key, 1);
         assert_eq!(spec.target, PathBuf::from(DEFAULT_TARGET));
-        let (once, before) = spec.edit(SITE).unwrap();
-        let once = once.unwrap();
+        let (once, before) = spec.edit(SITE.as_bytes()).unwrap();
+        let once = String::from_utf8(once.unwrap()).unwrap();
         assert_eq!(before, None);
         assert!(once.contains("\tserver_name _;\n\tadd_header X-Served-By web-01 always;\n"));
-        assert_eq!(spec.edit(&once).unwrap().0, None, "idempotent");
+        assert_eq!(spec.edit(once.as_bytes()).unwrap().0, None, "idempotent");
 
         let r2 = res(
             "X-Served-By",
@@ -484,9 +587,9 @@ mod tests {
                 ("value", "X-Served-By web-02 always".into()),
             ],
         );
-        let (twice, before) = Spec::from_resource(&r2).unwrap().edit(&once).unwrap();
+        let (twice, before) = Spec::from_resource(&r2).unwrap().edit(once.as_bytes()).unwrap();
         assert_eq!(before.as_deref(), Some("X-Served-By web-01 always"));
-        assert_eq!(twice.unwrap().matches("X-Served-By").count(), 1);
+        assert_eq!(String::from_utf8(twice.unwrap()).unwrap().matches("X-Served-By").count(), 1);
     }
 
     #[test]
@@ -496,8 +599,8 @@ mod tests {
         assert_eq!(spec.directive, "gzip");
         assert_eq!(spec.args, vec!["on"]);
         assert_eq!(spec.key, 0);
-        let (new, _) = spec.edit(SITE).unwrap();
-        let new = new.unwrap();
+        let (new, _) = spec.edit(SITE.as_bytes()).unwrap();
+        let new = String::from_utf8(new.unwrap()).unwrap();
         assert!(
             new.contains("\t\ttry_files $uri =404;\n\t\tgzip on;\n\t}"),
             "{new}"
@@ -506,8 +609,8 @@ mod tests {
             "gzip",
             &[("ensure", "absent".into()), ("location", "/".into())],
         );
-        let (back, before) = Spec::from_resource(&gone).unwrap().edit(&new).unwrap();
-        assert_eq!(back.as_deref(), Some(SITE));
+        let (back, before) = Spec::from_resource(&gone).unwrap().edit(new.as_bytes()).unwrap();
+        assert_eq!(back.as_deref(), Some(SITE.as_bytes()));
         assert_eq!(before.as_deref(), Some("on"));
     }
 
@@ -521,7 +624,7 @@ mod tests {
         let e = Spec::from_resource(&res("x", &[("value", "a;b".into())])).unwrap_err();
         assert!(e.to_string().starts_with("value: unexpected \";\""), "{e}");
         let r = res("root /x", &[("server_name", "nowhere".into())]);
-        let e = Spec::from_resource(&r).unwrap().edit(SITE).unwrap_err();
+        let e = Spec::from_resource(&r).unwrap().edit(SITE.as_bytes()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "/etc/nginx/sites-available/default: no server (server_name nowhere) block found"
@@ -548,8 +651,7 @@ mod tests {
         stage_tree(
             &conf,
             &stage,
-            &target.canonicalize().unwrap(),
-            b"new\n",
+            &[(target.canonicalize().unwrap(), b"new\n".to_vec())],
             &mut staged,
         )
         .unwrap();

@@ -444,22 +444,83 @@ pub static NGINX_DIRECTIVE: TypeSchema = TypeSchema {
         param("file", Kind::AbsolutePath),
         param(
             "context",
-            values(&["main", "http", "server", "location"], &[]),
+            values(&["main", "http", "server", "location", "upstream"], &[]),
         ),
         param(
             "block",
-            values(&["main", "http", "server", "location"], &[]),
+            values(&["main", "http", "server", "location", "upstream"], &[]),
         ),
         param("server_name", Kind::String),
         param("listen", Kind::String),
         param("location", Kind::String),
+        param("upstream", Kind::String),
         param("directive", Kind::String),
         prop("value", Kind::Any),
         param("key", Kind::Integer),
     ],
     required: &[],
-    exclusive: &[&["target", "file"], &["context", "block"]],
-    check: None,
+    exclusive: &[&["target", "file"], &["context", "block"], &["location", "upstream"]],
+    check: Some(crate::nginx_block::check_directive_resource),
+    placeholder: false,
+};
+
+/// `nginx_server`: a whole server block (see `crate::nginx_block`).
+pub static NGINX_SERVER: TypeSchema = TypeSchema {
+    name: "nginx_server",
+    namevar: "name",
+    attrs: &[
+        param("name", Kind::String),
+        prop("ensure", ENSURE_PRESENT_ABSENT),
+        param("target", Kind::AbsolutePath),
+        param("server_name", Kind::Strings),
+        param("listen", Kind::Strings),
+        prop("directives", Kind::Hash),
+        prop("content", Kind::String),
+        param("enable", Kind::Boolean),
+        param("purge", Kind::Boolean),
+    ],
+    required: &[],
+    exclusive: &[],
+    check: Some(crate::nginx_block::check_block_resource),
+    placeholder: false,
+};
+
+/// `nginx_location`: a whole location block (see `crate::nginx_block`).
+pub static NGINX_LOCATION: TypeSchema = TypeSchema {
+    name: "nginx_location",
+    namevar: "name",
+    attrs: &[
+        param("name", Kind::String),
+        prop("ensure", ENSURE_PRESENT_ABSENT),
+        param("location", Kind::String),
+        param("server", Kind::String),
+        param("target", Kind::AbsolutePath),
+        prop("directives", Kind::Hash),
+        prop("content", Kind::String),
+        param("purge", Kind::Boolean),
+    ],
+    required: &[],
+    exclusive: &[],
+    check: Some(crate::nginx_block::check_block_resource),
+    placeholder: false,
+};
+
+/// `nginx_upstream`: a whole upstream block (see `crate::nginx_block`).
+pub static NGINX_UPSTREAM: TypeSchema = TypeSchema {
+    name: "nginx_upstream",
+    namevar: "name",
+    attrs: &[
+        param("name", Kind::String),
+        prop("ensure", ENSURE_PRESENT_ABSENT),
+        param("upstream", Kind::String),
+        param("target", Kind::AbsolutePath),
+        prop("members", Kind::Any),
+        prop("directives", Kind::Hash),
+        prop("content", Kind::String),
+    ],
+    required: &[],
+    exclusive: &[],
+    check: Some(crate::nginx_block::check_block_resource),
     placeholder: false,
 };
 
@@ -516,6 +577,9 @@ pub static TYPES: &[&TypeSchema] = &[
     &GROUP,
     &HOST,
     &NGINX_DIRECTIVE,
+    &NGINX_SERVER,
+    &NGINX_LOCATION,
+    &NGINX_UPSTREAM,
     &HTTP_CHECK,
 ];
 

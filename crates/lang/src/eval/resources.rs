@@ -27,6 +27,9 @@ pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "host",
     "cron",
     "nginx_directive",
+    "nginx_server",
+    "nginx_location",
+    "nginx_upstream",
     "http_check",
 ];
 

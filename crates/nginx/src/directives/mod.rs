@@ -16,6 +16,7 @@
 //! The contents of blocks that nginx hands to a module's own parser (`map`, `geo`, `types`,
 //! `split_clients`, `charset_map`, Lua blocks) are not checked.
 
+/// The generated table (`cargo xtask nginx-directives`).
 pub mod table;
 
 use crate::syntax::{line_col, Block, Body, Config, Directive};

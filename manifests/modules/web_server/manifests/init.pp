@@ -2,10 +2,11 @@
 # naming the host: `GET /` serves the index text, the redirect path answers 301 to the
 # target, any missing page answers 404 with the not-found text.
 #
-# The directives go into Debian's default site with nginx_directive, which edits the file
-# structurally (one directive per header name, updated in place when the value changes),
-# tests the whole configuration with `nginx -t` before writing and reloads a running nginx
-# itself; the service only has to be running.
+# The header and the not-found page go into Debian's default site with nginx_directive,
+# which edits the file structurally (one directive per header name, updated in place when
+# the value changes); the redirect is a real `location = /redirect_me { return 301 ...; }`
+# block (nginx_location). Both test the whole configuration with `nginx -t` before writing
+# and reload a running nginx themselves; the service only has to be running.
 class web_server (
   String $header_name    = 'X-Served-By',
   String $header_value   = $facts['networking']['hostname'],
@@ -36,9 +37,8 @@ class web_server (
     value     => [$header_name, $header_value, 'always'],
   }
 
-  nginx_directive { 'redirect':
-    directive => 'rewrite',
-    value     => ["^${redirect_path}\$", $redirect_to, 'permanent'],
+  nginx_location { "= ${redirect_path}":
+    directives => { 'return' => "301 ${redirect_to}" },
   }
 
   nginx_directive { 'not found page':
@@ -52,7 +52,7 @@ class web_server (
     enable  => true,
     require => [
       Nginx_directive['header'],
-      Nginx_directive['redirect'],
+      Nginx_location["= ${redirect_path}"],
       Nginx_directive['not found page'],
       File['/var/www/html/index.html'],
     ],
