@@ -2,7 +2,7 @@
 //! web-01, web-02 and lb-01 as fresh Debian hosts, applies `manifests/site.pp` on all three
 //! at once with their output streamed live, prints each apply's summary, sends requests
 //! through lb-01 from a client host to show which server answered each, and tears it all
-//! down.
+//! down. `--nginx-lb` runs `manifests/site-nginx-lb.pp` instead: nginx balances on lb-01.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,8 @@ pub(crate) struct Options {
     pub(crate) systemd: bool,
     /// Build and use converge's release binary.
     pub(crate) release: bool,
+    /// nginx on lb-01 (`site-nginx-lb.pp`) instead of HAProxy (`site.pp`).
+    pub(crate) nginx_lb: bool,
 }
 
 fn io_error(context: &str, source: std::io::Error) -> Error {
@@ -75,9 +77,9 @@ struct Applied {
 }
 
 /// Runs `converge apply` on `host`, printing every line it writes as `[host] line`.
-fn apply_streamed(host: &Host, out: &Mutex<()>) -> Result<Applied, Error> {
+fn apply_streamed(host: &Host, manifest: &str, out: &Mutex<()>) -> Result<Applied, Error> {
     let start = Instant::now();
-    let site = format!("{MANIFESTS}/site.pp");
+    let site = format!("{MANIFESTS}/{manifest}");
     let mut child = host
         .command(&[
             "converge",
@@ -201,7 +203,12 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
         t.elapsed().as_secs_f64()
     );
 
-    println!("==> converge apply {MANIFESTS}/site.pp on all three at once");
+    let manifest = if opts.nginx_lb {
+        "site-nginx-lb.pp"
+    } else {
+        "site.pp"
+    };
+    println!("==> converge apply {MANIFESTS}/{manifest} on all three at once");
     let t = Instant::now();
     let out = Mutex::new(());
     let results: Vec<Result<Applied, Error>> = std::thread::scope(|s| {
@@ -209,7 +216,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
             .iter()
             .map(|h| {
                 let out = &out;
-                s.spawn(move || apply_streamed(h, out))
+                s.spawn(move || apply_streamed(h, manifest, out))
             })
             .collect();
         handles

@@ -18,8 +18,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   gc                           remove what crashed test runs left (hosts, networks, builds)
   many N [--systemd]           start N hosts in parallel, check each answers, time it
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
-  demo [--systemd] [--release] build converge, apply manifests/site.pp on fresh web-01, web-02
+  demo [--systemd] [--release] [--nginx-lb]
+                               build converge, apply manifests/site.pp on fresh web-01, web-02
                                and lb-01 at once, show requests through lb-01, tear down
+                               (--nginx-lb: site-nginx-lb.pp, nginx balancing on lb-01)
   profile [--systemd] [--perf] [--rounds N] [--baseline BIN] [--role web|lb]
                                time converge's no-op commands on a converged fresh web-01
                                (or lb-01, with web-01 and web-02 behind it, for --role lb)
@@ -73,10 +75,15 @@ fn main() -> ExitCode {
             _ => usage(),
         },
         ["profile", flags @ ..] => profile_options(flags).map_or_else(usage, profile::run),
-        ["demo", flags @ ..] if flags.iter().all(|f| ["--systemd", "--release"].contains(f)) => {
+        ["demo", flags @ ..]
+            if flags
+                .iter()
+                .all(|f| ["--systemd", "--release", "--nginx-lb"].contains(f)) =>
+        {
             demo::run(demo::Options {
                 systemd: flags.contains(&"--systemd"),
                 release: flags.contains(&"--release"),
+                nginx_lb: flags.contains(&"--nginx-lb"),
             })
         }
         ["many", n, flags @ ..] if flags.iter().all(|f| *f == "--systemd") => match n.parse() {

@@ -433,6 +433,33 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
             });
         }
     }
+    if name == "nginx" {
+        let log = tail(Path::new(NGINX_ERROR_LOG), 200);
+        for (upstream, host, sport) in nginx_upstream_servers(Path::new("/etc/nginx/nginx.conf")) {
+            let member = format!("{host}:{sport}");
+            let (ok, mut evidence) = match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
+                Ok(r) => (r.status < 500, format!("{member} answers: status {}", r.status)),
+                Err(e) => (false, format!("{member} does not answer: {e}")),
+            };
+            // nginx's own view: what its error log last said about this server.
+            if let Some(line) = log.iter().rev().find(|l| {
+                l.contains("upstream") && (l.contains(&format!("//{member}")) || l.contains(&format!(" {member}")))
+                    || l.contains(&format!("\"http://{host}:{sport}"))
+            }) {
+                evidence.push_str(&format!("\nnginx's error log: {line}"));
+            }
+            d.layers.push(Layer {
+                name: format!("upstream {member}"),
+                tested: format!("server {member} of upstream {upstream} answers GET /"),
+                ok,
+                evidence,
+                reproduce: http_reproduce(&host, sport, "/"),
+                fix: Some(format!(
+                    "{host} is down or its address in upstream {upstream} is wrong: run `converge doctor` on {host}"
+                )),
+            });
+        }
+    }
     d.log = match (name, init) {
         ("nginx", _) => Some((
             NGINX_ERROR_LOG.to_string(),
@@ -461,6 +488,43 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
         _ => None,
     };
     d
+}
+
+/// The `server` members of every `upstream` block of an nginx configuration (its includes
+/// followed): (upstream name, host, port; 80 when none is written). Unix sockets are left
+/// out.
+pub fn nginx_upstream_servers(main: &Path) -> Vec<(String, String, u16)> {
+    let Ok(tree) = converge_nginx::Tree::load(main) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    fn walk(b: &converge_nginx::Block, out: &mut Vec<(String, String, u16)>) {
+        for d in &b.items {
+            let Some(inner) = d.block() else { continue };
+            if d.name() == "upstream" {
+                let name = d.values().join(" ");
+                for m in inner.items.iter().filter(|m| m.is_simple() && m.name() == "server") {
+                    let Some(addr) = m.values().into_iter().next() else { continue };
+                    if addr.starts_with("unix:") {
+                        continue;
+                    }
+                    let (host, port) = match addr.rsplit_once(':') {
+                        Some((h, p)) if !h.is_empty() && p.parse::<u16>().is_ok() => {
+                            (h.trim_matches(['[', ']']).to_string(), p.parse().unwrap_or(80))
+                        }
+                        _ => (addr.clone(), 80),
+                    };
+                    out.push((name.clone(), host, port));
+                }
+            } else {
+                walk(inner, out);
+            }
+        }
+    }
+    for (_, cfg) in &tree.files {
+        walk(&cfg.root, &mut out);
+    }
+    out
 }
 
 /// The path of the `stats socket` of an HAProxy config.
@@ -660,6 +724,27 @@ mod tests {
             .expect("our listener is in /proc/net/tcp");
         let (pid, _) = socket_owner(l.inode).expect("owner found");
         assert_eq!(pid, std::process::id());
+    }
+
+    #[test]
+    fn nginx_upstream_members_are_read_through_includes() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("nginx.conf");
+        std::fs::create_dir_all(dir.path().join("conf.d")).unwrap();
+        std::fs::write(&main, "events {}\nhttp {\n\tinclude conf.d/*.conf;\n}\n").unwrap();
+        std::fs::write(
+            dir.path().join("conf.d/web.conf"),
+            "upstream web {\n\tserver web-01:80 max_fails=1;\n\tserver web-02;\n\tserver unix:/run/x.sock;\n\tserver [::1]:8080;\n}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            nginx_upstream_servers(&main),
+            vec![
+                ("web".into(), "web-01".into(), 80),
+                ("web".into(), "web-02".into(), 80),
+                ("web".into(), "::1".into(), 8080),
+            ]
+        );
     }
 
     #[test]
