@@ -619,8 +619,15 @@ pub fn check_directive_resource(
     _schema: &crate::schema::TypeSchema,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Ok(spec) = nd::Spec::from_resource(r) else {
-        return;
+    let spec = match nd::Spec::from_resource(r) {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(
+                Diagnostic::error("invalid-value", format!("{}: {e}", r.reference()))
+                    .at(r.location()),
+            );
+            return;
+        }
     };
     if spec.absent {
         return;
