@@ -96,10 +96,13 @@ fn nginx_load_balancer(kind: HostKind) {
     let client = bed.net.client("client").expect("a client host");
     let site = format!("{MANIFESTS}/site-nginx-lb.pp");
     let runs: Vec<Run> = std::thread::scope(|s| {
-        let hs: Vec<_> = [&web1, &web2, &lb].iter().map(|h| {
-            let site = &site;
-            s.spawn(move || apply(h, site))
-        }).collect();
+        let hs: Vec<_> = [&web1, &web2, &lb]
+            .into_iter()
+            .map(|h| {
+                let site = &site;
+                s.spawn(move || apply(h, site))
+            })
+            .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for (run, name) in runs.iter().zip(["web-01", "web-02", "lb-01"]) {
