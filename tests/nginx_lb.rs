@@ -19,14 +19,25 @@ const UPSTREAM_FILE: &str = "/etc/nginx/conf.d/web.conf";
 fn apply(host: &Host, manifest: &str) -> Run {
     support::run(
         host,
-        &["converge", "apply", "--detailed-exitcodes", "--format", "json", manifest],
+        &[
+            "converge",
+            "apply",
+            "--detailed-exitcodes",
+            "--format",
+            "json",
+            manifest,
+        ],
     )
 }
 
 fn served_by(answers: &[Answer]) -> Vec<String> {
     answers
         .iter()
-        .map(|a| a.served_by.clone().unwrap_or_else(|| format!("<{}>", a.status)))
+        .map(|a| {
+            a.served_by
+                .clone()
+                .unwrap_or_else(|| format!("<{}>", a.status))
+        })
         .collect()
 }
 
@@ -39,7 +50,11 @@ fn wait_for_servers(client: &Host, servers: &[&str], limit: Duration) {
         if answers.iter().all(Answer::ok) && seen == want {
             return;
         }
-        assert!(start.elapsed() < limit, "not serving from {want:?}: {:?}", served_by(&answers));
+        assert!(
+            start.elapsed() < limit,
+            "not serving from {want:?}: {:?}",
+            served_by(&answers)
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -79,7 +94,8 @@ fn variant(backends: &[&str], fail_timeout: &str) -> String {
 
 fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
     let host = bed.host(name, kind);
-    host.copy_in(support::manifests_dir(), MANIFESTS).expect("copying the manifests in");
+    host.copy_in(support::manifests_dir(), MANIFESTS)
+        .expect("copying the manifests in");
     host
 }
 
@@ -114,30 +130,51 @@ fn nginx_load_balancer(kind: HostKind) {
         .collect();
     assert_eq!(
         lb_checks,
-        ["web-01", "web-02"].map(|b| (format!("Http_check[load_balancer backend {b}]"), "unchanged".to_string())),
+        ["web-01", "web-02"].map(|b| (
+            format!("Http_check[load_balancer backend {b}]"),
+            "unchanged".to_string()
+        )),
         "every backend checked through lb-01"
     );
-    for r in ["Nginx_upstream[web]", "Nginx_server[load_balancer]", "Nginx_location[load_balancer /]"] {
-        assert!(changed(&runs[2]).iter().any(|c| c == r), "{r} in {:?}", changed(&runs[2]));
+    for r in [
+        "Nginx_upstream[web]",
+        "Nginx_server[load_balancer]",
+        "Nginx_location[load_balancer /]",
+    ] {
+        assert!(
+            changed(&runs[2]).iter().any(|c| c == r),
+            "{r} in {:?}",
+            changed(&runs[2])
+        );
     }
     let upstream = String::from_utf8(lb.read_file(UPSTREAM_FILE).unwrap()).unwrap();
     assert_eq!(
         upstream,
         "upstream web {\n\tserver web-01:80 max_fails=1 fail_timeout=10s;\n\tserver web-02:80 max_fails=1 fail_timeout=10s;\n}\n"
     );
-    let link = lb.sh("readlink /etc/nginx/sites-enabled/load_balancer.conf").unwrap().stdout;
+    let link = lb
+        .sh("readlink /etc/nginx/sites-enabled/load_balancer.conf")
+        .unwrap()
+        .stdout;
     assert_eq!(link.trim(), "/etc/nginx/sites-available/load_balancer.conf");
     eprintln!("stack up in {:.1?}", started.elapsed());
 
     // The redirect is a real location on the web servers.
-    let default_site = String::from_utf8(web1.read_file("/etc/nginx/sites-available/default").unwrap()).unwrap();
+    let default_site = String::from_utf8(
+        web1.read_file("/etc/nginx/sites-available/default")
+            .unwrap(),
+    )
+    .unwrap();
     assert!(
         default_site.contains("\tlocation = /redirect_me {\n\t\treturn 301 https://www.youtube.com/watch?v=QH2-TGUlwu4;\n\t}\n"),
         "{default_site}"
     );
     let page = support::http_get(&client, "http://web-01/redirect_me");
     assert!(page.starts_with("HTTP/1.1 301"), "{page}");
-    assert!(page.contains("Location: https://www.youtube.com/watch?v=QH2-TGUlwu4\r\n"), "{page}");
+    assert!(
+        page.contains("Location: https://www.youtube.com/watch?v=QH2-TGUlwu4\r\n"),
+        "{page}"
+    );
 
     wait_for_servers(&client, &["web-01", "web-02"], Duration::from_secs(20));
     assert_round_robin(&client, &["web-01", "web-02"], 6);
@@ -151,7 +188,13 @@ fn nginx_load_balancer(kind: HostKind) {
     // web-01's nginx stops: web-02 serves every request, none fails.
     assert!(web1.sh("service nginx stop").unwrap().success());
     let answers = requests(&client, "http://lb-01/", 12);
-    assert!(answers.iter().all(|a| a.ok() && a.served_by.as_deref() == Some("web-02")), "{:?}", served_by(&answers));
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.ok() && a.served_by.as_deref() == Some("web-02")),
+        "{:?}",
+        served_by(&answers)
+    );
     // `converge doctor` on lb-01 names web-01's state.
     let dr = lb.exec(&["converge", "doctor"]).expect("converge doctor");
     eprintln!("doctor on lb-01 with web-01 down:\n{}", dr.stdout);
@@ -174,23 +217,51 @@ fn nginx_load_balancer(kind: HostKind) {
         h.write_file(&three, text.as_bytes()).unwrap();
     }
     assert_eq!(apply(&web3, &three).code, 2);
-    let (answers, run) = support::under_load(&client, "http://lb-01/", Duration::from_millis(1500), || apply(&lb, &three));
+    let (answers, run) = support::under_load(
+        &client,
+        "http://lb-01/",
+        Duration::from_millis(1500),
+        || apply(&lb, &three),
+    );
     assert_eq!(run.code, 2, "{}", run.all());
     assert_eq!(changed(&run), ["Nginx_upstream[web]"], "{}", run.all());
     let failed: Vec<&Answer> = answers.iter().filter(|a| !a.ok()).collect();
     assert!(answers.len() >= 10, "{}", answers.len());
-    assert!(failed.is_empty(), "requests failed during the reload: {failed:?}");
-    wait_for_servers(&client, &["web-01", "web-02", "web-03"], Duration::from_secs(20));
+    assert!(
+        failed.is_empty(),
+        "requests failed during the reload: {failed:?}"
+    );
+    wait_for_servers(
+        &client,
+        &["web-01", "web-02", "web-03"],
+        Duration::from_secs(20),
+    );
     assert_round_robin(&client, &["web-01", "web-02", "web-03"], 9);
 
     // A value nginx refuses: the resource fails with nginx's words, the file stays.
     let before = lb.read_file(UPSTREAM_FILE).unwrap();
     let bogus = format!("{MANIFESTS}/site-bogus.pp");
-    lb.write_file(&bogus, variant(&["web-01", "web-02", "web-03"], "bogus").as_bytes()).unwrap();
+    lb.write_file(
+        &bogus,
+        variant(&["web-01", "web-02", "web-03"], "bogus").as_bytes(),
+    )
+    .unwrap();
     let run = apply(&lb, &bogus);
     assert_eq!(run.code, 4, "{}", run.all());
-    assert!(run.all().contains("invalid parameter \\\"fail_timeout=bogus\\\"") || run.all().contains("invalid parameter \"fail_timeout=bogus\""), "{}", run.all());
-    assert_eq!(lb.read_file(UPSTREAM_FILE).unwrap(), before, "the live file is untouched");
+    assert!(
+        run.all()
+            .contains("invalid parameter \\\"fail_timeout=bogus\\\"")
+            || run
+                .all()
+                .contains("invalid parameter \"fail_timeout=bogus\""),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        lb.read_file(UPSTREAM_FILE).unwrap(),
+        before,
+        "the live file is untouched"
+    );
     assert_round_robin(&client, &["web-01", "web-02", "web-03"], 6);
 
     // On web-01: a directive edited through Debian's sites-enabled/default symlink.
@@ -198,15 +269,36 @@ fn nginx_load_balancer(kind: HostKind) {
                    file_line { 'comment': path => '/etc/nginx/sites-enabled/default', line => '# converge was here' }\n";
     let run = support::apply_json(&web1, through, &[]);
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(web1.sh("test -L /etc/nginx/sites-enabled/default").unwrap().success(), "the link stays");
-    let site_now = String::from_utf8(web1.read_file("/etc/nginx/sites-available/default").unwrap()).unwrap();
-    assert!(site_now.contains("\tgzip on;\n") && site_now.ends_with("# converge was here\n"), "{site_now}");
-    assert_eq!(support::apply_json(&web1, through, &[]).code, 0, "idempotent through the link");
+    assert!(
+        web1.sh("test -L /etc/nginx/sites-enabled/default")
+            .unwrap()
+            .success(),
+        "the link stays"
+    );
+    let site_now = String::from_utf8(
+        web1.read_file("/etc/nginx/sites-available/default")
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        site_now.contains("\tgzip on;\n") && site_now.ends_with("# converge was here\n"),
+        "{site_now}"
+    );
+    assert_eq!(
+        support::apply_json(&web1, through, &[]).code,
+        0,
+        "idempotent through the link"
+    );
     // A link into a directory another user can write: refused, naming the link.
     assert!(web1.sh("mkdir -p /srv/mallory && chown 1000 /srv/mallory && echo 'server { listen 81; }' > /srv/mallory/site && ln -s /srv/mallory/site /etc/nginx/sites-enabled/mallory").unwrap().success());
     let run = support::apply_json(&web1, "nginx_directive { 'gzip on': target => '/etc/nginx/sites-enabled/mallory', context => 'server' }\n", &[]);
     assert_eq!(run.code, 4, "{}", run.all());
-    assert!(run.all().contains("refusing to follow the symbolic link /etc/nginx/sites-enabled/mallory"), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("refusing to follow the symbolic link /etc/nginx/sites-enabled/mallory"),
+        "{}",
+        run.all()
+    );
     assert!(run.all().contains("owned by uid 1000"), "{}", run.all());
 }
 

@@ -96,9 +96,13 @@ fn commands(text: &str) -> Vec<(String, u32, Vec<String>)> {
         let Some(end) = after.find('"') else { break };
         let name = &after[..end];
         let tail = after[end + 1..].trim_start();
-        let Some(tail) = tail.strip_prefix("),") else { continue };
+        let Some(tail) = tail.strip_prefix("),") else {
+            continue;
+        };
         // The flags run to the next comma.
-        let Some(comma) = tail.find(',') else { continue };
+        let Some(comma) = tail.find(',') else {
+            continue;
+        };
         let expr = &tail[..comma];
         let parts: Vec<String> = expr
             .split('|')
@@ -124,7 +128,9 @@ fn commands(text: &str) -> Vec<(String, u32, Vec<String>)> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -144,7 +150,13 @@ pub(crate) fn generate(src: &Path, out: &Path) -> Result<usize, String> {
         .map(|v| v.trim().trim_matches('"').to_string())
         .ok_or("no NGINX_VERSION in src/core/nginx.h")?;
     let mut files = Vec::new();
-    for sub in ["src/core", "src/event", "src/http", "src/mail", "src/stream"] {
+    for sub in [
+        "src/core",
+        "src/event",
+        "src/http",
+        "src/mail",
+        "src/stream",
+    ] {
         walk(&src.join(sub), &mut files);
     }
     files.sort();
@@ -153,7 +165,11 @@ pub(crate) fn generate(src: &Path, out: &Path) -> Result<usize, String> {
     // upstream) are two directives of one name.
     let mut table: BTreeMap<(String, &'static str, String, u32), bool> = BTreeMap::new();
     for f in files {
-        let file = f.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let file = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         if SKIPPED.contains(&file.as_str()) {
             continue;
         }
@@ -167,7 +183,9 @@ pub(crate) fn generate(src: &Path, out: &Path) -> Result<usize, String> {
             continue;
         }
         let module = file.trim_end_matches(".c").to_string();
-        let dynamic = DYNAMIC.contains(&file.as_str()) || rel.starts_with("src/mail") || rel.starts_with("src/stream");
+        let dynamic = DYNAMIC.contains(&file.as_str())
+            || rel.starts_with("src/mail")
+            || rel.starts_with("src/stream");
         for (name, flags, _) in commands(&text) {
             let fam = family(&rel, flags);
             table.insert((name, fam, module.clone(), flags), dynamic);

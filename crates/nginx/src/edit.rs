@@ -162,7 +162,8 @@ fn server_matches(d: &Directive, sel: &ServerSel) -> bool {
         ServerSel::Identity(names, listens) => {
             let (n, l) = server_identity(b);
             let listens: Vec<String> = listens.iter().map(|a| normalise_listen(a)).collect();
-            (names.is_empty() || same_set(&n, names)) && (listens.is_empty() || same_set(&l, &listens))
+            (names.is_empty() || same_set(&n, names))
+                && (listens.is_empty() || same_set(&l, &listens))
         }
     }
 }
@@ -280,7 +281,8 @@ impl Block {
             return Vec::new();
         }
         let mut s = parent_indent.to_vec();
-        if parent_indent.contains(&b'\t') || parent_indent.is_empty() && self.trailing.contains(&b'\t')
+        if parent_indent.contains(&b'\t')
+            || parent_indent.is_empty() && self.trailing.contains(&b'\t')
         {
             s.push(b'\t');
         } else {
@@ -441,7 +443,11 @@ impl Block {
                         Some(q) => &without[q + 1..],
                         None => without,
                     };
-                    let keep = if last_line.contains(&b'#') { above } else { without };
+                    let keep = if last_line.contains(&b'#') {
+                        above
+                    } else {
+                        without
+                    };
                     let mut new = keep.to_vec();
                     new.extend_from_slice(next);
                     *next = new;
@@ -514,7 +520,13 @@ impl Block {
             return changed;
         }
         let at = self.position_for(name, false);
-        self.insert_at_with(at, Directive::new(b"", name, args), parent_indent, root, file_nl);
+        self.insert_at_with(
+            at,
+            Directive::new(b"", name, args),
+            parent_indent,
+            root,
+            file_nl,
+        );
         true
     }
 
@@ -686,7 +698,9 @@ fn set_args(d: &mut Directive, args: &[String]) -> bool {
         .iter()
         .enumerate()
         .map(|(i, raw)| Arg {
-            leading: old.get(i).map_or_else(|| b" ".to_vec(), |a| a.leading.clone()),
+            leading: old
+                .get(i)
+                .map_or_else(|| b" ".to_vec(), |a| a.leading.clone()),
             raw: raw.as_bytes().to_vec(),
         })
         .collect();
@@ -729,10 +743,7 @@ impl Config {
 
     /// The block a selector names, with the indentation of the directive that opens it
     /// (empty for the top level) and whether it is the top level of the file.
-    pub fn block_mut(
-        &mut self,
-        sel: &Selector,
-    ) -> Result<(&mut Block, Vec<u8>, bool), EditError> {
+    pub fn block_mut(&mut self, sel: &Selector) -> Result<(&mut Block, Vec<u8>, bool), EditError> {
         let missing = || EditError::NoBlock(sel.to_string());
         let http_indent = self
             .root

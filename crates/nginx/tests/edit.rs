@@ -276,10 +276,7 @@ fn block_paths(b: &converge_nginx::Block, path: &mut Vec<usize>, out: &mut Vec<V
 }
 
 /// The block at `path`, with the indentation of the directive that opens it.
-fn block_at<'a>(
-    cfg: &'a mut Config,
-    path: &[usize],
-) -> (&'a mut converge_nginx::Block, Vec<u8>) {
+fn block_at<'a>(cfg: &'a mut Config, path: &[usize]) -> (&'a mut converge_nginx::Block, Vec<u8>) {
     let mut b = &mut cfg.root;
     let mut indent = Vec::new();
     for &i in path {
@@ -292,7 +289,9 @@ fn block_at<'a>(
 fn suite() -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for dir in ["debian", "configs", "third-party"] {
-        let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(dir);
+        let d = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(dir);
         for e in std::fs::read_dir(d).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|e| e == "md") {
@@ -322,11 +321,16 @@ fn insert_then_remove_everywhere(new: &converge_nginx::Directive) -> usize {
                 let mut edited = cfg.clone();
                 let root = path.is_empty();
                 let (b, indent) = block_at(&mut edited, &path);
-                let ambiguous = !root && b.items.is_empty() && b.trailing == [b"\n", &indent[..]].concat();
+                let ambiguous =
+                    !root && b.items.is_empty() && b.trailing == [b"\n", &indent[..]].concat();
                 b.insert_at(at, new.clone(), &indent, root);
                 let out = edited.to_bytes();
                 let mut again = Config::parse(&out).unwrap_or_else(|e| {
-                    panic!("{} {path:?} at {at}: {e}\n{}", p.display(), String::from_utf8_lossy(&out))
+                    panic!(
+                        "{} {path:?} at {at}: {e}\n{}",
+                        p.display(),
+                        String::from_utf8_lossy(&out)
+                    )
                 });
                 let (b2, indent2) = block_at(&mut again, &path);
                 assert!(
@@ -370,8 +374,12 @@ fn a_block_inserted_anywhere_in_any_file_is_removed_without_a_trace() {
 fn first_item_of_a_file_keeps_the_next_line_as_it_was() {
     let text = "server {\n    listen 80;\n}\n";
     let mut cfg = Config::parse(text.as_bytes()).unwrap();
-    cfg.set(&Selector::Main, "user", &args("www-data"), 0).unwrap();
-    assert_eq!(cfg.to_text(), "user www-data;\nserver {\n    listen 80;\n}\n");
+    cfg.set(&Selector::Main, "user", &args("www-data"), 0)
+        .unwrap();
+    assert_eq!(
+        cfg.to_text(),
+        "user www-data;\nserver {\n    listen 80;\n}\n"
+    );
     cfg.remove(&Selector::Main, "user", &[]).unwrap();
     assert_eq!(cfg.to_text(), text);
 
@@ -380,8 +388,16 @@ fn first_item_of_a_file_keeps_the_next_line_as_it_was() {
     let mut cfg = Config::parse(text.as_bytes()).unwrap();
     let b = &mut cfg.root.items[0];
     let b = b.block_mut().unwrap();
-    b.insert_at(0, converge_nginx::Directive::new(b"", "root", &args("/srv")), b"", false);
-    assert_eq!(cfg.to_text(), "server { # the site\n\troot /srv;\n\tlisten 80;\n}\n");
+    b.insert_at(
+        0,
+        converge_nginx::Directive::new(b"", "root", &args("/srv")),
+        b"",
+        false,
+    );
+    assert_eq!(
+        cfg.to_text(),
+        "server { # the site\n\troot /srv;\n\tlisten 80;\n}\n"
+    );
 }
 
 #[test]
@@ -418,21 +434,46 @@ fn blocks_are_created_updated_in_place_and_removed() {
     let loc = |d: &converge_nginx::Directive| d.values() == ["=", "/redirect_me"];
     let want = body("return 301 https://example.com/;");
     assert!(cfg
-        .put_block(&DEFAULT, "location", &args("= /redirect_me"), &want, &loc, &|_| false)
+        .put_block(
+            &DEFAULT,
+            "location",
+            &args("= /redirect_me"),
+            &want,
+            &loc,
+            &|_| false
+        )
         .unwrap());
     let once = cfg.to_text();
     assert!(
-        once.contains("\t}\n\n\tlocation = /redirect_me {\n\t\treturn 301 https://example.com/;\n\t}\n"),
+        once.contains(
+            "\t}\n\n\tlocation = /redirect_me {\n\t\treturn 301 https://example.com/;\n\t}\n"
+        ),
         "{once}"
     );
-    assert!(!cfg
-        .put_block(&DEFAULT, "location", &args("= /redirect_me"), &want, &loc, &|_| false)
-        .unwrap(), "a second put changes nothing");
+    assert!(
+        !cfg.put_block(
+            &DEFAULT,
+            "location",
+            &args("= /redirect_me"),
+            &want,
+            &loc,
+            &|_| false
+        )
+        .unwrap(),
+        "a second put changes nothing"
+    );
 
     // An update keeps what stays and changes what changed, in place.
     let want2 = body("return 302 https://example.org/;\nadd_header X-A 1;");
     assert!(cfg
-        .put_block(&DEFAULT, "location", &args("= /redirect_me"), &want2, &loc, &|_| false)
+        .put_block(
+            &DEFAULT,
+            "location",
+            &args("= /redirect_me"),
+            &want2,
+            &loc,
+            &|_| false
+        )
         .unwrap());
     let twice = cfg.to_text();
     assert!(
@@ -440,13 +481,32 @@ fn blocks_are_created_updated_in_place_and_removed() {
         "{twice}"
     );
     // Something the body does not declare goes, unless `keep` says it belongs elsewhere.
-    let mut hand = Config::parse(twice.replace("add_header X-A 1;", "add_header X-A 1;\n\t\tgzip on;").as_bytes()).unwrap();
+    let mut hand = Config::parse(
+        twice
+            .replace("add_header X-A 1;", "add_header X-A 1;\n\t\tgzip on;")
+            .as_bytes(),
+    )
+    .unwrap();
     let keep_gzip = |d: &converge_nginx::Directive| d.name() == "gzip";
     assert!(!hand
-        .put_block(&DEFAULT, "location", &args("= /redirect_me"), &want2, &loc, &keep_gzip)
+        .put_block(
+            &DEFAULT,
+            "location",
+            &args("= /redirect_me"),
+            &want2,
+            &loc,
+            &keep_gzip
+        )
         .unwrap());
     assert!(hand
-        .put_block(&DEFAULT, "location", &args("= /redirect_me"), &want2, &loc, &|_| false)
+        .put_block(
+            &DEFAULT,
+            "location",
+            &args("= /redirect_me"),
+            &want2,
+            &loc,
+            &|_| false
+        )
         .unwrap());
     assert_eq!(hand.to_text(), twice);
 
@@ -458,21 +518,47 @@ fn blocks_are_created_updated_in_place_and_removed() {
 fn servers_are_identified_by_names_and_listen_addresses_and_upstreams_go_before_them() {
     let text = "server {\n\tlisten 80;\n\tserver_name a.example b.example;\n}\n";
     let mut cfg = Config::parse(text.as_bytes()).unwrap();
-    let id = ServerSel::Identity(vec!["b.example".into(), "a.example".into()], vec!["*:80".into()]);
+    let id = ServerSel::Identity(
+        vec!["b.example".into(), "a.example".into()],
+        vec!["*:80".into()],
+    );
     assert!(cfg
-        .find_block(&Selector::Http, "server", &converge_nginx::edit::server_with(&id))
+        .find_block(
+            &Selector::Http,
+            "server",
+            &converge_nginx::edit::server_with(&id)
+        )
         .is_some());
     let other = ServerSel::Identity(vec!["a.example".into()], vec![]);
     assert!(cfg
-        .find_block(&Selector::Http, "server", &converge_nginx::edit::server_with(&other))
+        .find_block(
+            &Selector::Http,
+            "server",
+            &converge_nginx::edit::server_with(&other)
+        )
         .is_none());
-    let ups = Config::parse(b"server web-01:80;\nserver web-02:80;").unwrap().root;
-    cfg.put_block(&Selector::Http, "upstream", &args("web"), &ups, &|d| d.values() == ["web"], &|_| false)
-        .unwrap();
+    let ups = Config::parse(b"server web-01:80;\nserver web-02:80;")
+        .unwrap()
+        .root;
+    cfg.put_block(
+        &Selector::Http,
+        "upstream",
+        &args("web"),
+        &ups,
+        &|d| d.values() == ["web"],
+        &|_| false,
+    )
+    .unwrap();
     assert_eq!(
         cfg.to_text(),
         "upstream web {\n\tserver web-01:80;\n\tserver web-02:80;\n}\nserver {\n\tlisten 80;\n\tserver_name a.example b.example;\n}\n"
     );
-    cfg.set(&Selector::Upstream("web".into()), "least_conn", &[], 0).unwrap();
-    assert!(cfg.to_text().contains("\tserver web-02:80;\n\tleast_conn;\n}"), "{}", cfg.to_text());
+    cfg.set(&Selector::Upstream("web".into()), "least_conn", &[], 0)
+        .unwrap();
+    assert!(
+        cfg.to_text()
+            .contains("\tserver web-02:80;\n\tleast_conn;\n}"),
+        "{}",
+        cfg.to_text()
+    );
 }

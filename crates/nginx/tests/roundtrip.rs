@@ -63,8 +63,14 @@ fn bytes_that_are_not_utf8_are_kept_exactly() {
     )
     .unwrap();
     let out = cfg.to_bytes();
-    assert!(out.windows(5).any(|w| w == b"caf\xe9\""), "Latin-1 value kept");
-    assert!(out.starts_with(b"# Caf\xe9 cr\xe8me \xff\xfe"), "comment kept");
+    assert!(
+        out.windows(5).any(|w| w == b"caf\xe9\""),
+        "Latin-1 value kept"
+    );
+    assert!(
+        out.starts_with(b"# Caf\xe9 cr\xe8me \xff\xfe"),
+        "comment kept"
+    );
     assert_eq!(out.len(), bytes.len() + "\troot /srv;\n".len());
 }
 
@@ -76,13 +82,20 @@ fn lua_blocks_are_raw_lua_with_braces_strings_and_comments_inside() {
     let http = cfg.root.items[0].block().unwrap();
     let server = http.items[0].block().unwrap();
     // `server_name content_by_lua_block;` is a plain directive.
-    assert_eq!(find(&server.items, "server_name")[0].values(), ["content_by_lua_block"]);
+    assert_eq!(
+        find(&server.items, "server_name")[0].values(),
+        ["content_by_lua_block"]
+    );
     let set = find(&server.items, "set_by_lua_block")[0];
     assert_eq!(set.values(), ["$res"]);
-    let Body::Raw(lua) = &set.body else { panic!("raw") };
+    let Body::Raw(lua) = &set.body else {
+        panic!("raw")
+    };
     assert!(String::from_utf8_lossy(lua).contains("return a + b;"));
     let rw = find(&server.items, "rewrite_by_lua_block")[0];
-    let Body::Raw(lua) = &rw.body else { panic!("raw") };
+    let Body::Raw(lua) = &rw.body else {
+        panic!("raw")
+    };
     assert!(String::from_utf8_lossy(lua).contains("iup.button({title=\"ok\"})"));
     // `upstream content_by_lua_block { # stuff }` is an upstream block.
     assert!(find(&http.items, "upstream")[0].block().is_some());
@@ -91,7 +104,11 @@ fn lua_blocks_are_raw_lua_with_braces_strings_and_comments_inside() {
         b"content_by_lua_block { local s = \"}\" -- } comment\n local t = [==[ } ]==] --[[ } ]] x = '{' }\nafter 1;\n",
     )
     .unwrap();
-    assert_eq!(cfg.root.items.len(), 2, "the Lua braces inside strings and comments do not count");
+    assert_eq!(
+        cfg.root.items.len(),
+        2,
+        "the Lua braces inside strings and comments do not count"
+    );
     assert_eq!(cfg.root.items[1].name(), "after");
 }
 
@@ -110,13 +127,20 @@ fn quotes_hashes_and_braces_inside_words_are_what_nginx_reads() {
     assert_eq!(vals[0].1, ["x\"y", "it's"]);
     assert_eq!(vals[1].1, ["c#d", "e}f"]);
     assert_eq!(vals[2].1, ["${a}b", "a${b}c"]);
-    assert_eq!(vals[3].1, ["($a", "=", "x", ")"], "`)` after a quote starts a word");
+    assert_eq!(
+        vals[3].1,
+        ["($a", "=", "x", ")"],
+        "`)` after a quote starts a word"
+    );
     assert_eq!(vals[4].1, ["q"]);
     assert!(cfg.root.items[4].block().is_some());
 
     // Escapes: a backslash escapes one byte everywhere.
     let cfg = Config::parse(b"log_format \\#arg\\ 1 'a\\'b' \"t\\tn\\n\\x\";\n").unwrap();
-    assert_eq!(cfg.root.items[0].values(), ["\\#arg\\ 1", "a'b", "t\tn\n\\x"]);
+    assert_eq!(
+        cfg.root.items[0].values(),
+        ["\\#arg\\ 1", "a'b", "t\tn\n\\x"]
+    );
 }
 
 #[test]
@@ -127,18 +151,39 @@ fn configs_nginx_refuses_are_refused_where_nginx_stops() {
     assert_eq!((e.line, e.message.as_str()), (1, "unexpected \"-\""));
     assert!(e.hint.unwrap().contains("closing quote"));
     for (text, line, msg) in [
-        (&b"server {\n listen 80;\n"[..], 3, "unexpected end of file, expecting \"}\""),
-        (b"listen 80", 1, "unexpected end of file, expecting \";\" or \"}\""),
+        (
+            &b"server {\n listen 80;\n"[..],
+            3,
+            "unexpected end of file, expecting \"}\"",
+        ),
+        (
+            b"listen 80",
+            1,
+            "unexpected end of file, expecting \";\" or \"}\"",
+        ),
         (b"}\n", 1, "unexpected \"}\""),
-        (b"a \"unterminated;\n", 2, "unexpected end of file, expecting \";\" or \"}\""),
+        (
+            b"a \"unterminated;\n",
+            2,
+            "unexpected end of file, expecting \";\" or \"}\"",
+        ),
         (b"\n\n{ x; }", 3, "unexpected \"{\""),
         (b"a b }\n", 1, "unexpected \"}\""),
         (b"a \"b\"#c;\n", 1, "unexpected \"#\""),
         (b"a 'b'c;\n", 1, "unexpected \"c\""),
-        (b"content_by_lua_block { x = '}'\n", 2, "unexpected end of file, expecting \"}\""),
+        (
+            b"content_by_lua_block { x = '}'\n",
+            2,
+            "unexpected end of file, expecting \"}\"",
+        ),
     ] {
         let e = Config::parse(text).unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (line, msg), "{:?}", String::from_utf8_lossy(text));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (line, msg),
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
     }
 }
 

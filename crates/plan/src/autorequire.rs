@@ -155,7 +155,10 @@ impl Lookup<'_> {
                     push(self.file(t), "the file the block goes into");
                 }
                 if let Some(s) = r.param_str("server") {
-                    push(self.named("Nginx_server", s), "the server the location goes into");
+                    push(
+                        self.named("Nginx_server", s),
+                        "the server the location goes into",
+                    );
                 }
                 // A location passing requests to an upstream of the catalog needs it first.
                 if let Some(converge_catalog::Value::Hash(h)) = r.param("directives") {
@@ -165,7 +168,10 @@ impl Lookup<'_> {
                         };
                         let host = url.split("://").nth(1).unwrap_or(url);
                         let name = host.split(['/', ':']).next().unwrap_or(host);
-                        push(self.named("Nginx_upstream", name), "the upstream it passes to");
+                        push(
+                            self.named("Nginx_upstream", name),
+                            "the upstream it passes to",
+                        );
                     }
                 }
             }

@@ -437,13 +437,18 @@ pub fn service(name: &str, port: u16, cx: &mut Context) -> Diagnosis {
         let log = tail(Path::new(NGINX_ERROR_LOG), 200);
         for (upstream, host, sport) in nginx_upstream_servers(Path::new("/etc/nginx/nginx.conf")) {
             let member = format!("{host}:{sport}");
-            let (ok, mut evidence) = match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
-                Ok(r) => (r.status < 500, format!("{member} answers: status {}", r.status)),
-                Err(e) => (false, format!("{member} does not answer: {e}")),
-            };
+            let (ok, mut evidence) =
+                match http_check::get(&host, sport, "/", Duration::from_secs(3)) {
+                    Ok(r) => (
+                        r.status < 500,
+                        format!("{member} answers: status {}", r.status),
+                    ),
+                    Err(e) => (false, format!("{member} does not answer: {e}")),
+                };
             // nginx's own view: what its error log last said about this server.
             if let Some(line) = log.iter().rev().find(|l| {
-                l.contains("upstream") && (l.contains(&format!("//{member}")) || l.contains(&format!(" {member}")))
+                l.contains("upstream")
+                    && (l.contains(&format!("//{member}")) || l.contains(&format!(" {member}")))
                     || l.contains(&format!("\"http://{host}:{sport}"))
             }) {
                 evidence.push_str(&format!("\nnginx's error log: {line}"));
@@ -503,15 +508,22 @@ pub fn nginx_upstream_servers(main: &Path) -> Vec<(String, String, u16)> {
             let Some(inner) = d.block() else { continue };
             if d.name() == "upstream" {
                 let name = d.values().join(" ");
-                for m in inner.items.iter().filter(|m| m.is_simple() && m.name() == "server") {
-                    let Some(addr) = m.values().into_iter().next() else { continue };
+                for m in inner
+                    .items
+                    .iter()
+                    .filter(|m| m.is_simple() && m.name() == "server")
+                {
+                    let Some(addr) = m.values().into_iter().next() else {
+                        continue;
+                    };
                     if addr.starts_with("unix:") {
                         continue;
                     }
                     let (host, port) = match addr.rsplit_once(':') {
-                        Some((h, p)) if !h.is_empty() && p.parse::<u16>().is_ok() => {
-                            (h.trim_matches(['[', ']']).to_string(), p.parse().unwrap_or(80))
-                        }
+                        Some((h, p)) if !h.is_empty() && p.parse::<u16>().is_ok() => (
+                            h.trim_matches(['[', ']']).to_string(),
+                            p.parse().unwrap_or(80),
+                        ),
                         _ => (addr.clone(), 80),
                     };
                     out.push((name.clone(), host, port));

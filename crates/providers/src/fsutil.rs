@@ -44,13 +44,21 @@ fn writable_by_others(path: &Path) -> Option<String> {
     let md = std::fs::symlink_metadata(path).ok()?;
     let mode = md.mode();
     if md.uid() != 0 {
-        return Some(format!("{} is owned by uid {}, not root", path.display(), md.uid()));
+        return Some(format!(
+            "{} is owned by uid {}, not root",
+            path.display(),
+            md.uid()
+        ));
     }
     if md.file_type().is_symlink() {
         return None;
     }
     if mode & 0o002 != 0 {
-        return Some(format!("{} is writable by everyone (mode {:04o})", path.display(), mode & 0o7777));
+        return Some(format!(
+            "{} is writable by everyone (mode {:04o})",
+            path.display(),
+            mode & 0o7777
+        ));
     }
     if mode & 0o020 != 0 && md.gid() != 0 {
         return Some(format!(
@@ -86,7 +94,11 @@ pub fn follow_safe_symlink(path: &Path) -> Result<PathBuf, UnsafeLink> {
             reason: format!("the link cannot be read: {e}"),
         })?;
         let dir = current.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let target = if raw.is_absolute() { raw } else { dir.join(raw) };
+        let target = if raw.is_absolute() {
+            raw
+        } else {
+            dir.join(raw)
+        };
         let unsafe_link = |reason: String| UnsafeLink {
             link: current.clone(),
             target: target.clone(),
@@ -386,7 +398,8 @@ mod tests {
         assert!(is_root, "this test needs root, as CI has");
         // /tmp itself is world-writable (sticky): the check must not climb above the tree
         // for this test, so use a tree under a root-only directory.
-        let safe_root = Path::new("/var/tmp").join(format!("converge-links-{}", std::process::id()));
+        let safe_root =
+            Path::new("/var/tmp").join(format!("converge-links-{}", std::process::id()));
         std::fs::create_dir_all(&safe_root).unwrap();
         std::fs::set_permissions(&safe_root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let a = safe_root.join("sites-available");
@@ -398,14 +411,27 @@ mod tests {
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink("../sites-available/default", &link).unwrap();
         assert_eq!(follow_safe_symlink(&link).unwrap(), a.join("default"));
-        assert_eq!(follow_safe_symlink(&a.join("default")).unwrap(), a.join("default"));
+        assert_eq!(
+            follow_safe_symlink(&a.join("default")).unwrap(),
+            a.join("default")
+        );
         // A target directory others can write to: refused, naming the link and why.
         std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o777)).unwrap();
         let err = follow_safe_symlink(&link).unwrap_err();
         assert_eq!(err.link, link);
-        assert!(err.reason.contains("writable by everyone"), "{}", err.reason);
+        assert!(
+            err.reason.contains("writable by everyone"),
+            "{}",
+            err.reason
+        );
         let msg = err.error().to_string();
-        assert!(msg.starts_with(&format!("refusing to follow the symbolic link {}", link.display())), "{msg}");
+        assert!(
+            msg.starts_with(&format!(
+                "refusing to follow the symbolic link {}",
+                link.display()
+            )),
+            "{msg}"
+        );
         std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o755)).unwrap();
         // A link owned by someone else: refused.
         std::os::unix::fs::lchown(&link, Some(1000), None).unwrap();

@@ -62,7 +62,8 @@ impl Declared {
             match r.type_name.as_str() {
                 "nginx_server" => {
                     let s = ServerSpec::identity(r);
-                    d.servers.push((r.title.clone(), server_target(r), s.0, s.1));
+                    d.servers
+                        .push((r.title.clone(), server_target(r), s.0, s.1));
                 }
                 "nginx_location" => {
                     let server = r.param_str("server").unwrap_or_default().to_string();
@@ -102,7 +103,10 @@ fn location_values(r: &Resource) -> Option<Vec<String>> {
 
 fn server_target(r: &Resource) -> PathBuf {
     r.param_str("target").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(format!("{SITES_AVAILABLE}/{}.conf", r.title.replace('/', "_")))
+        PathBuf::from(format!(
+            "{SITES_AVAILABLE}/{}.conf",
+            r.title.replace('/', "_")
+        ))
     })
 }
 
@@ -130,15 +134,25 @@ pub fn declared_body(r: &Resource) -> Result<Block, (String, String)> {
     } else if let Some(v) = r.param("directives").filter(|v| !v.is_undef()) {
         return Err((
             "directives".into(),
-            format!("must be a Hash of directive => arguments, not '{}'", v.type_name()),
+            format!(
+                "must be a Hash of directive => arguments, not '{}'",
+                v.type_name()
+            ),
         ));
     }
-    if let Some(text) = r.param("content").map(Value::unwrap_sensitive).filter(|v| !v.is_undef()) {
+    if let Some(text) = r
+        .param("content")
+        .map(Value::unwrap_sensitive)
+        .filter(|v| !v.is_undef())
+    {
         let text = text.to_string();
         let cfg = Config::parse(text.as_bytes()).map_err(|e| {
             (
                 "content".to_string(),
-                format!("line {}, column {} of the content: {}", e.line, e.col, e.message),
+                format!(
+                    "line {}, column {} of the content: {}",
+                    e.line, e.col, e.message
+                ),
             )
         })?;
         b.items.extend(cfg.root.items);
@@ -270,7 +284,9 @@ impl Spec {
                             .collect();
                         (t.clone(), ServerSel::Identity(names.clone(), addrs))
                     }
-                    (None, Some(name)) => (PathBuf::from(DEFAULT_TARGET), ServerSel::Name(name.into())),
+                    (None, Some(name)) => {
+                        (PathBuf::from(DEFAULT_TARGET), ServerSel::Name(name.into()))
+                    }
                     (None, None) => (PathBuf::from(DEFAULT_TARGET), ServerSel::Default),
                 };
                 let target = r.param_str("target").map(PathBuf::from).unwrap_or(target);
@@ -366,9 +382,17 @@ impl Spec {
                     _ => false,
                 }
         };
-        let nerr = |e: converge_nginx::EditError| invalid(format!("{}: {e}", self.target.display()));
+        let nerr =
+            |e: converge_nginx::EditError| invalid(format!("{}: {e}", self.target.display()));
         let changed = cfg
-            .put_block(&self.parent, self.name, &self.args, &self.body, &find, &keep)
+            .put_block(
+                &self.parent,
+                self.name,
+                &self.args,
+                &self.body,
+                &find,
+                &keep,
+            )
             .map_err(nerr)?;
         let mut bytes = cfg.to_bytes();
         if old.is_none() && !bytes.ends_with(b"\n") {
@@ -453,7 +477,12 @@ impl Provider for NginxBlockProvider {
             );
             let what = format!("{} {}", spec.name, r.title);
             let change = if spec.absent {
-                Change::with_message("ensure", Some("present".into()), Some("absent".into()), "removed")
+                Change::with_message(
+                    "ensure",
+                    Some("present".into()),
+                    Some("absent".into()),
+                    "removed",
+                )
             } else {
                 let existed = st.content.as_deref().is_some_and(|old| {
                     Config::parse(old).ok().is_some_and(|mut c| {
@@ -464,7 +493,12 @@ impl Provider for NginxBlockProvider {
                 if existed {
                     Change::with_message("body", None, None, format!("{what} changed"))
                 } else {
-                    Change::with_message("ensure", Some("absent".into()), Some("present".into()), "created")
+                    Change::with_message(
+                        "ensure",
+                        Some("absent".into()),
+                        Some("present".into()),
+                        "created",
+                    )
                 }
             };
             changes.push(change.diff(diff));
@@ -481,7 +515,12 @@ impl Provider for NginxBlockProvider {
         Ok(changes)
     }
 
-    fn apply(&self, r: &Resource, changes: &[Change], cx: &mut Context) -> Result<Vec<Event>, ProviderError> {
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
         let spec = Spec::from_resource(r, cx)?;
         let path = nd::edited_path(&spec.target)?;
         let (old, ws) = match fsutil::read_for_edit(&path)? {
@@ -592,7 +631,11 @@ pub fn check_block_resource(
                 .at(r.attr_location(&attr)),
         ),
         Ok(body) => {
-            let attr = if r.param("directives").is_some() { "directives" } else { "content" };
+            let attr = if r.param("directives").is_some() {
+                "directives"
+            } else {
+                "content"
+            };
             table_diagnostics(r, &body, body_context(&r.type_name), attr, out);
         }
     }
@@ -633,8 +676,13 @@ pub fn check_directive_resource(
         return;
     }
     let mut b = Block::default();
-    b.items.push(Directive::new(b"", &spec.directive, &spec.args));
-    let attr = if r.param("value").is_some() { "value" } else { "directive" };
+    b.items
+        .push(Directive::new(b"", &spec.directive, &spec.args));
+    let attr = if r.param("value").is_some() {
+        "value"
+    } else {
+        "directive"
+    };
     table_diagnostics(r, &b, spec.context(), attr, out);
 }
 

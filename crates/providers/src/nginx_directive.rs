@@ -265,7 +265,13 @@ pub fn check_file(path: &Path, content: &[u8]) -> Result<(), ProviderError> {
         .filter(|p| p.is_error())
         .map(|p| {
             let hint = p.hint.map(|h| format!(" ({h})")).unwrap_or_default();
-            format!("{}:{}:{}: {}{hint}", path.display(), p.line, p.col, p.message)
+            format!(
+                "{}:{}:{}: {}{hint}",
+                path.display(),
+                p.line,
+                p.col,
+                p.message
+            )
         })
         .collect();
     if errors.is_empty() {
@@ -387,8 +393,7 @@ pub fn test_changes(
             if let Some(parent) = d.parent() {
                 let _ = std::fs::create_dir_all(parent);
             }
-            std::fs::write(&d, content)
-                .map_err(|e| ProviderError::io("Could not stage", &d, e))?;
+            std::fs::write(&d, content).map_err(|e| ProviderError::io("Could not stage", &d, e))?;
             staged.push(d);
         }
     }
@@ -409,7 +414,10 @@ pub fn test_changes(
         return Ok(());
     }
     let message = out.combined().replace(&staged_dir, &live);
-    let names: Vec<String> = changes.iter().map(|(p, _)| p.display().to_string()).collect();
+    let names: Vec<String> = changes
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect();
     Err(ProviderError::Command {
         message: format!(
             "nginx -t rejected the new configuration; {} left untouched",
@@ -587,9 +595,18 @@ mod tests {
                 ("value", "X-Served-By web-02 always".into()),
             ],
         );
-        let (twice, before) = Spec::from_resource(&r2).unwrap().edit(once.as_bytes()).unwrap();
+        let (twice, before) = Spec::from_resource(&r2)
+            .unwrap()
+            .edit(once.as_bytes())
+            .unwrap();
         assert_eq!(before.as_deref(), Some("X-Served-By web-01 always"));
-        assert_eq!(String::from_utf8(twice.unwrap()).unwrap().matches("X-Served-By").count(), 1);
+        assert_eq!(
+            String::from_utf8(twice.unwrap())
+                .unwrap()
+                .matches("X-Served-By")
+                .count(),
+            1
+        );
     }
 
     #[test]
@@ -609,7 +626,10 @@ mod tests {
             "gzip",
             &[("ensure", "absent".into()), ("location", "/".into())],
         );
-        let (back, before) = Spec::from_resource(&gone).unwrap().edit(new.as_bytes()).unwrap();
+        let (back, before) = Spec::from_resource(&gone)
+            .unwrap()
+            .edit(new.as_bytes())
+            .unwrap();
         assert_eq!(back.as_deref(), Some(SITE.as_bytes()));
         assert_eq!(before.as_deref(), Some("on"));
     }
@@ -624,7 +644,10 @@ mod tests {
         let e = Spec::from_resource(&res("x", &[("value", "a;b".into())])).unwrap_err();
         assert!(e.to_string().starts_with("value: unexpected \";\""), "{e}");
         let r = res("root /x", &[("server_name", "nowhere".into())]);
-        let e = Spec::from_resource(&r).unwrap().edit(SITE.as_bytes()).unwrap_err();
+        let e = Spec::from_resource(&r)
+            .unwrap()
+            .edit(SITE.as_bytes())
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "/etc/nginx/sites-available/default: no server (server_name nowhere) block found"

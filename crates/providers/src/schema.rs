@@ -459,7 +459,11 @@ pub static NGINX_DIRECTIVE: TypeSchema = TypeSchema {
         param("key", Kind::Integer),
     ],
     required: &[],
-    exclusive: &[&["target", "file"], &["context", "block"], &["location", "upstream"]],
+    exclusive: &[
+        &["target", "file"],
+        &["context", "block"],
+        &["location", "upstream"],
+    ],
     check: Some(crate::nginx_block::check_directive_resource),
     placeholder: false,
 };

@@ -160,8 +160,20 @@ impl Context {
     pub fn allowed_for(name: &str) -> Vec<Context> {
         use Context::*;
         [
-            Main, Events, Http, Server, Location, Upstream, ServerIf, LocationIf, LimitExcept,
-            Mail, MailServer, Stream, StreamServer, StreamUpstream,
+            Main,
+            Events,
+            Http,
+            Server,
+            Location,
+            Upstream,
+            ServerIf,
+            LocationIf,
+            LimitExcept,
+            Mail,
+            MailServer,
+            Stream,
+            StreamServer,
+            StreamUpstream,
         ]
         .into_iter()
         .filter(|c| lookup(name).any(|s| allowed(s, *c)))
@@ -172,7 +184,9 @@ impl Context {
 /// The table's entries for a name.
 pub fn lookup(name: &str) -> impl Iterator<Item = &'static Spec> + '_ {
     let start = table::TABLE.partition_point(|s| s.name < name);
-    table::TABLE[start..].iter().take_while(move |s| s.name == name)
+    table::TABLE[start..]
+        .iter()
+        .take_while(move |s| s.name == name)
 }
 
 fn allowed(s: &Spec, cx: Context) -> bool {
