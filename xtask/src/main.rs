@@ -8,11 +8,13 @@ mod profile;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use converge_testhost::{Error, HostKind, Image, Net};
+use converge_testhost::{Error, HostKind, Image, Net, Release};
 
 const USAGE: &str = "usage: cargo xtask <command>
-  image [--with-puppet]        build (or reuse) the fresh-host image
-  host NAME [--systemd] [--with-puppet]
+  image [--release N] [--with-puppet]
+                               build (or reuse) the fresh-host image of Debian N (11, 12
+                               or 13; default 12), installing the test bed's packages first
+  host NAME [--systemd] [--with-puppet] [--release N]
                                an interactive shell in a fresh host (init-script host
                                unless --systemd); the host is removed when the shell exits
   gc                           remove what crashed test runs left (hosts, networks, builds)
@@ -37,18 +39,20 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["image"] => image(false),
-        ["image", "--with-puppet"] => image(true),
-        ["host", name, flags @ ..]
-            if flags
-                .iter()
-                .all(|f| ["--systemd", "--with-puppet"].contains(f)) =>
-        {
-            host(
-                name,
-                flags.contains(&"--systemd"),
-                flags.contains(&"--with-puppet"),
-            )
+        ["image", flags @ ..] => match release_flag(flags, &["--with-puppet"]) {
+            Some((release, rest)) => image(release, rest.contains(&"--with-puppet")),
+            None => usage(),
+        },
+        ["host", name, flags @ ..] => {
+            match release_flag(flags, &["--systemd", "--with-puppet"]) {
+                Some((release, rest)) => host(
+                    name,
+                    release,
+                    rest.contains(&"--systemd"),
+                    rest.contains(&"--with-puppet"),
+                ),
+                None => usage(),
+            }
         }
         ["gc"] => gc(),
         ["nginx-directives", src] => {
@@ -136,14 +140,37 @@ fn profile_options(flags: &[&str]) -> Option<profile::Options> {
     Some(o)
 }
 
+/// Takes `--release N` out of `flags`; the rest must all be among `allowed`.
+fn release_flag<'a>(flags: &[&'a str], allowed: &[&str]) -> Option<(Release, Vec<&'a str>)> {
+    let mut release = Release::default();
+    let mut rest = Vec::new();
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--release" => {
+                release = match it.next()?.parse() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("xtask: {e}");
+                        return None;
+                    }
+                }
+            }
+            f if allowed.contains(&f) => rest.push(f),
+            _ => return None,
+        }
+    }
+    Some((release, rest))
+}
+
 fn usage() -> Result<ExitCode, Error> {
     eprint!("{USAGE}");
     Ok(ExitCode::from(2))
 }
 
-fn image(puppet: bool) -> Result<ExitCode, Error> {
+fn image(release: Release, puppet: bool) -> Result<ExitCode, Error> {
     let start = Instant::now();
-    let image = Image::builder().puppet(puppet).build()?;
+    let image = Image::builder().release(release).puppet(puppet).build()?;
     println!(
         "image {} at {} ({:.1} s)",
         image.key(),
@@ -153,8 +180,8 @@ fn image(puppet: bool) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn host(name: &str, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
-    let image = Image::builder().puppet(puppet).build()?;
+fn host(name: &str, release: Release, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
+    let image = Image::builder().release(release).puppet(puppet).build()?;
     let net = Net::new()?;
     let kind = if systemd {
         HostKind::Systemd

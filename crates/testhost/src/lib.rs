@@ -31,6 +31,9 @@ mod error;
 mod host;
 mod image;
 mod net;
+mod progress;
+mod release;
+mod setup;
 mod state;
 mod sys;
 
@@ -38,4 +41,6 @@ pub use error::{Error, Result};
 pub use host::{Host, HostKind, Output};
 pub use image::{Image, ImageBuilder, REPO_DIR};
 pub use net::Net;
+pub use release::{Release, UnknownRelease, RELEASE_ENV};
+pub use setup::{ensure_host_packages, missing_packages, set_command, HOST_PACKAGES};
 pub use state::gc;
