@@ -5,13 +5,21 @@ use std::path::PathBuf;
 
 /// converge: apply Puppet manifests to this host, fast and exactly.
 #[derive(Debug, Parser)]
-#[command(name = "converge", version, about)]
+#[command(name = "converge", version = VERSION, about)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
+
+/// `converge --version`: the version and the commit it was built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CONVERGE_COMMIT"),
+    ")"
+);
 
 /// Options every command takes.
 #[derive(Debug, Args)]
@@ -124,6 +132,23 @@ pub(crate) enum Command {
         /// A JSON object merged over the discovered facts.
         #[arg(long, value_name = "F.json")]
         facts: Option<PathBuf>,
+    },
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// bash: `converge completions bash > /etc/bash_completion.d/converge`;
+    /// zsh: into a directory of your `$fpath` as `_converge`;
+    /// fish: `~/.config/fish/completions/converge.fish`.
+    /// The Debian package installs all three.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write converge's man pages (converge.1 and one per command) into DIR.
+    #[command(hide = true)]
+    Man {
+        /// The directory to write into (created if missing).
+        dir: PathBuf,
     },
 }
 

@@ -38,6 +38,8 @@ pub(crate) fn run(cli: Cli) -> i32 {
             format,
             compile,
         } => crate::doctor::run(&out, file.as_deref(), format, &compile),
+        Command::Completions { shell } => crate::generate::completions(shell),
+        Command::Man { dir } => crate::generate::man_pages(&dir),
     }
 }
 

@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod doctor;
 mod fleet;
+mod generate;
 mod render;
 
 use clap::Parser;
