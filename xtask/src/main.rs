@@ -1,8 +1,11 @@
 //! `cargo xtask`: project automation that is not part of converge itself.
 
 mod bench;
+mod compat;
 mod demo;
 mod nginx_table;
+mod dist;
+mod e2e;
 mod profile;
 
 use std::process::ExitCode;
@@ -18,6 +21,15 @@ const USAGE: &str = "usage: cargo xtask <command>
                                an interactive shell in a fresh host (init-script host
                                unless --systemd); the host is removed when the shell exits
   gc                           remove what crashed test runs left (hosts, networks, builds)
+  dist [--native] [--binary PATH] [--out DIR]
+                               the Debian package target/dist/converge_<version>_<arch>.deb
+                               (release build linked against Debian 11's glibc, so it
+                               installs on 11, 12 and 13; --native: this machine's glibc;
+                               --binary: package that binary instead of building one)
+  sysroot                      make (once) and print the Debian 11 sysroot dist and e2e link
+                               against
+  e2e --release N              the end-to-end tests on Debian N hosts (11, 12 or 13);
+                               writes their results to docs/releases.md
   many N [--systemd]           start N hosts in parallel, check each answers, time it
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] [--nginx-lb]
@@ -70,6 +82,15 @@ fn main() -> ExitCode {
                 }),
             }
         }
+        ["sysroot"] => compat::sysroot().map(|dir| {
+            println!("{}", dir.display());
+            ExitCode::SUCCESS
+        }),
+        ["dist", flags @ ..] => dist_options(flags).map_or_else(usage, dist::run),
+        ["e2e", flags @ ..] => match release_flag(flags, &[]) {
+            Some((release, _)) => e2e::run(release),
+            None => usage(),
+        },
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
             ["--rounds", n] => match n.parse() {
@@ -140,6 +161,31 @@ fn profile_options(flags: &[&str]) -> Option<profile::Options> {
     Some(o)
 }
 
+/// `dist [--native] [--binary PATH] [--out DIR]`.
+fn dist_options(flags: &[&str]) -> Option<dist::Options> {
+    let mut o = dist::Options {
+        binary: None,
+        native: false,
+        out: None,
+    };
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--native" => o.native = true,
+            "--binary" => o.binary = Some(it.next()?.into()),
+            "--out" => o.out = Some(it.next()?.into()),
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
+/// The workspace's root directory.
+pub(crate) fn workspace_root() -> std::path::PathBuf {
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
 /// Takes `--release N` out of `flags`; the rest must all be among `allowed`.
 fn release_flag<'a>(flags: &[&'a str], allowed: &[&str]) -> Option<(Release, Vec<&'a str>)> {
     let mut release = Release::default();
@@ -190,9 +236,10 @@ fn host(name: &str, release: Release, systemd: bool, puppet: bool) -> Result<Exi
     };
     let host = net.host(&image, name, kind)?;
     eprintln!(
-        "xtask: host {} ({:?}) at {} on 169.254.{}.0/24; exit the shell to remove it",
-        host.name(),
+        "xtask: {} host {} ({}) at {} on 169.254.{}.0/24; exit the shell to remove it",
         host.kind(),
+        host.name(),
+        image.release(),
         host.ip(),
         net.subnet()
     );
@@ -244,7 +291,7 @@ fn many(n: usize, systemd: bool) -> Result<ExitCode, Error> {
     let t = Instant::now();
     drop(hosts);
     println!(
-        "{n} {kind:?} hosts up in parallel in {:.2} s, torn down in {:.2} s",
+        "{n} {kind} hosts up in parallel in {:.2} s, torn down in {:.2} s",
         up.as_secs_f64(),
         t.elapsed().as_secs_f64()
     );

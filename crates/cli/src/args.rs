@@ -58,7 +58,8 @@ pub(crate) struct CompileArgs {
     /// The name node definitions match (default: the fqdn fact, then the hostname).
     #[arg(long, value_name = "NAME")]
     pub(crate) node: Option<String>,
-    /// Where modules are (default: <manifest dir>/modules). Colon-separated or repeated.
+    /// Where modules are (default: <manifest dir>/modules, /etc/puppet/code/modules,
+    /// /usr/share/puppet/modules). Colon-separated or repeated.
     #[arg(long, value_name = "DIR")]
     pub(crate) modulepath: Vec<String>,
     /// Unknown variables are errors, as in Puppet 8.

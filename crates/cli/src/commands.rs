@@ -79,6 +79,11 @@ impl Output {
     }
 }
 
+/// Where modules are found without `--modulepath`: beside the manifest, then Debian's
+/// Puppet `basemodulepath`, where the converge package and Debian's puppet-module-*
+/// packages install theirs (so `include web_server` works on any host with the package).
+const BASE_MODULEPATH: [&str; 2] = ["/etc/puppet/code/modules", "/usr/share/puppet/modules"];
+
 pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
     let mut req = CompileRequest::file(file);
     req.facts_file = args.facts.clone();
@@ -91,6 +96,12 @@ pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
         .filter(|m| !m.is_empty())
         .map(PathBuf::from)
         .collect();
+    if req.modulepath.is_empty() {
+        let beside = file.parent().unwrap_or(Path::new("")).join("modules");
+        req.modulepath = std::iter::once(beside)
+            .chain(BASE_MODULEPATH.iter().map(PathBuf::from))
+            .collect();
+    }
     req
 }
 

@@ -40,6 +40,16 @@ pub enum HostKind {
     Client,
 }
 
+impl std::fmt::Display for HostKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostKind::InitScript => "init-script",
+            HostKind::Systemd => "systemd",
+            HostKind::Client => "client",
+        })
+    }
+}
+
 /// What a command inside a host did.
 #[derive(Debug, Clone)]
 pub struct Output {

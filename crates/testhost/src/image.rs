@@ -373,6 +373,11 @@ impl ImageBuilder {
     }
 }
 
+/// The Debian mirror of the machine's apt sources (images and build sysroots come from it).
+pub fn debian_mirror() -> Result<String> {
+    machine_mirrors().map(|(main, _)| main)
+}
+
 /// Reads the Debian mirror (and the security mirror) from the machine's apt sources.
 fn machine_mirrors() -> Result<(String, Option<String>)> {
     let path = PathBuf::from("/etc/apt/sources.list.d/debian.sources");

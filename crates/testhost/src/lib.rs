@@ -39,8 +39,8 @@ mod sys;
 
 pub use error::{Error, Result};
 pub use host::{Host, HostKind, Output};
-pub use image::{Image, ImageBuilder, REPO_DIR};
+pub use image::{debian_mirror, Image, ImageBuilder, REPO_DIR};
 pub use net::Net;
 pub use release::{Release, UnknownRelease, RELEASE_ENV};
-pub use setup::{ensure_host_packages, missing_packages, set_command, HOST_PACKAGES};
+pub use setup::{ensure_host_packages, missing_packages, prepare, set_command, HOST_PACKAGES};
 pub use state::gc;

@@ -47,6 +47,14 @@ pub(crate) fn command_as_root() -> String {
     format!("sudo -E env \"PATH=$PATH\" {command}")
 }
 
+/// Makes the test bed ready for a command that starts hosts, before it does anything
+/// slow: root, the machine's packages and the image of `release`. A machine without them
+/// learns what to run at once rather than after a build.
+pub fn prepare(release: crate::Release) -> Result<crate::Image> {
+    sys::require_root()?;
+    crate::Image::builder().release(release).build()
+}
+
 /// Installs whichever of [`HOST_PACKAGES`] are missing, with apt (root only). Without root
 /// and with packages missing, fails with [`Error::NotRoot`] naming what to run.
 pub fn ensure_host_packages() -> Result<()> {
