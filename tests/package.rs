@@ -18,7 +18,14 @@ fn package(out: &Path) -> std::path::PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let made = Command::new(cargo)
         .current_dir(&root)
-        .args(["xtask", "dist", "--binary", env!("CARGO_BIN_EXE_converge"), "--out"])
+        .args([
+            "xtask",
+            "dist",
+            "--fast",
+            "--binary",
+            env!("CARGO_BIN_EXE_converge"),
+            "--out",
+        ])
         .arg(out)
         // `cargo xtask e2e --release 11` builds the tests for Debian 11's glibc with these;
         // xtask itself is built for this machine.
@@ -57,7 +64,12 @@ fn the_debian_package_installs_and_its_example_site_serves_the_header() {
     let installed = web
         .sh("cd /root && apt-get update -q && apt install -y ./converge_*.deb")
         .unwrap();
-    assert!(installed.success(), "{}{}", installed.stdout, installed.stderr);
+    assert!(
+        installed.success(),
+        "{}{}",
+        installed.stdout,
+        installed.stderr
+    );
     let version = run(&web, &["converge", "--version"]);
     assert_eq!(version.code, 0, "{}", version.all());
     assert!(
@@ -100,7 +112,12 @@ fn the_debian_package_installs_and_its_example_site_serves_the_header() {
         "the header names the host:\n{page}"
     );
     let second = run(&web, &["converge", "apply", "--detailed-exitcodes", site]);
-    assert_eq!(second.code, 0, "second apply changes nothing:\n{}", second.all());
+    assert_eq!(
+        second.code,
+        0,
+        "second apply changes nothing:\n{}",
+        second.all()
+    );
 
     let removed = web.sh("apt-get remove -y converge").unwrap();
     assert!(removed.success(), "{}", removed.stderr);

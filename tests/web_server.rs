@@ -360,3 +360,28 @@ fn file_line_and_exec_sed_manifests_work_and_the_exec_is_reported_not_idempotent
         "sed added a second line:\n{conf}"
     );
 }
+
+/// Facts name the Debian release the host runs (`CONVERGE_TEST_RELEASE`), structured and
+/// legacy, with the point release from the host's own /etc/debian_version.
+#[test]
+fn facts_name_the_debian_release_of_the_host() {
+    let bed = Bed::new();
+    let release = bed.image.release();
+    let host = bed.host("web-01", HostKind::InitScript);
+    let out = run(&host, &["converge", "facts"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let facts: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let point = host.sh("cat /etc/debian_version").unwrap().stdout;
+    let full = point.trim();
+    let major = release.number().to_string();
+    assert!(full.starts_with(&format!("{major}.")), "{full}");
+    assert_eq!(facts["os"]["release"]["full"], full);
+    assert_eq!(facts["os"]["release"]["major"], major.as_str());
+    assert_eq!(facts["os"]["distro"]["codename"], release.codename());
+    assert_eq!(facts["os"]["distro"]["release"]["major"], major.as_str());
+    assert_eq!(facts["operatingsystemrelease"], full);
+    assert_eq!(facts["operatingsystemmajrelease"], major.as_str());
+    assert_eq!(facts["lsbdistcodename"], release.codename());
+    assert_eq!(facts["lsbmajdistrelease"], major.as_str());
+    assert_eq!(facts["osfamily"], "Debian");
+}

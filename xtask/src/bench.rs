@@ -185,7 +185,14 @@ pub(crate) fn timed(host: &Host, argv: &[String], expect: &[i32]) -> Result<Dura
         let log = host.read_file("/tmp/bench.out").unwrap_or_default();
         return Err(failed(
             format!("{}: {}", host.name(), argv.join(" ")),
-            format!("exit {code}, expected one of {expect:?}"),
+            format!(
+                "exit {code}, expected one of {}",
+                expect
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             String::from_utf8_lossy(&log).into_owned(),
         ));
     }

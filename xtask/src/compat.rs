@@ -31,13 +31,37 @@ pub(crate) fn sysroot() -> Result<PathBuf, Error> {
     if dir.join(".ready").exists() {
         return Ok(dir);
     }
-    let io = |what: String| move |e: std::io::Error| Error::Io { context: what, source: e };
+    let uid = run(Command::new("id").arg("-u"), "id -u")?;
+    let uid: u32 = String::from_utf8_lossy(&uid.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    if uid != 0 {
+        return Err(Error::NotRoot {
+            uid,
+            command: "sudo -E env \"PATH=$PATH\" cargo xtask sysroot (once; or build with \
+                      cargo xtask dist --native, for this machine's Debian release and later)"
+                .into(),
+        });
+    }
+    let io = |what: String| {
+        move |e: std::io::Error| Error::Io {
+            context: what,
+            source: e,
+        }
+    };
     std::fs::create_dir_all(base).map_err(io(format!("creating {}", base.display())))?;
     let tmp = base.join(format!(".build-{}", image.key()));
     if tmp.exists() {
-        run(Command::new("rm").arg("-rf").arg(&tmp), "removing a half-made sysroot")?;
+        run(
+            Command::new("rm").arg("-rf").arg(&tmp),
+            "removing a half-made sysroot",
+        )?;
     }
-    eprintln!("xtask: making the Debian 11 sysroot in {} (once)", dir.display());
+    eprintln!(
+        "xtask: making the Debian 11 sysroot in {} (once)",
+        dir.display()
+    );
     run(
         Command::new("cp").arg("-a").arg(image.root()).arg(&tmp),
         "copying the Debian 11 image",

@@ -37,7 +37,6 @@ fn io_error(context: &str, source: std::io::Error) -> Error {
     }
 }
 
-
 /// `cargo build -p converge-cli`, output shown; returns the binary's path.
 fn build(root: &Path, release: bool) -> Result<PathBuf, Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

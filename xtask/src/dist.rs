@@ -27,6 +27,8 @@ pub(crate) struct Options {
     pub(crate) native: bool,
     /// Where the .deb goes (default `target/dist`).
     pub(crate) out: Option<PathBuf>,
+    /// Quicker, lighter compression (a larger .deb), for tests.
+    pub(crate) fast: bool,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
@@ -57,10 +59,16 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
         .map_err(io(format!("creating {}", release.display())))?;
     let staged = release.join("converge");
     std::fs::copy(&binary, &staged).map_err(io(format!("copying {}", binary.display())))?;
-    compat::run(
-        Command::new(&staged).arg("man").arg(release.join("man")),
-        "converge man",
-    )?;
+    let man = release.join("man");
+    compat::run(Command::new(&staged).arg("man").arg(&man), "converge man")?;
+    // Debian wants man pages gzipped; cargo-deb does that only for files it did not
+    // consider built, and everything under target/release is built to it.
+    let pages: Vec<PathBuf> = std::fs::read_dir(&man)
+        .map_err(io(format!("reading {}", man.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    compat::run(Command::new("gzip").args(["-9", "-n"]).args(&pages), "gzip")?;
     for (shell, file) in [
         ("bash", "converge.bash"),
         ("zsh", "_converge"),
@@ -81,7 +89,10 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
     let out = compat::run(
         cargo()
             .current_dir(&root)
-            .args(["deb", "-p", "converge-cli", "--no-build", "--deb-revision", ""])
+            // --strip: the release profile keeps line tables for profiling.
+            .args(["deb", "-p", "converge-cli", "--no-build", "--strip"])
+            .args(["--deb-revision", ""])
+            .args(opts.fast.then_some("--fast"))
             .arg("--output")
             .arg(&out_dir)
             .env("CARGO_TARGET_DIR", &stage),
@@ -106,8 +117,15 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
 /// A release build of converge; linked against Debian 11's glibc unless `native`.
 fn build(root: &Path, target: &Path, native: bool) -> Result<PathBuf, Error> {
     let mut cmd = cargo();
-    cmd.current_dir(root)
-        .args(["build", "--release", "--locked", "-p", "converge-cli", "--bin", "converge"]);
+    cmd.current_dir(root).args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "converge-cli",
+        "--bin",
+        "converge",
+    ]);
     let binary = if native {
         target.join("release/converge")
     } else {

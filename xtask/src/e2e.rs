@@ -14,13 +14,15 @@ use converge_testhost::{Error, Release, RELEASE_ENV};
 
 use crate::compat;
 
-/// The test runs: package, test targets.
-const SUITES: &[(&str, &[&str])] = &[
-    ("converge-providers", &["fresh_host"]),
-    (
-        "converge-cli",
-        &["e2e_web_server", "e2e_stack", "e2e_doctor", "e2e_package"],
-    ),
+/// The packages and the test targets run, in one `cargo test` (one feature resolution,
+/// so one build).
+const PACKAGES: &[&str] = &["converge-providers", "converge-cli"];
+const TARGETS: &[&str] = &[
+    "fresh_host",
+    "e2e_web_server",
+    "e2e_stack",
+    "e2e_doctor",
+    "e2e_package",
 ];
 
 /// One test binary's result line.
@@ -42,48 +44,45 @@ pub(crate) fn run(release: Release) -> Result<ExitCode, Error> {
     };
     let began = Instant::now();
     let mut outcomes = Vec::new();
-    let mut ok = true;
-    for (package, targets) in SUITES {
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.current_dir(crate::workspace_root())
-            .args(["test", "--locked", "-p", package]);
-        for t in *targets {
-            cmd.args(["--test", t]);
-        }
-        if let Some(s) = &sysroot {
-            compat::configure(&mut cmd, s);
-        }
-        cmd.env(RELEASE_ENV, release.number().to_string())
-            .stdout(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| Error::Io {
-            context: "running cargo test".into(),
-            source: e,
-        })?;
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut current = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("{line}");
-            if let Some(rest) = line.trim().strip_prefix("Running ") {
-                current = rest
-                    .split(['(', ' '])
-                    .next()
-                    .unwrap_or_default()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .trim_end_matches(".rs")
-                    .to_string();
-            }
-            if let Some(o) = parse_result(&line, &current) {
-                outcomes.push(o);
-            }
-        }
-        let status = child.wait().map_err(|e| Error::Io {
-            context: "waiting for cargo test".into(),
-            source: e,
-        })?;
-        ok &= status.success();
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(crate::workspace_root())
+        // Every binary runs even after a failure: the record names each one's result.
+        .args(["test", "--locked", "--no-fail-fast"])
+        .args(PACKAGES.iter().flat_map(|p| ["-p", p]))
+        .args(TARGETS.iter().flat_map(|t| ["--test", t]));
+    if let Some(s) = &sysroot {
+        compat::configure(&mut cmd, s);
     }
+    cmd.env(RELEASE_ENV, release.number().to_string())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| Error::Io {
+        context: "running cargo test".into(),
+        source: e,
+    })?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut current = String::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        println!("{line}");
+        if let Some(rest) = line.trim().strip_prefix("Running ") {
+            current = rest
+                .split(['(', ' '])
+                .next()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(".rs")
+                .to_string();
+        }
+        if let Some(o) = parse_result(&line, &current) {
+            outcomes.push(o);
+        }
+    }
+    let status = child.wait().map_err(|e| Error::Io {
+        context: "waiting for cargo test".into(),
+        source: e,
+    })?;
+    let ok = status.success();
     let doc = crate::workspace_root().join("docs/releases.md");
     let old = std::fs::read_to_string(&doc).unwrap_or_default();
     let section = section(release, &outcomes, ok, began.elapsed().as_secs_f64());

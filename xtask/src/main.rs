@@ -21,11 +21,12 @@ const USAGE: &str = "usage: cargo xtask <command>
                                an interactive shell in a fresh host (init-script host
                                unless --systemd); the host is removed when the shell exits
   gc                           remove what crashed test runs left (hosts, networks, builds)
-  dist [--native] [--binary PATH] [--out DIR]
+  dist [--native] [--binary PATH] [--out DIR] [--fast]
                                the Debian package target/dist/converge_<version>_<arch>.deb
                                (release build linked against Debian 11's glibc, so it
                                installs on 11, 12 and 13; --native: this machine's glibc;
-                               --binary: package that binary instead of building one)
+                               --binary: package that binary instead of building one;
+                               --fast: lighter compression)
   sysroot                      make (once) and print the Debian 11 sysroot dist and e2e link
                                against
   e2e --release N              the end-to-end tests on Debian N hosts (11, 12 or 13);
@@ -55,17 +56,15 @@ fn main() -> ExitCode {
             Some((release, rest)) => image(release, rest.contains(&"--with-puppet")),
             None => usage(),
         },
-        ["host", name, flags @ ..] => {
-            match release_flag(flags, &["--systemd", "--with-puppet"]) {
-                Some((release, rest)) => host(
-                    name,
-                    release,
-                    rest.contains(&"--systemd"),
-                    rest.contains(&"--with-puppet"),
-                ),
-                None => usage(),
-            }
-        }
+        ["host", name, flags @ ..] => match release_flag(flags, &["--systemd", "--with-puppet"]) {
+            Some((release, rest)) => host(
+                name,
+                release,
+                rest.contains(&"--systemd"),
+                rest.contains(&"--with-puppet"),
+            ),
+            None => usage(),
+        },
         ["gc"] => gc(),
         ["nginx-directives", src] => {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -167,11 +166,13 @@ fn dist_options(flags: &[&str]) -> Option<dist::Options> {
         binary: None,
         native: false,
         out: None,
+        fast: false,
     };
     let mut it = flags.iter();
     while let Some(f) = it.next() {
         match *f {
             "--native" => o.native = true,
+            "--fast" => o.fast = true,
             "--binary" => o.binary = Some(it.next()?.into()),
             "--out" => o.out = Some(it.next()?.into()),
             _ => return None,

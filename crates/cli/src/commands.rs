@@ -195,8 +195,10 @@ fn catalog_text(c: &Catalog) -> String {
                 converge::catalog::EdgeKind::Notify => "~>",
             };
             s.push_str(&format!(
-                "  {} {arrow} {}  ({:?})\n",
-                e.from, e.to, e.origin
+                "  {} {arrow} {}  ({})\n",
+                e.from,
+                e.to,
+                e.origin.as_str()
             ));
         }
     }

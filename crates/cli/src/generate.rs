@@ -16,8 +16,8 @@ pub(crate) fn completions(shell: clap_complete::Shell) -> i32 {
 
 /// Writes `converge.1` and `converge-SUBCOMMAND.1` for every subcommand into `dir`.
 pub(crate) fn man_pages(dir: &Path) -> i32 {
-    let written = std::fs::create_dir_all(dir)
-        .and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
+    let written =
+        std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
     match written {
         Ok(()) => 0,
         Err(e) => {

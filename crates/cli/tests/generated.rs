@@ -48,7 +48,11 @@ fn the_version_names_the_commit_it_was_built_from() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("git");
-    assert_eq!(String::from_utf8_lossy(&git.stdout).trim(), "commit", "{line}");
+    assert_eq!(
+        String::from_utf8_lossy(&git.stdout).trim(),
+        "commit",
+        "{line}"
+    );
 }
 
 #[test]
@@ -64,7 +68,10 @@ fn completions_cover_every_subcommand_in_each_shell() {
         assert_eq!(code, 0, "{shell}: {err}");
         assert!(script.contains(marker), "{shell}: no `{marker}`");
         for sub in &subs {
-            assert!(script.contains(sub.as_str()), "{shell} completion lacks {sub}");
+            assert!(
+                script.contains(sub.as_str()),
+                "{shell} completion lacks {sub}"
+            );
         }
     }
     let (code, _, err) = converge(&["completions", "tcsh"]);
@@ -90,6 +97,13 @@ fn man_pages_exist_for_converge_and_each_subcommand() {
     expected.sort();
     assert_eq!(pages, expected);
     let apply = std::fs::read_to_string(dir.path().join("converge-apply.1")).unwrap();
-    assert!(apply.starts_with(".ie \\n(.g .ds Aq"), "roff: {}", &apply[..80]);
-    assert!(apply.contains("\\-\\-noop"), "the page lists apply's options");
+    assert!(
+        apply.starts_with(".ie \\n(.g .ds Aq"),
+        "roff: {}",
+        &apply[..80]
+    );
+    assert!(
+        apply.contains("\\-\\-noop"),
+        "the page lists apply's options"
+    );
 }

@@ -231,6 +231,19 @@ pub enum FileView {
     Other,
 }
 
+/// What was found, in words, for messages: "a symbolic link to /etc/x".
+impl std::fmt::Display for FileView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileView::Missing => f.write_str("nothing"),
+            FileView::File { .. } => f.write_str("a regular file"),
+            FileView::Dir { .. } => f.write_str("a directory"),
+            FileView::Link { target } => write!(f, "a symbolic link to {target}"),
+            FileView::Other => f.write_str("a socket, device or pipe"),
+        }
+    }
+}
+
 /// One package in dpkg's status database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpkgEntry {
@@ -576,13 +589,8 @@ impl Context {
                 None => return Err(ProviderError::Invalid(missing())),
             },
             other => {
-                let what = match other {
-                    FileView::Dir { .. } => "a directory".to_string(),
-                    FileView::Link { target } => format!("a symbolic link to {target}"),
-                    _ => "a socket, device or pipe".to_string(),
-                };
                 return Err(ProviderError::Invalid(format!(
-                    "{} is {what}, not a regular file",
+                    "{} is {other}, not a regular file",
                     path.display()
                 )));
             }

@@ -24,7 +24,6 @@ use crate::sys::{self, BASE_DIR};
 /// Bump when the build steps change in a way that changes the tree.
 const RECIPE_VERSION: u32 = 1;
 
-
 /// Installed in every image: lets a host boot with systemd as PID 1.
 const BASE_PACKAGES: &[&str] = &["systemd-sysv", "dbus"];
 
@@ -448,8 +447,8 @@ fn run_logged(cmd: &mut Command, what: &str, log: &Path) -> Result<()> {
         .stderr(err_file)
         .spawn()
         .map_err(|e| Error::io(format!("starting {what}"), e))?;
-    let status =
-        progress::wait(&mut child, what, log).map_err(|e| Error::io(format!("waiting for {what}"), e))?;
+    let status = progress::wait(&mut child, what, log)
+        .map_err(|e| Error::io(format!("waiting for {what}"), e))?;
     if status.success() {
         return Ok(());
     }

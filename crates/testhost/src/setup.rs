@@ -74,9 +74,8 @@ pub fn ensure_host_packages() -> Result<()> {
             .write(true)
             .open(&lock_path)
             .map_err(|e| Error::io(format!("opening {}", lock_path.display()), e))?;
-        let _lock = Flock::lock(lock, FlockArg::LockExclusive).map_err(|(_, e)| {
-            Error::io(format!("locking {}", lock_path.display()), e.into())
-        })?;
+        let _lock = Flock::lock(lock, FlockArg::LockExclusive)
+            .map_err(|(_, e)| Error::io(format!("locking {}", lock_path.display()), e.into()))?;
         let missing = missing_packages(HOST_PACKAGES)?;
         if !missing.is_empty() {
             install(&missing)?;

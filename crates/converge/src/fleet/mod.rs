@@ -150,7 +150,7 @@ pub enum HostError {
     #[error("unreachable: {0}")]
     Unreachable(String),
     /// The host took longer than the timeout.
-    #[error("timed out after {after:.1?} while {phase}")]
+    #[error("timed out after {:.1} s while {phase}", after.as_secs_f64())]
     Timeout {
         /// Time since the host's run began.
         after: Duration,

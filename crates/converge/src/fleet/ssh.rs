@@ -40,7 +40,7 @@ pub enum SshError {
     #[error("unreachable: {0}")]
     Unreachable(String),
     /// The host did not finish in time.
-    #[error("timed out after {0:?}")]
+    #[error("timed out after {} s", .0.as_secs_f64())]
     Timeout(Duration),
     /// ssh itself could not be started.
     #[error("cannot run {program}: {source}")]

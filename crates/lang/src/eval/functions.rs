@@ -1403,6 +1403,7 @@ fn sprintf(f: &str, args: &[Val]) -> Result<String, String> {
         let (body, numeric) = match conv {
             's' | 'p' => {
                 let s = if conv == 'p' {
+                    // debug-format: sprintf's %p quotes as Puppet's `inspect` does.
                     format!("{:?}", arg.to_string())
                 } else {
                     arg.to_string()

@@ -102,6 +102,7 @@ impl<'a> Lower<'a> {
         let span = self.span(p);
         self.error(
             "internal",
+            // debug-format: an internal invariant, never reached by any input (fuzzed).
             format!("parser: unexpected {:?} in the syntax tree", p.as_rule()),
             span,
         )
