@@ -1,6 +1,7 @@
-//! `cargo xtask e2e --release N`: the end-to-end tests (web server, load balancer, doctor,
-//! the Debian package, facts, and the providers on a real host, fast paths included) on
-//! hosts of one Debian release, both host kinds; the results go to docs/releases.md.
+//! `cargo xtask e2e --release N`: the end-to-end tests (web server, load balancers, apply,
+//! doctor, the Debian package, facts, and the providers on a real host, fast paths
+//! included) on hosts of one Debian release, both host kinds; the results go to
+//! docs/releases.md.
 //!
 //! The tests choose their release from `CONVERGE_TEST_RELEASE`; for Debian 11 the tests
 //! and converge are built against Debian 11's glibc ([`crate::compat`]), since the
@@ -21,6 +22,8 @@ const TARGETS: &[&str] = &[
     "fresh_host",
     "e2e_web_server",
     "e2e_stack",
+    "e2e_nginx_lb",
+    "e2e_apply",
     "e2e_doctor",
     "e2e_package",
 ];

@@ -3,9 +3,9 @@
 mod bench;
 mod compat;
 mod demo;
-mod nginx_table;
 mod dist;
 mod e2e;
+mod nginx_table;
 mod profile;
 
 use std::process::ExitCode;

@@ -394,7 +394,7 @@ lb = ["lb-01"]
             .to_string();
         assert_eq!(
             e,
-            "inventory i.toml: run_as = \"\" is not a user name (e.g. run_as = \"root\")"
+            "inventory i.toml: run_as = '' is not a user name (e.g. run_as = \"root\")"
         );
     }
 
