@@ -8,6 +8,7 @@
 //! manifests read `os.family` or a role fact, not the hostname, compile once per role.
 
 use crate::compile::{check_with_facts, facts, Checked, CompileRequest};
+use converge_lang::NodeInputs;
 use std::sync::{Arc, Mutex};
 
 /// One compile, kept for the nodes that agree with it.
@@ -18,10 +19,17 @@ pub(crate) struct Compiled {
     pub(crate) checked: Checked,
 }
 
+/// How many compiles are kept. Role-based fleets have a few distinct ones; a manifest that
+/// reads each host's name has as many as hosts, and keeping them all would hold every
+/// catalog of a 10,000-host run in memory and make each look-up scan them all. Past this,
+/// the oldest compile no node has reused makes room.
+const KEPT: usize = 256;
+
 /// The compiles of one fleet run.
 #[derive(Default)]
 pub(crate) struct Catalogs {
-    entries: Mutex<Vec<Arc<Compiled>>>,
+    /// Each kept compile and whether a node reused it.
+    entries: Mutex<Vec<(Arc<Compiled>, bool)>>,
 }
 
 /// A node's compile: its own, or one it shares.
@@ -51,22 +59,30 @@ impl Catalogs {
                 }
             }
         };
-        let found = self
-            .lock()
-            .iter()
-            .find(|c| c.checked.fact_reads.agrees(facts.as_map(), &node))
-            .cloned();
-        if let Some(compiled) = found {
-            return Outcome {
-                compiled,
-                shared: true,
-            };
+        let inputs = NodeInputs::new(facts.as_map(), &node);
+        {
+            let mut entries = self.lock();
+            let found = entries
+                .iter_mut()
+                .find(|(c, _)| c.checked.fact_reads.agrees_with(&inputs));
+            if let Some((compiled, reused)) = found {
+                *reused = true;
+                return Outcome {
+                    compiled: compiled.clone(),
+                    shared: true,
+                };
+            }
         }
         let mut checked = Checked::default();
         check_with_facts(req, &facts, &mut checked);
         let compiled = Arc::new(Compiled { node, checked });
         if compiled.checked.fact_reads.is_shareable() {
-            self.lock().push(compiled.clone());
+            let mut entries = self.lock();
+            if entries.len() >= KEPT {
+                let oldest = entries.iter().position(|(_, reused)| !reused).unwrap_or(0);
+                entries.remove(oldest);
+            }
+            entries.push((compiled.clone(), false));
         }
         Outcome {
             compiled,
@@ -74,7 +90,7 @@ impl Catalogs {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Compiled>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Arc<Compiled>, bool)>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -114,11 +130,24 @@ mod tests {
     }
 
     #[test]
-    fn a_manifest_reading_the_hostname_compiles_for_every_node() {
+    fn a_manifest_reading_the_hostname_compiles_for_every_node_and_keeps_few() {
         let catalogs = Catalogs::default();
         let code = "file { '/etc/motd': content => $facts['networking']['hostname'] }";
         let a = catalogs.get(&request(code, "web-01", "web-01", "Debian"));
         let b = catalogs.get(&request(code, "web-02", "web-02", "Debian"));
         assert!(!a.shared && !b.shared);
+        let again = catalogs.get(&request(code, "web-01", "web-01", "Debian"));
+        assert!(again.shared, "the same node's facts agree with its compile");
+        for i in 0..KEPT + 10 {
+            let name = format!("node-{i}");
+            catalogs.get(&request(code, &name, &name, "Debian"));
+        }
+        assert_eq!(catalogs.lock().len(), KEPT, "memory stays bounded");
+        assert!(
+            catalogs
+                .get(&request(code, "web-01", "web-01", "Debian"))
+                .shared,
+            "a reused compile is kept when room is made"
+        );
     }
 }

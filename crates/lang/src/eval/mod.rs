@@ -25,7 +25,7 @@ use resources::{ChainRel, Collector, Override, Res};
 use scope::{Scope, ScopeId, ScopeKind};
 // foldhash (as in the plan crate): SipHash was 5% of compiling; manifests are not hostile input.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-pub use reads::FactReads;
+pub use reads::{FactReads, NodeInputs};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;

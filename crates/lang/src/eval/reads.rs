@@ -52,36 +52,58 @@ enum NodeRead {
     Name(String),
 }
 
+/// A node's inputs as the evaluator sees them, prepared once to be checked against many
+/// [`FactReads`].
+#[derive(Debug, Clone)]
+pub struct NodeInputs {
+    facts: IndexMap<String, Val>,
+    node: String,
+}
+
+impl NodeInputs {
+    /// `facts` (top-level facts, as given to the compiler) and `node_name` (as given;
+    /// empty means the one the facts give).
+    pub fn new(facts: &IndexMap<String, Value>, node_name: &str) -> NodeInputs {
+        let facts = top_scope_facts(facts);
+        let node = node_name_for(node_name, &facts);
+        NodeInputs { facts, node }
+    }
+}
+
 impl FactReads {
     /// Whether a compilation with `facts` (top-level facts, as given to the compiler) and
     /// `node_name` (as given; empty means the one facts give) would read exactly what this
     /// one read, and so produce the same catalog.
     pub fn agrees(&self, facts: &IndexMap<String, Value>, node_name: &str) -> bool {
-        let facts = top_scope_facts(facts);
-        if self.all_facts.as_ref().is_some_and(|all| *all != facts) {
+        self.agrees_with(&NodeInputs::new(facts, node_name))
+    }
+
+    /// [`FactReads::agrees`] for inputs prepared once.
+    pub fn agrees_with(&self, inputs: &NodeInputs) -> bool {
+        let (facts, node) = (&inputs.facts, &inputs.node);
+        if self.all_facts.as_ref().is_some_and(|all| all != facts) {
             return false;
         }
         if self
             .fact_names
             .as_ref()
-            .is_some_and(|names| *names != sorted_names(&facts))
+            .is_some_and(|names| *names != sorted_names(facts))
         {
             return false;
         }
-        let node = node_name_for(node_name, &facts);
         let node_agrees = match &self.node {
             NodeRead::Unread => true,
-            NodeRead::Name(n) => *n == node,
+            NodeRead::Name(n) => n == node,
             NodeRead::FellToDefault { names, regexes } => {
-                !node_candidates(&node).iter().any(|c| names.contains(c))
-                    && !regexes.iter().any(|r| r.is_match(&node))
+                !node_candidates(node).iter().any(|c| names.contains(c))
+                    && !regexes.iter().any(|r| r.is_match(node))
             }
         };
         node_agrees
             && self
                 .paths
                 .iter()
-                .all(|(path, seen)| walk(&facts, path) == Some(seen.as_ref()))
+                .all(|(path, seen)| walk(facts, path) == Some(seen.as_ref()))
     }
 
     /// Whether other nodes can agree at all: nothing read the whole `$facts` hash or the
