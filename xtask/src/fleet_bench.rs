@@ -7,7 +7,8 @@
 //! engine leaves can be compared byte for byte. The engines alternate which goes first.
 //! On its hosts, each engine runs (a) the first converge, (b) a no-op run over the
 //! converged hosts and (c) a dry run with the index page changed on every host. converge
-//! applies `include web_server` from `manifests/` (with its three HTTP checks); Ansible
+//! applies `xtask/bench/fleet/web_server.pp` (the reference web server with its three HTTP
+//! checks, pinned so that it and the playbook change together); Ansible
 //! (Debian's `ansible-core`, installed on its controller from the image's offline
 //! repository) runs `xtask/bench/fleet/site.yml`, with `xtask/bench/fleet/ansible.cfg`.
 //!
@@ -32,11 +33,12 @@ use crate::bench::{build, cell, failed, loadavg, local, mem_total, workspace_roo
 /// The playbook and Ansible's configuration.
 const PLAYBOOK: &str = include_str!("../bench/fleet/site.yml");
 const ANSIBLE_CFG: &str = include_str!("../bench/fleet/ansible.cfg");
-/// The manifest converge applies (the web_server module comes from `manifests/`).
-const MANIFEST: &str = "node default {\n  include web_server\n}\n";
-/// The same with the index page changed, for the dry run.
-const MANIFEST_CHANGED: &str =
-    "node default {\n  class { 'web_server': index_text => 'Hello Fleet!' }\n}\n";
+/// The web server class converge applies, pinned with the playbook it must match.
+const WEB_SERVER: &str = include_str!("../bench/fleet/web_server.pp");
+/// How it is applied: as is, and with the index page changed for the dry run.
+const NODE: &str = "node default {\n  include fleet_web_server\n}\n";
+const NODE_CHANGED: &str =
+    "node default {\n  class { 'fleet_web_server': index_text => 'Hello Fleet!' }\n}\n";
 /// Files both engines must leave alike on every host.
 const OUTCOME: [&str; 3] = [
     "/etc/nginx/sites-available/default",
@@ -293,11 +295,13 @@ fn setup(
     match engine {
         Engine::Converge => {
             c.install_converge(converge)?;
-            c.copy_in(&workspace_root().join("manifests"), "/root/manifests")?;
-            c.write_file("/root/manifests/fleet.pp", MANIFEST.as_bytes())?;
+            c.write_file(
+                "/root/manifests/fleet.pp",
+                format!("{WEB_SERVER}\n{NODE}").as_bytes(),
+            )?;
             c.write_file(
                 "/root/manifests/fleet-changed.pp",
-                MANIFEST_CHANGED.as_bytes(),
+                format!("{WEB_SERVER}\n{NODE_CHANGED}").as_bytes(),
             )?;
         }
         Engine::Ansible => {
@@ -726,8 +730,9 @@ run it again to regenerate this section. Each round gives each engine its own pr
 network: a controller and {n} fresh init-script Debian 12 targets (sshd, python3 and
 python3-apt, as an Ansible-managed host has them, and the controller's key; same names
 in both, so the files are compared byte for byte), the engines alternating which goes
-first. converge applies `node default {{ include web_server }}` (manifests/, with its three
-HTTP checks) with `--parallel {n}`; Ansible runs `xtask/bench/fleet/site.yml` (apt, copy,
+first. converge applies `xtask/bench/fleet/web_server.pp` (the reference web server as
+`manifests/` had it, with its three HTTP checks, pinned beside the playbook) with
+`--parallel {n}`; Ansible runs `xtask/bench/fleet/site.yml` (apt, copy,
 lineinfile, service and a reload handler) with `forks = {n}`, pipelining and a set
 interpreter (`xtask/bench/fleet/ansible.cfg`). After (b), both engines' index page, 404 page
 and default site are identical on every host; the dry runs change nothing.
