@@ -142,7 +142,7 @@ fn io_error(context: &str, source: std::io::Error) -> Error {
     }
 }
 
-fn failed(what: String, status: String, stderr: String) -> Error {
+pub(crate) fn failed(what: String, status: String, stderr: String) -> Error {
     Error::Command {
         what,
         status,
@@ -294,7 +294,7 @@ fn floor(net: &Net, image: &Image, converge: &Path, index: usize) -> Result<Dura
 }
 
 /// Reads a command's output on this machine, trimmed; empty when it cannot run.
-fn local(program: &str, args: &[&str]) -> String {
+pub(crate) fn local(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
         .current_dir(workspace_root())
@@ -305,14 +305,14 @@ fn local(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn loadavg() -> String {
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| "?".into())
 }
 
-fn mem_total() -> String {
+pub(crate) fn mem_total() -> String {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| {

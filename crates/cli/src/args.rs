@@ -184,6 +184,11 @@ pub(crate) struct ApplyArgs {
     /// (a fleet run streams these from each host).
     #[arg(long, hide = true)]
     pub(crate) progress: bool,
+    /// Report only what changed, would change, failed or was skipped (the summary still
+    /// counts everything), and print no passed checks: what a fleet run streams back, so
+    /// that a converged host sends nothing but its summary.
+    #[arg(long, hide = true)]
+    pub(crate) brief: bool,
     #[command(flatten)]
     pub(crate) fleet: crate::fleet::FleetArgs,
 }

@@ -2,7 +2,7 @@
 
 use converge_catalog::{Catalog, Diagnostic};
 use converge_facts::Facts;
-use converge_lang::{CompileOptions, LogMessage};
+use converge_lang::{CompileOptions, FactReads, LogMessage};
 use converge_plan::Plan;
 use std::path::PathBuf;
 
@@ -134,6 +134,9 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// Compile-time log messages (`notice()` and friends).
     pub log: Vec<LogMessage>,
+    /// What the compile read of facts and the node name: a node that agrees on them gets
+    /// the same catalog (the fleet shares it).
+    pub fact_reads: FactReads,
 }
 
 impl Checked {
@@ -161,10 +164,11 @@ pub fn check(req: &CompileRequest) -> Checked {
     out
 }
 
-fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Checked) {
+pub(crate) fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Checked) {
     let compiled = compile(req, facts);
     out.diagnostics.extend(compiled.diagnostics);
     out.log = compiled.log;
+    out.fact_reads = compiled.fact_reads;
     let Some(catalog) = compiled.catalog else {
         // Evaluation errors: still check the attributes of what was declared, so that one
         // run of `validate` reports every mistake it can.

@@ -167,6 +167,7 @@ impl Compiler {
             return Ok(rref);
         }
         let Some(def) = self.find_class(&name) else {
+            self.reads.node_name(&self.node_name);
             let mut d = Diagnostic::error(
                 "unknown-class",
                 format!("Could not find class ::{name} for {}", self.node_name),

@@ -11,6 +11,7 @@ mod epp;
 mod expr;
 mod functions;
 mod index;
+mod reads;
 mod resources;
 mod scope;
 mod types;
@@ -24,6 +25,7 @@ use resources::{ChainRel, Collector, Override, Res};
 use scope::{Scope, ScopeId, ScopeKind};
 // foldhash (as in the plan crate): SipHash was 5% of compiling; manifests are not hostile input.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+pub use reads::{FactReads, NodeInputs};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -87,6 +89,9 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// Messages from logging functions.
     pub log: Vec<LogMessage>,
+    /// The facts and node-name dependence this compilation read: another node that
+    /// agrees on them gets the same catalog.
+    pub fact_reads: FactReads,
 }
 
 /// Compile a manifest into a catalog.
@@ -117,7 +122,7 @@ pub fn compile_owned(opts: CompileOptions) -> Compiled {
             "internal",
             "the compiler failed unexpectedly; please report this manifest",
         )],
-        log: Vec::new(),
+        ..Compiled::default()
     };
     match handle {
         Ok(h) => {
@@ -208,6 +213,8 @@ pub(crate) struct Compiler {
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
+    /// What the evaluation read of facts and the node name.
+    pub(crate) reads: reads::Recorder,
 }
 
 impl Compiler {
@@ -241,6 +248,7 @@ impl Compiler {
             regex_cache: HashMap::new(),
             node_name: String::new(),
             define_depth: 0,
+            reads: reads::Recorder::default(),
         };
         let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
         c.top = top;
@@ -264,7 +272,7 @@ impl Compiler {
                             "io",
                             format!("Could not read manifest '{manifest_path}': {e}"),
                         )],
-                        log: Vec::new(),
+                        ..Compiled::default()
                     }
                 }
             },
@@ -312,6 +320,7 @@ impl Compiler {
             partial,
             diagnostics: std::mem::take(&mut self.diags),
             log: std::mem::take(&mut self.log),
+            fact_reads: self.reads.take(),
         }
     }
 
@@ -324,17 +333,13 @@ impl Compiler {
             .map(|(k, v)| (k.clone(), Val::from_value(v)))
             .collect();
         add_legacy_facts(&mut facts);
-        let node = if !self.opts.node_name.is_empty() {
-            self.opts.node_name.to_lowercase()
-        } else {
-            ["fqdn", "hostname"]
-                .iter()
-                .find_map(|k| match facts.get(*k) {
-                    Some(Val::Str(s)) if !s.is_empty() => Some(s.to_lowercase()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "localhost".into())
-        };
+        let node = reads::node_name_for(&self.opts.node_name, &facts);
+        if self.opts.node_name.is_empty() {
+            // Named by its facts: whatever depends on the name depends on them.
+            for fact in ["fqdn", "hostname"] {
+                self.reads.fact_path(&facts, &[fact]);
+            }
+        }
         self.node_name = node.clone();
         let top = self.top;
         for (k, v) in &facts {
@@ -537,12 +542,7 @@ impl Compiler {
             return Ok(());
         }
         let name = self.node_name.clone();
-        let mut candidates = vec![name.clone()];
-        let mut n = name.as_str();
-        while let Some((head, _)) = n.rsplit_once('.') {
-            candidates.push(head.to_string());
-            n = head;
-        }
+        let candidates = reads::node_candidates(&name);
         let mut found: Option<(usize, String)> = None;
         'exact: for cand in &candidates {
             for (i, node) in self.nodes.iter().enumerate() {
@@ -578,6 +578,28 @@ impl Compiler {
                     .any(|m| matches!(m, NodeMatch::Default))
                     .then(|| (i, "default".to_string()))
             });
+        }
+        if found.as_ref().is_some_and(|(_, label)| label == "default") {
+            // Any name that matches none of the other definitions compiles alike.
+            let mut names = Vec::new();
+            let mut regexes = Vec::new();
+            for node in &self.nodes {
+                for m in &node.def.matches {
+                    match m {
+                        NodeMatch::Name(n) => names.push(n.to_lowercase()),
+                        NodeMatch::Regex(r) => {
+                            if let Ok(re) = regex::Regex::new(&functions::ruby_regex(r)) {
+                                regexes.push(re);
+                            }
+                        }
+                        NodeMatch::Default => {}
+                    }
+                }
+            }
+            self.reads.fell_to_default(names, regexes);
+        } else {
+            // A named or regex match: its scope (in messages) carries the name.
+            self.reads.node_name(&name);
         }
         let Some((i, label)) = found else {
             let loc = loc_in(&self.sources[self.nodes[0].src], self.nodes[0].def.span);
