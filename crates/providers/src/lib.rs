@@ -36,15 +36,20 @@
 //!   package `mark`, ...) are flagged `ignored` in the schema and warned about by validation.
 
 pub mod accounts;
+pub mod anchor;
+pub mod concat;
 pub mod conformance;
 pub mod context;
 pub mod diagnose;
 pub mod exec;
 pub mod file;
 pub mod file_line;
+pub mod forge_schema;
 pub mod fsutil;
 pub mod host;
 pub mod http_check;
+pub mod ini_setting;
+pub mod inifile;
 mod initscript;
 pub mod mode;
 pub mod nginx_block;
@@ -81,6 +86,11 @@ static PROVIDERS: &[(&str, &dyn Provider)] = &[
     ("nginx_location", &nginx_block::NginxBlockProvider),
     ("nginx_upstream", &nginx_block::NginxBlockProvider),
     ("http_check", &http_check::HttpCheckProvider),
+    ("anchor", &anchor::AnchorProvider),
+    ("concat_file", &concat::ConcatFileProvider),
+    ("concat_fragment", &concat::ConcatFragmentProvider),
+    ("ini_setting", &ini_setting::IniSettingProvider),
+    ("ini_subsetting", &ini_setting::IniSubsettingProvider),
 ];
 
 /// The provider for a resource type (`None` for containers and types without one yet).
