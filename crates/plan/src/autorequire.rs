@@ -74,7 +74,9 @@ pub(crate) fn concat_fragments(res: &[Resource]) -> (HashMap<usize, Vec<usize>>,
         }
         files.sort_unstable();
         files.dedup();
-        if files.is_empty() {
+        // A fragment naming no file at all is a validation error already.
+        let names_one = f.param_str("target").is_some() || f.param("tag").is_some_and(|t| !t.is_undef());
+        if files.is_empty() && names_one {
             orphans.push(j);
         }
         for i in files {
