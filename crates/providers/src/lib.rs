@@ -37,6 +37,7 @@
 
 pub mod accounts;
 pub mod anchor;
+pub mod apt_key;
 pub mod concat;
 pub mod conformance;
 pub mod context;
@@ -51,6 +52,7 @@ pub mod http_check;
 pub mod ini_setting;
 pub mod inifile;
 mod initscript;
+pub mod langpkg;
 pub mod mode;
 pub mod nginx_block;
 pub mod nginx_directive;
@@ -72,7 +74,7 @@ pub use validate::{validate_catalog, validate_resource};
 
 /// Every provider, by the resource type it manages.
 static PROVIDERS: &[(&str, &dyn Provider)] = &[
-    ("package", &package::AptProvider),
+    ("package", &package::PackageProvider),
     ("file", &file::FileProvider),
     ("service", &service::ServiceProvider),
     ("exec", &exec::ExecProvider),
@@ -91,6 +93,7 @@ static PROVIDERS: &[(&str, &dyn Provider)] = &[
     ("concat_fragment", &concat::ConcatFragmentProvider),
     ("ini_setting", &ini_setting::IniSettingProvider),
     ("ini_subsetting", &ini_setting::IniSubsettingProvider),
+    ("apt_key", &apt_key::AptKeyProvider),
 ];
 
 /// The provider for a resource type (`None` for containers and types without one yet).
