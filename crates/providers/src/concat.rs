@@ -106,20 +106,38 @@ fn fragment_text(f: &Resource, cx: &Context) -> Result<String, ProviderError> {
         return Ok(c.unwrap_sensitive().to_string());
     }
     if let Some(src) = f.param("source").filter(|v| !v.is_undef()) {
-        let path = resolve_source(src, cx).map_err(|_| {
-            ProviderError::Invalid(format!(
-                "{}: Could not retrieve source(s) {}",
-                f.reference(),
-                src.as_list()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        let bytes =
-            std::fs::read(&path).map_err(|e| ProviderError::io("Could not read source", path, e))?;
-        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+        // The first source that exists; a local one as this run leaves it (a dry run sees
+        // the file an earlier resource would write).
+        for s in src.as_list() {
+            let s = s.to_string();
+            let local = s.strip_prefix("file://").unwrap_or(&s);
+            let bytes = if local.starts_with('/') {
+                match cx.view(std::path::Path::new(local))? {
+                    crate::context::FileView::File { content, .. } => Some(content),
+                    _ => None,
+                }
+            } else {
+                match resolve_source(&Value::String(s.clone()), cx) {
+                    Ok(path) => Some(
+                        std::fs::read(&path)
+                            .map_err(|e| ProviderError::io("Could not read source", path, e))?,
+                    ),
+                    Err(_) => None,
+                }
+            };
+            if let Some(b) = bytes {
+                return Ok(String::from_utf8_lossy(&b).into_owned());
+            }
+        }
+        return Err(ProviderError::Invalid(format!(
+            "{}: Could not retrieve source(s) {}",
+            f.reference(),
+            src.as_list()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
     }
     Err(ProviderError::Invalid(format!(
         "{}: Set either 'source' or 'content'",
