@@ -13,7 +13,11 @@ const FIXTURES: &str = include_str!("fixtures/forge-fixtures.sh");
 
 /// The manifest, with what varies between the runs.
 fn manifest(fpr: &str, motd_line: &str, port: &str, pip: &str, ensure: &str) -> String {
-    let file = if ensure == "absent" { "absent" } else { "present" };
+    let file = if ensure == "absent" {
+        "absent"
+    } else {
+        "present"
+    };
     format!(
         r#"
 file {{ '/root/motd.part': content => "from a source file\n" }}
@@ -116,19 +120,30 @@ fn forge_types_and_language_packages_converge_on_a_fresh_host() {
     assert!(sh_ok(&h, "gem list --local converge_demo").contains("converge_demo (1.0.0)"));
 
     let second = apply_json(&h, &v1, &[]);
-    assert_eq!(second.code, 0, "second apply changes nothing:\n{}", second.all());
+    assert_eq!(
+        second.code,
+        0,
+        "second apply changes nothing:\n{}",
+        second.all()
+    );
 
     // A change: one fragment, one setting, the pip version.
     let v2 = manifest(&fpr, "now served by", "9090", "2.0", "present");
     let changed = apply_json(&h, &v2, &[]);
     assert_eq!(changed.code, 2, "{}", changed.all());
     let report = changed.report();
-    assert_eq!(resource(&report, "Concat_file[/etc/motd]")["status"], "changed");
+    assert_eq!(
+        resource(&report, "Concat_file[/etc/motd]")["status"],
+        "changed"
+    );
     assert_eq!(
         resource(&report, "Ini_setting[app port]")["changes"][0]["message"],
         "value changed 8080 to 9090"
     );
-    assert_eq!(resource(&report, "Concat_fragment[motd host]")["status"], "unchanged");
+    assert_eq!(
+        resource(&report, "Concat_fragment[motd host]")["status"],
+        "unchanged"
+    );
     assert!(sh_ok(&h, "cat /etc/motd").contains("now served by forge-01"));
     assert!(sh_ok(&h, "pip3 freeze --all").contains("==2.0"));
     assert_eq!(apply_json(&h, &v2, &[]).code, 0, "the change converged");

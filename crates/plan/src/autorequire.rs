@@ -49,8 +49,15 @@ pub(crate) fn namevar(type_name: &str) -> &'static str {
 pub(crate) fn concat_fragments(res: &[Resource]) -> (HashMap<usize, Vec<usize>>, Vec<usize>) {
     let mut by_target: HashMap<&str, Vec<usize>> = HashMap::default();
     let mut tagged: Vec<(usize, &Value)> = Vec::new();
-    for (i, r) in res.iter().enumerate().filter(|(_, r)| r.type_name == "concat_file") {
-        by_target.entry(r.name_or_title("path")).or_default().push(i);
+    for (i, r) in res
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.type_name == "concat_file")
+    {
+        by_target
+            .entry(r.name_or_title("path"))
+            .or_default()
+            .push(i);
         if r.param_str("path").is_some_and(|p| p != r.title) {
             by_target.entry(r.title.as_str()).or_default().push(i);
         }
@@ -63,7 +70,11 @@ pub(crate) fn concat_fragments(res: &[Resource]) -> (HashMap<usize, Vec<usize>>,
     if by_target.is_empty() && !res.iter().any(|r| r.type_name == "concat_fragment") {
         return (out, orphans);
     }
-    for (j, f) in res.iter().enumerate().filter(|(_, r)| r.type_name == "concat_fragment") {
+    for (j, f) in res
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.type_name == "concat_fragment")
+    {
         let mut files: Vec<usize> = f
             .param_str("target")
             .and_then(|t| by_target.get(t))
@@ -75,7 +86,8 @@ pub(crate) fn concat_fragments(res: &[Resource]) -> (HashMap<usize, Vec<usize>>,
         files.sort_unstable();
         files.dedup();
         // A fragment naming no file at all is a validation error already.
-        let names_one = f.param_str("target").is_some() || f.param("tag").is_some_and(|t| !t.is_undef());
+        let names_one =
+            f.param_str("target").is_some() || f.param("tag").is_some_and(|t| !t.is_undef());
         if files.is_empty() && names_one {
             orphans.push(j);
         }

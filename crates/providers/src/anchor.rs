@@ -20,7 +20,12 @@ impl Provider for AnchorProvider {
         Ok(State::default())
     }
 
-    fn plan(&self, _r: &Resource, _st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
+    fn plan(
+        &self,
+        _r: &Resource,
+        _st: &State,
+        _cx: &Context,
+    ) -> Result<Vec<Change>, ProviderError> {
         Ok(Vec::new())
     }
 

@@ -197,9 +197,8 @@ fn key_file(r: &Resource, cx: &mut Context) -> Result<tempfile::NamedTempFile, P
             .map_err(werr)?;
     } else if let Some(src) = r.param_str("source") {
         if src.starts_with('/') {
-            let bytes = std::fs::read(src).map_err(|_| {
-                ProviderError::Invalid(format!("The file {src} does not exist"))
-            })?;
+            let bytes = std::fs::read(src)
+                .map_err(|_| ProviderError::Invalid(format!("The file {src} does not exist")))?;
             tmp.write_all(&bytes).map_err(werr)?;
         } else {
             let mut cmd = vec!["/usr/bin/curl", "-fsSL", "--retry", "2", "-o"];
@@ -372,7 +371,10 @@ pub:-:255:22:ED25519ED25519ED:1700000000:::-:::scSC::::::23::0:\n\
 fpr:::::::::0123456789ABCDEF0123456789ABCDEF01234567:\n";
         let keys = parse_keys(out, 1_800_000_000);
         assert_eq!(keys.len(), 2);
-        assert_eq!(keys[0].fingerprint, "6F6B15509CF8E59E6E469F327F438280EF8D349F");
+        assert_eq!(
+            keys[0].fingerprint,
+            "6F6B15509CF8E59E6E469F327F438280EF8D349F"
+        );
         assert_eq!(keys[0].long, "7F438280EF8D349F");
         assert_eq!(keys[0].short, "EF8D349F");
         assert_eq!(keys[0].key_type, "rsa");

@@ -147,7 +147,11 @@ fn fragment_text(f: &Resource, cx: &Context) -> Result<String, ProviderError> {
 
 /// The content of a concat_file from its fragments: sorted as its `order` says, each ended
 /// with a newline when `ensure_newline` is set, joined. Reads fragment sources.
-pub fn assemble(file: &Resource, fragments: &[Resource], cx: &Context) -> Result<String, ProviderError> {
+pub fn assemble(
+    file: &Resource,
+    fragments: &[Resource],
+    cx: &Context,
+) -> Result<String, ProviderError> {
     let ensure_newline = file
         .param("ensure_newline")
         .and_then(Value::as_bool)
@@ -160,7 +164,11 @@ pub fn assemble(file: &Resource, fragments: &[Resource], cx: &Context) -> Result
         }
         parts.push((SortKey::of(f), text));
     }
-    let cmp = if numeric(file) { cmp_numeric } else { cmp_alpha };
+    let cmp = if numeric(file) {
+        cmp_numeric
+    } else {
+        cmp_alpha
+    };
     parts.sort_by(|a, b| cmp(&a.0, &b.0));
     Ok(parts.into_iter().map(|(_, t)| t).collect())
 }
@@ -270,7 +278,12 @@ impl Provider for ConcatFragmentProvider {
         Ok(State::default())
     }
 
-    fn plan(&self, _r: &Resource, _st: &State, _cx: &Context) -> Result<Vec<Change>, ProviderError> {
+    fn plan(
+        &self,
+        _r: &Resource,
+        _st: &State,
+        _cx: &Context,
+    ) -> Result<Vec<Change>, ProviderError> {
         Ok(Vec::new())
     }
 
@@ -316,10 +329,16 @@ mod tests {
             frag("01", Some("09".into()), "e"),
         ];
         let cx = Context::new();
-        assert_eq!(assemble(&file("numeric", false), &frags, &cx).unwrap(), "zeabdc");
+        assert_eq!(
+            assemble(&file("numeric", false), &frags, &cx).unwrap(),
+            "zeabdc"
+        );
         // Alpha compares strings: "09" < "10" < "100" < "2" < "9"; `"10___b"` splits to
         // ["10", "_b"].
-        assert_eq!(assemble(&file("alpha", false), &frags, &cx).unwrap(), "ebdcza");
+        assert_eq!(
+            assemble(&file("alpha", false), &frags, &cx).unwrap(),
+            "ebdcza"
+        );
     }
 
     #[test]

@@ -227,9 +227,19 @@ fn predict_edit(
 
 fn ensure_change(absent: bool) -> Change {
     if absent {
-        Change::with_message("ensure", Some("present".into()), Some("absent".into()), "removed")
+        Change::with_message(
+            "ensure",
+            Some("present".into()),
+            Some("absent".into()),
+            "removed",
+        )
     } else {
-        Change::with_message("ensure", Some("absent".into()), Some("present".into()), "created")
+        Change::with_message(
+            "ensure",
+            Some("absent".into()),
+            Some("present".into()),
+            "created",
+        )
     }
 }
 
@@ -311,7 +321,11 @@ fn setting_edit(r: &Resource, st: &State, refresh: bool) -> Result<Option<Edit>,
 }
 
 /// ini_subsetting's edit of `st`'s file.
-fn subsetting_edit(r: &Resource, st: &State, _refresh: bool) -> Result<Option<Edit>, ProviderError> {
+fn subsetting_edit(
+    r: &Resource,
+    st: &State,
+    _refresh: bool,
+) -> Result<Option<Edit>, ProviderError> {
     let path = path_of(r)?;
     let text = text_of(st, &path)?;
     let sep = str_param(r, "key_val_separator", " = ").to_string();

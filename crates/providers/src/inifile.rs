@@ -286,7 +286,9 @@ impl IniFile {
             self.sections[idx]
                 .existing
                 .insert(name.to_string(), val.to_string());
-        } else if let Some((name, at)) = setting.and_then(|n| self.find_commented(idx, n).map(|l| (n, l))) {
+        } else if let Some((name, at)) =
+            setting.and_then(|n| self.find_commented(idx, n).map(|l| (n, l)))
+        {
             let line = format!("{}{name}{separator}{val}", self.indent(&self.sections[idx]));
             self.lines.insert(at as usize + 1, line);
             let s = &mut self.sections[idx];
@@ -296,10 +298,9 @@ impl IniFile {
             }
             self.shift_after(idx, 1);
         } else if setting.is_some() || value.is_some() {
-            self.sections[idx].additional.insert(
-                setting.unwrap_or("").to_string(),
-                value.map(str::to_string),
-            );
+            self.sections[idx]
+                .additional
+                .insert(setting.unwrap_or("").to_string(), value.map(str::to_string));
         }
     }
 
@@ -374,7 +375,10 @@ impl IniFile {
                 }
                 puts(
                     &mut out,
-                    &format!("{}{}{}", self.fmt.section_prefix, s.name, self.fmt.section_suffix),
+                    &format!(
+                        "{}{}{}",
+                        self.fmt.section_prefix, s.name, self.fmt.section_suffix
+                    ),
                 );
             }
             if !s.is_new() {
@@ -553,7 +557,14 @@ impl SettingValue {
     }
 
     /// Add the subsetting, or update every item that matches it.
-    pub fn add(&mut self, name: &str, value: &str, exact: bool, at: Insert, at_value: Option<&str>) {
+    pub fn add(
+        &mut self,
+        name: &str,
+        value: &str,
+        exact: bool,
+        at: Insert,
+        at_value: Option<&str>,
+    ) {
         let new = format!("{name}{}{value}", self.key_val_separator);
         if self.find(name, exact).is_some() {
             for i in 0..self.items.len() {
@@ -609,7 +620,12 @@ mod tests {
     fn a_changed_setting_keeps_its_indentation_and_separator() {
         let text = "[main]\n  foo=bar\n";
         assert_eq!(
-            edit(text, |i| i.set_value("main", Some("foo"), " = ", Some("new"))),
+            edit(text, |i| i.set_value(
+                "main",
+                Some("foo"),
+                " = ",
+                Some("new")
+            )),
             "[main]\n  foo=new\n"
         );
     }

@@ -225,8 +225,10 @@ impl LangPackageProvider {
         } else {
             let pattern = format!("\\A{name}\\z");
             let out = cx.run_ok(
-                &Cmd::new(&[prog.as_str(), "list", "--local", &pattern])
-                    .env("HOME", &std::env::var("HOME").unwrap_or_else(|_| "/root".into())),
+                &Cmd::new(&[prog.as_str(), "list", "--local", &pattern]).env(
+                    "HOME",
+                    &std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+                ),
             )?;
             Ok(gem_versions(&out.stdout, name))
         }
@@ -283,9 +285,10 @@ impl LangPackageProvider {
                 Some(s) if version => argv.push(format!("{s}@{want}#egg={name}")),
                 Some(s) => argv.push(format!("{s}#egg={name}")),
                 None if want == "latest" => argv.extend(["--upgrade".into(), name.to_string()]),
-                None if version && is_range(want) => {
-                    argv.push(format!("{name}{}", want.split_whitespace().collect::<Vec<_>>().join(",")))
-                }
+                None if version && is_range(want) => argv.push(format!(
+                    "{name}{}",
+                    want.split_whitespace().collect::<Vec<_>>().join(",")
+                )),
                 None if version => argv.push(format!("{name}=={want}")),
                 None => argv.push(name.to_string()),
             }

@@ -88,7 +88,10 @@ pub(crate) const fn ignored(a: Attr) -> Attr {
 }
 
 /// A closed set of values.
-pub(crate) const fn values(shown: &'static [&'static str], aliases: &'static [&'static str]) -> Kind {
+pub(crate) const fn values(
+    shown: &'static [&'static str],
+    aliases: &'static [&'static str],
+) -> Kind {
     Kind::Values {
         shown,
         aliases,
@@ -186,7 +189,10 @@ pub static PACKAGE: TypeSchema = TypeSchema {
                 open: true,
             },
         ),
-        param("provider", values(&["apt", "dpkg", "pip", "pip3", "gem"], &[])),
+        param(
+            "provider",
+            values(&["apt", "dpkg", "pip", "pip3", "gem"], &[]),
+        ),
         param("source", Kind::String),
         param("install_options", Kind::Any),
         ignored(param("uninstall_options", Kind::Any)),

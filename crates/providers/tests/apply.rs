@@ -156,7 +156,11 @@ fn contents(root: &Path, watch: &[Json]) -> Vec<(String, Option<String>)> {
 fn puppet_leaves_the_same_files() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/apply");
     let mut compared = 0;
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     cases.sort();
     for path in cases {
         let case: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -207,7 +211,10 @@ fn puppet_leaves_the_same_files() {
         let differs = case["puppet_differs"].as_str();
         match differs {
             None => assert_eq!(a, b, "{name}: converge (left) and Puppet (right) differ"),
-            Some(why) => assert_ne!(a, b, "{name}: documented as differing ({why}), but Puppet agrees"),
+            Some(why) => assert_ne!(
+                a, b,
+                "{name}: documented as differing ({why}), but Puppet agrees"
+            ),
         }
         compared += 1;
     }
