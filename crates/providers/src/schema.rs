@@ -195,7 +195,7 @@ pub static PACKAGE: TypeSchema = TypeSchema {
         ),
         param("source", Kind::String),
         param("install_options", Kind::Any),
-        ignored(param("uninstall_options", Kind::Any)),
+        param("uninstall_options", Kind::Any),
         param("configfiles", values(&["keep", "replace"], &[])),
         ignored(param("responsefile", Kind::AbsolutePath)),
         ignored(param("adminfile", Kind::String)),
