@@ -133,7 +133,10 @@ fn prepare(out: &Output, args: &ApplyArgs) -> Option<(Catalog, converge::Plan)> 
             return None;
         }
         return match converge_plan::plan(&catalog) {
-            Ok(plan) => Some((catalog, plan)),
+            Ok(plan) => {
+                out.diagnostics(plan.warnings());
+                Some((catalog, plan))
+            }
             Err(diags) => {
                 out.diagnostics(&diags);
                 None

@@ -184,8 +184,12 @@ pub(crate) fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Ch
     // Cycles are worth reporting even when attributes are wrong: both are found before
     // the host is touched, so a person fixes everything in one round.
     match converge_plan::plan(&catalog) {
-        Ok(plan) if !schema_failed => out.plan = Some(plan),
-        Ok(_) => {}
+        Ok(plan) => {
+            out.diagnostics.extend(plan.warnings().iter().cloned());
+            if !schema_failed {
+                out.plan = Some(plan);
+            }
+        }
         Err(diags) => out.diagnostics.extend(diags),
     }
     out.catalog = Some(catalog);

@@ -32,7 +32,8 @@ const PUPPET_PACKAGES: &[&str] = &["puppet", "puppet-module-puppetlabs-stdlib"];
 
 /// Offered by every image's offline repository (downloaded, not installed); sudo for the
 /// fleet tests of `run_as`; ansible-core and python3-apt (which Ansible's apt module needs
-/// on a target) for `cargo xtask bench --fleet`.
+/// on a target) for `cargo xtask bench --fleet`; python3-pip, ruby and gnupg for the pip,
+/// gem and apt_key providers' tests.
 const REPO_PACKAGES: &[&str] = &[
     "nginx",
     "haproxy",
@@ -41,6 +42,9 @@ const REPO_PACKAGES: &[&str] = &[
     "sudo",
     "ansible-core",
     "python3-apt",
+    "python3-pip",
+    "ruby",
+    "gnupg",
 ];
 
 /// Where the offline repository sits inside the image.
@@ -83,8 +87,8 @@ pub struct ImageBuilder {
 
 impl Image {
     /// The standard image: Debian 12 minbase with systemd and dbus, and nginx, haproxy, curl,
-    /// openssh-server, sudo, ansible-core and python3-apt (with their dependencies) in its
-    /// offline repository.
+    /// openssh-server, sudo, ansible-core, python3-apt, python3-pip, ruby and gnupg (with their
+    /// dependencies) in its offline repository.
     pub fn default_image() -> Result<Image> {
         Image::builder().build()
     }

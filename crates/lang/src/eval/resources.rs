@@ -31,6 +31,13 @@ pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "nginx_location",
     "nginx_upstream",
     "http_check",
+    // The Forge modules' Ruby types, native in converge-providers.
+    "anchor",
+    "concat_file",
+    "concat_fragment",
+    "ini_setting",
+    "ini_subsetting",
+    "apt_key",
 ];
 
 /// Metaparameters every resource, class and define accepts.
@@ -916,8 +923,9 @@ impl Compiler {
                 continue;
             }
             let namevar = match r.type_name.as_str() {
-                "file" => "path",
+                "file" | "concat_file" => "path",
                 "exec" => "command",
+                "apt_key" => "id",
                 "package" | "service" | "user" | "group" | "host" => "name",
                 _ => "",
             };
