@@ -33,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> i32 {
         Command::Apply(args) => crate::apply::run(&out, args, false),
         Command::Plan(args) => crate::apply::run(&out, args, true),
         Command::Facts { name, facts } => show_facts(name.as_deref(), facts),
+        Command::Lookup(args) => crate::lookup::run(&out, &args),
         Command::Doctor {
             file,
             format,
@@ -82,6 +83,7 @@ pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
     req.facts_file = args.facts.clone();
     req.node = args.node.clone();
     req.strict_variables = args.strict_variables;
+    req.hiera_config = args.hiera_config.clone();
     req.modulepath = args
         .modulepath
         .iter()

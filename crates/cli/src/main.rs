@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod doctor;
 mod fleet;
+mod lookup;
 mod render;
 
 use clap::Parser;

@@ -52,7 +52,15 @@ pub(crate) struct Config {
 }
 
 const FUNCTION_KEYS: &[&str] = &["data_hash", "lookup_key", "data_dig", "hiera3_backend"];
-const LOCATION_KEYS: &[&str] = &["path", "paths", "glob", "globs", "uri", "uris", "mapped_paths"];
+const LOCATION_KEYS: &[&str] = &[
+    "path",
+    "paths",
+    "glob",
+    "globs",
+    "uri",
+    "uris",
+    "mapped_paths",
+];
 const LEVEL_KEYS: &[&str] = &[
     "name",
     "options",
@@ -97,7 +105,13 @@ impl Config {
     /// Read and validate a `hiera.yaml`.
     pub(crate) fn load(path: &Path) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::at("hiera-config", format!("could not read {}: {e}", path.display()), path, 0, 0)
+            Error::at(
+                "hiera-config",
+                format!("could not read {}: {e}", path.display()),
+                path,
+                0,
+                0,
+            )
         })?;
         let doc = yaml::load(&text, path)?;
         let at = |needle: &str, msg: String| {
@@ -134,12 +148,21 @@ impl Config {
             ));
         }
         for k in top.keys() {
-            if !["version", "defaults", "hierarchy", "default_hierarchy", "plan_hierarchy"]
-                .contains(&k.as_str())
+            if ![
+                "version",
+                "defaults",
+                "hierarchy",
+                "default_hierarchy",
+                "plan_hierarchy",
+            ]
+            .contains(&k.as_str())
             {
                 return Err(at(
                     &format!("{k}:"),
-                    format!("The Lookup Configuration at '{}' has wrong type, unrecognized key '{k}'", path.display()),
+                    format!(
+                        "The Lookup Configuration at '{}' has wrong type, unrecognized key '{k}'",
+                        path.display()
+                    ),
                 ));
             }
         }
@@ -162,13 +185,27 @@ impl Config {
             }
             for (k, v) in d {
                 match k.as_str() {
-                    "datadir" => datadir = nonempty(v).ok_or_else(|| at("datadir:", "'datadir' must be a non-empty string".into()))?,
+                    "datadir" => {
+                        datadir = nonempty(v).ok_or_else(|| {
+                            at("datadir:", "'datadir' must be a non-empty string".into())
+                        })?
+                    }
                     "options" => {}
                     k if FUNCTION_KEYS.contains(&k) => {
-                        let name = nonempty(v).ok_or_else(|| at(&format!("{k}:"), format!("'{k}' must be a non-empty string")))?;
+                        let name = nonempty(v).ok_or_else(|| {
+                            at(
+                                &format!("{k}:"),
+                                format!("'{k}' must be a non-empty string"),
+                            )
+                        })?;
                         default_backend = Some(backend(k, &name));
                     }
-                    k => return Err(at(&format!("{k}:"), format!("unrecognized key '{k}' in 'defaults'"))),
+                    k => {
+                        return Err(at(
+                            &format!("{k}:"),
+                            format!("unrecognized key '{k}' in 'defaults'"),
+                        ))
+                    }
                 }
             }
         }
@@ -176,7 +213,12 @@ impl Config {
         let levels = match top.get("hierarchy") {
             None => Vec::new(),
             Some(Value::Array(a)) => a.clone(),
-            Some(_) => return Err(at("hierarchy:", "'hierarchy' must be an array of levels".into())),
+            Some(_) => {
+                return Err(at(
+                    "hierarchy:",
+                    "'hierarchy' must be an array of levels".into(),
+                ))
+            }
         };
         if top.get("hierarchy").is_none() {
             hierarchy = Config::default_for(Path::new("")).hierarchy;
@@ -184,7 +226,10 @@ impl Config {
         let mut search_from = 1;
         for lv in levels {
             let Value::Hash(h) = lv else {
-                return Err(at("hierarchy:", "each hierarchy level must be a hash".into()));
+                return Err(at(
+                    "hierarchy:",
+                    "each hierarchy level must be a hash".into(),
+                ));
             };
             let Some(name) = h.get("name").and_then(nonempty) else {
                 return Err(at("hierarchy:", "a hierarchy level has no 'name'".into()));
@@ -193,7 +238,9 @@ impl Config {
             search_from = pos.0;
             let lat = |msg: String| Error::at("hiera-config", msg, path, pos.0, pos.1);
             if hierarchy.iter().any(|l: &Level| l.name == name) {
-                return Err(lat(format!("Hierarchy name '{name}' defined more than once")));
+                return Err(lat(format!(
+                    "Hierarchy name '{name}' defined more than once"
+                )));
             }
             for k in h.keys() {
                 if !LEVEL_KEYS.contains(&k.as_str()) {
@@ -236,7 +283,10 @@ impl Config {
                 match h.get(k) {
                     Some(Value::Array(a)) if !a.is_empty() => a
                         .iter()
-                        .map(|v| nonempty(v).ok_or_else(|| lat(format!("'{k}' must hold non-empty strings"))))
+                        .map(|v| {
+                            nonempty(v)
+                                .ok_or_else(|| lat(format!("'{k}' must hold non-empty strings")))
+                        })
                         .collect(),
                     Some(v) if k == "path" || k == "glob" || k == "uri" => nonempty(v)
                         .map(|s| vec![s])
@@ -262,7 +312,10 @@ impl Config {
             };
             let datadir = match h.get("datadir") {
                 None => None,
-                Some(v) => Some(nonempty(v).ok_or_else(|| lat("'datadir' must be a non-empty string".into()))?),
+                Some(v) => Some(
+                    nonempty(v)
+                        .ok_or_else(|| lat("'datadir' must be a non-empty string".into()))?,
+                ),
             };
             if let Some(Value::Hash(o)) = h.get("options") {
                 for k in ["path", "uri"] {

@@ -12,9 +12,15 @@ enum Kind {
     Top(String),
     InvalidKey(String),
     /// A layer or hierarchy level: its name and configuration file.
-    Provider { name: String, config: Option<String> },
+    Provider {
+        name: String,
+        config: Option<String>,
+    },
     Merge(Merge),
-    Location { path: String, original: String },
+    Location {
+        path: String,
+        original: String,
+    },
     SubLookup(Vec<String>),
     Segment,
     Scope(String),
@@ -332,13 +338,21 @@ pub(crate) fn ruby_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let a = f.abs();
     if a != 0.0 && !(1e-4..1e16).contains(&a) {
         let s = format!("{f:e}");
         let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let m = if m.contains('.') { m.to_string() } else { format!("{m}.0") };
+        let m = if m.contains('.') {
+            m.to_string()
+        } else {
+            format!("{m}.0")
+        };
         let e: i32 = e.parse().unwrap_or(0);
         return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
     }

@@ -58,7 +58,10 @@ impl Hiera {
     }
 
     fn interpolate_string(&mut self, subject: &str, scope: &dyn Scope, methods: bool) -> L<Value> {
-        self.explained(|e| e.push_interpolate(subject), |h| h.interpolate_inner(subject, scope, methods))
+        self.explained(
+            |e| e.push_interpolate(subject),
+            |h| h.interpolate_inner(subject, scope, methods),
+        )
     }
 
     fn interpolate_inner(&mut self, subject: &str, scope: &dyn Scope, methods: bool) -> L<Value> {
@@ -77,7 +80,10 @@ impl Hiera {
             let (method, key) = method_and_key(expr);
             if method != "scope" && !methods {
                 return Err(fail(
-                    format!("Interpolation using method syntax is not allowed in this context: '{}'", whole.as_str()),
+                    format!(
+                        "Interpolation using method syntax is not allowed in this context: '{}'",
+                        whole.as_str()
+                    ),
                     whole.as_str(),
                 ));
             }
@@ -103,7 +109,11 @@ impl Hiera {
             if is_alias {
                 return Ok(value);
             }
-            let name = if method == "scope" { format!("scope:{key}") } else { key.to_string() };
+            let name = if method == "scope" {
+                format!("scope:{key}")
+            } else {
+                key.to_string()
+            };
             let value = self.check(&name, |h| h.interpolate(value, scope, methods))?;
             if !matches!(value, Value::Undef) {
                 out.push_str(&ruby_to_s(&value));
@@ -123,7 +133,13 @@ impl Hiera {
     }
 
     /// A variable, then a dig into it for a dotted name (`facts.os.family`).
-    fn scope_lookup(&mut self, key: &str, subject: &str, needle: &str, scope: &dyn Scope) -> L<Value> {
+    fn scope_lookup(
+        &mut self,
+        key: &str,
+        subject: &str,
+        needle: &str,
+        scope: &dyn Scope,
+    ) -> L<Value> {
         let Some(mut segs) = split_key(key) else {
             return Err(fail(format!("Syntax error in string: {subject}"), needle));
         };
@@ -132,7 +148,12 @@ impl Hiera {
             Segment::Index(i) => i.to_string(),
         };
         let name = root.strip_prefix("::").unwrap_or(&root).to_string();
-        let local = self.locals.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        let local = self
+            .locals
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone());
         let val = local.or_else(|| scope.variable(&name));
         let val = self.explained(
             |e| e.push_scope("Global Scope"),
@@ -190,7 +211,10 @@ pub(crate) fn ruby_to_s(v: &Value) -> String {
         Value::Float(f) => ruby_float(*f),
         Value::Array(a) => format!(
             "[{}]",
-            a.iter().map(ruby_inspect_inline).collect::<Vec<_>>().join(", ")
+            a.iter()
+                .map(ruby_inspect_inline)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Value::Hash(_) => ruby_inspect_inline(v),
         v => v.to_string(),

@@ -29,9 +29,8 @@ pub(crate) struct LookupKey {
 
 impl LookupKey {
     pub(crate) fn parse(key: &str) -> Result<Self, Error> {
-        let mut segs = split_key(key).ok_or_else(|| {
-            Error::new("hiera-key", format!("Syntax error in key: '{key}'"))
-        })?;
+        let mut segs = split_key(key)
+            .ok_or_else(|| Error::new("hiera-key", format!("Syntax error in key: '{key}'")))?;
         let root = match segs.remove(0) {
             Segment::Key(k) => k,
             Segment::Index(i) => i.to_string(),
@@ -71,7 +70,10 @@ pub(crate) fn split_key(key: &str) -> Option<Vec<Segment>> {
             if s.is_empty() {
                 return None;
             }
-            seg = if s.trim_start_matches(['+', '-']).chars().all(|c| c.is_ascii_digit())
+            seg = if s
+                .trim_start_matches(['+', '-'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
                 && s.trim_start_matches(['+', '-']).len() > 0
             {
                 Segment::Index(s.parse().ok()?)

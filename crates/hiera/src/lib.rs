@@ -93,9 +93,7 @@ impl Error {
     pub(crate) fn in_file(mut self, file: &Path, text: Option<&str>, needle: &str) -> Self {
         if self.file.is_none() {
             self.file = Some(file.to_path_buf());
-            let (l, c) = text
-                .and_then(|t| find_text(t, needle, 1))
-                .unwrap_or((1, 1));
+            let (l, c) = text.and_then(|t| find_text(t, needle, 1)).unwrap_or((1, 1));
             self.line = l;
             self.column = c;
         }

@@ -332,9 +332,9 @@ impl Hiera {
         let c = if path.is_file() {
             Config::load(path).map(Rc::new)
         } else {
-            Ok(Rc::new(Config::default_for(
-                default_root.unwrap_or_else(|| path.parent().unwrap_or(Path::new("/"))),
-            )))
+            Ok(Rc::new(Config::default_for(default_root.unwrap_or_else(
+                || path.parent().unwrap_or(Path::new("/")),
+            ))))
         };
         self.configs.insert(path.to_path_buf(), c.clone());
         c
@@ -434,7 +434,9 @@ impl Hiera {
         for level in &cfg.hierarchy {
             let locate = |e: Stop| locate_in_config(e, cfg);
             let dir_text = level.datadir.as_deref().unwrap_or(&cfg.datadir);
-            let datadir = cfg.root.join(self.interpolate_path(dir_text, scope).map_err(locate)?);
+            let datadir = cfg
+                .root
+                .join(self.interpolate_path(dir_text, scope).map_err(locate)?);
             let locations = match &level.locations {
                 Locations::None | Locations::Uris(_) => None,
                 Locations::Paths(ps) => {
@@ -451,7 +453,8 @@ impl Hiera {
                 Locations::Globs(gs) => {
                     let mut v = Vec::new();
                     for g in gs {
-                        let pattern = datadir.join(self.interpolate_path(g, scope).map_err(locate)?);
+                        let pattern =
+                            datadir.join(self.interpolate_path(g, scope).map_err(locate)?);
                         let original = pattern.display().to_string();
                         for f in glob(&pattern) {
                             v.push((f, original.clone(), true));
@@ -523,7 +526,13 @@ impl Hiera {
     ) -> L<Value> {
         let cfg_file = lv.config.path.clone().unwrap_or_default();
         let at_level = |msg: String| {
-            Error::at("hiera-config", msg, &cfg_file, lv.level.pos.0, lv.level.pos.1)
+            Error::at(
+                "hiera-config",
+                msg,
+                &cfg_file,
+                lv.level.pos.0,
+                lv.level.pos.1,
+            )
         };
         if let Backend::Unsupported { kind, name } = &lv.backend {
             return Err(at_level(format!(
@@ -637,7 +646,11 @@ impl Hiera {
             .map(|(_, v)| v.clone()))
     }
 
-    fn retrieve_options(&mut self, module: Option<&str>, scope: &dyn Scope) -> L<Option<Rc<Options>>> {
+    fn retrieve_options(
+        &mut self,
+        module: Option<&str>,
+        scope: &dyn Scope,
+    ) -> L<Option<Rc<Options>>> {
         let saved = std::mem::take(&mut self.names);
         let r = self.explained(
             |e| e.push_top(LOOKUP_OPTIONS),
@@ -727,7 +740,10 @@ fn hash_get(v: &Value, k: &str) -> Option<Value> {
 
 fn validate_options(v: Value, module: Option<&str>) -> Result<IndexMap<String, Value>, Error> {
     let Value::Hash(h) = v else {
-        return Err(Error::new("hiera-lookup-options", "value of lookup_options must be a hash"));
+        return Err(Error::new(
+            "hiera-lookup-options",
+            "value of lookup_options must be a hash",
+        ));
     };
     if let Some(m) = module {
         let pfx = format!("{m}::");
@@ -742,7 +758,9 @@ fn validate_options(v: Value, module: Option<&str>) -> Result<IndexMap<String, V
                     if k.starts_with('^') {
                         format!("all lookup_options patterns must match a key starting with module name '{m}' (got '{k}')")
                     } else {
-                        format!("all lookup_options keys must start with module name '{m}' (got '{k}')")
+                        format!(
+                            "all lookup_options keys must start with module name '{m}' (got '{k}')"
+                        )
                     },
                 ));
             }
@@ -820,8 +838,15 @@ fn ruby_class(v: &Value) -> &'static str {
 }
 
 fn read_data(file: &Path, json: bool) -> Result<Data, Error> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Error::at("hiera-data", format!("could not read {}: {e}", file.display()), file, 0, 0))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Error::at(
+            "hiera-data",
+            format!("could not read {}: {e}", file.display()),
+            file,
+            0,
+            0,
+        )
+    })?;
     let value = if json {
         serde_json::from_str::<Value>(&text).map_err(|e| {
             Error::at(
@@ -841,7 +866,11 @@ fn read_data(file: &Path, json: bool) -> Result<Data, Error> {
         _ => {
             return Err(Error::at(
                 "hiera-data",
-                format!("{}: file does not contain a valid {} hash", file.display(), if json { "json" } else { "yaml" }),
+                format!(
+                    "{}: file does not contain a valid {} hash",
+                    file.display(),
+                    if json { "json" } else { "yaml" }
+                ),
                 file,
                 1,
                 1,
@@ -878,7 +907,11 @@ fn glob(pattern: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in alts {
         let parts: Vec<&str> = p.split('/').collect();
-        let start = if p.starts_with('/') { PathBuf::from("/") } else { PathBuf::from(".") };
+        let start = if p.starts_with('/') {
+            PathBuf::from("/")
+        } else {
+            PathBuf::from(".")
+        };
         walk(&start, &parts[usize::from(p.starts_with('/'))..], &mut out);
     }
     out.sort();

@@ -61,7 +61,13 @@ impl Merge {
             }
         };
         let allowed: &[&str] = match name.as_str() {
-            "deep" => &["strategy", "knockout_prefix", "merge_debug", "merge_hash_arrays", "sort_merged_arrays"],
+            "deep" => &[
+                "strategy",
+                "knockout_prefix",
+                "merge_debug",
+                "merge_hash_arrays",
+                "sort_merged_arrays",
+            ],
             _ => &["strategy"],
         };
         if let Some(k) = opts.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -83,11 +89,10 @@ impl Merge {
                 sort_merged_arrays: bool_opt("sort_merged_arrays")?,
             },
             other => {
-                return Err(Error::new(
-                    "hiera-merge",
-                    format!("Unknown merge strategy: '{other}'"),
+                return Err(
+                    Error::new("hiera-merge", format!("Unknown merge strategy: '{other}'"))
+                        .with_hint("use first, unique, hash or deep"),
                 )
-                .with_hint("use first, unique, hash or deep"))
             }
         })
     }
@@ -160,10 +165,18 @@ impl Merge {
             }
             Merge::Hash => {
                 let (Value::Hash(hi), Value::Hash(lo)) = (&memo, &lower) else {
-                    let bad = if matches!(memo, Value::Hash(_)) { ("second", &lower) } else { ("first", &memo) };
+                    let bad = if matches!(memo, Value::Hash(_)) {
+                        ("second", &lower)
+                    } else {
+                        ("first", &memo)
+                    };
                     return Err(Error::new(
                         "hiera-merge",
-                        format!("The {} element of the merge expects a Hash value, got {}", bad.0, type_name(bad.1)),
+                        format!(
+                            "The {} element of the merge expects a Hash value, got {}",
+                            bad.0,
+                            type_name(bad.1)
+                        ),
                     ));
                 };
                 // Ruby's `lower.merge(higher)`: lower's key order, higher's values.
@@ -404,11 +417,15 @@ mod tests {
     #[test]
     fn hash_and_unique() {
         assert_eq!(
-            Merge::Hash.merge(j(r#"{"a":1}"#), j(r#"{"b":2,"a":3}"#)).unwrap(),
+            Merge::Hash
+                .merge(j(r#"{"a":1}"#), j(r#"{"b":2,"a":3}"#))
+                .unwrap(),
             j(r#"{"b":2,"a":1}"#)
         );
         assert_eq!(
-            Merge::Unique.merge(j(r#"["a",["b"]]"#), j(r#""a""#)).unwrap(),
+            Merge::Unique
+                .merge(j(r#"["a",["b"]]"#), j(r#""a""#))
+                .unwrap(),
             j(r#"["a","b"]"#)
         );
         assert!(Merge::Hash.merge(j("1"), j("{}")).is_err());

@@ -275,7 +275,10 @@ impl Builder<'_> {
             // Ruby's Float() wants a digit after the point: `1.` and `1.e5` lose the point.
             let cleaned = cleaned.replace(".e", "e").replace(".E", "E");
             let cleaned = cleaned.strip_suffix('.').unwrap_or(&cleaned).to_string();
-            let cleaned = if cleaned.starts_with('.') || cleaned.starts_with("-.") || cleaned.starts_with("+.") {
+            let cleaned = if cleaned.starts_with('.')
+                || cleaned.starts_with("-.")
+                || cleaned.starts_with("+.")
+            {
                 cleaned.replacen('.', "0.", 1)
             } else {
                 cleaned
@@ -288,10 +291,7 @@ impl Builder<'_> {
         if is_integer(s) {
             return match parse_int(s) {
                 Some(i) => Ok(Value::Integer(i)),
-                None => Err(self.err(
-                    span,
-                    format!("the integer {s} does not fit in 64 bits"),
-                )),
+                None => Err(self.err(span, format!("the integer {s} does not fit in 64 bits"))),
             };
         }
         Ok(Value::String(s.into()))
@@ -377,7 +377,9 @@ fn is_float(s: &str) -> bool {
 /// Psych's INTEGER: binary, octal (leading 0), decimal, hexadecimal, with `_` and `,`.
 fn is_integer(s: &str) -> bool {
     let u = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let all = |t: &str, f: fn(u8) -> bool| !t.is_empty() && t.bytes().all(|b| f(b) || b == b'_' || b == b',');
+    let all = |t: &str, f: fn(u8) -> bool| {
+        !t.is_empty() && t.bytes().all(|b| f(b) || b == b'_' || b == b',')
+    };
     if let Some(b) = u.strip_prefix("0b") {
         return all(b, |c| c == b'0' || c == b'1');
     }
@@ -507,9 +509,12 @@ mod tests {
         assert_eq!(
             h["other"],
             Value::Hash(
-                [("a".to_string(), Value::Integer(1)), ("b".to_string(), Value::Integer(3))]
-                    .into_iter()
-                    .collect()
+                [
+                    ("a".to_string(), Value::Integer(1)),
+                    ("b".to_string(), Value::Integer(3))
+                ]
+                .into_iter()
+                .collect()
             )
         );
     }

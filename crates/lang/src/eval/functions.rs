@@ -683,30 +683,7 @@ impl Compiler {
                 }
                 Ok(Val::Bool(false))
             }
-            "lookup" => {
-                self.arity(name, &args, 1, 4, span)?;
-                let key = match &args[0] {
-                    Val::Array(a) => a.first().map(|v| v.to_string()).unwrap_or_default(),
-                    v => v.to_string(),
-                };
-                if let Some(Val::Hash(opts)) = args.get(1) {
-                    if let Some(d) = opts.get("default_value") {
-                        return Ok(d.clone());
-                    }
-                } else if args.len() == 4 {
-                    return Ok(args[3].clone());
-                }
-                if let Some(l) = lambda {
-                    return self.call_lambda(l, vec![Val::Str(key)]);
-                }
-                let loc = self.loc(span);
-                self.diags.push(
-                    Diagnostic::error("lookup", format!("Function lookup() did not find a value for the name '{key}'"))
-                        .at(Some(loc))
-                        .with_hint("converge has no hiera data; give lookup() a default: lookup('key', String, 'first', 'default')"),
-                );
-                Err(Halt::Error)
-            }
+            "lookup" => self.lookup_fn(args, lambda, span),
             "each" | "map" | "filter" | "any" | "all" => {
                 self.arity(name, &args, 1, 1, span)?;
                 let l = self.need_lambda(name, lambda, span)?;

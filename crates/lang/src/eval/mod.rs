@@ -10,6 +10,7 @@ mod classes;
 mod epp;
 mod expr;
 mod functions;
+pub(crate) mod hiera;
 mod index;
 mod resources;
 mod scope;
@@ -36,8 +37,13 @@ pub struct CompileOptions {
     pub manifest: PathBuf,
     /// The manifest's text, when it does not come from the file (`-e`, stdin, tests).
     pub code: Option<String>,
-    /// Directories searched for modules; empty means `<manifest dir>/modules`.
+    /// Directories searched for modules; empty means [`crate::env::default_modulepath`].
     pub modulepath: Vec<PathBuf>,
+    /// The global Hiera configuration; `None` means Debian's `/etc/puppet/hiera.yaml`.
+    pub hiera_config: Option<PathBuf>,
+    /// The environment directory (its `hiera.yaml` is Hiera's environment layer); `None`
+    /// means [`crate::env::environment_dir`] of the manifest.
+    pub environment: Option<PathBuf>,
     /// Top-level facts (facter's names and shapes).
     pub facts: IndexMap<String, Value>,
     /// The name node definitions are matched against.
@@ -208,10 +214,17 @@ pub(crate) struct Compiler {
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
+    /// Hiera, made at the first lookup.
+    pub(crate) hiera: Option<converge_hiera::Hiera>,
+    /// Records what lookups try, for `converge lookup --explain`.
+    pub(crate) explain: Option<converge_hiera::Explainer>,
 }
 
 impl Compiler {
-    fn new(opts: CompileOptions) -> Self {
+    pub(crate) fn new(mut opts: CompileOptions) -> Self {
+        if opts.modulepath.is_empty() {
+            opts.modulepath = crate::env::default_modulepath(&opts.manifest);
+        }
         let mut c = Compiler {
             opts,
             sources: Vec::new(),
@@ -241,6 +254,8 @@ impl Compiler {
             regex_cache: HashMap::new(),
             node_name: String::new(),
             define_depth: 0,
+            hiera: None,
+            explain: None,
         };
         let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
         c.top = top;
@@ -316,7 +331,7 @@ impl Compiler {
     }
 
     /// Facts as `$facts`, as top-scope variables (legacy flat names too), and `$trusted`.
-    fn init_top_scope(&mut self) {
+    pub(crate) fn init_top_scope(&mut self) {
         let mut facts: IndexMap<String, Val> = self
             .opts
             .facts
@@ -340,16 +355,18 @@ impl Compiler {
         for (k, v) in &facts {
             self.set_var(top, k, v.clone());
         }
+        // As Puppet's `TrustedInformation.local`: no domain is undef, not ''.
         let (host, domain) = match node.split_once('.') {
-            Some((h, d)) => (h.to_string(), d.to_string()),
-            None => (node.clone(), String::new()),
+            Some((h, d)) => (h.to_string(), Val::Str(d.to_string())),
+            None => (node.clone(), Val::Undef),
         };
         let trusted: IndexMap<String, Val> = [
             ("authenticated", Val::Str("local".into())),
             ("certname", Val::Str(node.clone())),
-            ("domain", Val::Str(domain)),
             ("extensions", Val::Hash(IndexMap::new())),
             ("hostname", Val::Str(host)),
+            ("domain", domain),
+            ("external", Val::Hash(IndexMap::new())),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
