@@ -167,7 +167,12 @@ impl Config {
             }
         }
         let mut datadir = "data".to_string();
-        let mut default_backend: Option<Backend> = None;
+        // Without `defaults`, Puppet's are used: `datadir: data`, `data_hash: yaml_data`.
+        let mut default_backend: Option<Backend> = if top.contains_key("defaults") {
+            None
+        } else {
+            Some(Backend::Yaml)
+        };
         if let Some(d) = top.get("defaults") {
             let Value::Hash(d) = d else {
                 return Err(at("defaults:", "'defaults' must be a hash".into()));

@@ -210,7 +210,7 @@ impl Hiera {
                 let v = h.merge_lookup(&merge, &[0u8, 1, 2], |h, which| match which {
                     0 => h.lookup_global(&lk, &merge, scope),
                     1 => h.lookup_environment(&lk, &merge, scope),
-                    _ => h.lookup_module(&lk, &merge, scope),
+                    _ => h.lookup_module(&lk, lk.module.as_deref(), &merge, scope),
                 })?;
                 h.dig(&lk, v)
             },
@@ -374,8 +374,16 @@ impl Hiera {
         d
     }
 
-    fn lookup_module(&mut self, lk: &LookupKey, merge: &Merge, scope: &dyn Scope) -> L<Value> {
-        let Some(module) = lk.module.clone() else {
+    /// The module layer of `module` (the module of the key being looked up, which for
+    /// `lookup_options` is not the key's own).
+    fn lookup_module(
+        &mut self,
+        lk: &LookupKey,
+        module: Option<&str>,
+        merge: &Merge,
+        scope: &dyn Scope,
+    ) -> L<Value> {
+        let Some(module) = module.map(str::to_string) else {
             return Err(Stop::Miss);
         };
         let Some(dir) = self.module_dir(&module) else {
@@ -663,7 +671,7 @@ impl Hiera {
                         h.options.insert(None, c);
                     }
                     let lk = LookupKey::parse(LOOKUP_OPTIONS)?;
-                    let module_opts = match h.lookup_module(&lk, &Merge::Hash, scope) {
+                    let module_opts = match h.lookup_module(&lk, Some(m), &Merge::Hash, scope) {
                         Ok(v) => Some(validate_options(v, Some(m))?),
                         Err(Stop::Miss) => None,
                         Err(e) => return Err(e),

@@ -6,7 +6,8 @@
 //! are 1000, `1:30` is sexagesimal (5400, Psych's arithmetic), `09` stays a string, `1e3`
 //! stays a string. Quoted and block scalars are strings. Anchors, aliases and `<<` merge
 //! keys work. What Puppet refuses (dates and times, which Psych turns into Ruby objects
-//! that Puppet's `safe_load` does not permit; Ruby symbols as values) is an error here too.
+//! that Puppet's `safe_load` does not permit) is an error here too; Ruby symbols
+//! (`:name`) become strings, as Puppet makes of symbol keys.
 
 use crate::Error;
 use converge_catalog::Value;
@@ -259,10 +260,16 @@ impl Builder<'_> {
             return Ok(Value::Float(f64::NAN));
         }
         if s.starts_with(':') && s.len() > 1 {
-            return Err(self.err(
-                span,
-                format!("'{s}' is a Ruby symbol for Psych, which is not Puppet data; quote it to have a string"),
-            ));
+            // A Ruby symbol for Psych (Puppet permits them); Puppet turns symbol keys
+            // into strings, and so does converge with every symbol.
+            let body = &s[1..];
+            let body = match (body.chars().next(), body.chars().last()) {
+                (Some(q @ ('"' | '\'')), Some(e)) if q == e && body.len() > 1 => {
+                    &body[1..body.len() - 1]
+                }
+                _ => body,
+            };
+            return Ok(Value::String(body.to_string()));
         }
         if let Some(n) = sexagesimal(s) {
             return Ok(n);

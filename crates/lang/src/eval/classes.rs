@@ -69,27 +69,32 @@ impl Compiler {
             if self.classes.contains_key(name) || self.defines.contains_key(name) {
                 return;
             }
-            if !f.is_file() || !self.loaded_files.insert(f.clone()) {
-                continue;
+            self.load_manifest_file(f);
+        }
+    }
+
+    /// Parse a module file once and register its definitions.
+    pub(crate) fn load_manifest_file(&mut self, f: PathBuf) {
+        if !f.is_file() || !self.loaded_files.insert(f.clone()) {
+            return;
+        }
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diags.push(Diagnostic::error(
+                    "io",
+                    format!("Could not read {}: {e}", f.display()),
+                ));
+                return;
             }
-            let text = match std::fs::read_to_string(&f) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.diags.push(Diagnostic::error(
-                        "io",
-                        format!("Could not read {}: {e}", f.display()),
-                    ));
-                    continue;
-                }
-            };
-            let src = crate::Source::new(f.display().to_string(), text);
-            let (ast, diags) = crate::parse_manifest(&src);
-            self.diags.extend(diags);
-            self.sources.push(src);
-            let id = self.sources.len() - 1;
-            if let Some(mut ast) = ast {
-                self.hoist(&mut ast.body, id, None);
-            }
+        };
+        let src = crate::Source::new(f.display().to_string(), text);
+        let (ast, diags) = crate::parse_manifest(&src);
+        self.diags.extend(diags);
+        self.sources.push(src);
+        let id = self.sources.len() - 1;
+        if let Some(mut ast) = ast {
+            self.hoist(&mut ast.body, id, None);
         }
     }
 
@@ -233,14 +238,10 @@ impl Compiler {
             return Err(Halt::Error);
         };
         let mut inherited: Option<ScopeId> = None;
-        let mut inherited_tags = Vec::new();
         if let Some(parent) = &def.def.parent {
             let parent = unroot(parent).to_lowercase();
             self.declare_class(&parent, None, loc.clone(), false)?;
             inherited = self.class_scopes.get(&parent).copied();
-            if let Some(p) = inherited {
-                inherited_tags = self.scopes[p].tags.clone();
-            }
         }
         let mut tags = vec!["class".to_string()];
         tags.extend(name_tags(&name));
@@ -272,12 +273,9 @@ impl Compiler {
         );
         s.inherited = inherited;
         s.container = Some(rref.clone());
+        // Puppet tags a class's resources with the class, not with the class it
+        // inherits from.
         s.tags = name_tags(&name);
-        for t in inherited_tags {
-            if !s.tags.contains(&t) {
-                s.tags.push(t);
-            }
-        }
         let caller = self.find_var("module_name").cloned();
         let sid = self.push_scope(s);
         self.class_scopes.insert(name.clone(), sid);

@@ -113,13 +113,15 @@ impl Compiler {
         };
         let ty = match self.eval_type_text(&tname) {
             Some(t) => t,
-            None => return Err(self.err(
-                "hiera-lookup-options",
-                format!(
+            None => {
+                return Err(self.err(
+                    "hiera-lookup-options",
+                    format!(
                     "Invalid data type in lookup_options for key '{key}' could not parse '{tname}'"
                 ),
-                span,
-            )),
+                    span,
+                ))
+            }
         };
         let mut args = vec![Val::Type(ty), val];
         args.extend(rest.iter().map(Val::from_value));
@@ -327,21 +329,22 @@ impl Compiler {
     }
 
     fn lookup_names(&mut self, req: &mut Request, name: Val, span: Span) -> R<()> {
-        req.names =
-            match &name {
-                Val::Str(s) => vec![s.clone()],
-                Val::Array(a) if a.iter().all(|v| matches!(v, Val::Str(_))) && !a.is_empty() => {
-                    a.iter().map(Val::key_string).collect()
-                }
-                v => return Err(self.err(
+        req.names = match &name {
+            Val::Str(s) => vec![s.clone()],
+            Val::Array(a) if a.iter().all(|v| matches!(v, Val::Str(_))) && !a.is_empty() => {
+                a.iter().map(Val::key_string).collect()
+            }
+            v => {
+                return Err(self.err(
                     "wrong-arguments",
                     format!(
                         "'lookup' parameter 'name' expects a String or an Array of String, got {}",
                         v.type_name()
                     ),
                     span,
-                )),
-            };
+                ))
+            }
+        };
         req.name_arg = Some(name);
         Ok(())
     }

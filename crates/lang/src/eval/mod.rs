@@ -12,12 +12,15 @@ mod expr;
 mod functions;
 pub(crate) mod hiera;
 mod index;
+mod modfns;
 mod resources;
 mod scope;
 mod types;
 mod value;
 
-use crate::ast::{ClassDef, DefineDef, Expr, ExprKind, Manifest, NodeDef, NodeMatch, Span};
+use crate::ast::{
+    ClassDef, DefineDef, Expr, ExprKind, FunctionDef, Manifest, NodeDef, NodeMatch, Span,
+};
 use crate::Source;
 use converge_catalog::{Catalog, Diagnostic, Location, ResourceRef, Value};
 use indexmap::IndexMap;
@@ -192,6 +195,7 @@ pub(crate) struct Compiler {
     pub(crate) class_scopes: HashMap<String, ScopeId>,
     pub(crate) classes: HashMap<String, Def<ClassDef>>,
     pub(crate) defines: HashMap<String, Def<DefineDef>>,
+    pub(crate) functions: HashMap<String, Def<FunctionDef>>,
     pub(crate) nodes: Vec<Def<NodeDef>>,
     pub(crate) loaded_files: HashSet<PathBuf>,
     pub(crate) resources: Vec<Res>,
@@ -235,6 +239,7 @@ impl Compiler {
             class_scopes: HashMap::new(),
             classes: HashMap::new(),
             defines: HashMap::new(),
+            functions: HashMap::new(),
             nodes: Vec::new(),
             loaded_files: HashSet::new(),
             resources: Vec::new(),
@@ -388,7 +393,7 @@ impl Compiler {
             // nothing, and so does the `undef` left in its place): copying them doubled
             // the memory of manifests made of classes.
             let kind = match &e.kind {
-                ExprKind::Class(_) | ExprKind::Define(_) => {
+                ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Function(_) => {
                     std::mem::replace(&mut e.kind, ExprKind::Undef)
                 }
                 ExprKind::Node(_) if outer.is_none() => {
@@ -421,6 +426,30 @@ impl Compiler {
                         continue;
                     }
                     self.defines.insert(
+                        def.name.clone(),
+                        Def {
+                            def: Rc::new(def),
+                            src,
+                        },
+                    );
+                }
+                ExprKind::Function(f) => {
+                    let mut def = *f;
+                    def.name = unroot(&def.name).to_lowercase();
+                    if let Some(prev) = self.functions.get(&def.name) {
+                        let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+                        let loc = loc_in(&self.sources[src], e.span);
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-definition",
+                                format!("Function '{}' is already defined", def.name),
+                            )
+                            .at(Some(loc))
+                            .with_label(prev_loc, "first defined here"),
+                        );
+                        continue;
+                    }
+                    self.functions.insert(
                         def.name.clone(),
                         Def {
                             def: Rc::new(def),

@@ -28,6 +28,7 @@ pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "cron",
     "nginx_directive",
     "http_check",
+    "stage",
 ];
 
 /// Metaparameters every resource, class and define accepts.
@@ -329,6 +330,50 @@ impl Compiler {
         Ok(only.unwrap_or(Val::Array(refs)))
     }
 
+    /// Run stages (stdlib's `stdlib::stages` declares them): when any is declared, the
+    /// implicit `Stage[main]` exists, and a class with `stage => x` is contained in
+    /// `Stage[x]`, so that stage ordering orders the classes. Classes without a stage stay
+    /// uncontained (Puppet puts them in `Stage[main]`): ordering them after a stage before
+    /// main needs an explicit relationship in converge.
+    fn place_in_stages(&mut self) {
+        let Some(first) = self.resources.iter().position(|r| r.type_name == "stage") else {
+            return;
+        };
+        let main = ResourceRef::new("stage", "main");
+        if self.lookup(&main).is_none() {
+            let r = &self.resources[first];
+            let res = Res {
+                type_name: "stage".into(),
+                title: "main".into(),
+                rref: main.clone(),
+                attrs: ResAttrs::default(),
+                loc: r.loc.clone(),
+                container: None,
+                is_container: true,
+                is_define: false,
+                evaluated: true,
+                is_virtual: false,
+                tags: vec!["stage".into()],
+                scope: self.top,
+                depth: 0,
+            };
+            let idx = self.resources.len();
+            self.resources.push(res);
+            self.index.insert(idx, |i| &self.resources[i].rref);
+        }
+        for i in 0..self.resources.len() {
+            if self.resources[i].type_name != "class" || self.resources[i].container.is_some() {
+                continue;
+            }
+            if let Some(Val::Str(st)) = self.resources[i].attrs.get("stage").cloned() {
+                let sref = ResourceRef::new("stage", &st);
+                if st != "main" && self.lookup(&sref).is_some() {
+                    self.resources[i].container = Some(sref);
+                }
+            }
+        }
+    }
+
     /// Whether a type is a define (`Ok(true)`), a built-in (`Ok(false)`), or unknown (error).
     pub(crate) fn check_type(&mut self, ty: &str, span: Span) -> R<bool> {
         if BUILTIN_TYPES.contains(&ty) {
@@ -336,6 +381,9 @@ impl Compiler {
         }
         if self.find_define(ty).is_some() {
             return Ok(true);
+        }
+        if let Some(rb) = self.ruby_type_file(ty) {
+            return Err(self.ruby_only("resource type", ty, rb, span));
         }
         let loc = self.loc(span);
         let mut d = Diagnostic::error(
@@ -508,8 +556,13 @@ impl Compiler {
             rref,
             attrs: ResAttrs::from(attrs),
             loc,
-            container: scope.container.clone(),
-            is_container: is_define,
+            // A run stage is never contained; it contains the classes assigned to it.
+            container: if ty == "stage" {
+                None
+            } else {
+                scope.container.clone()
+            },
+            is_container: is_define || ty == "stage",
             is_define,
             evaluated: false,
             is_virtual,
@@ -824,6 +877,7 @@ impl Compiler {
 
     /// Finish the catalog: overrides, defaults, relationships, output.
     pub(crate) fn finish(&mut self) -> Option<Catalog> {
+        self.place_in_stages();
         for (r, loc) in std::mem::take(&mut self.pending_realize) {
             self.diags.push(
                 Diagnostic::error(
@@ -1103,7 +1157,16 @@ impl Compiler {
             }
             let mut params = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
             let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
+            // As Puppet's catalog: a namevar equal to the title is not repeated.
+            let namevar = match r.type_name.as_str() {
+                "file" => "path",
+                "exec" => "command",
+                _ => "name",
+            };
             for a in r.attrs {
+                if a.name == namevar && matches!(&a.val, Val::Str(s) if *s == r.title) {
+                    continue;
+                }
                 // Relationships became edges (their locations stay, for diagnostics about
                 // them); undef is the same as not set.
                 let relationship = RELATIONSHIPS.contains(&a.name.as_str());
