@@ -374,6 +374,31 @@ impl Compiler {
         }
     }
 
+    /// A file `source` of `puppet:///modules/<module>/<path>` URLs none of which exists
+    /// in `<module>/files/` on the module path: found now, not half-way through an apply.
+    fn missing_module_source(&self, title: &str, src: &converge_catalog::Value, at: Location) -> Option<Diagnostic> {
+        let mut tried = Vec::new();
+        for s in src.as_list() {
+            let s = s.to_string();
+            let rest = s.strip_prefix("puppet:///modules/")?;
+            let (module, file) = rest.split_once('/')?;
+            let path = self.module_dir(module).map(|d| d.join("files").join(file));
+            match path {
+                Some(p) if p.is_file() => return None,
+                Some(p) => tried.push(p.display().to_string()),
+                None => tried.push(format!("{module}/files/{file} (no module '{module}' in the module path)")),
+            }
+        }
+        Some(
+            Diagnostic::error(
+                "missing-source",
+                format!("Could not find the source of File[{title}]: {}", tried.join(", ")),
+            )
+            .at(Some(at))
+            .with_hint("puppet:///modules/MODULE/PATH is the file MODULE/files/PATH of a module on the module path"),
+        )
+    }
+
     /// Whether a type is a define (`Ok(true)`), a built-in (`Ok(false)`), or unknown (error).
     pub(crate) fn check_type(&mut self, ty: &str, span: Span) -> R<bool> {
         if BUILTIN_TYPES.contains(&ty) {
@@ -1184,6 +1209,14 @@ impl Compiler {
                     }
                     None => {
                         params.insert(a.name, v);
+                    }
+                }
+            }
+            if r.type_name == "file" {
+                if let Some(src) = params.get("source") {
+                    let at = locs.get("source").cloned().unwrap_or_else(|| r.loc.clone());
+                    if let Some(d) = self.missing_module_source(&r.title, src, at) {
+                        self.diags.push(d);
                     }
                 }
             }
