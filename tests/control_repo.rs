@@ -291,3 +291,86 @@ fn control_repository_compiles_to_puppets_catalog() {
         );
     }
 }
+
+/// `converge lookup --explain` prints what `puppet lookup --explain` prints, line for line
+/// (paths aside): the same layers, levels and files tried, the same values found, the
+/// same merges. Its output is also a snapshot.
+#[test]
+fn lookup_explain_matches_puppet_lookup() {
+    require_puppet();
+    let repo = repo();
+    // `puppet lookup` finds environments by name in an environment path.
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let envs = tmp.path().join("envs");
+    std::fs::create_dir(&envs).unwrap();
+    std::os::unix::fs::symlink(&repo, envs.join("production")).unwrap();
+    let cases = [
+        // lookup_options, a deep merge with merge_hash_arrays, node/OS/common levels.
+        ("web-01", "profile::base::users"),
+        // Interpolation: lookup() inside data, and $trusted.
+        ("web-01", "profile::base::motd_message"),
+        // The module layer: ntp's own hiera.yaml and data.
+        ("web-02", "ntp::servers"),
+        // A JSON level, and a key found nowhere but there.
+        ("lb-01", "profile::lb::backends"),
+        // A unique merge from lookup_options, with a node level.
+        ("lb-01", "profile::base::packages"),
+        // A dotted key digging into a hash.
+        ("lb-01", "profile::base::users.haproxy-admin.uid"),
+    ];
+    let mut snapshot = String::new();
+    for (node, key) in cases {
+        let facts = repo.join(format!("facts/{node}.json"));
+        let ours = Command::new(env!("CARGO_BIN_EXE_converge"))
+            .args(["lookup", "--explain", "--node", node, "--environment"])
+            .arg(&repo)
+            .arg("--facts")
+            .arg(&facts)
+            .arg(key)
+            .output()
+            .expect("converge runs");
+        assert!(
+            ours.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ours.stderr)
+        );
+        let ours = String::from_utf8_lossy(&ours.stdout).to_string();
+        let t = tmp.path();
+        let theirs = Command::new("puppet")
+            .arg("lookup")
+            .args(
+                ["--confdir", "--vardir", "--codedir", "--logdir", "--rundir"]
+                    .iter()
+                    .flat_map(|o| [std::ffi::OsStr::new(o), t.as_os_str()]),
+            )
+            .arg("--environmentpath")
+            .arg(&envs)
+            .args([
+                "--modulepath",
+                &modulepath(),
+                "--hiera_config",
+                "/etc/puppet/hiera.yaml",
+            ])
+            .args(["--node", node, "--explain", "--facts"])
+            .arg(&facts)
+            .arg(key)
+            .output()
+            .expect("puppet runs");
+        assert!(
+            theirs.status.success(),
+            "{}",
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        let theirs = String::from_utf8_lossy(&theirs.stdout).replace(
+            &envs.join("production").display().to_string(),
+            &repo.display().to_string(),
+        );
+        assert_eq!(
+            ours, theirs,
+            "{node} {key}: converge lookup --explain differs from puppet lookup --explain"
+        );
+        snapshot.push_str(&format!("== {node}: {key}\n"));
+        snapshot.push_str(&ours.replace(&repo.display().to_string(), "<control-repo>"));
+    }
+    insta::assert_snapshot!(snapshot);
+}

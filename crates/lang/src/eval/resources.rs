@@ -376,7 +376,12 @@ impl Compiler {
 
     /// A file `source` of `puppet:///modules/<module>/<path>` URLs none of which exists
     /// in `<module>/files/` on the module path: found now, not half-way through an apply.
-    fn missing_module_source(&self, title: &str, src: &converge_catalog::Value, at: Location) -> Option<Diagnostic> {
+    fn missing_module_source(
+        &self,
+        title: &str,
+        src: &converge_catalog::Value,
+        at: Location,
+    ) -> Option<Diagnostic> {
         let mut tried = Vec::new();
         for s in src.as_list() {
             let s = s.to_string();
@@ -386,7 +391,9 @@ impl Compiler {
             match path {
                 Some(p) if p.is_file() => return None,
                 Some(p) => tried.push(p.display().to_string()),
-                None => tried.push(format!("{module}/files/{file} (no module '{module}' in the module path)")),
+                None => tried.push(format!(
+                    "{module}/files/{file} (no module '{module}' in the module path)"
+                )),
             }
         }
         Some(
