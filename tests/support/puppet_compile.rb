@@ -18,7 +18,11 @@ Dir.mktmpdir('converge-puppet') do |tmp|
     node.merge(facts.values)
     node.parameters['clientcert'] = node_name
     node.trusted_data = Puppet::Context::TrustedInformation.local(node).to_h
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     catalog = Puppet::Parser::Compiler.compile(node)
+    if ENV['CONVERGE_COMPILE_TIME']
+      warn "compile_seconds=#{Process.clock_gettime(Process::CLOCK_MONOTONIC) - started}"
+    end
     puts JSON.pretty_generate(catalog.to_data_hash)
   end
 rescue StandardError => e

@@ -26,6 +26,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                                is timed in alternation on the same host
   bench [--rounds N]           converge and Puppet side by side on fresh hosts (N rounds,
                                default 5); writes docs/benchmarks.md
+  bench --control-repo [--rounds N]
+                               only the control repository's compile, converge against
+                               Puppet's compiler on this machine (needs puppet and the
+                               stdlib, apt and ntp packages); prints the row
 ";
 
 fn main() -> ExitCode {
@@ -48,6 +52,11 @@ fn main() -> ExitCode {
         ["gc"] => gc(),
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
+            ["--control-repo"] => bench::control_repo_only(9),
+            ["--control-repo", "--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => bench::control_repo_only(rounds),
+                _ => usage(),
+            },
             ["--rounds", n] => match n.parse() {
                 Ok(rounds) if rounds > 0 => bench::run(bench::Options { rounds }),
                 _ => usage(),

@@ -88,6 +88,9 @@ pub struct Hiera {
     configs: HashMap<PathBuf, Result<Rc<Config>, Error>>,
     files: HashMap<PathBuf, Result<Rc<Data>, Error>>,
     module_dirs: HashMap<String, Option<PathBuf>>,
+    /// Whether a path is a file or a directory, asked once: a class parameter lookup must
+    /// not cost a `stat` per level (compiles look up every parameter not given).
+    exists: HashMap<PathBuf, (bool, bool)>,
     options: HashMap<Option<String>, Option<Rc<Options>>>,
     env_options: Option<Option<IndexMap<String, Value>>>,
     names: Vec<String>,
@@ -106,6 +109,7 @@ impl Hiera {
             configs: HashMap::new(),
             files: HashMap::new(),
             module_dirs: HashMap::new(),
+            exists: HashMap::new(),
             options: HashMap::new(),
             env_options: None,
             names: Vec::new(),
@@ -325,11 +329,25 @@ impl Hiera {
 
     // ---- layers ----
 
+    /// (is a file, is a directory), remembered.
+    fn stat(&mut self, p: &Path) -> (bool, bool) {
+        if let Some(&s) = self.exists.get(p) {
+            return s;
+        }
+        let s = (p.is_file(), p.is_dir());
+        self.exists.insert(p.to_path_buf(), s);
+        s
+    }
+
+    fn is_file(&mut self, p: &Path) -> bool {
+        self.stat(p).0
+    }
+
     fn config(&mut self, path: &Path, default_root: Option<&Path>) -> Result<Rc<Config>, Error> {
         if let Some(c) = self.configs.get(path) {
             return c.clone();
         }
-        let c = if path.is_file() {
+        let c = if self.is_file(path) {
             Config::load(path).map(Rc::new)
         } else {
             Ok(Rc::new(Config::default_for(default_root.unwrap_or_else(
@@ -353,7 +371,7 @@ impl Hiera {
             return Err(Stop::Miss);
         };
         let path = env.join("hiera.yaml");
-        if !path.is_file() {
+        if !self.is_file(&path) {
             return Err(Stop::Miss);
         }
         let cfg = self.config(&path, None)?;
@@ -364,12 +382,13 @@ impl Hiera {
         if let Some(d) = self.module_dirs.get(name) {
             return d.clone();
         }
-        let d = self
+        let candidates: Vec<PathBuf> = self
             .layers
             .modulepath
             .iter()
             .map(|p| p.join(name))
-            .find(|p| p.is_dir());
+            .collect();
+        let d = candidates.into_iter().find(|p| self.stat(p).1);
         self.module_dirs.insert(name.to_string(), d.clone());
         d
     }
@@ -391,7 +410,7 @@ impl Hiera {
             return Err(Stop::Miss);
         };
         let path = dir.join("hiera.yaml");
-        if !path.is_file() {
+        if !self.is_file(&path) {
             self.note(|e| e.module_provider_not_found(&module));
             return Err(Stop::Miss);
         }
@@ -451,7 +470,7 @@ impl Hiera {
                     let mut v = Vec::new();
                     for p in ps {
                         let file = datadir.join(self.interpolate_path(p, scope).map_err(locate)?);
-                        let exists = file.is_file();
+                        let exists = self.is_file(&file);
                         if !(is_default && !exists) {
                             v.push((file, p.clone(), exists));
                         }
@@ -482,7 +501,7 @@ impl Hiera {
                         let r = self.interpolate_path(template, scope);
                         self.locals.pop();
                         let file = datadir.join(r.map_err(locate)?);
-                        let exists = file.is_file();
+                        let exists = self.is_file(&file);
                         v.push((file, template.clone(), exists));
                     }
                     Some(v)
@@ -494,7 +513,7 @@ impl Hiera {
             if !is_default
                 && matches!(level.backend, Backend::Yaml | Backend::Json)
                 && locations.as_ref().is_some_and(|l| !l.is_empty())
-                && !datadir.is_dir()
+                && !self.stat(&datadir).1
             {
                 let (l, c) = cfg.datadir_pos(level);
                 let file = cfg.path.clone().unwrap_or_default();

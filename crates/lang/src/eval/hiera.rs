@@ -306,12 +306,16 @@ impl Compiler {
             req.overrides = hash(self, "override")?;
             return Ok(req);
         }
+        // As Puppet's dispatch: only the four-argument form takes `undef` for the type and
+        // the merge; with fewer, what is given must be a type and a strategy.
+        let optional = args.len() == 4;
         let mut it = args.into_iter();
         let name = it.next().unwrap_or(Val::Undef);
         self.lookup_names(&mut req, name, span)?;
         req.value_type = match it.next() {
             Some(Val::Type(t)) => Some(t),
-            Some(Val::Undef) | None => None,
+            None => None,
+            Some(Val::Undef) if optional => None,
             Some(v) => {
                 return Err(bad(
                     self,
@@ -323,6 +327,12 @@ impl Compiler {
             }
         };
         let merge = it.next();
+        if matches!(merge, Some(Val::Undef)) && !optional {
+            return Err(bad(
+                self,
+                "'lookup' parameter 'merge' expects a String or Hash value, got Undef".into(),
+            ));
+        }
         req.merge = self.lookup_merge(merge.as_ref(), span)?;
         req.default = it.next();
         Ok(req)
