@@ -178,8 +178,7 @@ fn quote(s: &str) -> String {
     );
     let octal_like = s.starts_with('0')
         && s.chars()
-            .skip_while(|c| ('0'..='7').contains(c))
-            .next()
+            .find(|c| !('0'..='7').contains(c))
             .is_some_and(|c| c == '8' || c == '9');
     if !reads_back || octal_like || s.contains(": ") || s.contains(" #") || s.ends_with([' ', ':'])
     {

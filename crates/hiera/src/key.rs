@@ -74,7 +74,7 @@ pub(crate) fn split_key(key: &str) -> Option<Vec<Segment>> {
                 .trim_start_matches(['+', '-'])
                 .chars()
                 .all(|c| c.is_ascii_digit())
-                && s.trim_start_matches(['+', '-']).len() > 0
+                && !s.trim_start_matches(['+', '-']).is_empty()
             {
                 Segment::Index(s.parse().ok()?)
             } else {

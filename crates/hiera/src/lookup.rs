@@ -471,7 +471,7 @@ impl Hiera {
                     for p in ps {
                         let file = datadir.join(self.interpolate_path(p, scope).map_err(locate)?);
                         let exists = self.is_file(&file);
-                        if !(is_default && !exists) {
+                        if !is_default || exists {
                             v.push((file, p.clone(), exists));
                         }
                     }
@@ -685,9 +685,8 @@ impl Hiera {
                 let env = h.env_options(scope)?;
                 let mut opts = env.clone();
                 if let Some(m) = module {
-                    if !h.options.contains_key(&None) {
-                        let c = compile_options(env.as_ref())?;
-                        h.options.insert(None, c);
+                    if let std::collections::hash_map::Entry::Vacant(slot) = h.options.entry(None) {
+                        slot.insert(compile_options(env.as_ref())?);
                     }
                     let lk = LookupKey::parse(LOOKUP_OPTIONS)?;
                     let module_opts = match h.lookup_module(&lk, Some(m), &Merge::Hash, scope) {
