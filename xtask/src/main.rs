@@ -52,6 +52,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                                to N fresh hosts (default 20), R rounds (default 3); writes
                                its section of docs/benchmarks.md. BIN: a converge build to
                                use instead of a stripped release build
+  bench --control-repo [--rounds N]
+                               only the control repository's compile, converge against
+                               Puppet's compiler on this machine (needs puppet and the
+                               stdlib, apt and ntp packages); prints the row
 ";
 
 fn main() -> ExitCode {
@@ -99,6 +103,11 @@ fn main() -> ExitCode {
         ["bench", "--fleet", rest @ ..] => fleet_options(rest).map_or_else(usage, fleet_bench::run),
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
+            ["--control-repo"] => bench::control_repo_only(9),
+            ["--control-repo", "--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => bench::control_repo_only(rounds),
+                _ => usage(),
+            },
             ["--rounds", n] => match n.parse() {
                 Ok(rounds) if rounds > 0 => bench::run(bench::Options { rounds }),
                 _ => usage(),

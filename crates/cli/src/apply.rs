@@ -101,8 +101,7 @@ fn module_path(args: &ApplyArgs) -> Vec<std::path::PathBuf> {
     }
     args.file
         .as_deref()
-        .and_then(Path::parent)
-        .map(|d| vec![d.join("modules")])
+        .map(converge::default_modulepath)
         .unwrap_or_default()
 }
 

@@ -8,10 +8,12 @@
 //! Invariant: the only I/O here is reading manifests, modules and templates.
 
 pub mod ast;
+pub mod env;
 mod eval;
 mod parser;
 mod source;
 
+pub use eval::hiera::{lookup, LookupOutcome};
 pub use eval::{
     compile, compile_owned, CompileOptions, Compiled, FactReads, LogLevel, LogMessage, NodeInputs,
 };

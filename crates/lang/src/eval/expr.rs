@@ -231,7 +231,10 @@ impl Compiler {
                 query,
                 is_exported,
             } => self.eval_collector(type_name, query.as_deref(), *is_exported, e.span),
-            ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Node(_) => Ok(Val::Undef),
+            ExprKind::Class(_)
+            | ExprKind::Define(_)
+            | ExprKind::Node(_)
+            | ExprKind::Function(_) => Ok(Val::Undef),
             ExprKind::Paren(inner) => self.eval(inner),
             ExprKind::Block(body) => self.eval_body(body),
             ExprKind::EppText(t) => {

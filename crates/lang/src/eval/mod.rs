@@ -10,14 +10,18 @@ mod classes;
 mod epp;
 mod expr;
 mod functions;
+pub(crate) mod hiera;
 mod index;
+mod modfns;
 mod reads;
 mod resources;
 mod scope;
 mod types;
 mod value;
 
-use crate::ast::{ClassDef, DefineDef, Expr, ExprKind, Manifest, NodeDef, NodeMatch, Span};
+use crate::ast::{
+    ClassDef, DefineDef, Expr, ExprKind, FunctionDef, Manifest, NodeDef, NodeMatch, Span,
+};
 use crate::Source;
 use converge_catalog::{Catalog, Diagnostic, Location, ResourceRef, Value};
 use indexmap::IndexMap;
@@ -38,8 +42,13 @@ pub struct CompileOptions {
     pub manifest: PathBuf,
     /// The manifest's text, when it does not come from the file (`-e`, stdin, tests).
     pub code: Option<String>,
-    /// Directories searched for modules; empty means `<manifest dir>/modules`.
+    /// Directories searched for modules; empty means [`crate::env::default_modulepath`].
     pub modulepath: Vec<PathBuf>,
+    /// The global Hiera configuration; `None` means Debian's `/etc/puppet/hiera.yaml`.
+    pub hiera_config: Option<PathBuf>,
+    /// The environment directory (its `hiera.yaml` is Hiera's environment layer); `None`
+    /// means [`crate::env::environment_dir`] of the manifest.
+    pub environment: Option<PathBuf>,
     /// Top-level facts (facter's names and shapes).
     pub facts: IndexMap<String, Value>,
     /// The name node definitions are matched against.
@@ -191,6 +200,7 @@ pub(crate) struct Compiler {
     pub(crate) class_scopes: HashMap<String, ScopeId>,
     pub(crate) classes: HashMap<String, Def<ClassDef>>,
     pub(crate) defines: HashMap<String, Def<DefineDef>>,
+    pub(crate) functions: HashMap<String, Def<FunctionDef>>,
     pub(crate) nodes: Vec<Def<NodeDef>>,
     pub(crate) loaded_files: HashSet<PathBuf>,
     pub(crate) resources: Vec<Res>,
@@ -215,10 +225,17 @@ pub(crate) struct Compiler {
     pub(crate) define_depth: usize,
     /// What the evaluation read of facts and the node name.
     pub(crate) reads: reads::Recorder,
+    /// Hiera, made at the first lookup.
+    pub(crate) hiera: Option<converge_hiera::Hiera>,
+    /// Records what lookups try, for `converge lookup --explain`.
+    pub(crate) explain: Option<converge_hiera::Explainer>,
 }
 
 impl Compiler {
-    fn new(opts: CompileOptions) -> Self {
+    pub(crate) fn new(mut opts: CompileOptions) -> Self {
+        if opts.modulepath.is_empty() {
+            opts.modulepath = crate::env::default_modulepath(&opts.manifest);
+        }
         let mut c = Compiler {
             opts,
             sources: Vec::new(),
@@ -229,6 +246,7 @@ impl Compiler {
             class_scopes: HashMap::new(),
             classes: HashMap::new(),
             defines: HashMap::new(),
+            functions: HashMap::new(),
             nodes: Vec::new(),
             loaded_files: HashSet::new(),
             resources: Vec::new(),
@@ -249,6 +267,8 @@ impl Compiler {
             node_name: String::new(),
             define_depth: 0,
             reads: reads::Recorder::default(),
+            hiera: None,
+            explain: None,
         };
         let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
         c.top = top;
@@ -325,7 +345,7 @@ impl Compiler {
     }
 
     /// Facts as `$facts`, as top-scope variables (legacy flat names too), and `$trusted`.
-    fn init_top_scope(&mut self) {
+    pub(crate) fn init_top_scope(&mut self) {
         let mut facts: IndexMap<String, Val> = self
             .opts
             .facts
@@ -345,16 +365,18 @@ impl Compiler {
         for (k, v) in &facts {
             self.set_var(top, k, v.clone());
         }
+        // As Puppet's `TrustedInformation.local`: no domain is undef, not ''.
         let (host, domain) = match node.split_once('.') {
-            Some((h, d)) => (h.to_string(), d.to_string()),
-            None => (node.clone(), String::new()),
+            Some((h, d)) => (h.to_string(), Val::Str(d.to_string())),
+            None => (node.clone(), Val::Undef),
         };
         let trusted: IndexMap<String, Val> = [
             ("authenticated", Val::Str("local".into())),
             ("certname", Val::Str(node.clone())),
-            ("domain", Val::Str(domain)),
             ("extensions", Val::Hash(IndexMap::new())),
             ("hostname", Val::Str(host)),
+            ("domain", domain),
+            ("external", Val::Hash(IndexMap::new())),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -376,7 +398,7 @@ impl Compiler {
             // nothing, and so does the `undef` left in its place): copying them doubled
             // the memory of manifests made of classes.
             let kind = match &e.kind {
-                ExprKind::Class(_) | ExprKind::Define(_) => {
+                ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Function(_) => {
                     std::mem::replace(&mut e.kind, ExprKind::Undef)
                 }
                 ExprKind::Node(_) if outer.is_none() => {
@@ -409,6 +431,30 @@ impl Compiler {
                         continue;
                     }
                     self.defines.insert(
+                        def.name.clone(),
+                        Def {
+                            def: Rc::new(def),
+                            src,
+                        },
+                    );
+                }
+                ExprKind::Function(f) => {
+                    let mut def = *f;
+                    def.name = unroot(&def.name).to_lowercase();
+                    if let Some(prev) = self.functions.get(&def.name) {
+                        let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+                        let loc = loc_in(&self.sources[src], e.span);
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-definition",
+                                format!("Function '{}' is already defined", def.name),
+                            )
+                            .at(Some(loc))
+                            .with_label(prev_loc, "first defined here"),
+                        );
+                        continue;
+                    }
+                    self.functions.insert(
                         def.name.clone(),
                         Def {
                             def: Rc::new(def),
