@@ -119,6 +119,8 @@ pub fn compile(req: &CompileRequest, facts: &Facts) -> converge_lang::Compiled {
             .map_or_else(|| facts.node_name(), |n| n.to_lowercase()),
         facts: map,
         strict_variables: req.strict_variables,
+        // ERB templates the native renderer declines go to Ruby, when it is installed.
+        erb_fallback: Some(std::sync::Arc::new(crate::RubyErb)),
     };
     converge_lang::compile_owned(opts)
 }

@@ -20,6 +20,7 @@
 mod applied;
 mod apply;
 mod compile;
+mod erb_ruby;
 pub mod fleet;
 mod lock;
 mod report;
@@ -30,5 +31,6 @@ pub use compile::{check, compile, facts, Checked, CompileRequest, FactsError};
 pub use converge_catalog as catalog;
 pub use converge_lang::{LogLevel, LogMessage};
 pub use converge_plan::Plan;
+pub use erb_ruby::RubyErb;
 pub use lock::{HostLock, LockError, DEFAULT_LOCK};
 pub use report::{ChangeRecord, Report, ResourceReport, Status, Summary};

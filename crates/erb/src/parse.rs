@@ -1208,9 +1208,8 @@ impl Parser {
                 return self.unsupported(pos, format!("`{k}`"))
             }
             "return" => return self.unsupported(pos, "`return` in a template"),
-            "def" | "class" | "module" => {
-                return self.unsupported(pos, format!("`{k}` definitions in a template"))
-            }
+            "def" => return self.unsupported(pos, "method definitions (`def`)"),
+            "class" | "module" => return self.unsupported(pos, format!("{k} definitions (`{k}`)")),
             _ => return self.unsupported(pos, format!("`{k}`")),
         })
     }

@@ -357,6 +357,13 @@ impl Value {
         }))
     }
 
+    /// A Regexp from Ruby source (None when the renderer cannot match it).
+    pub fn regexp(source: &str) -> Option<Value> {
+        crate::rregex::compile(source, 0)
+            .ok()
+            .map(|r| Value::Regexp(Rc::new(r)))
+    }
+
     /// A class constant.
     pub fn class(b: B) -> Value {
         Value::Object(Rc::new(Object::Class(Class::Builtin(b))))

@@ -6,93 +6,16 @@
 //! Puppet runs live (`capture.rb`), so its answers cannot go stale. Needs `ruby` and the
 //! `puppet` package (CI installs them); fails when they are missing.
 
-use converge_erb::{wire, Host, HostError, RenderError, Template, Value};
+#[path = "support/replay.rs"]
+mod replay;
+
+use converge_erb::{RenderError, Template};
+use replay::Replay;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const MODULES: &str = "/usr/share/puppet/modules";
-
-/// A scope that answers from what Puppet answered, in order, and notes any difference.
-struct Replay {
-    vars: serde_json::Map<String, Json>,
-    events: Vec<Json>,
-    next: usize,
-    problems: Vec<String>,
-}
-
-impl Replay {
-    fn expect(&mut self, kind: &str, name: &str) -> Option<Json> {
-        let Some(e) = self.events.get(self.next).cloned() else {
-            self.problems.push(format!(
-                "asked {kind} {name:?}, which Puppet's template did not"
-            ));
-            return None;
-        };
-        self.next += 1;
-        if e.get(kind).and_then(Json::as_str) != Some(name) {
-            self.problems
-                .push(format!("asked {kind} {name:?} where Puppet's asked {e}"));
-            return None;
-        }
-        Some(e)
-    }
-}
-
-fn encode(v: &Value) -> Json {
-    wire::Encoder::default().encode(v, false)
-}
-
-impl Host for Replay {
-    fn var(&mut self, name: &str) -> Option<Value> {
-        self.vars
-            .get(name)
-            .map(wire::decode)
-            .filter(|v| !v.is_nil())
-    }
-    fn lookup(&mut self, name: &str) -> Value {
-        self.expect("lookup", name)
-            .map_or(Value::Nil, |e| wire::decode(&e["value"]))
-    }
-    fn exists(&mut self, name: &str) -> bool {
-        self.expect("exists", name)
-            .is_some_and(|e| e["value"].as_bool() == Some(true))
-    }
-    fn set(&mut self, name: &str, value: Value) -> Result<(), HostError> {
-        if let Some(e) = self.expect("set", name) {
-            if e["value"] != encode(&value) {
-                self.problems.push(format!(
-                    "set {name} to {} where Puppet's set {}",
-                    encode(&value),
-                    e["value"]
-                ));
-            }
-        }
-        Ok(())
-    }
-    fn call(&mut self, name: &str, args: Vec<Value>) -> Result<Value, HostError> {
-        let Some(e) = self.expect("call", name) else {
-            return Err(HostError::Abort);
-        };
-        let got = encode(&Value::array(args));
-        if e["args"] != got {
-            self.problems.push(format!(
-                "called {name} with {got} where Puppet's passed {}",
-                e["args"]
-            ));
-        }
-        match e.get("raise").and_then(Json::as_str) {
-            Some(m) => Err(HostError::Raise(m.to_string())),
-            None => Ok(wire::decode(&e["value"])),
-        }
-    }
-    fn vars(&mut self) -> Vec<(String, Value)> {
-        self.vars
-            .iter()
-            .map(|(k, v)| (k.clone(), wire::decode(v)))
-            .collect()
-    }
-}
 
 fn capture() -> Json {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/puppet");
@@ -152,12 +75,7 @@ fn every_template_puppet_renders_comes_out_byte_for_byte() {
             "{name} (case {n}, {})",
             case["manifest"].as_str().unwrap_or("?")
         );
-        let mut host = Replay {
-            vars: case["vars"].as_object().cloned().unwrap_or_default(),
-            events: case["events"].as_array().cloned().unwrap_or_default(),
-            next: 0,
-            problems: Vec::new(),
-        };
+        let mut host = Replay::new(case);
         let got = Template::parse(&name, &source)
             .map_err(RenderError::Declined)
             .and_then(|t| t.render(&mut host, file));
@@ -177,11 +95,11 @@ fn every_template_puppet_renders_comes_out_byte_for_byte() {
                 err.map_or("output".to_string(), |e| e.to_string())
             )),
         }
-        if host.next != host.events.len() && got.is_ok() {
+        if host.next != host.recorded() && got.is_ok() {
             host.problems.push(format!(
                 "asked its scope {} things where Puppet's template asked {}",
                 host.next,
-                host.events.len()
+                host.recorded()
             ));
         }
         for p in host.problems {

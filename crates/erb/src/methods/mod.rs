@@ -759,4 +759,3 @@ fn raise_call(it: &mut Interp<'_, '_>, args: &[Value]) -> R<Value> {
     };
     Err(Ctrl::Raise(exc, it.pos))
 }
-

@@ -6,7 +6,8 @@
 # wrapper binds (scope.to_hash), everything the template asks its scope (lookups,
 # setvar, function calls, with Puppet's answers) in order, and the output (or the error).
 # A manifest with a line `# expect: error` must fail (its template raises).
-# Prints one JSON document: {"cases": [...], "errors": [...]}. Changes nothing on the
+# A manifest's first line `# facts: {...}` adds facts. Prints one JSON document:
+# {"cases": [...], "errors": [...], "compile_seconds": {...}}. Changes nothing on the
 # machine: settings and caches go to a temporary directory.
 require 'puppet'
 require 'json'
@@ -126,6 +127,7 @@ end
 
 facts = JSON.parse(File.read(facts_file))
 errors = []
+timings = {}
 manifests.each_with_index do |m, i|
   # A fresh environment per manifest: Puppet's loaders keep what a compile defined.
   env = Puppet::Node::Environment.create(:"capture#{i}", [modulepath])
@@ -138,14 +140,16 @@ manifests.each_with_index do |m, i|
   node.merge(node_facts)
   before = $cases.size
   begin
+    t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     Puppet.override(current_environment: env) do
       Puppet[:code] = code
       Puppet::Parser::Compiler.compile(node)
     end
+    timings[File.basename(m)] = Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0
   rescue Exception => e
     # A manifest whose comments say `# expect: error` is there to fail.
     errors << { 'manifest' => m, 'message' => e.message } unless code =~ /^# expect: error$/
   end
   $cases[before..].each { |c| c['manifest'] = File.basename(m) }
 end
-puts JSON.generate('cases' => $cases, 'errors' => errors)
+puts JSON.generate('cases' => $cases, 'errors' => errors, 'compile_seconds' => timings)

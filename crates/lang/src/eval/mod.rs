@@ -8,6 +8,7 @@
 
 mod classes;
 mod epp;
+mod erb;
 mod expr;
 mod functions;
 mod index;
@@ -44,6 +45,9 @@ pub struct CompileOptions {
     pub node_name: String,
     /// Unknown variables are errors (Puppet 8) instead of warnings (Puppet 7).
     pub strict_variables: bool,
+    /// Renders the ERB templates the native renderer declines (the converge crate
+    /// provides one that runs Ruby); None: such templates are errors.
+    pub erb_fallback: Option<std::sync::Arc<dyn converge_erb::wire::FallbackFactory>>,
 }
 
 /// Level of a message logged at compile time (`notice()`, `warning()`, ...).
@@ -208,6 +212,8 @@ pub(crate) struct Compiler {
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
+    /// ERB templates: parsed ones, Ruby values of variables, the Ruby fallback.
+    pub(crate) erb: erb::ErbState,
 }
 
 impl Compiler {
@@ -241,6 +247,7 @@ impl Compiler {
             regex_cache: HashMap::new(),
             node_name: String::new(),
             define_depth: 0,
+            erb: erb::ErbState::default(),
         };
         let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
         c.top = top;
