@@ -45,26 +45,49 @@ fn source(case: &Json) -> (String, String, Option<String>) {
     }
 }
 
+/// One render to do: the template's key, text and file, and its recorded scope (values
+/// decoded before timing: in a compile the compiler's values are at hand).
+struct Job {
+    key: String,
+    src: String,
+    file: Option<String>,
+    host: Replay,
+}
+
+fn jobs(cases: &[&Json]) -> Vec<Job> {
+    cases
+        .iter()
+        .map(|c| {
+            let (key, src, file) = source(c);
+            Job {
+                key,
+                src,
+                file,
+                host: Replay::new(c),
+            }
+        })
+        .collect()
+}
+
 /// Native: one compile's renders; returns the total and each render's time.
-fn native(cases: &[&Json]) -> (Duration, Vec<Duration>) {
+fn native(jobs: &mut [Job]) -> (Duration, Vec<Duration>) {
     let start = Instant::now();
     let mut parsed: BTreeMap<String, Template> = BTreeMap::new();
     let mut each = Vec::new();
-    for case in cases {
+    for job in jobs {
         let t0 = Instant::now();
-        let (key, src, file) = source(case);
+        job.host.reset();
         let t = parsed
-            .entry(key.clone())
-            .or_insert_with(|| Template::parse(&key, &src).expect("native parse"));
-        let mut host = Replay::new(case);
-        let _ = t.render(&mut host, file.as_deref());
+            .entry(job.key.clone())
+            .or_insert_with(|| Template::parse(&job.key, &job.src).expect("native parse"));
+        let _ = t.render(&mut job.host, job.file.as_deref());
         each.push(t0.elapsed());
     }
     (start.elapsed(), each)
 }
 
 /// Ruby: one process for the compile; returns the total, the start-up and each render.
-fn ruby(cases: &[&Json]) -> (Duration, Duration, Vec<Duration>) {
+fn ruby(jobs: &mut [Job]) -> (Duration, Duration, Vec<Duration>) {
     let start = Instant::now();
     let mut child = Command::new("ruby")
         .args(["--disable-gems", "-e", SERVER_RB])
@@ -77,19 +100,18 @@ fn ruby(cases: &[&Json]) -> (Duration, Duration, Vec<Duration>) {
     let mut session = Session::new();
     let mut each = Vec::new();
     let mut startup = Duration::ZERO;
-    for (i, case) in cases.iter().enumerate() {
+    for (i, job) in jobs.iter_mut().enumerate() {
         let t0 = Instant::now();
-        let (key, src, file) = source(case);
-        let mut host = Replay::new(case);
-        let vars = host.vars();
+        job.host.reset();
+        let vars = job.host.vars();
         let _ = session.render(
             &mut stdout,
             &mut stdin,
-            &key,
-            file.as_deref(),
-            &src,
+            &job.key,
+            job.file.as_deref(),
+            &job.src,
             vars,
-            &mut host,
+            &mut job.host,
         );
         if i == 0 {
             // The first answer also waited for Ruby to start.
@@ -127,9 +149,10 @@ fn main() {
     let mut all_start = Vec::new();
     for (m, cs) in &by_manifest {
         let (mut n, mut r, mut s) = (Vec::new(), Vec::new(), Vec::new());
+        let mut js = jobs(cs);
         for _ in 0..rounds {
-            let (nt, ne) = native(cs);
-            let (rt, rs, re) = ruby(cs);
+            let (nt, ne) = native(&mut js);
+            let (rt, rs, re) = ruby(&mut js);
             n.push(nt);
             r.push(rt);
             s.push(rs);

@@ -420,14 +420,12 @@ impl Parser {
     }
 
     fn not_op(&mut self, cmd: bool) -> PR<Node> {
-        if self.is_kw("defined?") {
-            return self.defined();
-        }
         self.binary(0, cmd)
     }
 
+    /// After `defined?`: `defined?(x)` is a primary (`defined?(x).inspect` calls
+    /// `inspect` on the answer); `defined? x` takes a unary-level operand.
     fn defined(&mut self) -> PR<Node> {
-        self.bump();
         let e = if self.is_op("(") && !self.peek().sp {
             self.bump();
             self.skip_terms();
@@ -482,9 +480,6 @@ impl Parser {
             self.bump();
             let e = self.unary(false)?;
             return Ok(Node::Not(Box::new(e)));
-        }
-        if self.is_kw("defined?") {
-            return self.defined();
         }
         if self.eat_op("-") {
             let e = self.unary(false)?;
@@ -1105,7 +1100,7 @@ impl Parser {
                 Node::For(Box::new(target), Box::new(iter), Box::new(body))
             }
             "case" => {
-                let subject = if matches!(self.t(), T::Term) {
+                let subject = if matches!(self.t(), T::Term) || self.is_kw("when") {
                     None
                 } else {
                     Some(Box::new(self.expr()?))
@@ -1196,10 +1191,7 @@ impl Parser {
                     Node::Break(val)
                 }
             }
-            "defined?" => {
-                self.i -= 1;
-                return self.defined();
-            }
+            "defined?" => return self.defined(),
             "not" => {
                 let e = self.expr()?;
                 Node::Not(Box::new(e))

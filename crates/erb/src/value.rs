@@ -124,6 +124,18 @@ pub enum Object {
     Scope,
     /// `:sym.to_proc` (`map(&:to_s)`).
     SymProc(Rc<str>),
+    /// What an iterating method returns without a block (`each_with_index`, `map`):
+    /// the receiver, the method and its arguments, and the values it would yield.
+    Enumerator {
+        /// The object iterated.
+        receiver: Value,
+        /// The method that made it.
+        method: Rc<str>,
+        /// That method's arguments.
+        args: Vec<Value>,
+        /// What `each` on the enumerator yields.
+        items: Vec<Value>,
+    },
 }
 
 /// Ruby classes and modules the renderer knows.
@@ -180,6 +192,7 @@ builtins! {
     Regexp = "Regexp": Some(B::Object),
     MatchData = "MatchData": Some(B::Object),
     Proc = "Proc": Some(B::Object),
+    Enumerator = "Enumerator": Some(B::Object),
     IpAddr = "IPAddr": Some(B::Object),
     Exception = "Exception": Some(B::Object),
     ScriptError = "ScriptError": Some(B::Exception),
@@ -223,7 +236,7 @@ impl B {
             B::Comparable => {
                 matches!(self, B::Integer | B::Float | B::Numeric | B::String)
             }
-            B::Enumerable => matches!(self, B::Array | B::Hash | B::Range),
+            B::Enumerable => matches!(self, B::Array | B::Hash | B::Range | B::Enumerator),
             _ => {
                 let mut c = Some(self);
                 while let Some(k) = c {
@@ -418,6 +431,7 @@ impl Value {
                 Object::IpAddr(_) => B::IpAddr,
                 Object::Scope => return Class::Named(Rc::from("Puppet::Parser::Scope")),
                 Object::SymProc(_) => B::Proc,
+                Object::Enumerator { .. } => B::Enumerator,
             },
         };
         Class::Builtin(b)
@@ -659,6 +673,7 @@ pub fn to_s(v: &Value) -> String {
             Object::IpAddr(a) => a.to_s(),
             Object::Scope => "Scope()".into(),
             Object::SymProc(_) => "#<Proc:(&:sym) (lambda)>".into(),
+            Object::Enumerator { .. } => inspect(v),
         },
     }
 }
@@ -778,6 +793,28 @@ fn inspect_into(v: &Value, out: &mut String, seen: &mut Vec<usize>) {
                 }
             }
             Object::IpAddr(a) => out.push_str(&a.inspect()),
+            Object::Enumerator {
+                receiver,
+                method,
+                args,
+                ..
+            } => {
+                out.push_str("#<Enumerator: ");
+                inspect_into(receiver, out, seen);
+                out.push(':');
+                out.push_str(method);
+                if !args.is_empty() {
+                    out.push('(');
+                    for (i, a) in args.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        inspect_into(a, out, seen);
+                    }
+                    out.push(')');
+                }
+                out.push('>');
+            }
             _ => out.push_str(&to_s(v)),
         },
         _ => out.push_str(&to_s(v)),

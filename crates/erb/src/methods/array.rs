@@ -660,7 +660,7 @@ pub(super) fn call<'t>(
                 }
                 recv.clone()
             }
-            None => return it.decline("`each` without a block (an Enumerator)"),
+            None => enumerable::enumerator(recv, "each", args, items()),
         },
         "each_index" => {
             let Some(b) = blk else {

@@ -13,6 +13,133 @@ fn need_block<'a, 't>(it: &Interp<'t, '_>, blk: &'a Option<Blk<'t>>, name: &str)
     }
 }
 
+/// Methods that, without a block, return an Enumerator over what they would yield.
+const ENUMERATING: &[&str] = &[
+    "each",
+    "each_entry",
+    "map",
+    "collect",
+    "flat_map",
+    "collect_concat",
+    "select",
+    "filter",
+    "reject",
+    "filter_map",
+    "each_with_index",
+    "sort_by",
+    "min_by",
+    "max_by",
+    "group_by",
+    "partition",
+    "find_all",
+    "each_pair",
+    "each_char",
+    "each_line",
+    "times",
+];
+
+/// An Enumerator for `recv.name(args)` without a block, yielding `items`.
+pub(super) fn enumerator(recv: &Value, name: &str, args: &[Value], items: Vec<Value>) -> Value {
+    Value::Object(std::rc::Rc::new(crate::value::Object::Enumerator {
+        receiver: recv.clone(),
+        method: std::rc::Rc::from(name),
+        args: args.to_vec(),
+        items,
+    }))
+}
+
+/// Methods of an Enumerator.
+pub(super) fn enumerator_call<'t>(
+    it: &mut Interp<'t, '_>,
+    recv: &Value,
+    (receiver, method, margs, items): (&Value, &str, &[Value], &[Value]),
+    name: &str,
+    args: &[Value],
+    blk: &Option<Blk<'t>>,
+) -> R<Option<Value>> {
+    let each_like = matches!(
+        method,
+        "each" | "each_entry" | "each_char" | "each_line" | "each_pair" | "times"
+    );
+    Ok(Some(match name {
+        "with_index" | "each_with_index" => {
+            let offset = match (name, args.first()) {
+                ("with_index", Some(o)) => super::int_arg(it, o)?,
+                _ => 0,
+            };
+            let Some(b) = blk else {
+                let pairs = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| Value::array(vec![x.clone(), Value::Int(i as i64 + offset)]))
+                    .collect();
+                return Ok(Some(enumerator(recv, name, args, pairs)));
+            };
+            let mut out = Vec::new();
+            for (i, x) in items.iter().enumerate() {
+                let r = it.yield_blk(b, vec![x.clone(), Value::Int(i as i64 + offset)])?;
+                let keep = match method {
+                    "select" | "filter" | "find_all" => r.truthy(),
+                    "reject" => !r.truthy(),
+                    _ => true,
+                };
+                match method {
+                    "map" | "collect" => out.push(r),
+                    "flat_map" | "collect_concat" => match r {
+                        Value::Array(a) => out.extend(a.borrow().iter().cloned()),
+                        v => out.push(v),
+                    },
+                    "filter_map" if r.truthy() => out.push(r),
+                    "select" | "filter" | "find_all" | "reject" if keep => out.push(x.clone()),
+                    _ => {}
+                }
+            }
+            match method {
+                _ if each_like || name == "each_with_index" && method == "each_with_index" => {
+                    receiver.clone()
+                }
+                "map" | "collect" | "flat_map" | "collect_concat" | "filter_map" | "find_all" => {
+                    Value::array(out)
+                }
+                "select" | "filter" | "reject" if !matches!(receiver, Value::Hash(_)) => {
+                    Value::array(out)
+                }
+                _ => return it.decline(format!("`{method}.{name}`")),
+            }
+        }
+        "with_object" | "each_with_object" if each_like => {
+            it.arity(args, 1, 1)?;
+            let Some(b) = blk else {
+                return it.decline(format!("`{method}.{name}` without a block"));
+            };
+            for x in items {
+                it.yield_blk(b, vec![x.clone(), args[0].clone()])?;
+            }
+            args[0].clone()
+        }
+        "each" => match blk {
+            Some(_) => {
+                return it
+                    .call_method(receiver.clone(), method, margs.to_vec(), blk.clone())
+                    .map(Some)
+            }
+            None => recv.clone(),
+        },
+        "to_a" | "entries" | "force" => Value::array(items.to_vec()),
+        "size" => Value::Int(items.len() as i64),
+        "count" if args.is_empty() && blk.is_none() => Value::Int(items.len() as i64),
+        "next" | "peek" | "rewind" | "lazy" => {
+            return it.decline(format!("`Enumerator#{name}`"));
+        }
+        _ => {
+            return match call(it, recv, items.to_vec(), name, args, blk)? {
+                Some(v) => Ok(Some(v)),
+                None => super::array::call(it, &Value::array(items.to_vec()), name, args, blk),
+            }
+        }
+    }))
+}
+
 /// Whether a pattern (`any?(String)`, `grep`) matches: Ruby's `===`.
 fn case_eq(it: &mut Interp<'_, '_>, pat: &Value, v: &Value) -> R<bool> {
     let r = match pat {
@@ -24,21 +151,40 @@ fn case_eq(it: &mut Interp<'_, '_>, pat: &Value, v: &Value) -> R<bool> {
     Ok(r.truthy())
 }
 
-/// Sort values with Ruby's `<=>` (stable, as glibc's merge sort under Ruby's `sort`).
-pub(super) fn sort_values(it: &mut Interp<'_, '_>, mut v: Vec<Value>) -> R<Vec<Value>> {
-    let mut err = None;
-    v.sort_by(|a, b| match value::cmp(a, b) {
-        Some(o) => o,
-        None => {
-            if err.is_none() {
-                err = Some((a.clone(), b.clone()));
-            }
-            Ordering::Equal
-        }
-    });
-    if let Some((a, b)) = err {
-        return it.cmp_failed(&a, &b);
+/// Sort the way Ruby's `sort` does on glibc: `qsort_r` is glibc's top-down merge sort,
+/// so equal elements keep their order and the comparisons come in the same order (which
+/// decides, among others, which pair an ArgumentError names).
+pub(super) fn msort<T: Clone, E>(
+    v: &mut [T],
+    cmp: &mut dyn FnMut(&T, &T) -> Result<Ordering, E>,
+) -> Result<(), E> {
+    let n = v.len();
+    if n <= 1 {
+        return Ok(());
     }
+    let n1 = n / 2;
+    msort(&mut v[..n1], cmp)?;
+    msort(&mut v[n1..], cmp)?;
+    let mut out = Vec::with_capacity(n);
+    let (mut i, mut j) = (0, n1);
+    while i < n1 && j < n {
+        if cmp(&v[i], &v[j])? != Ordering::Greater {
+            out.push(v[i].clone());
+            i += 1;
+        } else {
+            out.push(v[j].clone());
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&v[i..n1]);
+    out.extend_from_slice(&v[j..n]);
+    v.clone_from_slice(&out);
+    Ok(())
+}
+
+/// Sort values with Ruby's `<=>`.
+pub(super) fn sort_values(it: &mut Interp<'_, '_>, mut v: Vec<Value>) -> R<Vec<Value>> {
+    msort(&mut v, &mut |a: &Value, b: &Value| it.compare(a, b))?;
     Ok(v)
 }
 
@@ -48,26 +194,11 @@ pub(super) fn sort_block<'t>(
     mut v: Vec<Value>,
     b: &Blk<'t>,
 ) -> R<Vec<Value>> {
-    let mut err = None;
-    v.sort_by(|x, y| {
-        if err.is_some() {
-            return Ordering::Equal;
-        }
-        let r = it
-            .yield_blk(b, vec![x.clone(), y.clone()])
-            .and_then(|r| it.block_order(&r, x, y));
-        match r {
-            Ok(o) => o,
-            Err(e) => {
-                err = Some(e);
-                Ordering::Equal
-            }
-        }
-    });
-    match err {
-        Some(e) => Err(e),
-        None => Ok(v),
-    }
+    msort(&mut v, &mut |x: &Value, y: &Value| {
+        let r = it.yield_blk(b, vec![x.clone(), y.clone()])?;
+        it.block_order(&r, x, y)
+    })?;
+    Ok(v)
 }
 
 /// Sort by keys a block computes.
@@ -77,19 +208,10 @@ pub(super) fn sort_by<'t>(it: &mut Interp<'t, '_>, v: Vec<Value>, b: &Blk<'t>) -
         let k = it.yield_blk(b, vec![x.clone()])?;
         keyed.push((k, x));
     }
-    let mut err = None;
-    keyed.sort_by(|(a, _), (b, _)| match value::cmp(a, b) {
-        Some(o) => o,
-        None => {
-            if err.is_none() {
-                err = Some((a.clone(), b.clone()));
-            }
-            Ordering::Equal
-        }
-    });
-    if let Some((a, b)) = err {
-        return it.cmp_failed(&a, &b);
-    }
+    msort(
+        &mut keyed,
+        &mut |(a, _): &(Value, Value), (b, _): &(Value, Value)| it.compare(a, b),
+    )?;
     Ok(keyed.into_iter().map(|(_, x)| x).collect())
 }
 
@@ -193,6 +315,18 @@ pub(super) fn call<'t>(
     args: &[Value],
     blk: &Option<Blk<'t>>,
 ) -> R<Option<Value>> {
+    if blk.is_none() && ENUMERATING.contains(&name) && args.is_empty() {
+        let yielded = if name == "each_with_index" {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| Value::array(vec![x, Value::Int(i as i64)]))
+                .collect()
+        } else {
+            items
+        };
+        return Ok(Some(enumerator(recv, name, args, yielded)));
+    }
     Ok(Some(match name {
         "each" | "each_entry" => {
             let b = need_block(it, blk, name)?;
@@ -208,22 +342,13 @@ pub(super) fn call<'t>(
             }
             recv.clone()
         }
-        "each_with_index" => match blk {
-            Some(b) => {
-                for (i, x) in items.into_iter().enumerate() {
-                    it.yield_blk(b, vec![x, Value::Int(i as i64)])?;
-                }
-                recv.clone()
+        "each_with_index" => {
+            let b = need_block(it, blk, name)?;
+            for (i, x) in items.into_iter().enumerate() {
+                it.yield_blk(b, vec![x, Value::Int(i as i64)])?;
             }
-            // Without a block: what the Enumerator would yield, for `.map` and friends.
-            None => Value::array(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, x)| Value::array(vec![x, Value::Int(i as i64)]))
-                    .collect(),
-            ),
-        },
+            recv.clone()
+        }
         "each_with_object" => {
             it.arity(args, 1, 1)?;
             let b = need_block(it, blk, name)?;

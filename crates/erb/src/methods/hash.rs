@@ -155,7 +155,7 @@ pub(super) fn call<'t>(
         "to_a" | "entries" => Value::array(pairs(&h)),
         "each" | "each_pair" => {
             let Some(b) = blk else {
-                return it.decline(format!("`{name}` without a block"));
+                return Ok(Some(enumerable::enumerator(recv, name, args, pairs(&h))));
             };
             for p in pairs(&h) {
                 it.yield_blk(b, vec![p])?;
@@ -174,7 +174,7 @@ pub(super) fn call<'t>(
         }
         "select" | "filter" | "reject" => {
             let Some(b) = blk else {
-                return it.decline(format!("`{name}` without a block"));
+                return Ok(Some(enumerable::enumerator(recv, name, args, pairs(&h))));
             };
             let keep = name != "reject";
             let mut map = IndexMap::new();

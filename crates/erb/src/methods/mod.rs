@@ -373,6 +373,14 @@ fn object_call<'t>(
             }
             _ => return it.decline(format!("the method `{name}` on a Puppet value")),
         })),
+        Object::Enumerator {
+            receiver,
+            method,
+            args: margs,
+            items,
+        } => {
+            enumerable::enumerator_call(it, recv, (receiver, method, margs, items), name, args, blk)
+        }
         Object::SymProc(s) => Ok(Some(match name {
             "to_proc" => recv.clone(),
             "call" => {

@@ -514,7 +514,8 @@ pub(super) fn call<'t>(
         "ord" if is_int => recv.clone(),
         "times" if is_int => {
             let Some(b) = blk else {
-                return it.decline("`times` without a block");
+                let items = (0..i.max(0)).map(Value::Int).collect();
+                return Ok(Some(super::enumerable::enumerator(recv, name, args, items)));
             };
             for k in 0..i.max(0) {
                 it.yield_blk(b, vec![Value::Int(k)])?;

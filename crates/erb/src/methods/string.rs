@@ -517,6 +517,38 @@ fn pad(s: &str, width: usize, padstr: &str, mode: u8) -> String {
     format!("{}{s}{}", fill(left), fill(right))
 }
 
+/// `String#succ`: the rightmost alphanumeric goes up, carrying leftwards over the other
+/// alphanumerics (`"az9"` -> `"ba0"`, `"zz"` -> `"aaa"`, `"1.9"` -> `"2.0"`).
+fn succ(s: &str) -> String {
+    let mut cs: Vec<char> = s.chars().collect();
+    let Some(mut i) = cs.iter().rposition(char::is_ascii_alphanumeric) else {
+        if let Some(last) = cs.last_mut() {
+            *last = char::from_u32(*last as u32 + 1).unwrap_or(*last);
+        }
+        return cs.into_iter().collect();
+    };
+    loop {
+        let (next, carry, insert) = match cs[i] {
+            'z' => ('a', true, 'a'),
+            'Z' => ('A', true, 'A'),
+            '9' => ('0', true, '1'),
+            c => (char::from_u32(c as u32 + 1).unwrap_or(c), false, c),
+        };
+        cs[i] = next;
+        if !carry {
+            break;
+        }
+        match cs[..i].iter().rposition(char::is_ascii_alphanumeric) {
+            Some(j) => i = j,
+            None => {
+                cs.insert(i, insert);
+                break;
+            }
+        }
+    }
+    cs.into_iter().collect()
+}
+
 fn capitalize(s: &str) -> String {
     let mut cs = s.chars();
     match cs.next() {
@@ -991,7 +1023,7 @@ pub(super) fn call<'t>(
                     }
                     recv.clone()
                 }
-                ("each_char", None) => return it.decline("`each_char` without a block"),
+                ("each_char", None) => super::enumerable::enumerator(recv, name, args, cs),
                 _ => Value::array(cs),
             }
         }
@@ -1022,7 +1054,7 @@ pub(super) fn call<'t>(
                     }
                     recv.clone()
                 }
-                ("each_line", None) => return it.decline("`each_line` without a block"),
+                ("each_line", None) => super::enumerable::enumerator(recv, name, args, out),
                 _ => Value::array(out),
             }
         }
@@ -1096,6 +1128,7 @@ pub(super) fn call<'t>(
                 None => Value::array(vec![Value::str(""), Value::str(""), Value::string(s)]),
             }
         }
+        "succ" | "next" => Value::string(succ(&s)),
         "+@" => Value::string(s),
         "-@" => recv.clone(),
         _ => return Ok(None),

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 /// The recorded scope of one render.
 pub(crate) struct Replay {
-    vars: serde_json::Map<String, Json>,
+    vars: indexmap::IndexMap<String, Value>,
     events: Vec<Json>,
     /// The next recorded question.
     pub(crate) next: usize,
@@ -21,11 +21,24 @@ impl Replay {
     /// The scope of a recorded case.
     pub(crate) fn new(case: &Json) -> Self {
         Replay {
-            vars: case["vars"].as_object().cloned().unwrap_or_default(),
+            vars: case["vars"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), wire::decode(v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
             events: case["events"].as_array().cloned().unwrap_or_default(),
             next: 0,
             problems: Vec::new(),
         }
+    }
+
+    /// Ready to answer the same render again.
+    pub(crate) fn reset(&mut self) {
+        self.next = 0;
+        self.problems.clear();
     }
 
     /// How many questions Puppet's template asked.
@@ -56,10 +69,7 @@ fn encode(v: &Value) -> Json {
 
 impl Host for Replay {
     fn var(&mut self, name: &str) -> Option<Value> {
-        self.vars
-            .get(name)
-            .map(wire::decode)
-            .filter(|v| !v.is_nil())
+        self.vars.get(name).filter(|v| !v.is_nil()).cloned()
     }
     fn lookup(&mut self, name: &str) -> Value {
         self.expect("lookup", name)
@@ -100,7 +110,8 @@ impl Host for Replay {
     fn vars(&mut self) -> Vec<(String, Value)> {
         self.vars
             .iter()
-            .map(|(k, v)| (k.clone(), wire::decode(v)))
+            .filter(|(_, v)| !v.is_nil())
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
 }
