@@ -35,7 +35,7 @@ pub(crate) enum Blk<'t> {
 /// How deep blocks and calls may nest (Ruby's stack would overflow too).
 const MAX_DEPTH: usize = 2000;
 /// A template running this many steps is in a loop it will not leave.
-const MAX_STEPS: u64 = 200_000_000;
+const MAX_STEPS: u64 = 20_000_000;
 
 pub(crate) struct Interp<'t, 'h> {
     pub(crate) tpl: &'t Template,

@@ -131,6 +131,8 @@ pub(crate) struct Lexer<'a> {
     locals: Vec<String>,
     /// Inside `|...|` block parameters.
     in_params: bool,
+    /// How deeply `#{}` interpolations nest.
+    nesting: usize,
     prev: Option<T>,
 }
 
@@ -154,6 +156,7 @@ impl<'a> Lexer<'a> {
             ternary: 0,
             locals: Vec::new(),
             in_params: false,
+            nesting: 0,
             prev: None,
         }
     }
@@ -718,6 +721,10 @@ impl<'a> Lexer<'a> {
                     parts.push(Part::Lit(std::mem::take(&mut lit)));
                 }
                 self.pos += 2;
+                if self.nesting >= 50 {
+                    return self.unsupported(start, "interpolations nested deeper than 50");
+                }
+                self.nesting += 1;
                 let saved = (self.state, self.ternary, self.prev.take(), self.in_params);
                 self.state = State::Beg;
                 self.ternary = 0;
@@ -729,6 +736,7 @@ impl<'a> Lexer<'a> {
                     sp: false,
                 });
                 (self.state, self.ternary, self.prev, self.in_params) = saved;
+                self.nesting -= 1;
                 parts.push(Part::Code(toks));
                 continue;
             }

@@ -16,7 +16,13 @@ pub(crate) struct Parser {
     i: usize,
     scopes: Vec<Vec<Rc<str>>>,
     no_do: bool,
+    /// How deeply expressions nest here (bounded: the parser recurses).
+    depth: usize,
 }
+
+/// How deeply a template's expressions may nest (Ruby itself stops far earlier in
+/// practice; this keeps the recursion of parser and evaluator bounded).
+const MAX_NESTING: usize = 150;
 
 /// Operators by precedence, loosest first (below `&&`/`||`, which are handled apart).
 const LEVELS: &[&[&str]] = &[
@@ -40,6 +46,7 @@ impl Parser {
             i: 0,
             scopes: vec![Vec::new()],
             no_do: false,
+            depth: 0,
         }
     }
 
@@ -444,12 +451,17 @@ impl Parser {
             return self.unary(cmd);
         }
         let mut l = self.binary(level + 1, cmd)?;
+        let mut chain = 0;
         loop {
             let pos = self.pos();
             let op = match self.t() {
                 T::Op(o) if LEVELS[level].contains(o) => *o,
                 _ => return Ok(l),
             };
+            chain += 1;
+            if self.depth + chain > MAX_NESTING {
+                return self.unsupported(pos, format!("operator chains longer than {MAX_NESTING}"));
+            }
             self.bump();
             self.skip_terms();
             let r = self.binary(level + 1, false)?;
@@ -546,8 +558,13 @@ impl Parser {
 
     fn postfix(&mut self, cmd: bool) -> PR<Node> {
         let mut e = self.primary(cmd)?;
+        let mut chain = 0;
         loop {
             let pos = self.pos();
+            chain += 1;
+            if self.depth + chain > MAX_NESTING + 1 {
+                return self.unsupported(pos, format!("method chains longer than {MAX_NESTING}"));
+            }
             if self.is_op(".") || self.is_op("&.") {
                 let safe = self.is_op("&.");
                 self.bump();
@@ -811,6 +828,7 @@ impl Parser {
                         i: 0,
                         scopes: std::mem::take(&mut self.scopes),
                         no_do: false,
+                        depth: self.depth,
                     };
                     let r = sub.stmts().and_then(|n| {
                         if matches!(sub.t(), T::Eof) {
@@ -828,6 +846,20 @@ impl Parser {
     }
 
     fn primary(&mut self, cmd: bool) -> PR<Node> {
+        self.depth += 1;
+        let r = if self.depth > MAX_NESTING {
+            self.unsupported(
+                self.pos(),
+                format!("expressions nested deeper than {MAX_NESTING}"),
+            )
+        } else {
+            self.primary_inner(cmd)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn primary_inner(&mut self, cmd: bool) -> PR<Node> {
         let tok = self.bump();
         let pos = tok.pos;
         Ok(match tok.t {
