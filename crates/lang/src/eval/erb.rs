@@ -208,6 +208,7 @@ impl ScopeHost<'_> {
                 },
             );
         if let Some(rest) = name.strip_prefix("::") {
+            self.note_top(rest);
             return c.scopes[c.top]
                 .vars
                 .get(rest)
@@ -225,12 +226,27 @@ impl ScopeHost<'_> {
         }
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
+            if id == c.top {
+                self.note_top(name);
+            }
             if let Some(v) = c.scopes[id].vars.get(name) {
                 return Some((id, v.val.clone()));
             }
             cur = c.next_lookup_scope(id);
         }
         None
+    }
+
+    /// Reports, for `Compiled::fact_reads`, a lookup of `name` that reached top scope: a
+    /// fact (or `$facts`, `$trusted`) found there, or a name missing there, whose absence
+    /// the output then depends on.
+    fn note_top(&self, name: &str) {
+        let c = &*self.c;
+        match c.scopes[c.top].vars.get(name) {
+            // The manifest's own top-scope variable.
+            Some(v) if v.loc.is_some() => {}
+            _ => c.note_top_read(name),
+        }
     }
 
     /// The Ruby value of a variable, made once per compile.
@@ -259,6 +275,9 @@ impl Host for ScopeHost<'_> {
         // undef one lets an outer one show through), as the render started.
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
+            if id == self.c.top {
+                self.note_top(name);
+            }
             let found = self.c.scopes[id].vars.get(name).map(|v| v.val.clone());
             if let Some(val) = found {
                 if !val.is_undef() && !self.bound_after_start(id, name) {
@@ -336,6 +355,9 @@ impl Host for ScopeHost<'_> {
     }
 
     fn vars(&mut self) -> Vec<(String, Value)> {
+        // Every variable is bound, facts and the node's name among them.
+        self.c.note_top_read("facts");
+        self.c.note_top_read("trusted");
         let mut chain = Vec::new();
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
