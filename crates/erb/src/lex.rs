@@ -442,7 +442,14 @@ impl<'a> Lexer<'a> {
                 return Ok(Some(T::Op(op)));
             }
         }
-        self.unsupported(start, &format!("the character {:?}", c as char))
+        // Named by its code point, and shown too unless it is a control character.
+        let ch = (self.src.get(self.pos..).and_then(|r| r.chars().next())).unwrap_or(c as char);
+        let what = if ch.is_control() {
+            format!("the character U+{:04X}", ch as u32)
+        } else {
+            format!("the character `{ch}` (U+{:04X})", ch as u32)
+        };
+        self.unsupported(start, &what)
     }
 
     fn marker(&mut self) -> LR<Option<T>> {
@@ -936,6 +943,20 @@ mod tests {
             .into_iter()
             .map(|t| t.t)
             .collect()
+    }
+
+    fn declined(src: &str) -> String {
+        match Lexer::new(src).tokens() {
+            Err(e) => e.construct,
+            Ok(t) => panic!("{src:?} lexed: {} tokens", t.len()),
+        }
+    }
+
+    /// Regression: the construct was worded with Rust's debug formatting (`'\u{1}'`).
+    #[test]
+    fn a_character_ruby_code_cannot_hold_is_named_in_words() {
+        assert_eq!(declined("a \u{1} b"), "the character U+0001");
+        assert_eq!(declined("a \\ b"), "the character `\\` (U+005C)");
     }
 
     #[test]
