@@ -89,3 +89,39 @@ fn errors_name_files_as_the_user_gave_them() {
     assert!(err.contains("./nope.json"), "{err}");
     assert!(!err.contains(&dir.path().display().to_string()), "{err}");
 }
+
+/// A template the native ERB renderer declines is rendered by the system's Ruby; where
+/// there is no Ruby, validate fails with the template's line and the construct named.
+#[test]
+fn a_template_only_ruby_renders_needs_ruby_or_fails_located() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let run = |ruby: Option<&str>| {
+        let mut cmd = converge();
+        cmd.current_dir(data)
+            .args(["catalog", "--color", "never", "--facts", "facts.json"])
+            .arg("erb/site.pp");
+        if let Some(r) = ruby {
+            cmd.env("CONVERGE_RUBY", r);
+        }
+        cmd.output().unwrap()
+    };
+    let with = run(None);
+    let out = String::from_utf8_lossy(&with.stdout);
+    assert!(
+        with.status.success() && out.contains("port 8080, twice 16160"),
+        "with Ruby (CI installs it): {out}{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let without = run(Some("/nonexistent/ruby"));
+    let err = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.status.code(), Some(1), "{err}");
+    for want in [
+        "demo/declined.erb, line 2: the template uses method definitions (`def`)",
+        "no Ruby to render it with",
+        "erb/modules/demo/templates/declined.erb:2:4",
+        "erb/site.pp:3:39",
+        "apt-get install ruby",
+    ] {
+        assert!(err.contains(want), "{want:?} missing from:\n{err}");
+    }
+}

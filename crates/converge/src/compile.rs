@@ -142,6 +142,8 @@ fn options(req: &CompileRequest, facts: &Facts) -> CompileOptions {
             .map_or_else(|| facts.node_name(), |n| n.to_lowercase()),
         facts: map,
         strict_variables: req.strict_variables,
+        // ERB templates the native renderer declines go to Ruby, when it is installed.
+        erb_fallback: Some(std::sync::Arc::new(crate::RubyErb)),
     }
 }
 

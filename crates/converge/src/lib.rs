@@ -20,6 +20,7 @@
 mod applied;
 mod apply;
 mod compile;
+mod erb_ruby;
 pub mod fleet;
 mod lock;
 mod report;
@@ -31,5 +32,6 @@ pub use converge_catalog as catalog;
 pub use converge_lang::env::default_modulepath;
 pub use converge_lang::{LogLevel, LogMessage, LookupOutcome};
 pub use converge_plan::Plan;
+pub use erb_ruby::RubyErb;
 pub use lock::{HostLock, LockError, DEFAULT_LOCK};
 pub use report::{ChangeRecord, Report, ResourceReport, Status, Summary};

@@ -36,6 +36,7 @@ fn run(path: &Path) -> Compiled {
         facts: facts(),
         node_name: node,
         strict_variables: first.contains("strict_variables"),
+        ..Default::default()
     };
     compile(&opts)
 }
@@ -122,6 +123,7 @@ fn truncated_manifests_never_crash_the_compiler() {
                     facts: facts(),
                     node_name: "web-01".into(),
                     strict_variables: false,
+                    ..Default::default()
                 };
                 let c = compile(&opts);
                 assert!(

@@ -108,6 +108,7 @@ fn compile_for(path: &Path, node: &str, facts: &IndexMap<String, Value>) -> Comp
         facts: facts.clone(),
         node_name: node.into(),
         strict_variables: false,
+        ..Default::default()
     })
 }
 

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 impl Compiler {
     /// Resolve `module/rest` to `<modulepath>/module/<subdir>/rest`; absolute paths are
     /// used as they are.
-    fn module_file(&self, spec: &str, subdir: &str) -> Option<PathBuf> {
+    pub(crate) fn module_file(&self, spec: &str, subdir: &str) -> Option<PathBuf> {
         if spec.starts_with('/') {
             let p = PathBuf::from(spec);
             return p.is_file().then_some(p);

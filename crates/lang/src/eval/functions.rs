@@ -529,7 +529,10 @@ impl Compiler {
                         v => {
                             return Err(self.err(
                                 "type-mismatch",
-                                format!("realize() expects resource references, got {}", a_type(&v)),
+                                format!(
+                                    "realize() expects resource references, got {}",
+                                    a_type(&v)
+                                ),
                                 span,
                             ))
                         }
@@ -549,9 +552,14 @@ impl Compiler {
                 Ok(Val::Undef)
             }
             "fail" => {
-                let text = args.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ");
+                let text = args
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let loc = self.loc(span);
-                self.diags.push(Diagnostic::error("fail", text).at(Some(loc)));
+                self.diags
+                    .push(Diagnostic::error("fail", text).at(Some(loc)));
                 Err(Halt::Fatal)
             }
             "split" => {
@@ -559,7 +567,16 @@ impl Compiler {
                 let s = self.want_str(name, &args[0], span)?;
                 let pat = match &args[1] {
                     Val::Str(p) | Val::Regex(p) => p.clone(),
-                    v => return Err(self.err("type-mismatch", format!("'split' expects a String or Regexp separator, got {}", v.type_name()), span)),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!(
+                                "'split' expects a String or Regexp separator, got {}",
+                                v.type_name()
+                            ),
+                            span,
+                        ))
+                    }
                 };
                 let parts: Vec<Val> = if pat.is_empty() {
                     s.chars().map(|c| Val::Str(c.to_string())).collect()
@@ -577,15 +594,30 @@ impl Compiler {
                 self.arity(name, &args, 1, 2, span)?;
                 let sep = args.get(1).map(|v| v.to_string()).unwrap_or_default();
                 match &args[0] {
-                    Val::Array(a) => Ok(Val::Str(a.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(&sep))),
-                    v => Err(self.err("type-mismatch", format!("'join' expects an Array, got {}", v.type_name()), span)),
+                    Val::Array(a) => Ok(Val::Str(
+                        a.iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(&sep),
+                    )),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!("'join' expects an Array, got {}", v.type_name()),
+                        span,
+                    )),
                 }
             }
             "regsubst" => {
                 self.arity(name, &args, 3, 5, span)?;
                 let pat = match &args[1] {
                     Val::Str(p) | Val::Regex(p) => p.clone(),
-                    v => return Err(self.err("type-mismatch", format!("'regsubst' expects a pattern, got {}", v.type_name()), span)),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!("'regsubst' expects a pattern, got {}", v.type_name()),
+                            span,
+                        ))
+                    }
                 };
                 let rep = ruby_replacement(&args[2].to_string());
                 let flags = args.get(3).map(|v| v.to_string()).unwrap_or_default();
@@ -596,7 +628,13 @@ impl Compiler {
                         'E' => prefix.push_str("(?x)"),
                         'M' => prefix.push_str("(?s)"),
                         'G' => {}
-                        _ => return Err(self.err("wrong-arguments", format!("regsubst(): unknown flag '{f}' (valid: E, I, M, G)"), span)),
+                        _ => {
+                            return Err(self.err(
+                                "wrong-arguments",
+                                format!("regsubst(): unknown flag '{f}' (valid: E, I, M, G)"),
+                                span,
+                            ))
+                        }
                     }
                 }
                 let re = self.regex(&format!("{prefix}{pat}"), span)?;
@@ -609,7 +647,9 @@ impl Compiler {
                     }
                 };
                 match &args[0] {
-                    Val::Array(a) => Ok(Val::Array(a.iter().map(|v| Val::Str(sub(&v.to_string()))).collect())),
+                    Val::Array(a) => Ok(Val::Array(
+                        a.iter().map(|v| Val::Str(sub(&v.to_string()))).collect(),
+                    )),
                     v => Ok(Val::Str(sub(&v.to_string()))),
                 }
             }
@@ -630,31 +670,55 @@ impl Compiler {
                         "capitalize" => {
                             let mut c = s.chars();
                             match c.next() {
-                                Some(x) => x.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect(),
+                                Some(x) => x
+                                    .to_uppercase()
+                                    .chain(c.flat_map(char::to_lowercase))
+                                    .collect(),
                                 None => String::new(),
                             }
                         }
                         "strip" => s.trim().to_string(),
                         "lstrip" => s.trim_start().to_string(),
                         "rstrip" => s.trim_end().to_string(),
-                        _ => s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).or_else(|| s.strip_suffix('\r')).unwrap_or(s).to_string(),
+                        _ => s
+                            .strip_suffix("\r\n")
+                            .or_else(|| s.strip_suffix('\n'))
+                            .or_else(|| s.strip_suffix('\r'))
+                            .unwrap_or(s)
+                            .to_string(),
                     }
                 }
                 match &args[0] {
                     Val::Str(s) => Ok(Val::Str(f(name, s))),
                     Val::Array(a) => Ok(Val::Array(
-                        a.iter().map(|v| match v {
-                            Val::Str(s) => Val::Str(f(name, s)),
-                            v => v.clone(),
-                        }).collect(),
+                        a.iter()
+                            .map(|v| match v {
+                                Val::Str(s) => Val::Str(f(name, s)),
+                                v => v.clone(),
+                            })
+                            .collect(),
                     )),
                     Val::Hash(h) if matches!(name, "upcase" | "downcase") => Ok(Val::Hash(
-                        h.iter().map(|(k, v)| (f(name, k), match v {
-                            Val::Str(s) => Val::Str(f(name, s)),
-                            v => v.clone(),
-                        })).collect(),
+                        h.iter()
+                            .map(|(k, v)| {
+                                (
+                                    f(name, k),
+                                    match v {
+                                        Val::Str(s) => Val::Str(f(name, s)),
+                                        v => v.clone(),
+                                    },
+                                )
+                            })
+                            .collect(),
                     )),
-                    v => Err(self.err("type-mismatch", format!("'{name}' expects a String or an Array, got {}", v.type_name()), span)),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!(
+                            "'{name}' expects a String or an Array, got {}",
+                            v.type_name()
+                        ),
+                        span,
+                    )),
                 }
             }
             "versioncmp" => {
@@ -680,7 +744,9 @@ impl Compiler {
                         }
                         Val::Type(Ty::Class(Some(c))) => self.declared_classes.contains_key(c),
                         Val::Type(_) => true,
-                        Val::Ref(r) if r.is_class() => self.declared_classes.contains_key(&r.title.to_lowercase()),
+                        Val::Ref(r) if r.is_class() => {
+                            self.declared_classes.contains_key(&r.title.to_lowercase())
+                        }
                         Val::Ref(r) => self.lookup(r).is_some(),
                         _ => false,
                     };
@@ -717,9 +783,15 @@ impl Compiler {
                     "all" => Val::Bool(true),
                     _ => match &args[0] {
                         Val::Hash(h) => Val::Hash(
-                            h.iter().enumerate().filter(|(i, _)| kept.contains(i)).map(|(_, (k, v))| (k.clone(), v.clone())).collect(),
+                            h.iter()
+                                .enumerate()
+                                .filter(|(i, _)| kept.contains(i))
+                                .map(|(_, (k, v))| (k.clone(), v.clone()))
+                                .collect(),
                         ),
-                        Val::Array(a) => Val::Array(kept.iter().filter_map(|&i| a.get(i).cloned()).collect()),
+                        Val::Array(a) => {
+                            Val::Array(kept.iter().filter_map(|&i| a.get(i).cloned()).collect())
+                        }
                         _ => Val::Array(kept.iter().map(|&i| Val::Int(i as i64)).collect()),
                     },
                 })
@@ -727,7 +799,11 @@ impl Compiler {
             "reduce" => {
                 self.arity(name, &args, 1, 2, span)?;
                 let l = self.need_lambda(name, lambda, span)?;
-                let items: Vec<Val> = self.iteration_items(&args[0], 1, span)?.into_iter().filter_map(|mut v| v.pop()).collect();
+                let items: Vec<Val> = self
+                    .iteration_items(&args[0], 1, span)?
+                    .into_iter()
+                    .filter_map(|mut v| v.pop())
+                    .collect();
                 let mut it = items.into_iter();
                 let mut acc = match args.get(1) {
                     Some(v) => v.clone(),
@@ -782,12 +858,14 @@ impl Compiler {
                 self.arity(name, &args, 1, usize::MAX, span)?;
                 self.file_fn(&args, span)
             }
-            "template" | "inline_template" => Err(self.err_hint(
-                "erb-unsupported",
-                "ERB templates are not supported; convert to EPP",
-                "rewrite the template in EPP (<%= $var %> instead of <%= @var %>) and call epp() or inline_epp()",
-                span,
-            )),
+            "template" | "inline_template" => {
+                self.arity(name, &args, 1, usize::MAX, span)?;
+                if name == "template" {
+                    self.erb_template(&args, span)
+                } else {
+                    self.erb_inline(&args, span)
+                }
+            }
             "tag" => {
                 let mut flat = Vec::new();
                 for a in args {
@@ -813,16 +891,30 @@ impl Compiler {
             }
             "tagged" => {
                 let tags = &self.scopes[self.scope].tags;
-                Ok(Val::Bool(args.iter().all(|a| tags.contains(&a.to_string().to_lowercase()))))
+                Ok(Val::Bool(
+                    args.iter()
+                        .all(|a| tags.contains(&a.to_string().to_lowercase())),
+                ))
             }
-            "create_resources" | "ensure_resource" | "ensure_packages" => self.create_resources(name, args, span),
+            "create_resources" | "ensure_resource" | "ensure_packages" => {
+                self.create_resources(name, args, span)
+            }
             "size" | "length" => {
                 self.arity(name, &args, 1, 1, span)?;
                 Ok(Val::Int(match &args[0] {
                     Val::Array(a) => a.len() as i64,
                     Val::Hash(h) => h.len() as i64,
                     Val::Str(s) => s.chars().count() as i64,
-                    v => return Err(self.err("type-mismatch", format!("'{name}' expects a Collection or a String, got {}", v.type_name()), span)),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!(
+                                "'{name}' expects a Collection or a String, got {}",
+                                v.type_name()
+                            ),
+                            span,
+                        ))
+                    }
                 }))
             }
             "empty" => {
@@ -843,7 +935,11 @@ impl Compiler {
                     } else {
                         h.values().cloned().collect()
                     })),
-                    v => Err(self.err("type-mismatch", format!("'{name}' expects a Hash, got {}", v.type_name()), span)),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!("'{name}' expects a Hash, got {}", v.type_name()),
+                        span,
+                    )),
                 }
             }
             "flatten" => {
@@ -871,7 +967,11 @@ impl Compiler {
                     a.sort_by(|x, y| puppet_cmp(x, y).unwrap_or(Ordering::Equal));
                     Ok(Val::Array(a))
                 }
-                v => Err(self.err("type-mismatch", format!("'sort' expects an Array, got {}", v.type_name()), span)),
+                v => Err(self.err(
+                    "type-mismatch",
+                    format!("'sort' expects an Array, got {}", v.type_name()),
+                    span,
+                )),
             },
             "reverse" => match s0(&args) {
                 Val::Array(mut a) => {
@@ -892,7 +992,13 @@ impl Compiler {
                         None => v,
                         Some(b) => {
                             let o = puppet_cmp(&v, &b).unwrap_or(Ordering::Equal);
-                            if (name == "min" && o == Ordering::Less) || (name == "max" && o == Ordering::Greater) { v } else { b }
+                            if (name == "min" && o == Ordering::Less)
+                                || (name == "max" && o == Ordering::Greater)
+                            {
+                                v
+                            } else {
+                                b
+                            }
                         }
                     });
                 }
@@ -908,7 +1014,9 @@ impl Compiler {
             },
             "type" => {
                 let v = s0(&args);
-                Ok(Val::Type(types::from_name(&v.type_name()).unwrap_or(Ty::Any)))
+                Ok(Val::Type(
+                    types::from_name(&v.type_name()).unwrap_or(Ty::Any),
+                ))
             }
             "assert_type" => {
                 self.arity(name, &args, 2, 2, span)?;
@@ -916,12 +1024,17 @@ impl Compiler {
                     Val::Type(t) if t.matches(&args[1]) => Ok(args[1].clone()),
                     Val::Type(t) => {
                         if let Some(l) = lambda {
-                            return self.call_lambda(l, vec![Val::Type(t.clone()), args[1].clone()]);
+                            return self
+                                .call_lambda(l, vec![Val::Type(t.clone()), args[1].clone()]);
                         }
                         let m = t.mismatch(&args[1]);
                         Err(self.err("type-mismatch", format!("assert_type(): value {m}"), span))
                     }
-                    v => Err(self.err("type-mismatch", format!("assert_type() expects a Type, got {}", v.type_name()), span)),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!("assert_type() expects a Type, got {}", v.type_name()),
+                        span,
+                    )),
                 }
             }
             "dig" => {
@@ -929,7 +1042,10 @@ impl Compiler {
                 for k in args.iter().skip(1) {
                     cur = match (&cur, k) {
                         (Val::Hash(h), k) => h.get(&k.key_string()).cloned().unwrap_or(Val::Undef),
-                        (Val::Array(a), Val::Int(i)) => usize::try_from(*i).ok().and_then(|i| a.get(i).cloned()).unwrap_or(Val::Undef),
+                        (Val::Array(a), Val::Int(i)) => usize::try_from(*i)
+                            .ok()
+                            .and_then(|i| a.get(i).cloned())
+                            .unwrap_or(Val::Undef),
                         _ => Val::Undef,
                     };
                 }
@@ -941,7 +1057,11 @@ impl Compiler {
                         return Ok(a.clone());
                     }
                 }
-                Err(self.err("pick", "pick(): must receive at least one non empty value", span))
+                Err(self.err(
+                    "pick",
+                    "pick(): must receive at least one non empty value",
+                    span,
+                ))
             }
             "merge" => {
                 let mut out = IndexMap::new();
@@ -950,7 +1070,13 @@ impl Compiler {
                         Val::Hash(h) => out.extend(h),
                         Val::Undef => {}
                         Val::Str(s) if s.is_empty() => {}
-                        v => return Err(self.err("type-mismatch", format!("merge(): expects Hashes, got {}", v.type_name()), span)),
+                        v => {
+                            return Err(self.err(
+                                "type-mismatch",
+                                format!("merge(): expects Hashes, got {}", v.type_name()),
+                                span,
+                            ))
+                        }
                     }
                 }
                 Ok(Val::Hash(out))
@@ -967,7 +1093,9 @@ impl Compiler {
             }
             "has_key" => {
                 self.arity(name, &args, 2, 2, span)?;
-                Ok(Val::Bool(matches!(&args[0], Val::Hash(h) if h.contains_key(&args[1].key_string()))))
+                Ok(Val::Bool(
+                    matches!(&args[0], Val::Hash(h) if h.contains_key(&args[1].key_string())),
+                ))
             }
             "member" => {
                 self.arity(name, &args, 2, 2, span)?;
@@ -981,11 +1109,21 @@ impl Compiler {
                 self.arity(name, &args, 2, 2, span)?;
                 let pat = match &args[1] {
                     Val::Str(p) | Val::Regex(p) => p.clone(),
-                    v => return Err(self.err("type-mismatch", format!("'match' expects a pattern, got {}", v.type_name()), span)),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!("'match' expects a pattern, got {}", v.type_name()),
+                            span,
+                        ))
+                    }
                 };
                 let re = self.regex(&pat, span)?;
                 let m = |s: &str| match re.captures(s) {
-                    Some(c) => Val::Array(c.iter().map(|m| m.map_or(Val::Undef, |m| Val::Str(m.as_str().into()))).collect()),
+                    Some(c) => Val::Array(
+                        c.iter()
+                            .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.as_str().into())))
+                            .collect(),
+                    ),
                     None => Val::Undef,
                 };
                 Ok(match &args[0] {
@@ -997,9 +1135,14 @@ impl Compiler {
                 let s = self.want_str(name, &s0(&args), span)?;
                 let p = std::path::Path::new(&s);
                 let r = if name == "basename" {
-                    p.file_name().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default()
+                    p.file_name()
+                        .map(|x| x.to_string_lossy().into_owned())
+                        .unwrap_or_default()
                 } else {
-                    p.parent().map(|x| x.to_string_lossy().into_owned()).filter(|x| !x.is_empty()).unwrap_or_else(|| ".".into())
+                    p.parent()
+                        .map(|x| x.to_string_lossy().into_owned())
+                        .filter(|x| !x.is_empty())
+                        .unwrap_or_else(|| ".".into())
                 };
                 Ok(Val::Str(r))
             }
@@ -1010,35 +1153,64 @@ impl Compiler {
                 flatten_into(args[1].clone(), &mut ps);
                 Ok(Val::Bool(ps.iter().any(|p| {
                     let p = p.to_string();
-                    if name == "start_with" { s.starts_with(&p) } else { s.ends_with(&p) }
+                    if name == "start_with" {
+                        s.starts_with(&p)
+                    } else {
+                        s.ends_with(&p)
+                    }
                 })))
             }
             "str2bool" => match s0(&args) {
                 Val::Bool(b) => Ok(Val::Bool(b)),
                 Val::Str(s) => match s.to_lowercase().as_str() {
                     "1" | "t" | "y" | "true" | "yes" => Ok(Val::Bool(true)),
-                    "" | "0" | "f" | "n" | "false" | "no" | "undef" | "undefined" => Ok(Val::Bool(false)),
-                    _ => Err(self.err("type-mismatch", format!("str2bool(): Unknown type of boolean given: '{s}'"), span)),
+                    "" | "0" | "f" | "n" | "false" | "no" | "undef" | "undefined" => {
+                        Ok(Val::Bool(false))
+                    }
+                    _ => Err(self.err(
+                        "type-mismatch",
+                        format!("str2bool(): Unknown type of boolean given: '{s}'"),
+                        span,
+                    )),
                 },
-                v => Err(self.err("type-mismatch", format!("str2bool() expects a String, got {}", v.type_name()), span)),
+                v => Err(self.err(
+                    "type-mismatch",
+                    format!("str2bool() expects a String, got {}", v.type_name()),
+                    span,
+                )),
             },
             "bool2str" => {
                 let b = s0(&args).truthy();
                 Ok(Val::Str(match (args.get(1), args.get(2)) {
-                    (Some(t), Some(f)) => if b { t.to_string() } else { f.to_string() },
+                    (Some(t), Some(f)) => {
+                        if b {
+                            t.to_string()
+                        } else {
+                            f.to_string()
+                        }
+                    }
                     _ => b.to_string(),
                 }))
             }
-            "to_json" => Ok(Val::Str(serde_json::to_string(&s0(&args).to_value()).unwrap_or_default())),
+            "to_json" => Ok(Val::Str(
+                serde_json::to_string(&s0(&args).to_value()).unwrap_or_default(),
+            )),
             "delete" => {
                 self.arity(name, &args, 2, 2, span)?;
                 let mut drop = Vec::new();
                 flatten_into(args[1].clone(), &mut drop);
                 Ok(match &args[0] {
-                    Val::Array(a) => Val::Array(a.iter().filter(|v| !drop.contains(v)).cloned().collect()),
+                    Val::Array(a) => {
+                        Val::Array(a.iter().filter(|v| !drop.contains(v)).cloned().collect())
+                    }
                     Val::Hash(h) => {
                         let ks: Vec<String> = drop.iter().map(Val::key_string).collect();
-                        Val::Hash(h.iter().filter(|(k, _)| !ks.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+                        Val::Hash(
+                            h.iter()
+                                .filter(|(k, _)| !ks.contains(k))
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect(),
+                        )
                     }
                     Val::Str(s) => {
                         let mut s = s.clone();
@@ -1054,15 +1226,31 @@ impl Compiler {
                 // stdlib's delete_at.rb: a copy without the element at a non-negative index.
                 self.arity(name, &args, 2, 2, span)?;
                 let Val::Array(a) = &args[0] else {
-                    return Err(self.err("type-mismatch", "delete_at(): Requires array to work with", span));
+                    return Err(self.err(
+                        "type-mismatch",
+                        "delete_at(): Requires array to work with",
+                        span,
+                    ));
                 };
                 let index = match &args[1] {
                     Val::Int(i) if *i >= 0 => *i as usize,
-                    Val::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().unwrap_or(usize::MAX),
-                    _ => return Err(self.err("type-mismatch", "delete_at(): You must provide non-negative numeric index", span)),
+                    Val::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                        s.parse().unwrap_or(usize::MAX)
+                    }
+                    _ => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            "delete_at(): You must provide non-negative numeric index",
+                            span,
+                        ))
+                    }
                 };
                 if index >= a.len() {
-                    return Err(self.err("index-out-of-range", "delete_at(): Given index exceeds size of array given", span));
+                    return Err(self.err(
+                        "index-out-of-range",
+                        "delete_at(): Given index exceeds size of array given",
+                        span,
+                    ));
                 }
                 let mut a = a.clone();
                 a.remove(index);
@@ -1071,10 +1259,20 @@ impl Compiler {
             "prefix" | "suffix" => {
                 self.arity(name, &args, 1, 2, span)?;
                 let fix = args.get(1).map(|v| v.to_string()).unwrap_or_default();
-                let f = |s: String| if name == "prefix" { format!("{fix}{s}") } else { format!("{s}{fix}") };
+                let f = |s: String| {
+                    if name == "prefix" {
+                        format!("{fix}{s}")
+                    } else {
+                        format!("{s}{fix}")
+                    }
+                };
                 Ok(match &args[0] {
-                    Val::Array(a) => Val::Array(a.iter().map(|v| Val::Str(f(v.to_string()))).collect()),
-                    Val::Hash(h) => Val::Hash(h.iter().map(|(k, v)| (f(k.clone()), v.clone())).collect()),
+                    Val::Array(a) => {
+                        Val::Array(a.iter().map(|v| Val::Str(f(v.to_string()))).collect())
+                    }
+                    Val::Hash(h) => {
+                        Val::Hash(h.iter().map(|(k, v)| (f(k.clone()), v.clone())).collect())
+                    }
                     v => Val::Str(f(v.to_string())),
                 })
             }
@@ -1084,18 +1282,32 @@ impl Compiler {
                     (Some(Val::Int(a)), Some(Val::Int(b))) if b.saturating_sub(a) <= 1_000_000 => {
                         Ok(Val::Array((a..=b).map(Val::Int).collect()))
                     }
-                    _ => Err(self.err("wrong-arguments", "range() expects two integers at most a million apart", span)),
+                    _ => Err(self.err(
+                        "wrong-arguments",
+                        "range() expects two integers at most a million apart",
+                        span,
+                    )),
                 }
             }
             "step" => {
                 self.arity(name, &args, 2, 2, span)?;
                 let n = match args[1] {
                     Val::Int(n) if n > 0 => n as usize,
-                    _ => return Err(self.err("wrong-arguments", "step() expects a positive Integer step", span)),
+                    _ => {
+                        return Err(self.err(
+                            "wrong-arguments",
+                            "step() expects a positive Integer step",
+                            span,
+                        ))
+                    }
                 };
                 match &args[0] {
                     Val::Array(a) => Ok(Val::Array(a.iter().step_by(n).cloned().collect())),
-                    v => Err(self.err("type-mismatch", format!("step() expects an Array, got {}", v.type_name()), span)),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!("step() expects an Array, got {}", v.type_name()),
+                        span,
+                    )),
                 }
             }
             "new" => {
@@ -1106,7 +1318,11 @@ impl Compiler {
                         let base = tn.split('[').next().unwrap_or("").to_string();
                         self.convert(&base, args[1..].to_vec(), span)
                     }
-                    v => Err(self.err("type-mismatch", format!("new() expects a Type, got {}", v.type_name()), span)),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!("new() expects a Type, got {}", v.type_name()),
+                        span,
+                    )),
                 }
             }
             "assert_private" => {
@@ -1118,17 +1334,24 @@ impl Compiler {
                     return Err(self.ruby_only("function", name, rb, span));
                 }
                 let loc = self.loc(span);
-                let mut d = Diagnostic::error("unknown-function", format!("Unknown function: '{name}'")).at(Some(loc));
+                let mut d =
+                    Diagnostic::error("unknown-function", format!("Unknown function: '{name}'"))
+                        .at(Some(loc));
                 if let Some(c) = closest(name, FUNCTIONS.iter().copied()) {
                     d = d.with_hint(format!("did you mean '{c}'?"));
                 } else if name.contains("::") {
                     d = d.with_hint(format!(
                         "no {} in the module path ({})",
                         match name.split_once("::") {
-                            Some((m, rest)) => format!("{m}/functions/{}.pp", rest.replace("::", "/")),
+                            Some((m, rest)) =>
+                                format!("{m}/functions/{}.pp", rest.replace("::", "/")),
                             None => name.to_string(),
                         },
-                        self.modulepath().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":")
+                        self.modulepath()
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(":")
                     ));
                 }
                 self.diags.push(d);

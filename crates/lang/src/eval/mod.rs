@@ -8,6 +8,7 @@
 
 mod classes;
 mod epp;
+mod erb;
 mod expr;
 mod functions;
 pub(crate) mod hiera;
@@ -55,6 +56,9 @@ pub struct CompileOptions {
     pub node_name: String,
     /// Unknown variables are errors (Puppet 8) instead of warnings (Puppet 7).
     pub strict_variables: bool,
+    /// Renders the ERB templates the native renderer declines (the converge crate
+    /// provides one that runs Ruby); None: such templates are errors.
+    pub erb_fallback: Option<std::sync::Arc<dyn converge_erb::wire::FallbackFactory>>,
 }
 
 /// Level of a message logged at compile time (`notice()`, `warning()`, ...).
@@ -223,6 +227,8 @@ pub(crate) struct Compiler {
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
+    /// ERB templates: parsed ones, Ruby values of variables, the Ruby fallback.
+    pub(crate) erb: erb::ErbState,
     /// What the evaluation read of facts and the node name.
     pub(crate) reads: reads::Recorder,
     /// Hiera, made at the first lookup.
@@ -266,6 +272,7 @@ impl Compiler {
             regex_cache: HashMap::new(),
             node_name: String::new(),
             define_depth: 0,
+            erb: erb::ErbState::default(),
             reads: reads::Recorder::default(),
             hiera: None,
             explain: None,

@@ -85,7 +85,7 @@ impl Compiler {
     }
 
     /// The next scope a look-up goes to after `id`.
-    fn next_lookup_scope(&self, id: ScopeId) -> Option<ScopeId> {
+    pub(crate) fn next_lookup_scope(&self, id: ScopeId) -> Option<ScopeId> {
         let s = &self.scopes[id];
         match s.kind {
             ScopeKind::Top => None,
