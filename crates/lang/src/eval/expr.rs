@@ -353,8 +353,9 @@ impl Compiler {
         match re.captures(s) {
             Some(caps) => {
                 let vals: Vec<Val> = caps
-                    .iter()
-                    .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.as_str().to_string())))
+                    .strings(s)
+                    .into_iter()
+                    .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.to_string())))
                     .collect();
                 if let Some(top) = self.matches.last_mut() {
                     *top = Some(vals);

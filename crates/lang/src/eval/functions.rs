@@ -10,8 +10,10 @@ use super::value::{puppet_cmp, Val};
 use super::{closest, unroot, Compiler, Halt, LogLevel, LogMessage, R};
 use crate::ast::{Expr, ExprKind, Lambda, Span, UnaryOp};
 use converge_catalog::{Diagnostic, EdgeKind, EdgeOrigin, ResourceRef};
+use converge_rubyre::{Flags, Regex};
 use indexmap::IndexMap;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 const FUNCTIONS: &[&str] = &[
     "include",
@@ -99,61 +101,6 @@ const FUNCTIONS: &[&str] = &[
     "step",
 ];
 
-/// Translate a Puppet (Ruby) regex to the regex crate's syntax: Ruby's `^`/`$` always
-/// match at line boundaries, `\h` is a hex digit, `\Z` is the end of the text.
-pub(crate) fn ruby_regex(src: &str) -> String {
-    let mut out = String::with_capacity(src.len() + 4);
-    out.push_str("(?m)");
-    let mut chars = src.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('h') => out.push_str("[0-9a-fA-F]"),
-                Some('H') => out.push_str("[^0-9a-fA-F]"),
-                Some('Z') => out.push_str(r"\z"),
-                Some('/') => out.push('/'),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push_str(r"\\"),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Ruby's replacement syntax (`\1`, `\0`, `\\`) to the regex crate's (`${1}`), with `$`
-/// made literal.
-fn ruby_replacement(rep: &str) -> String {
-    let mut out = String::with_capacity(rep.len());
-    let mut chars = rep.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => out.push_str("$$"),
-            '\\' => match chars.peek().copied() {
-                Some(d) if d.is_ascii_digit() => {
-                    chars.next();
-                    out.push_str(&format!("${{{d}}}"));
-                }
-                Some('\\') => {
-                    chars.next();
-                    out.push('\\');
-                }
-                Some('&') => {
-                    chars.next();
-                    out.push_str("${0}");
-                }
-                _ => out.push('\\'),
-            },
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Puppet's `versioncmp`.
 pub(crate) fn versioncmp(a: &str, b: &str) -> i64 {
     fn scan(s: &str) -> Vec<String> {
@@ -222,25 +169,33 @@ fn flatten_into(v: Val, out: &mut Vec<Val>) {
 }
 
 impl Compiler {
-    /// Compile a Puppet regex (cached).
-    pub(crate) fn regex(&mut self, pattern: &str, span: Span) -> R<regex::Regex> {
-        if let Some(r) = self.regex_cache.get(pattern) {
-            return Ok(r.clone());
+    /// Compile a Puppet regex (cached), as Ruby's `Regexp.new` would.
+    pub(crate) fn regex(&mut self, pattern: &str, span: Span) -> R<Arc<Regex>> {
+        self.regex_with(pattern, Flags::default(), span)
+    }
+
+    /// [`Compiler::regex`] with flags (regsubst's `I`, `E`, `M`).
+    pub(crate) fn regex_with(&mut self, pattern: &str, flags: Flags, span: Span) -> R<Arc<Regex>> {
+        // Only plain patterns are cached: flags are regsubst's, and rare.
+        let plain = flags == Flags::default();
+        if plain {
+            if let Some(r) = self.regex_cache.get(pattern) {
+                return Ok(r.clone());
+            }
         }
-        match regex::Regex::new(&ruby_regex(pattern)) {
+        match Regex::with_flags(pattern, flags) {
             Ok(r) => {
-                self.regex_cache.insert(pattern.to_string(), r.clone());
+                let r = Arc::new(r);
+                if plain {
+                    self.regex_cache.insert(pattern.to_string(), r.clone());
+                }
                 Ok(r)
             }
-            Err(e) => {
-                let msg = e.to_string();
-                let last = msg.lines().last().unwrap_or("").trim().to_string();
-                Err(self.err(
-                    "invalid-regex",
-                    format!("Invalid regex /{pattern}/: {last}"),
-                    span,
-                ))
-            }
+            Err(e) => Err(self.err(
+                "invalid-regex",
+                format!("Invalid regex /{pattern}/: {e}"),
+                span,
+            )),
         }
     }
 
@@ -554,17 +509,8 @@ impl Compiler {
                     Val::Str(p) | Val::Regex(p) => p.clone(),
                     v => return Err(self.err("type-mismatch", format!("'split' expects a String or Regexp separator, got {}", v.type_name()), span)),
                 };
-                let parts: Vec<Val> = if pat.is_empty() {
-                    s.chars().map(|c| Val::Str(c.to_string())).collect()
-                } else {
-                    let re = self.regex(&pat, span)?;
-                    let mut p: Vec<Val> = re.split(&s).map(|x| Val::Str(x.to_string())).collect();
-                    while matches!(p.last(), Some(Val::Str(x)) if x.is_empty()) {
-                        p.pop();
-                    }
-                    p
-                };
-                Ok(Val::Array(parts))
+                let re = self.regex(&pat, span)?;
+                Ok(Val::Array(re.split(&s).into_iter().map(Val::Str).collect()))
             }
             "join" => {
                 self.arity(name, &args, 1, 2, span)?;
@@ -580,27 +526,21 @@ impl Compiler {
                     Val::Str(p) | Val::Regex(p) => p.clone(),
                     v => return Err(self.err("type-mismatch", format!("'regsubst' expects a pattern, got {}", v.type_name()), span)),
                 };
-                let rep = ruby_replacement(&args[2].to_string());
-                let flags = args.get(3).map(|v| v.to_string()).unwrap_or_default();
-                let mut prefix = String::new();
-                for f in flags.chars() {
+                let rep = args[2].to_string();
+                let flag_text = args.get(3).map(|v| v.to_string()).unwrap_or_default();
+                let mut flags = Flags::default();
+                for f in flag_text.chars() {
                     match f {
-                        'I' => prefix.push_str("(?i)"),
-                        'E' => prefix.push_str("(?x)"),
-                        'M' => prefix.push_str("(?s)"),
+                        'I' => flags.ignore_case = true,
+                        'E' => flags.extended = true,
+                        'M' => flags.multiline = true,
                         'G' => {}
                         _ => return Err(self.err("wrong-arguments", format!("regsubst(): unknown flag '{f}' (valid: E, I, M, G)"), span)),
                     }
                 }
-                let re = self.regex(&format!("{prefix}{pat}"), span)?;
-                let global = flags.contains('G');
-                let sub = |s: &str| -> String {
-                    if global {
-                        re.replace_all(s, rep.as_str()).into_owned()
-                    } else {
-                        re.replace(s, rep.as_str()).into_owned()
-                    }
-                };
+                let re = self.regex_with(&pat, flags, span)?;
+                let global = flag_text.contains('G');
+                let sub = |s: &str| -> String { re.replace(s, &rep, global) };
                 match &args[0] {
                     Val::Array(a) => Ok(Val::Array(a.iter().map(|v| Val::Str(sub(&v.to_string()))).collect())),
                     v => Ok(Val::Str(sub(&v.to_string()))),
@@ -1001,7 +941,7 @@ impl Compiler {
                 };
                 let re = self.regex(&pat, span)?;
                 let m = |s: &str| match re.captures(s) {
-                    Some(c) => Val::Array(c.iter().map(|m| m.map_or(Val::Undef, |m| Val::Str(m.as_str().into()))).collect()),
+                    Some(c) => Val::Array(c.strings(s).into_iter().map(|m| m.map_or(Val::Undef, |m| Val::Str(m.into()))).collect()),
                     None => Val::Undef,
                 };
                 Ok(match &args[0] {
@@ -1495,12 +1435,5 @@ mod tests {
         assert_eq!(sprintf("%03d|%-4s|%.2f|%%", &a).unwrap(), "005|ab  |1.23|%");
         assert_eq!(sprintf("%x", &[Val::Int(255)]).unwrap(), "ff");
         assert!(sprintf("%d", &[]).is_err());
-    }
-
-    #[test]
-    fn ruby_regex_and_replacement_translate() {
-        let re = regex::Regex::new(&ruby_regex(r"^\h+$")).unwrap();
-        assert!(re.is_match("zz\nbeef\n"));
-        assert_eq!(ruby_replacement(r"<\1>$"), "<${1}>$$");
     }
 }

@@ -204,7 +204,7 @@ pub(crate) struct Compiler {
     pub(crate) output: Vec<String>,
     pub(crate) depth: usize,
     pub(crate) in_double_quotes: usize,
-    pub(crate) regex_cache: HashMap<String, regex::Regex>,
+    pub(crate) regex_cache: HashMap<String, std::sync::Arc<converge_rubyre::Regex>>,
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
@@ -560,7 +560,7 @@ impl Compiler {
             're: for (i, node) in self.nodes.iter().enumerate() {
                 for m in &node.def.matches {
                     if let NodeMatch::Regex(r) = m {
-                        if let Ok(re) = regex::Regex::new(&functions::ruby_regex(r)) {
+                        if let Ok(re) = converge_rubyre::Regex::cached(r) {
                             if re.is_match(&name) {
                                 found = Some((i, name.clone()));
                                 break 're;

@@ -243,7 +243,7 @@ fn flatten(args: &[Val]) -> Vec<Val> {
 }
 
 fn regex_matches(pat: &str, s: &str) -> bool {
-    regex::Regex::new(pat)
+    converge_rubyre::Regex::cached(pat)
         .map(|r| r.is_match(s))
         .unwrap_or(false)
 }
