@@ -140,10 +140,34 @@ impl<'a> Lower<'a> {
             Rule::class_def => self.class_def(p),
             Rule::define_def => self.define_def(p),
             Rule::node_def => self.node_def(p),
+            Rule::type_alias => self.type_alias(p),
             Rule::stmt_call => self.stmt_call(p),
             Rule::assignment => self.assignment(p),
             _ => self.internal(&p),
         }
+    }
+
+    fn type_alias(&mut self, p: P<'_>) -> Expr {
+        let span = self.span(&p);
+        let mut name = String::new();
+        let mut value = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_type => {}
+                Rule::type_name => {
+                    name = name_prefix(c.as_str()).trim_start_matches("::").to_string()
+                }
+                Rule::expression => value = Some(self.expression(c)),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        let value = value.unwrap_or_else(|| mk(ExprKind::Undef, span));
+        mk(
+            ExprKind::TypeAlias(Box::new(TypeAliasDef { name, value, span })),
+            span,
+        )
     }
 
     fn stmt_call(&mut self, p: P<'_>) -> Expr {
@@ -260,6 +284,7 @@ impl<'a> Lower<'a> {
     fn resource_expr(&mut self, p: P<'_>) -> Expr {
         match p.as_rule() {
             Rule::resource_decl => self.resource_decl(p),
+            Rule::resource_decl_cap => self.resource_decl_cap(p),
             Rule::resource_attrs => self.resource_attrs(p),
             Rule::resource_untitled => {
                 let span = self.span(&p);
@@ -360,6 +385,32 @@ impl<'a> Lower<'a> {
             value,
             span,
         }
+    }
+
+    /// `Package { 'x': ... }`: a declaration under a capitalised type name.
+    fn resource_decl_cap(&mut self, p: P<'_>) -> Expr {
+        let span = self.span(&p);
+        let mut type_name = String::new();
+        let mut bodies = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::type_name => type_name = c.as_str().trim_start_matches("::").to_lowercase(),
+                Rule::res_body => bodies.push(self.res_body(c)),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        bodies.shrink_to_fit();
+        mk(
+            ExprKind::Resource {
+                type_name,
+                is_virtual: false,
+                is_exported: false,
+                bodies,
+            },
+            span,
+        )
     }
 
     fn resource_attrs(&mut self, p: P<'_>) -> Expr {
@@ -669,16 +720,27 @@ impl<'a> Lower<'a> {
         let span = self.span(&p);
         let mut params = Vec::new();
         let mut body = Vec::new();
+        let mut return_type = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::param => params.push(self.param(c)),
+                Rule::return_type => {
+                    if let Some(t) = c.into_inner().next() {
+                        return_type = Some(Box::new(self.res_target(t)));
+                    }
+                }
                 Rule::block => body = self.block(c),
                 _ => {
                     self.internal(&c);
                 }
             }
         }
-        Lambda { params, body, span }
+        Lambda {
+            params,
+            return_type,
+            body,
+            span,
+        }
     }
 
     fn primary_inner(&mut self, c: P<'_>) -> Expr {
@@ -724,10 +786,29 @@ impl<'a> Lower<'a> {
             Rule::type_or_collector => {
                 let name = name_prefix(c.as_str());
                 let kids: Vec<_> = c.into_inner().collect();
-                if !kids.is_empty() {
+                if kids.first().is_some_and(|k| k.as_rule() == Rule::call_args) {
+                    // `Integer('0x10')`: a call named by the type.
+                    let mut args = Vec::new();
+                    let mut lambda = None;
+                    for k in kids {
+                        match k.as_rule() {
+                            Rule::call_args => args = self.call_args(k),
+                            Rule::lambda => lambda = Some(Box::new(self.lambda(k))),
+                            _ => {
+                                self.internal(&k);
+                            }
+                        }
+                    }
+                    ExprKind::Call {
+                        name: name.trim_start_matches("::").to_string(),
+                        args,
+                        lambda,
+                    }
+                } else if !kids.is_empty() {
                     return self.collector_parts(span, name, kids);
+                } else {
+                    ExprKind::TypeName(name.to_string())
                 }
-                ExprKind::TypeName(name.to_string())
             }
             Rule::paren => match c.into_inner().next() {
                 Some(e) => ExprKind::Paren(Box::new(self.expression(e))),
