@@ -17,13 +17,15 @@ use onig::{RegexOptions, Region, SearchOptions, Syntax};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// A pattern Ruby would not compile; the message is Ruby's (`end pattern with unmatched
-/// parenthesis`).
+/// A pattern Ruby would not compile; it displays as Ruby's `RegexpError` does
+/// (`end pattern with unmatched parenthesis: /(/`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{message}: /{pattern}/")]
 pub struct Error {
     /// Oniguruma's description of what is wrong.
     pub message: String,
+    /// The pattern.
+    pub pattern: String,
 }
 
 /// Ruby's regexp flags (`/.../ixm`, and regsubst's `I`, `E`, `M`).
@@ -110,6 +112,7 @@ impl Regex {
         )
         .map_err(|e| Error {
             message: e.description().to_string(),
+            pattern: pattern.to_string(),
         })?;
         Ok(Regex {
             inner,

@@ -394,7 +394,10 @@ impl Compiler {
                     self.diags.push(
                         Diagnostic::error(
                             "type-mismatch",
-                            format!("{owner}: parameter '{}' {}", p.name, t.mismatch(&val)),
+                            format!(
+                                "{owner}: {}",
+                                super::describe::describe_parameter(&p.name, &t, &val)
+                            ),
                         )
                         .at(Some(at)),
                     );

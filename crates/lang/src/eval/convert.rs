@@ -6,7 +6,7 @@
 
 use super::format;
 use super::ops;
-use super::types::{self, Ty, MAXI};
+use super::types::{self, Ty};
 use super::value::{Key, Map, Val};
 use super::{Compiler, R};
 use crate::ast::Span;
@@ -447,6 +447,27 @@ impl Compiler {
                 }
             }
             Ty::Optional(Some(inner)) | Ty::NotUndef(Some(inner)) => self.convert_to(&inner, args),
+            Ty::Variant(members) => {
+                // A value already of the variant stays as it is; otherwise the first
+                // member that can convert it does.
+                if let [v] = args.as_slice() {
+                    if members.iter().any(|m| m.matches(v)) {
+                        return Ok(v.clone());
+                    }
+                }
+                let mut first_err = None;
+                for m in &members {
+                    match self.convert_to(m, args.clone()) {
+                        Ok(v) => return Ok(v),
+                        Err(e) => {
+                            first_err.get_or_insert(e);
+                        }
+                    }
+                }
+                Err(first_err.unwrap_or_else(|| {
+                    "Creation of new instance of type 'Variant' is not supported".into()
+                }))
+            }
             Ty::Regexp(_) => {
                 arity(1, 1)?;
                 match &args[0] {
@@ -461,8 +482,10 @@ impl Compiler {
                     )),
                 }
             }
-            Ty::Undef => Ok(Val::Undef),
-            Ty::Default => Ok(Val::Default),
+            Ty::Any => {
+                arity(1, 1)?;
+                Ok(args.into_iter().next().unwrap_or(Val::Undef))
+            }
             t => Err(format!(
                 "Creation of new instance of type '{}' is not supported",
                 types::base_name(&t)
@@ -547,6 +570,5 @@ mod tests {
         assert_eq!(ruby_integer(" -42 ", None), Ok(-42));
         assert!(ruby_integer("08", None).is_err());
         assert_eq!(decode_base64("aGVsbG8=", true, false).unwrap(), b"hello");
-        let _ = MAXI;
     }
 }

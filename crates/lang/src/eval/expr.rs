@@ -62,10 +62,8 @@ impl Compiler {
                         expr,
                     } = &it.kind
                     {
-                        match self.eval(expr)? {
-                            Val::Array(a) => out.extend(a),
-                            v => out.push(v),
-                        }
+                        let v = self.eval(expr)?;
+                        out.extend(unfold(v));
                     } else {
                         out.push(self.eval(it)?);
                     }
@@ -97,10 +95,8 @@ impl Compiler {
                         expr,
                     } = &k.kind
                     {
-                        match self.eval(expr)? {
-                            Val::Array(a) => ks.extend(a),
-                            v => ks.push(v),
-                        }
+                        let v = self.eval(expr)?;
+                        ks.extend(unfold(v));
                     } else {
                         ks.push(self.eval(k)?);
                     }
@@ -112,20 +108,29 @@ impl Compiler {
                 match op {
                     UnaryOp::Not => Ok(Val::Bool(!v.truthy())),
                     UnaryOp::Splat => Ok(v),
-                    UnaryOp::Neg => match v.as_number() {
-                        Some(Val::Int(i)) => match i.checked_neg() {
-                            Some(n) => Ok(Val::Int(n)),
-                            None => {
-                                Err(self.err("overflow", "Integer overflow in negation", e.span))
-                            }
-                        },
-                        Some(Val::Float(f)) => Ok(Val::Float(-f)),
-                        _ => Err(self.err(
-                            "type-mismatch",
-                            format!("Operator '-' is not applicable to {}", a_type(&v)),
-                            e.span,
-                        )),
-                    },
+                    UnaryOp::Neg => {
+                        let mut notes = Vec::new();
+                        let n = ops::coerce_noting(&v, &mut notes);
+                        self.coercion_warnings(notes, e.span);
+                        match n {
+                            Ok(Val::Int(i)) => match i.checked_neg() {
+                                Some(n) => Ok(Val::Int(n)),
+                                None => Err(self.err(
+                                    "overflow",
+                                    "A Unary Minus resulted in a value outside of Puppet Integer max range, got '+0x8000000000000000'",
+                                    e.span,
+                                )),
+                            },
+                            Ok(Val::Float(f)) => Ok(Val::Float(-f)),
+                            Ok(Val::Timespan(t)) => Ok(Val::Timespan(-t)),
+                            Ok(other) => Err(self.err(
+                                "type-mismatch",
+                                format!("Operator '-' is not applicable to {}.", ops::a_label(&other)),
+                                e.span,
+                            )),
+                            Err(m) => Err(self.err("type-mismatch", m, e.span)),
+                        }
+                    }
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e),
@@ -320,11 +325,7 @@ impl Compiler {
         } = &opt.kind
         {
             let v = self.eval(expr)?;
-            let items = match v {
-                Val::Array(a) => a,
-                v => vec![v],
-            };
-            for it in items {
+            for it in unfold(v) {
                 if self.option_matches(subj, &it, opt)? {
                     return Ok(true);
                 }
@@ -377,10 +378,7 @@ impl Compiler {
                 // `[$a, $b] = {a => 1, b => 2}`: each variable from the key of its name.
                 Val::Hash(h) => {
                     for t in targets {
-                        let key = match &t.kind {
-                            ExprKind::Variable(n) => Val::Str(n.clone()),
-                            _ => Val::Array(Vec::new()),
-                        };
+                        let key = lvalue_names(t);
                         let val = match h.get(&super::value::Key(key.clone())) {
                             Some(v) => v.clone(),
                             None => {
@@ -453,15 +451,20 @@ impl Compiler {
         match target {
             Val::Type(t) => self.access_type(t, keys, e),
             Val::Ref(r) => self.resource_param(&r, keys, e),
-            v => ops::access_value(&v, keys).map_err(|err| {
-                let span = match (&e.kind, err.key) {
-                    (ExprKind::Access { keys, .. }, Some(i)) => {
-                        keys.get(i).map_or(e.span, |k| k.span)
-                    }
-                    _ => e.span,
-                };
-                self.err("type-mismatch", err.message, span)
-            }),
+            v => {
+                let mut notes = Vec::new();
+                let r = ops::access_value(&v, keys, &mut notes);
+                self.coercion_warnings(notes, e.span);
+                r.map_err(|err| {
+                    let span = match (&e.kind, err.key) {
+                        (ExprKind::Access { keys, .. }, Some(i)) => {
+                            keys.get(i).map_or(e.span, |k| k.span)
+                        }
+                        _ => e.span,
+                    };
+                    self.err("type-mismatch", err.message, span)
+                })
+            }
         }
     }
 
@@ -476,7 +479,11 @@ impl Compiler {
                 v => names.push(v),
             }
         }
-        let shown = types::ref_type(r).to_string();
+        let shown = if r.is_class() {
+            format!("Class['{}']", r.title.to_lowercase())
+        } else {
+            types::ref_type(r).to_string()
+        };
         let Some(i) = self.lookup(r) else {
             return Err(self.err(
                 "unknown-resource",
@@ -487,8 +494,14 @@ impl Compiler {
         let mut out = Vec::new();
         for n in names {
             let name = n.to_string();
-            let v = match self.resources[i].attrs.get(&name) {
-                Some(v) => v.clone(),
+            let res = &self.resources[i];
+            let default = || {
+                self.defaults_for(res.scope, &res.type_name)
+                    .get(&name)
+                    .map(|d| d.val.clone())
+            };
+            let v = match res.attrs.get(&name).cloned().or_else(default) {
+                Some(v) => v,
                 None => {
                     if !self.is_parameter_of(i, &name) {
                         return Err(self.err(
@@ -540,17 +553,21 @@ impl Compiler {
 
     fn access_type(&mut self, t: Ty, keys: Vec<Val>, e: &Expr) -> R<Val> {
         // Keys are owned: titles move out of them (`require => Package['x']` is common).
-        let titles = |keys: Vec<Val>| -> Vec<Val> {
+        // Several keys, or one array of them, make an array of references; `undef`
+        // titles are dropped (Puppet's EMPTY_RESOURCE_SPECIALIZATION).
+        let titles = |keys: Vec<Val>| -> (Vec<Val>, bool) {
+            let many = keys.len() > 1 || matches!(keys.first(), Some(Val::Array(_)));
             let mut out = Vec::with_capacity(keys.len());
             for k in keys {
                 match k {
-                    Val::Array(a) => out.extend(a),
+                    Val::Array(a) => out.extend(a.into_iter().filter(|v| !v.is_undef())),
+                    Val::Undef => {}
                     v => out.push(v),
                 }
             }
-            out
+            (out, many)
         };
-        let refs = |ty: &str, ts: Vec<Val>| -> Val {
+        let refs = |ty: &str, (ts, many): (Vec<Val>, bool)| -> Val {
             let mut r: Vec<Val> = ts
                 .into_iter()
                 .map(|t| {
@@ -567,10 +584,10 @@ impl Compiler {
                     Val::Ref(ResourceRef::new(ty, &title))
                 })
                 .collect();
-            if r.len() == 1 {
-                r.pop().unwrap_or(Val::Undef)
-            } else {
+            if many {
                 Val::Array(r)
+            } else {
+                r.pop().unwrap_or(Val::Undef)
             }
         };
         match t {
@@ -616,7 +633,7 @@ impl Compiler {
         match op {
             BinOp::Eq | BinOp::Ne => {
                 let eq = match (ops::as_type(&a), ops::as_type(&b)) {
-                    (Some(x), Some(y)) => x == y,
+                    (Some(x), Some(y)) => types_equal(&x, &y),
                     _ => ops::equals(&a, &b),
                 };
                 Ok(Val::Bool(eq == (op == BinOp::Eq)))
@@ -627,7 +644,7 @@ impl Compiler {
                     let y = ops::as_type(&b);
                     let le = y.as_ref().is_some_and(|y| y.assignable(&x));
                     let ge = y.as_ref().is_some_and(|y| x.assignable(y));
-                    let eq = y.as_ref().is_some_and(|y| *y == x);
+                    let eq = y.as_ref().is_some_and(|y| types_equal(&x, y));
                     return Ok(Val::Bool(match op {
                         BinOp::Lt => le && !eq,
                         BinOp::Le => le,
@@ -661,7 +678,15 @@ impl Compiler {
                 let m = match (&a, &b) {
                     (_, Val::Type(t)) => t.matches(&a),
                     (_, Val::Ref(r)) => types::ref_type(r).matches(&a),
-                    (Val::Str(s), Val::Regex(r) | Val::Str(r)) => {
+                    (Val::Str(s), Val::Regex(r)) => self.regex_match(r, s, rhs.span)?,
+                    (Val::Str(s), Val::Str(r)) => {
+                        if let Err(e) = converge_rubyre::Regex::cached(r) {
+                            return Err(self.err(
+                                "invalid-regex",
+                                format!("Can not convert right match operand to a regular expression. Caused by '{e}'."),
+                                rhs.span,
+                            ));
+                        }
                         self.regex_match(r, s, rhs.span)?
                     }
                     (_, Val::Regex(_) | Val::Str(_)) => {
@@ -702,6 +727,13 @@ impl Compiler {
         }
     }
 
+    /// Puppet 7 warns when arithmetic or an index converts a string to a number.
+    fn coercion_warnings(&mut self, notes: Vec<String>, span: crate::ast::Span) {
+        for n in notes {
+            self.warn("numeric-coercion", n, span);
+        }
+    }
+
     fn arith(&mut self, op: BinOp, a: Val, b: Val, lhs: &Expr, e: &Expr) -> R<Val> {
         let size = |v: &Val| match v {
             Val::Array(a) => a.len(),
@@ -715,7 +747,10 @@ impl Compiler {
                 e.span,
             ));
         }
-        match ops::arithmetic(op, a, b) {
+        let mut notes = Vec::new();
+        let r = ops::arithmetic(op, a, b, &mut notes);
+        self.coercion_warnings(notes, e.span);
+        match r {
             Ok(v) => Ok(v),
             Err(err) => {
                 let code = if err.message.starts_with("Division by 0") {
@@ -732,6 +767,38 @@ impl Compiler {
             }
         }
     }
+}
+
+/// The names an assignment target stands for: `$a` is `'a'`, `[$b, $c]` is
+/// `['b', 'c']` (the key a hash must have when it is destructured).
+fn lvalue_names(t: &Expr) -> Val {
+    match &t.kind {
+        ExprKind::Variable(n) => Val::Str(n.clone()),
+        ExprKind::Array(items) => Val::Array(items.iter().map(lvalue_names).collect()),
+        _ => Val::Undef,
+    }
+}
+
+/// What `*value` spreads into an array, argument list or case options: an array's
+/// elements, a hash's `[key, value]` pairs, an iterator's values, nothing for `undef`,
+/// the value itself otherwise.
+pub(crate) fn unfold(v: Val) -> Vec<Val> {
+    match v {
+        Val::Undef => Vec::new(),
+        Val::Array(a) => a,
+        Val::Iterator(_, a) => a,
+        Val::Hash(h) => h
+            .into_iter()
+            .map(|(k, v)| Val::Array(vec![k.0, v]))
+            .collect(),
+        v => vec![v],
+    }
+}
+
+/// Puppet's type equality: the same type, or two types each assignable to the other
+/// (`Tuple[Integer, Integer] == Array[Integer, 2, 2]`).
+fn types_equal(x: &Ty, y: &Ty) -> bool {
+    x == y || (x.assignable(y) && y.assignable(x))
 }
 
 /// The Ruby class of a value, as a few of Puppet's messages name it.

@@ -140,8 +140,28 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// Puppet's `%p` rendering of a value (what the expression suite compares).
+/// Puppet's `%p` rendering of a value (what the expression suite compares), with the
+/// values `%p` leaves to Ruby's `inspect` written as `Timestamp('...')`,
+/// `Timespan('...')` and `Sensitive [value redacted]`.
 pub(crate) fn inspect(v: &Val) -> String {
+    match v {
+        Val::Timestamp(_) => return format!("Timestamp('{}')", to_s(v)),
+        Val::Timespan(_) => return format!("Timespan('{}')", to_s(v)),
+        Val::Sensitive(_) => return "Sensitive [value redacted]".into(),
+        Val::Array(a) => {
+            return format!("[{}]", a.iter().map(inspect).collect::<Vec<_>>().join(", "))
+        }
+        Val::Hash(h) => {
+            return format!(
+                "{{{}}}",
+                h.iter()
+                    .map(|(k, x)| format!("{} => {}", inspect(&k.0), inspect(x)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        _ => {}
+    }
     let mut fmt = Format::parse("%p").unwrap_or_default();
     fmt.container = None;
     let map = FormatMap::defaults_with(Ty::Any, fmt);
@@ -460,7 +480,7 @@ fn user_pairs(pairs: Vec<(Ty, Val)>) -> Result<Vec<(Ty, Format)>, String> {
                 }
                 let mut f = match h.get("format") {
                     Some(Val::Str(s)) => Format::parse(s)?,
-                    _ => Format::default(),
+                    _ => Format::parse("")?,
                 };
                 f.separator = h.get("separator").map(to_s);
                 f.separator2 = h.get("separator2").map(to_s);
@@ -1130,7 +1150,7 @@ fn ruby_inspect(v: &Val) -> String {
         Val::Hash(h) => format!(
             "{{{}}}",
             h.iter()
-                .map(|(k, v)| format!("{k:?}=>{}", ruby_inspect(v)))
+                .map(|(k, v)| format!("{}=>{}", ruby_inspect(&k.0), ruby_inspect(v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -101,6 +101,17 @@ const FUNCTIONS: &[&str] = &[
     "step",
 ];
 
+/// Puppet's message for a `regsubst` call whose flags no signature accepts.
+fn regsubst_signatures(flags: &str) -> String {
+    format!(
+        "The function 'regsubst' was called with arguments it does not accept. It expects one of:
+  (Variant[Array[String], String] target, String pattern, Variant[String, Hash[String, String]] replacement, Pattern[/^[GEIM]*$/] flags?, Enum['E', 'N', 'S', 'U'] encoding?)
+    rejected: parameter 'flags' expects an undef value or a match for Pattern[/^[GEIM]*$/], got '{flags}'
+  (Variant[Array[String], String] target, Variant[Regexp, Type[Regexp]] pattern, Variant[String, Hash[String, String]] replacement, Pattern[/^G?$/] flags?)
+    rejected: parameter 'pattern' expects a value of type Regexp or Type[Regexp], got String"
+    )
+}
+
 /// Puppet's `versioncmp`.
 pub(crate) fn versioncmp(a: &str, b: &str) -> i64 {
     fn scan(s: &str) -> Vec<String> {
@@ -191,11 +202,7 @@ impl Compiler {
                 }
                 Ok(r)
             }
-            Err(e) => Err(self.err(
-                "invalid-regex",
-                format!("Invalid regex /{pattern}/: {e}"),
-                span,
-            )),
+            Err(e) => Err(self.err("invalid-regex", e.to_string(), span)),
         }
     }
 
@@ -218,10 +225,8 @@ impl Compiler {
                 expr,
             } = &a.kind
             {
-                match self.eval(expr)? {
-                    Val::Array(x) => vals.extend(x),
-                    v => vals.push(v),
-                }
+                let v = self.eval(expr)?;
+                vals.extend(super::expr::unfold(v));
             } else {
                 vals.push(self.eval(a)?);
             }
@@ -416,7 +421,7 @@ impl Compiler {
                         'E' => flags.extended = true,
                         'M' => flags.multiline = true,
                         'G' => {}
-                        _ => return Err(self.err("wrong-arguments", format!("regsubst(): unknown flag '{f}' (valid: E, I, M, G)"), span)),
+                        _ => return Err(self.err("wrong-arguments", regsubst_signatures(&flag_text), span)),
                     }
                 }
                 let re = self.regex_with(&pat, flags, span)?;
@@ -702,10 +707,10 @@ impl Compiler {
                     return Ok(args[1].clone());
                 }
                 if let Some(l) = lambda {
-                    return self.call_lambda(l, vec![Val::Type(t.clone()), Val::Type(types::infer(&args[1]))]);
+                    return self.call_lambda(l, vec![Val::Type(t.clone()), Val::Type(types::infer_set(&args[1]))]);
                 }
-                let m = t.mismatch(&args[1]);
-                Err(self.err("type-mismatch", format!("assert_type(): {m}"), span))
+                let m = super::describe::describe_mismatch("assert_type():", &t, &args[1]);
+                Err(self.err("type-mismatch", m, span))
             }
             "dig" => {
                 let mut cur = s0(&args);

@@ -9,6 +9,7 @@
 mod aliases;
 mod classes;
 mod convert;
+mod describe;
 mod epp;
 mod expr;
 mod format;

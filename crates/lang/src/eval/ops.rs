@@ -188,6 +188,18 @@ pub(crate) fn coerce_numeric(v: &Val) -> Result<Val, String> {
     }
 }
 
+/// [`coerce_numeric`], noting Puppet's warning when a string was converted.
+pub(crate) fn coerce_noting(v: &Val, notes: &mut Vec<String>) -> Result<Val, String> {
+    let n = coerce_numeric(v)?;
+    if let Val::Str(s) = v {
+        notes.push(format!(
+            "The string '{s}' was automatically coerced to the numerical value {}",
+            super::format::to_s(&n)
+        ));
+    }
+    Ok(n)
+}
+
 fn not_numeric(v: &Val) -> String {
     format!(
         "The value '{}' cannot be converted to Numeric.",
@@ -223,7 +235,12 @@ fn op_symbol(op: BinOp) -> &'static str {
 }
 
 /// Puppet's `calculate`: `+ - * / % << >>` on any two values.
-pub(crate) fn arithmetic(op: BinOp, a: Val, b: Val) -> Result<Val, ArithError> {
+pub(crate) fn arithmetic(
+    op: BinOp,
+    a: Val,
+    b: Val,
+    notes: &mut Vec<String>,
+) -> Result<Val, ArithError> {
     let sym = op_symbol(op);
     let runtime = |detail: String| {
         err(
@@ -259,8 +276,8 @@ pub(crate) fn arithmetic(op: BinOp, a: Val, b: Val) -> Result<Val, ArithError> {
             },
         };
     }
-    let x = coerce_numeric(&a).map_err(|m| err(m, true))?;
-    let y = coerce_numeric(&b).map_err(|m| err(m, false))?;
+    let x = coerce_noting(&a, notes).map_err(|m| err(m, true))?;
+    let y = coerce_noting(&b, notes).map_err(|m| err(m, false))?;
     if op == BinOp::Mod && (matches!(x, Val::Float(_)) || matches!(y, Val::Float(_))) {
         if matches!(x, Val::Float(_)) {
             return Err(err(
@@ -409,11 +426,11 @@ pub(crate) fn arithmetic(op: BinOp, a: Val, b: Val) -> Result<Val, ArithError> {
         }
         (n @ (Val::Int(_) | Val::Float(_)), t @ (Val::Timespan(_) | Val::Timestamp(_))) => match op
         {
-            BinOp::Add => arithmetic(op, t, n),
-            BinOp::Mul if matches!(t, Val::Timespan(_)) => arithmetic(op, t, n),
+            BinOp::Add => arithmetic(op, t, n, notes),
+            BinOp::Mul if matches!(t, Val::Timespan(_)) => arithmetic(op, t, n, notes),
             BinOp::Sub if matches!(t, Val::Timespan(_)) => {
                 let ns = (as_f64(&n) * 1e9) as i128;
-                arithmetic(op, Val::Timespan(ns), t)
+                arithmetic(op, Val::Timespan(ns), t, notes)
             }
             _ => Err(err(
                 format!(
@@ -635,7 +652,11 @@ fn key_type_name(v: &Val) -> String {
 }
 
 /// `$string[...]`, `$array[...]`, `$hash[...]`.
-pub(crate) fn access_value(target: &Val, keys: Vec<Val>) -> Result<Val, AccessError> {
+pub(crate) fn access_value(
+    target: &Val,
+    keys: Vec<Val>,
+    notes: &mut Vec<String>,
+) -> Result<Val, AccessError> {
     match target {
         Val::Str(s) => {
             let keys = flatten(keys);
@@ -695,8 +716,8 @@ pub(crate) fn access_value(target: &Val, keys: Vec<Val>) -> Result<Val, AccessEr
         Val::Array(a) => {
             let keys = flatten(keys);
             let len = a.len() as i64;
-            let int = |i: usize, k: &Val| -> Result<i64, AccessError> {
-                match coerce_numeric(k) {
+            let mut int = |i: usize, k: &Val| -> Result<i64, AccessError> {
+                match coerce_noting(k, notes) {
                     Ok(Val::Int(v)) => Ok(v),
                     Ok(v) => Err(access_err(
                         format!(
@@ -744,7 +765,7 @@ pub(crate) fn access_value(target: &Val, keys: Vec<Val>) -> Result<Val, AccessEr
         Val::Hash(h) => hash_access(h, keys),
         Val::Binary(b) => {
             let s: String = b.iter().map(|&x| x as char).collect();
-            match access_value(&Val::Str(s), keys)? {
+            match access_value(&Val::Str(s), keys, notes)? {
                 Val::Str(r) => Ok(Val::Binary(r.chars().map(|c| c as u8).collect())),
                 v => Ok(v),
             }
@@ -803,17 +824,17 @@ mod tests {
 
     #[test]
     fn ruby_integer_division_and_modulo() {
-        let div = |a, b| arithmetic(BinOp::Div, Val::Int(a), Val::Int(b)).ok();
-        let rem = |a, b| arithmetic(BinOp::Mod, Val::Int(a), Val::Int(b)).ok();
+        let div = |a, b| arithmetic(BinOp::Div, Val::Int(a), Val::Int(b), &mut Vec::new()).ok();
+        let rem = |a, b| arithmetic(BinOp::Mod, Val::Int(a), Val::Int(b), &mut Vec::new()).ok();
         assert_eq!(div(-7, 2), Some(Val::Int(-4)));
         assert_eq!(div(7, -2), Some(Val::Int(-4)));
         assert_eq!(div(-7, -2), Some(Val::Int(3)));
         assert_eq!(rem(-7, 3), Some(Val::Int(2)));
         assert_eq!(rem(7, -3), Some(Val::Int(-2)));
-        let shl = |a, b| arithmetic(BinOp::Shl, Val::Int(a), Val::Int(b)).ok();
+        let shl = |a, b| arithmetic(BinOp::Shl, Val::Int(a), Val::Int(b), &mut Vec::new()).ok();
         assert_eq!(shl(1, -1), Some(Val::Int(0)));
         assert_eq!(shl(8, -2), Some(Val::Int(2)));
-        let shr = |a, b| arithmetic(BinOp::Shr, Val::Int(a), Val::Int(b)).ok();
+        let shr = |a, b| arithmetic(BinOp::Shr, Val::Int(a), Val::Int(b), &mut Vec::new()).ok();
         assert_eq!(shr(8, -1), Some(Val::Int(16)));
         assert_eq!(shr(-1, 3), Some(Val::Int(-1)));
     }

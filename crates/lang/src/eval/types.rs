@@ -272,13 +272,35 @@ pub(crate) fn article(word: &str) -> &'static str {
     }
 }
 
+/// Puppet's BAD_TYPE_SLICE_ARITY message. Some types name themselves with an article
+/// (`A Regexp-Type[]`), others as a bare label (`Hash-Type[]`), as Puppet's access
+/// operator passes them.
 fn arity_error(base: &Ty, min: usize, max: Option<usize>, actual: usize) -> String {
     let label = base_label(base);
-    let l = format!(
-        "{}{} {label}",
-        article(&label)[..1].to_uppercase(),
-        &article(&label)[1..]
+    let with_article = matches!(
+        base,
+        Ty::Regexp(_)
+            | Ty::Timestamp(..)
+            | Ty::Timespan(..)
+            | Ty::Callable(_)
+            | Ty::Enum(..)
+            | Ty::Variant(_)
+            | Ty::Pattern(_)
+            | Ty::Struct(_)
+            | Ty::Boolean(_)
+            | Ty::Tuple(..)
+            | Ty::Runtime
+            | Ty::SemVer
     );
+    let l = if with_article {
+        format!(
+            "{}{} {label}",
+            article(&label)[..1].to_uppercase(),
+            &article(&label)[1..]
+        )
+    } else {
+        label
+    };
     match max {
         None => format!("{l}[] accepts {min} or more arguments. Got {actual}"),
         Some(m) if m != min => format!("{l}[] accepts {min} to {m} arguments. Got {actual}"),
@@ -424,8 +446,9 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
                 ends[1] = MAXI;
             }
             if ends[0] > ends[1] {
+                // Puppet's message has lost its closing parenthesis.
                 return Err(format!(
-                    "'from' must be less or equal to 'to'. Got ({}, {})",
+                    "Error while evaluating a '[]' expression, 'from' must be less or equal to 'to'. Got ({}, {}",
                     ends[0], ends[1]
                 ));
             }
@@ -453,7 +476,7 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
             }
             if ends[0] > ends[1] {
                 return Err(format!(
-                    "'from' must be less or equal to 'to'. Got ({}, {})",
+                    "Error while evaluating a '[]' expression, 'from' must be less or equal to 'to'. Got ({}, {}",
                     fmt_float(ends[0]),
                     fmt_float(ends[1])
                 ));
@@ -490,6 +513,9 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
                     v => return Err(enum_arg_error(v)),
                 }
             }
+            // Puppet keeps an enum's values sorted and unique.
+            vals.sort();
+            vals.dedup();
             Ty::Enum(vals, ci)
         }
         Ty::Pattern(_) => {
@@ -497,15 +523,18 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
             for a in flatten(args) {
                 match a {
                     Val::Str(s) | Val::Regex(s) => {
-                        converge_rubyre::Regex::cached(&s).map_err(|e| e.to_string())?;
+                        converge_rubyre::Regex::cached(&s).map_err(|e| {
+                            format!("Error while evaluating a '[]' expression, {e}")
+                        })?;
                         pats.push(s)
                     }
                     Val::Type(Ty::Regexp(Some(s))) => pats.push(s),
                     Val::Type(Ty::Pattern(ps)) => pats.extend(ps),
                     v => {
-                        return Err(format!(
-                            "Error creating type specialization of a Pattern-Type, Cannot use {} where a String or Regexp is expected",
-                            value_label(&v)
+                        return Err(specialization_error(
+                            base,
+                            &v,
+                            "String or Regexp or Pattern-Type or Regexp-Type",
                         ))
                     }
                 }
@@ -516,27 +545,18 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
             arity(1, Some(1))?;
             match &args[0] {
                 Val::Str(s) | Val::Regex(s) => {
-                    converge_rubyre::Regex::cached(s).map_err(|e| e.to_string())?;
+                    converge_rubyre::Regex::cached(s)
+                        .map_err(|e| format!("Error while evaluating a '[]' expression, {e}"))?;
                     Ty::Regexp(Some(s.clone()))
                 }
-                v => {
-                    return Err(format!(
-                        "Error creating type specialization of a Regexp-Type, Cannot use {} where a String or Regexp is expected",
-                        value_label(v)
-                    ))
-                }
+                v => return Err(specialization_error(base, v, "String or Regexp")),
             }
         }
         Ty::Boolean(_) => {
             arity(1, Some(1))?;
             match &args[0] {
                 Val::Bool(b) => Ty::Boolean(Some(*b)),
-                v => {
-                    return Err(format!(
-                        "Boolean-Type[] argument must be a Boolean. Got {}",
-                        value_label(v)
-                    ))
-                }
+                v => return Err(specialization_error(base, v, "Boolean or Boolean")),
             }
         }
         Ty::Array(..) => {
@@ -611,10 +631,7 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
         Ty::Struct(_) => {
             arity(1, Some(1))?;
             let Val::Hash(h) = &args[0] else {
-                return Err(format!(
-                    "Struct-Type[] argument must be a Hash. Got {}",
-                    value_label(&args[0])
-                ));
+                return Err(specialization_error(base, &args[0], "Hash"));
             };
             let mut elems = Vec::new();
             for (k, v) in h {
@@ -678,10 +695,16 @@ pub(crate) fn parameterize(base: &Ty, args: &[Val]) -> Result<Ty, String> {
             Ty::Init(Some(bx(type_arg("Init-Type", &args[0])?)))
         }
         Ty::Variant(_) => {
-            arity(1, None)?;
+            let args = flatten(args);
+            if args.is_empty() {
+                return Err(arity_error(base, 1, None, 0));
+            }
             Ty::Variant(
                 args.iter()
-                    .map(|a| type_arg("Variant-Type", a))
+                    .map(|a| {
+                        type_arg("Variant-Type", a)
+                            .map_err(|_| specialization_error(base, a, "Any-Type"))
+                    })
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -726,10 +749,26 @@ fn struct_key_error(v: &Val) -> String {
 }
 
 fn enum_arg_error(v: &Val) -> String {
+    specialization_error(&Ty::Enum(Vec::new(), false), v, "String")
+}
+
+/// Puppet's BAD_TYPE_SPECIALIZATION for a key of the wrong kind.
+fn specialization_error(base: &Ty, v: &Val, expected: &str) -> String {
+    let label = base_label(base);
     format!(
-        "Enum-Type[] arguments must be strings, or arrays of strings. Got {}",
-        value_label(v)
+        "Error creating type specialization of {} {label}, Cannot use {} where {expected} is expected",
+        article(&label),
+        key_type_name(v)
     )
+}
+
+/// The name of a key's type in messages: the generalised type of the value.
+fn key_type_name(v: &Val) -> String {
+    match v {
+        Val::Undef => "Undef".into(),
+        Val::Default => "Default".into(),
+        v => generalize(&infer(v)).to_string(),
+    }
 }
 
 fn str_or_type(base: &str, v: &Val) -> Result<Ty, String> {
@@ -1486,6 +1525,16 @@ struct Printer {
     guard: Vec<*const Alias>,
 }
 
+/// A type with every alias in it expanded (`Stdlib::Port = Integer[0, 65535]`), as
+/// Puppet's `to_alias_expanded_s` writes it.
+pub(crate) fn expanded_string(t: &Ty) -> String {
+    let mut p = Printer {
+        expanded: true,
+        guard: Vec::new(),
+    };
+    p.ty(t)
+}
+
 impl fmt::Display for Ty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut p = Printer {
@@ -1719,6 +1768,44 @@ fn arg_str(v: &Val) -> String {
     W(v).to_string()
 }
 
+impl Ty {
+    /// The "expects ..." phrase of a mismatch message for value `v`, with a path into
+    /// arrays and hashes (`index 1 expects a String value, got Integer`), worded as
+    /// Puppet's type mismatch describer words it.
+    pub(crate) fn mismatch(&self, v: &Val) -> String {
+        super::describe::describe_mismatch("", self, v)
+    }
+}
+
+/// A type without the detail inference adds (`Integer[1, 1]` -> `Integer`), as Puppet's
+/// `generalize` makes it.
+pub(crate) fn generalize(t: &Ty) -> Ty {
+    match t {
+        Ty::Integer(..) => Ty::Integer(MINI, MAXI),
+        Ty::Float(..) => Ty::Float(f64::NEG_INFINITY, f64::INFINITY),
+        Ty::String(..) | Ty::StrVal(_) => Ty::String(0, MAXI),
+        Ty::Boolean(_) => Ty::Boolean(None),
+        Ty::Regexp(_) => Ty::Regexp(None),
+        Ty::Array(e, ..) => Ty::Array(bx(generalize(e)), 0, MAXI),
+        Ty::Hash(k, v, ..) => Ty::Hash(bx(generalize(k)), bx(generalize(v)), 0, MAXI),
+        Ty::Tuple(ts, _) => Ty::Tuple(ts.iter().map(generalize).collect(), None),
+        Ty::Struct(es) => Ty::Struct(
+            es.iter()
+                .map(|e| StructElem {
+                    key: e.key.clone(),
+                    required: e.required,
+                    value: generalize(&e.value),
+                })
+                .collect(),
+        ),
+        Ty::Optional(Some(t)) => Ty::Optional(Some(bx(generalize(t)))),
+        Ty::Sensitive(Some(t)) => Ty::Sensitive(Some(bx(generalize(t)))),
+        Ty::Timestamp(..) => Ty::Timestamp(None, None),
+        Ty::Timespan(..) => Ty::Timespan(None, None),
+        t => t.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1752,178 +1839,5 @@ mod tests {
         assert!(data.assignable(&Ty::Array(bx(Ty::String(0, MAXI)), 0, MAXI)));
         assert!(t("RichData").assignable(&data));
         assert_eq!(data.to_string(), "Data");
-    }
-}
-
-impl Ty {
-    /// The "expects ..." phrase of a mismatch message for value `v`, with a path into
-    /// arrays and hashes (`index 1 expects a String value, got Integer`), worded as
-    /// Puppet's type mismatch describer words it.
-    pub(crate) fn mismatch(&self, v: &Val) -> String {
-        describe_mismatch(self, v)
-    }
-}
-
-/// The type of a value as mismatch messages print it: `String`, `Integer`, `Array`...
-/// with the size or value detail Puppet adds when the expected type has a range.
-fn actual_label(expected: &Ty, v: &Val) -> String {
-    let general = generalize(&infer(v));
-    match (expected, v) {
-        (Ty::Integer(..) | Ty::Float(..), Val::Int(_) | Val::Float(_)) => infer(v).to_string(),
-        (Ty::String(..), Val::Str(s)) => {
-            let n = s.chars().count();
-            format!("String[{n}, {n}]")
-        }
-        (Ty::Array(..) | Ty::Collection(..), Val::Array(a)) if !a.is_empty() => {
-            let n = a.len();
-            format!(
-                "{}[{n}, {n}]",
-                general.to_string().split('[').next().unwrap_or("")
-            )
-        }
-        (Ty::Hash(..) | Ty::Collection(..), Val::Hash(h)) if !h.is_empty() => {
-            let n = h.len();
-            format!("Hash[{n}, {n}]")
-        }
-        _ => general.to_string(),
-    }
-}
-
-/// A type without the detail inference adds (`Integer[1, 1]` -> `Integer`), as Puppet's
-/// `generalize` makes it.
-pub(crate) fn generalize(t: &Ty) -> Ty {
-    match t {
-        Ty::Integer(..) => Ty::Integer(MINI, MAXI),
-        Ty::Float(..) => Ty::Float(f64::NEG_INFINITY, f64::INFINITY),
-        Ty::String(..) | Ty::StrVal(_) => Ty::String(0, MAXI),
-        Ty::Boolean(_) => Ty::Boolean(None),
-        Ty::Regexp(_) => Ty::Regexp(None),
-        Ty::Array(e, ..) => match &**e {
-            Ty::Unit => Ty::Array(bx(Ty::Any), 0, MAXI),
-            e => Ty::Array(bx(generalize(e)), 0, MAXI),
-        },
-        Ty::Hash(k, v, ..) => match (&**k, &**v) {
-            (Ty::Unit, _) => Ty::Hash(bx(Ty::Any), bx(Ty::Any), 0, MAXI),
-            (k, v) => Ty::Hash(bx(generalize(k)), bx(generalize(v)), 0, MAXI),
-        },
-        Ty::Tuple(ts, _) => Ty::Tuple(ts.iter().map(generalize).collect(), None),
-        Ty::Struct(es) => Ty::Struct(
-            es.iter()
-                .map(|e| StructElem {
-                    key: e.key.clone(),
-                    required: e.required,
-                    value: generalize(&e.value),
-                })
-                .collect(),
-        ),
-        Ty::Optional(Some(t)) => Ty::Optional(Some(bx(generalize(t)))),
-        Ty::Sensitive(Some(t)) => Ty::Sensitive(Some(bx(generalize(t)))),
-        Ty::Timestamp(..) => Ty::Timestamp(None, None),
-        Ty::Timespan(..) => Ty::Timespan(None, None),
-        t => t.clone(),
-    }
-}
-
-fn resolve_alias(t: &Ty) -> Ty {
-    match t {
-        Ty::Alias(a) => resolve_alias(&a.resolved.borrow()),
-        t => t.clone(),
-    }
-}
-
-fn describe_mismatch(expected: &Ty, v: &Val) -> String {
-    let resolved = resolve_alias(expected);
-    match (&resolved, v) {
-        (Ty::Array(t, a, b), Val::Array(x)) if in_range(x.len() as i64, *a, *b) => {
-            if let Some((i, e)) = x.iter().enumerate().find(|(_, e)| !t.matches(e)) {
-                return format!("index {i} {}", describe_mismatch(t, e));
-            }
-        }
-        (Ty::Tuple(ts, _), Val::Array(x)) if ts.len() == x.len() => {
-            if let Some((i, (t, e))) = ts
-                .iter()
-                .zip(x)
-                .enumerate()
-                .find(|(_, (t, e))| !t.matches(e))
-            {
-                return format!("index {i} {}", describe_mismatch(t, e));
-            }
-        }
-        (Ty::Hash(_, t, a, b), Val::Hash(h)) if in_range(h.len() as i64, *a, *b) => {
-            if let Some((k, e)) = h.iter().find(|(_, e)| !t.matches(e)) {
-                return format!("entry '{k}' {}", describe_mismatch(t, e));
-            }
-        }
-        (Ty::Struct(es), Val::Hash(h)) => {
-            for e in es {
-                match h.get(&e.key) {
-                    Some(x) if !e.value.matches(x) => {
-                        return format!("entry '{}' {}", e.key, describe_mismatch(&e.value, x));
-                    }
-                    None if e.required => {
-                        return format!("expects a value for key '{}'", e.key);
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(k) = h
-                .keys()
-                .find(|k| !es.iter().any(|e| k.as_str() == Some(&e.key)))
-            {
-                return format!("unrecognized key '{k}'");
-            }
-        }
-        (Ty::Optional(Some(t)), v) if !v.is_undef() => {
-            let inner = resolve_alias(t);
-            if let Ty::Enum(..) | Ty::Pattern(_) | Ty::StrVal(_) = inner {
-                if matches!(v, Val::Str(_)) {
-                    return describe_mismatch(t, v);
-                }
-            }
-            if matches!(
-                inner,
-                Ty::Array(..) | Ty::Hash(..) | Ty::Struct(_) | Ty::Tuple(..)
-            ) && std::mem::discriminant(&infer(v)) == std::mem::discriminant(&inner)
-            {
-                return describe_mismatch(t, v);
-            }
-            return format!(
-                "expects a value of type Undef or {t}, got {}",
-                actual_label(&inner, v)
-            );
-        }
-        _ => {}
-    }
-    match &resolved {
-        Ty::Enum(..) | Ty::Pattern(_) | Ty::StrVal(_) if matches!(v, Val::Str(_)) => {
-            format!("expects a match for {expected}, got '{v}'")
-        }
-        Ty::Variant(ts) => {
-            let strs: Vec<&Ty> = ts
-                .iter()
-                .filter(|t| matches!(resolve_alias(t), Ty::Enum(..) | Ty::Pattern(_)))
-                .collect();
-            if strs.len() == ts.len() && matches!(v, Val::Str(_)) {
-                return format!("expects a match for {expected}, got '{v}'");
-            }
-            let names: Vec<String> = ts.iter().map(|t| t.to_string()).collect();
-            let list = match names.len() {
-                0 => String::new(),
-                1 => names[0].clone(),
-                n => format!("{} or {}", names[..n - 1].join(", "), names[n - 1]),
-            };
-            format!(
-                "expects a value of type {list}, got {}",
-                actual_label(&resolved, v)
-            )
-        }
-        _ => {
-            let s = expected.to_string();
-            format!(
-                "expects {} {s} value, got {}",
-                article(&s),
-                actual_label(&resolved, v)
-            )
-        }
     }
 }

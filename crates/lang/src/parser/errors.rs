@@ -16,8 +16,8 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
         EOI => "end of file",
         expression | query_value | hash | array | sq_string | dq_string | heredoc | number
         | regex | variable | if_expr | unless_expr | case_expr | collector | type_name | paren
-        | word_or_call | type_or_collector | kw_lit | kw_default | unary | epp_render
-        | epp_text | hash_entry | fn_name => "a value",
+        | word_or_call | type_fn_call | type_or_collector | kw_lit | kw_default | unary
+        | epp_render | epp_text | hash_entry | fn_name => "a value",
         statements | class_def | define_def | node_def | stmt_call | stmt_fn | kw_class
         | kw_define | kw_node | type_alias | kw_type => "a statement",
         assignment | relationship | resource_decl | resource_decl_cap | resource_attrs | res_at
@@ -63,6 +63,7 @@ fn is_operator_rule(rule: Rule) -> bool {
             | assign_op
             | lambda
             | return_type
+            | type_call
     )
 }
 

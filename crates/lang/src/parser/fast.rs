@@ -17,8 +17,8 @@
 
 use super::heredoc::Prepared;
 use super::lower::{
-    apply_prefixes, attr_op_after, binop, climb, defaults_or_override, interpolated_var, join, mk,
-    number_kind, regex_body, Lower, MAX_OPERANDS,
+    apply_prefixes, assignable_target, attr_op_after, binop, climb, defaults_or_override,
+    interpolated_var, is_type_access, join, mk, number_kind, regex_body, Lower, MAX_OPERANDS,
 };
 use super::strings::{unescape, unquote_single, Escapes};
 use crate::ast::*;
@@ -323,14 +323,7 @@ impl Fast<'_> {
         }
         let mut value = parts.pop()?;
         while let Some(lhs) = parts.pop() {
-            let assignable = match &lhs.kind {
-                ExprKind::Variable(_) => true,
-                ExprKind::Array(items) => items
-                    .iter()
-                    .all(|i| matches!(i.kind, ExprKind::Variable(_))),
-                _ => false,
-            };
-            if !assignable {
+            if !assignable_target(&lhs) {
                 return None;
             }
             let at = Span {
@@ -1093,6 +1086,25 @@ impl Fast<'_> {
                 e = self.access(e)?;
                 continue;
             }
+            if self.peek() == b'(' {
+                // `Integer[1, 5]('3')`; a call on anything else is pest's error.
+                if !is_type_access(&e) {
+                    return None;
+                }
+                let start = self.pos;
+                let (args, lambda) = self.call_suffix(true)?;
+                let span = join(e.span, self.span(start));
+                e = mk(
+                    ExprKind::MethodCall {
+                        receiver: Box::new(e),
+                        name: "new".into(),
+                        args: args.unwrap_or_default(),
+                        lambda,
+                    },
+                    span,
+                );
+                continue;
+            }
             let save = self.pos;
             self.skip();
             match self.peek() {
@@ -1178,7 +1190,9 @@ impl Fast<'_> {
         let start = self.pos;
         self.expect(b'.')?;
         self.skip();
-        if Self::is_keyword(self.word()) {
+        let word = self.word();
+        let type_fn = word == "type" && !self.b[self.pos + 4..].starts_with(b"::");
+        if Self::is_keyword(word) && !type_fn {
             return None;
         }
         let name_start = self.pos;
@@ -1289,6 +1303,9 @@ impl Fast<'_> {
                     "if" => self.if_expr()?,
                     "unless" => self.unless_expr()?,
                     "case" => self.case_expr()?,
+                    "type" if self.at(self.skip_from(self.pos + 4)) == b'(' => {
+                        return self.word_or_call()
+                    }
                     w if Self::is_keyword(w) => return None,
                     _ => return self.word_or_call(),
                 }
@@ -1672,6 +1689,10 @@ impl Fast<'_> {
                     self.pos += 2;
                     self.skip();
                     let e = self.expression()?;
+                    if matches!(e.kind, ExprKind::Float(_)) {
+                        // `${1.5}` is an error pest reports.
+                        return None;
+                    }
                     self.skip();
                     self.expect(b'}')?;
                     parts.push(StrPart::Expr(interpolated_var(e)));

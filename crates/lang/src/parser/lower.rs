@@ -210,9 +210,7 @@ impl<'a> Lower<'a> {
         }
         let mut value = parts.pop().unwrap_or_else(|| mk(ExprKind::Undef, span));
         while let Some(lhs) = parts.pop() {
-            if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
-                || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
-            {
+            if !assignable_target(&lhs) {
                 self.error(
                     "syntax",
                     "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
@@ -607,11 +605,12 @@ impl<'a> Lower<'a> {
                         );
                     }
                 }
-                Rule::access | Rule::method_call | Rule::selector => {
+                Rule::access | Rule::method_call | Rule::selector | Rule::type_call => {
                     if let Some(target) = operands.pop() {
                         let e = match c.as_rule() {
                             Rule::access => self.access(target, c),
                             Rule::method_call => self.method_call(target, c),
+                            Rule::type_call => self.type_call(target, c),
                             _ => self.selector(target, c),
                         };
                         operands.push(e);
@@ -705,6 +704,38 @@ impl<'a> Lower<'a> {
             ExprKind::MethodCall {
                 receiver: Box::new(receiver),
                 name,
+                args,
+                lambda,
+            },
+            span,
+        )
+    }
+
+    /// `Type[...](args)`: the type's `new`, as `Type[...].new(args)`.
+    fn type_call(&mut self, target: Expr, p: P<'_>) -> Expr {
+        let span = join(target.span, self.span(&p));
+        if !is_type_access(&target) {
+            return self.error(
+                "syntax",
+                "only a type (such as Integer[1, 5]) can be called like a function",
+                span,
+            );
+        }
+        let mut args = Vec::new();
+        let mut lambda = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::call_args => args = self.call_args(c),
+                Rule::lambda => lambda = Some(Box::new(self.lambda(c))),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        mk(
+            ExprKind::MethodCall {
+                receiver: Box::new(target),
+                name: "new".into(),
                 args,
                 lambda,
             },
@@ -814,6 +845,24 @@ impl<'a> Lower<'a> {
                 Some(e) => ExprKind::Paren(Box::new(self.expression(e))),
                 None => ExprKind::Undef,
             },
+            Rule::type_fn_call => {
+                let mut args = Vec::new();
+                let mut lambda = None;
+                for a in c.into_inner() {
+                    match a.as_rule() {
+                        Rule::call_args => args = self.call_args(a),
+                        Rule::lambda => lambda = Some(Box::new(self.lambda(a))),
+                        _ => {
+                            self.internal(&a);
+                        }
+                    }
+                }
+                ExprKind::Call {
+                    name: "type".into(),
+                    args,
+                    lambda,
+                }
+            }
             Rule::word_or_call => {
                 let name = name_prefix(c.as_str()).to_string();
                 let mut args = None;
@@ -1050,7 +1099,19 @@ impl<'a> Lower<'a> {
                 }
                 Rule::dq_brace => {
                     if let Some(e) = c.into_inner().next() {
+                        let text = e.as_str().trim().to_string();
                         let e = self.expression(e);
+                        if matches!(e.kind, ExprKind::Float(_))
+                            && text.starts_with(|c: char| c.is_ascii_digit())
+                        {
+                            // `${1.5}` names a variable, and only decimal digits may.
+                            let span = e.span;
+                            self.error(
+                                "syntax",
+                                format!("Illegal numeric variable name, The given name '{text}' must be a decimal value if it starts with a digit 0-9"),
+                                span,
+                            );
+                        }
                         parts.push(StrPart::Expr(interpolated_var(e)));
                     }
                 }
@@ -1209,6 +1270,26 @@ pub(super) fn climb(
     lhs
 }
 
+/// Whether an expression is a parameterised type (`Integer[1, 5]`), which may be called.
+pub(super) fn is_type_access(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Access { target, .. } => {
+            matches!(target.kind, ExprKind::TypeName(_)) || is_type_access(target)
+        }
+        _ => false,
+    }
+}
+
+/// Whether an expression can be assigned to: a variable, or an array of assignable
+/// targets (`[$a, [$b, $c]]`).
+pub(super) fn assignable_target(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Variable(_) => true,
+        ExprKind::Array(items) => items.iter().all(assignable_target),
+        _ => false,
+    }
+}
+
 /// `Type { attrs }` sets resource defaults; `Type['x'] { attrs }` or a collector's
 /// `{ attrs }` overrides.
 pub(super) fn defaults_or_override(target: Expr, attrs: Vec<Attr>, span: Span) -> Expr {
@@ -1241,7 +1322,12 @@ pub(super) fn number_kind(s: &str) -> Result<ExprKind, String> {
     } else {
         s.parse::<i64>().map(ExprKind::Integer).ok()
     };
-    parsed.ok_or_else(|| format!("Number out of range: '{s}'"))
+    parsed.ok_or_else(|| {
+        format!("A Literal Integer resulted in a value outside of Puppet Integer max range, got '+0x{}'",
+            u128::from_str_radix(s.trim_start_matches("0x").trim_start_matches("0X"), if s.starts_with("0x") || s.starts_with("0X") { 16 } else { 10 })
+                .map(|v| format!("{v:x}"))
+                .unwrap_or_else(|_| s.to_string()))
+    })
 }
 
 /// The warning for an escape sequence double-quoted text does not know.
@@ -1306,7 +1392,9 @@ pub(super) fn regex_body(s: &str) -> String {
         .strip_prefix('/')
         .and_then(|s| s.strip_suffix('/'))
         .unwrap_or(s);
-    inner.replace("\\/", "/")
+    // The source keeps `\/` as written (Ruby's Regexp#source does); Ruby's syntax reads it
+    // as a slash.
+    inner.to_string()
 }
 
 /// Inside `${}`, a bare name is a variable (`${hostname}`, `${facts['os']}`,
@@ -1316,6 +1404,9 @@ pub(super) fn interpolated_var(e: Expr) -> Expr {
     match e.kind {
         ExprKind::Bareword(n) => mk(ExprKind::Variable(n), span),
         ExprKind::Integer(i) if i >= 0 => mk(ExprKind::Variable(i.to_string()), span),
+        // `${undef}` and `${default}` are variables of those names, too.
+        ExprKind::Undef => mk(ExprKind::Variable("undef".into()), span),
+        ExprKind::Default => mk(ExprKind::Variable("default".into()), span),
         ExprKind::Access { target, keys } => mk(
             ExprKind::Access {
                 target: Box::new(interpolated_var(*target)),

@@ -44,6 +44,7 @@ def essential(e)
     line ||= m[1].to_i
     msg = msg[0, m.begin(0)]
   end
+  msg = msg.sub(/ on node \S+\z/, '')
   msg = msg.sub(/\AEvaluation Error: /, '')
   msg = msg.sub(/\AError while evaluating a [\w ]+?, /, '')
   msg = msg.sub(/\A'\w+' /, '') # "'new' The string ..." names the function first
@@ -71,7 +72,20 @@ def read_cases(path)
   cases
 end
 
-conv = Puppet::Pops::Types::StringConverter.singleton
+CONV = Puppet::Pops::Types::StringConverter.singleton
+
+# A value as Puppet's `%p` writes it, except for what `%p` leaves to Ruby's `inspect`
+# (object addresses): timestamps and timespans show their text, Sensitive its redaction.
+def render(v)
+  case v
+  when Puppet::Pops::Time::Timestamp then "Timestamp('#{v}')"
+  when Puppet::Pops::Time::Timespan then "Timespan('#{v}')"
+  when Puppet::Pops::Types::PSensitiveType::Sensitive then 'Sensitive [value redacted]'
+  when Array then "[#{v.map { |e| render(e) }.join(', ')}]"
+  when Hash then "{#{v.map { |k, e| "#{render(k)} => #{render(e)}" }.join(', ')}}"
+  else CONV.convert(v, '%p')
+  end
+end
 Puppet::Pal.in_tmp_environment('oracle', modulepath: [modulepath], facts: {}) do |pal|
   files.each do |file|
     puts "=== #{File.basename(file)}"
@@ -86,7 +100,7 @@ Puppet::Pal.in_tmp_environment('oracle', modulepath: [modulepath], facts: {}) do
           Puppet[:strict_variables] = false
           Puppet[:strict] = :warning
           v = c.evaluate_string(src)
-          "=> #{conv.convert(v, '%p')}"
+          "=> #{render(v)}"
         end
       rescue StandardError => e
         # The evaluator also logs the error it raises.
