@@ -1138,7 +1138,7 @@ pub(crate) fn ruby_to_s(v: &Val) -> String {
 }
 
 /// Ruby's `inspect` of a Puppet value (what `%p` of `sprintf` writes).
-fn ruby_inspect(v: &Val) -> String {
+pub(crate) fn ruby_inspect(v: &Val) -> String {
     match v {
         Val::Str(s) => format!("{s:?}"),
         Val::Undef => "nil".into(),

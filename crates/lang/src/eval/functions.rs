@@ -32,6 +32,12 @@ const FUNCTIONS: &[&str] = &[
     "split",
     "join",
     "regsubst",
+    "validate_re",
+    "type_of",
+    "reverse_each",
+    "slice",
+    "index",
+    "tree_each",
     "sprintf",
     "upcase",
     "downcase",
@@ -431,6 +437,39 @@ impl Compiler {
                     Val::Array(a) => Ok(Val::Array(a.iter().map(|v| Val::Str(sub(&v.to_string()))).collect())),
                     v => Ok(Val::Str(sub(&v.to_string()))),
                 }
+            }
+            "validate_re" => {
+                // stdlib's validate_re: the value must match one of the patterns.
+                if !(2..=3).contains(&args.len()) {
+                    return Err(self.err("wrong-arguments", format!("validate_re(): wrong number of arguments ({}; must be 2 or 3)", args.len()), span));
+                }
+                let Val::Str(value) = &args[0] else {
+                    return Err(self.err("type-mismatch", format!("validate_re(): input needs to be a String, not a {}", args[0].type_name()), span));
+                };
+                let mut pats = Vec::new();
+                flatten_into(args[1].clone(), &mut pats);
+                for p in &pats {
+                    let src = match p {
+                        Val::Regex(r) => r.clone(),
+                        v => v.to_string(),
+                    };
+                    let re = match Regex::cached(&src) {
+                        Ok(r) => r,
+                        Err(e) => return Err(self.err("invalid-regex", e.to_string(), span)),
+                    };
+                    if re.is_match(value) {
+                        return Ok(Val::Undef);
+                    }
+                }
+                let msg = match args.get(2) {
+                    Some(m) => m.to_string(),
+                    None => format!(
+                        "validate_re(): {} does not match {}",
+                        super::format::ruby_inspect(&args[0]),
+                        super::format::ruby_inspect(&args[1])
+                    ),
+                };
+                Err(self.err("validate", msg, span))
             }
             "sprintf" => {
                 self.arity(name, &args, 1, usize::MAX, span)?;
