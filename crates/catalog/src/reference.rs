@@ -233,8 +233,14 @@ mod tests {
             h.finish()
         };
         assert_eq!(hash(&written), hash(&plain));
-        assert_ne!(ResourceRef::new("Package", "x/"), ResourceRef::new("Package", "x"));
-        assert_eq!(ResourceRef::new("File", "/"), ResourceRef::new("File", "//"));
+        assert_ne!(
+            ResourceRef::new("Package", "x/"),
+            ResourceRef::new("Package", "x")
+        );
+        assert_eq!(
+            ResourceRef::new("File", "/"),
+            ResourceRef::new("File", "//")
+        );
     }
 
     #[test]

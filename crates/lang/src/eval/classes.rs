@@ -396,7 +396,7 @@ impl Compiler {
                             "type-mismatch",
                             format!(
                                 "{owner}: {}",
-                                super::describe::describe_parameter(&p.name, &t, &val)
+                                super::describe::describe_parameter(&p.name, t, &val)
                             ),
                         )
                         .at(Some(at)),

@@ -337,7 +337,7 @@ impl Compiler {
                         Ok(Val::Hash(h))
                     }
                     Val::Array(a) => {
-                        if a.len() % 2 != 0 {
+                        if !a.len().is_multiple_of(2) {
                             return Err("odd number of arguments for Hash".into());
                         }
                         let mut h = Map::new();
@@ -349,7 +349,7 @@ impl Compiler {
                     }
                     v if types::is_iterable_value(&v) => {
                         let items = self.iterate_values(&v);
-                        if items.len() % 2 != 0 {
+                        if !items.len().is_multiple_of(2) {
                             return Err("odd number of arguments for Hash".into());
                         }
                         let mut h = Map::new();
@@ -529,7 +529,7 @@ fn decode_base64(s: &str, strict: bool, url: bool) -> Result<Vec<u8>, String> {
     } else {
         s.bytes().filter(|b| !b.is_ascii_whitespace()).collect()
     };
-    if strict && bytes.len() % 4 != 0 {
+    if strict && !bytes.len().is_multiple_of(4) {
         return Err("invalid base64".into());
     }
     let trimmed: Vec<u8> = bytes.iter().copied().take_while(|b| *b != b'=').collect();

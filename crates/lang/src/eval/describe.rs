@@ -4,7 +4,7 @@
 //! got 1`, `expects a value for key 'name'`, `unrecognized key 'b'`. The actual side is the
 //! type of the value (`infer_set`), compared with the expected type piece by piece.
 
-use super::types::{self, generalize, infer_set, Ty, MAXI, MINI};
+use super::types::{self, generalize, infer_set, Ty, MAXI};
 use super::value::Val;
 
 /// One step of the path to a mismatch.
@@ -715,6 +715,6 @@ mod tests {
         assert_eq!(range_to_s((2, MAXI)), "at least 2");
         assert_eq!(range_to_s((0, 3)), "at most 3");
         assert_eq!(range_to_s((1, 1)), "1");
-        assert_eq!(range_to_s((MINI, MAXI)), "unlimited");
+        assert_eq!(range_to_s((types::MINI, MAXI)), "unlimited");
     }
 }

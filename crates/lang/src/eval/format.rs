@@ -1184,7 +1184,7 @@ mod tests {
         assert_eq!(fmt("%x", Val::Int(-255)), "..f01");
         assert_eq!(fmt("%+d", Val::Int(5)), "+5");
         assert_eq!(fmt("%-5d", Val::Int(5)), "5    ");
-        assert_eq!(fmt("%.2f", Val::Float(3.14159)), "3.14");
+        assert_eq!(fmt("%.2f", Val::Float(1.23456)), "1.23");
         assert_eq!(fmt("%e", Val::Float(12345.678)), "1.234568e+04");
         assert_eq!(fmt("%g", Val::Float(0.0001)), "0.0001");
         assert_eq!(fmt("%g", Val::Float(1234567.0)), "1.23457e+06");

@@ -4,7 +4,6 @@
 
 use super::expr::a_type;
 use super::resources::{AttrVal, BUILTIN_TYPES};
-use super::scope::{Scope, ScopeKind};
 use super::types::{self, Ty};
 use super::value::{Key, Map, Val};
 use super::{closest, unroot, Compiler, Halt, LogLevel, LogMessage, R};

@@ -6,7 +6,7 @@
 
 use super::scope::{Scope, ScopeKind};
 use super::types::{self, Ty};
-use super::value::{Key, Map, Val};
+use super::value::Val;
 use super::{Compiler, Halt, R};
 use crate::ast::{Lambda, Span};
 
@@ -496,13 +496,4 @@ fn tree_walk(v: &Val, path: Vec<Val>, out: &mut Vec<(Vec<Val>, Val)>) {
         }
         _ => {}
     }
-}
-
-/// A hash from pairs (used by callers that rebuild hashes).
-pub(crate) fn hash_of(pairs: Vec<(Val, Val)>) -> Val {
-    let mut m = Map::new();
-    for (k, v) in pairs {
-        m.insert(Key(k), v);
-    }
-    Val::Hash(m)
 }

@@ -490,7 +490,7 @@ fn concatenate(a: Val, b: Val) -> Result<Val, String> {
                             }
                         }
                     } else {
-                        if y.len() % 2 != 0 {
+                        if !y.len().is_multiple_of(2) {
                             return Err("odd number of arguments for Hash".into());
                         }
                         let mut it = y.into_iter();

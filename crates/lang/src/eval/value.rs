@@ -4,7 +4,6 @@
 use super::types::Ty;
 use converge_catalog::{ResourceRef, Value};
 use indexmap::IndexMap;
-use std::cmp::Ordering;
 use std::fmt;
 
 /// A hash key: any value, as in Puppet (`{1 => a}`, `{[1, 2] => b}`). Keys compare as
