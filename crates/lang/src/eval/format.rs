@@ -783,7 +783,7 @@ fn string(s: &str, f: &Format) -> Result<String, String> {
 fn binary(b: &[u8], f: &Format) -> Result<String, String> {
     let text = |s: String| -> String {
         if f.alt {
-            f.pad(&format!("{s:?}"))
+            f.pad(&ruby_str_inspect(&s))
         } else {
             f.pad(&s)
         }
@@ -1137,10 +1137,38 @@ pub(crate) fn ruby_to_s(v: &Val) -> String {
     }
 }
 
+/// Ruby's `String#inspect`: double quotes, Ruby's escapes, `#{` `#$` `#@` escaped.
+fn ruby_str_inspect(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Ruby's `inspect` of a Puppet value (what `%p` of `sprintf` writes).
 pub(crate) fn ruby_inspect(v: &Val) -> String {
     match v {
-        Val::Str(s) => format!("{s:?}"),
+        Val::Str(s) => ruby_str_inspect(s),
         Val::Undef => "nil".into(),
         Val::Default => ":default".into(),
         Val::Array(a) => format!(
@@ -1199,5 +1227,9 @@ mod tests {
         assert_eq!(to_s(&v), "[1, x]");
         assert_eq!(fmt("%(a", v), "(1, 'x')");
         assert_eq!(base64(b"hello"), "aGVsbG8=");
+        assert_eq!(
+            ruby_str_inspect("a\"b\\c\n\u{1}é#{x}"),
+            r#""a\"b\\c\n\u0001é\#{x}""#
+        );
     }
 }
