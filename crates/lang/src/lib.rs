@@ -12,7 +12,9 @@ mod eval;
 mod parser;
 mod source;
 
-pub use eval::{compile, compile_owned, CompileOptions, Compiled, LogLevel, LogMessage};
+pub use eval::{
+    compile, compile_owned, evaluate, CompileOptions, Compiled, Evaluated, LogLevel, LogMessage,
+};
 #[doc(hidden)]
 pub use parser::{compare_parsers, FastPath};
 pub use parser::{parse_epp, parse_manifest};

@@ -30,7 +30,7 @@ fn run(path: &Path) -> Compiled {
     let opts = CompileOptions {
         manifest: rel.to_path_buf(),
         code: None,
-        modulepath: vec!["tests/data/modules".into()],
+        modulepath: vec!["tests/data/modules".into(), "tests/expr/modules".into()],
         facts: facts(),
         node_name: node,
         strict_variables: first.contains("strict_variables"),
@@ -114,7 +114,7 @@ fn truncated_manifests_never_crash_the_compiler() {
                 let opts = CompileOptions {
                     manifest: f.clone(),
                     code: Some(code[..cut].to_string()),
-                    modulepath: vec!["tests/data/modules".into()],
+                    modulepath: vec!["tests/data/modules".into(), "tests/expr/modules".into()],
                     facts: facts(),
                     node_name: "web-01".into(),
                     strict_variables: false,

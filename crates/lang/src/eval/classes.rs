@@ -77,28 +77,35 @@ impl Compiler {
             if self.classes.contains_key(name) || self.defines.contains_key(name) {
                 return;
             }
-            if !f.is_file() || !self.loaded_files.insert(f.clone()) {
-                continue;
-            }
-            let text = match std::fs::read_to_string(&f) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.diags.push(Diagnostic::error(
-                        "io",
-                        format!("Could not read {}: {e}", f.display()),
-                    ));
-                    continue;
-                }
-            };
-            let src = crate::Source::new(f.display().to_string(), text);
-            let (ast, diags) = crate::parse_manifest(&src);
-            self.diags.extend(diags);
-            self.sources.push(src);
-            let id = self.sources.len() - 1;
-            if let Some(mut ast) = ast {
-                self.hoist(&mut ast.body, id, None);
-            }
+            self.load_manifest_file(&f);
         }
+    }
+
+    /// Parse a module file once and register its definitions (classes, defines, type
+    /// aliases); false when it does not exist or was loaded before.
+    pub(crate) fn load_manifest_file(&mut self, f: &std::path::Path) -> bool {
+        if !f.is_file() || !self.loaded_files.insert(f.to_path_buf()) {
+            return false;
+        }
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diags.push(Diagnostic::error(
+                    "io",
+                    format!("Could not read {}: {e}", f.display()),
+                ));
+                return false;
+            }
+        };
+        let src = crate::Source::new(f.display().to_string(), text);
+        let (ast, diags) = crate::parse_manifest(&src);
+        self.diags.extend(diags);
+        self.sources.push(src);
+        let id = self.sources.len() - 1;
+        if let Some(mut ast) = ast {
+            self.hoist(&mut ast.body, id, None);
+        }
+        true
     }
 
     /// A class definition, autoloading it if needed.
@@ -387,7 +394,10 @@ impl Compiler {
                     self.diags.push(
                         Diagnostic::error(
                             "type-mismatch",
-                            format!("{owner}: parameter '{}' {}", p.name, t.mismatch(&val)),
+                            format!(
+                                "{owner}: {}",
+                                super::describe::describe_parameter(&p.name, t, &val)
+                            ),
                         )
                         .at(Some(at)),
                     );

@@ -136,6 +136,16 @@ impl Checker<'_> {
                 self.placement(place, e.span);
                 self.block(&n.body, Place::Other);
             }
+            ExprKind::TypeAlias(t) => {
+                if place != Place::Top {
+                    self.err(
+                        "misplaced-definition",
+                        "A Type Alias may only appear at toplevel".into(),
+                        e.span,
+                    );
+                }
+                self.expr(&t.value);
+            }
             _ => self.expr(e),
         }
     }
@@ -180,9 +190,10 @@ impl Checker<'_> {
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Node(_) => {
-                self.stmt(e, Place::Other)
-            }
+            ExprKind::Class(_)
+            | ExprKind::Define(_)
+            | ExprKind::Node(_)
+            | ExprKind::TypeAlias(_) => self.stmt(e, Place::Other),
             ExprKind::Interpolated(parts) => {
                 for p in parts {
                     if let StrPart::Expr(x) = p {
