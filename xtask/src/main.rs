@@ -5,6 +5,7 @@ mod compat;
 mod demo;
 mod dist;
 mod e2e;
+mod fleet_bench;
 mod nginx_table;
 mod profile;
 
@@ -46,6 +47,15 @@ const USAGE: &str = "usage: cargo xtask <command>
                                default 5); writes docs/benchmarks.md
   nginx-directives SRC         regenerate crates/nginx/src/directives/table.rs from an
                                unpacked nginx source tree (apt-get source nginx)
+  bench --fleet [--hosts N] [--rounds R] [--binary BIN]
+                               converge and Ansible pushing the web server from a controller
+                               to N fresh hosts (default 20), R rounds (default 3); writes
+                               its section of docs/benchmarks.md. BIN: a converge build to
+                               use instead of a stripped release build
+  bench --control-repo [--rounds N]
+                               only the control repository's compile, converge against
+                               Puppet's compiler on this machine (needs puppet and the
+                               stdlib, apt and ntp packages); prints the row
 ";
 
 fn main() -> ExitCode {
@@ -90,8 +100,14 @@ fn main() -> ExitCode {
             Some((release, _)) => e2e::run(release),
             None => usage(),
         },
+        ["bench", "--fleet", rest @ ..] => fleet_options(rest).map_or_else(usage, fleet_bench::run),
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
+            ["--control-repo"] => bench::control_repo_only(9),
+            ["--control-repo", "--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => bench::control_repo_only(rounds),
+                _ => usage(),
+            },
             ["--rounds", n] => match n.parse() {
                 Ok(rounds) if rounds > 0 => bench::run(bench::Options { rounds }),
                 _ => usage(),
@@ -128,6 +144,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `bench --fleet [--hosts N] [--rounds R] [--binary BIN]`, flags in any order.
+fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
+    let mut o = fleet_bench::Options {
+        hosts: 20,
+        rounds: 3,
+        binary: None,
+    };
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--hosts" => o.hosts = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            "--binary" => o.binary = Some(std::fs::canonicalize(it.next()?).ok()?),
+            _ => return None,
+        }
+    }
+    Some(o)
 }
 
 /// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN] [--role web|lb]`, flags in

@@ -33,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> i32 {
         Command::Apply(args) => crate::apply::run(&out, args, false),
         Command::Plan(args) => crate::apply::run(&out, args, true),
         Command::Facts { name, facts } => show_facts(name.as_deref(), facts),
+        Command::Lookup(args) => crate::lookup::run(&out, &args),
         Command::Doctor {
             file,
             format,
@@ -79,16 +80,12 @@ impl Output {
     }
 }
 
-/// Where modules are found without `--modulepath`: beside the manifest, then Debian's
-/// Puppet `basemodulepath`, where the converge package and Debian's puppet-module-*
-/// packages install theirs (so `include web_server` works on any host with the package).
-const BASE_MODULEPATH: [&str; 2] = ["/etc/puppet/code/modules", "/usr/share/puppet/modules"];
-
 pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
     let mut req = CompileRequest::file(file);
     req.facts_file = args.facts.clone();
     req.node = args.node.clone();
     req.strict_variables = args.strict_variables;
+    req.hiera_config = args.hiera_config.clone();
     req.modulepath = args
         .modulepath
         .iter()
@@ -96,12 +93,8 @@ pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
         .filter(|m| !m.is_empty())
         .map(PathBuf::from)
         .collect();
-    if req.modulepath.is_empty() {
-        let beside = file.parent().unwrap_or(Path::new("")).join("modules");
-        req.modulepath = std::iter::once(beside)
-            .chain(BASE_MODULEPATH.iter().map(PathBuf::from))
-            .collect();
-    }
+    // Empty: the compiler works the default out (environment.conf, or beside the manifest
+    // and then Debian's base module path).
     req
 }
 

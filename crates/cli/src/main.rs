@@ -9,6 +9,7 @@ mod commands;
 mod doctor;
 mod fleet;
 mod generate;
+mod lookup;
 mod render;
 
 use clap::Parser;

@@ -26,9 +26,10 @@ mod report;
 
 pub use applied::{load_applied, save_applied, AppliedCatalogError, DEFAULT_APPLIED_CATALOG};
 pub use apply::{apply, ApplyOptions, Observer, Silent};
-pub use compile::{check, compile, facts, Checked, CompileRequest, FactsError};
+pub use compile::{check, compile, facts, lookup, Checked, CompileRequest, FactsError};
 pub use converge_catalog as catalog;
-pub use converge_lang::{LogLevel, LogMessage};
+pub use converge_lang::env::default_modulepath;
+pub use converge_lang::{LogLevel, LogMessage, LookupOutcome};
 pub use converge_plan::Plan;
 pub use lock::{HostLock, LockError, DEFAULT_LOCK};
 pub use report::{ChangeRecord, Report, ResourceReport, Status, Summary};

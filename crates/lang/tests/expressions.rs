@@ -95,6 +95,8 @@ fn block(src: &str, answer: &[String]) -> String {
 
 fn converge_answer(src: &str) -> Vec<String> {
     let opts = CompileOptions {
+        hiera_config: None,
+        environment: None,
         manifest: PathBuf::from("case.pp"),
         code: Some(src.to_string()),
         modulepath: vec![PathBuf::from(DIR).join("modules")],

@@ -324,6 +324,10 @@ pub struct Context {
     /// The nginx servers and locations the catalog declares (see
     /// [`crate::nginx_block::Declared`]); the engine sets it before a run.
     pub nginx: crate::nginx_block::Declared,
+    /// The fragments of each `concat_file`, by its reference (`Concat_file[/etc/x]`): the
+    /// engine hands them over from the plan, since a concat_file's content is computed from
+    /// other resources of the catalog (concat's `generate`).
+    fragments: HashMap<String, Vec<converge_catalog::Resource>>,
     dpkg: Option<HashMap<String, DpkgEntry>>,
     dpkg_text: Option<String>,
     passwd: Option<Vec<PasswdEntry>>,
@@ -371,6 +375,7 @@ impl Context {
             system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
             nginx: Default::default(),
+            fragments: HashMap::new(),
             dpkg: None,
             dpkg_text: None,
             passwd: None,
@@ -389,6 +394,17 @@ impl Context {
         self.runner = runner;
         self.system_root = None;
         self
+    }
+
+    /// Give a `concat_file` (by its reference) the `concat_fragment`s it is built from.
+    pub fn set_fragments(&mut self, file: String, fragments: Vec<converge_catalog::Resource>) {
+        self.fragments.insert(file, fragments);
+    }
+
+    /// The fragments handed to a `concat_file` by [`Context::set_fragments`] (none if never
+    /// set: the file is then empty).
+    pub fn fragments(&self, file: &str) -> &[converge_catalog::Resource] {
+        self.fragments.get(file).map_or(&[], Vec::as_slice)
     }
 
     /// Run a command.

@@ -396,10 +396,9 @@ mod tests {
         std::os::unix::fs::symlink("../sites-available/default", enabled.join("default")).unwrap();
         let is_root = nix::unistd::geteuid().is_root();
         assert!(is_root, "this test needs root, as CI has");
-        // /tmp itself is world-writable (sticky): the check must not climb above the tree
-        // for this test, so use a tree under a root-only directory.
-        let safe_root =
-            Path::new("/var/tmp").join(format!("converge-links-{}", std::process::id()));
+        // /tmp and /var/tmp are world-writable (sticky): the check climbs above the tree,
+        // so the safe tree goes under /run, which only root can write to.
+        let safe_root = Path::new("/run").join(format!("converge-links-{}", std::process::id()));
         std::fs::create_dir_all(&safe_root).unwrap();
         std::fs::set_permissions(&safe_root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let a = safe_root.join("sites-available");

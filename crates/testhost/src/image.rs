@@ -31,8 +31,21 @@ const BASE_PACKAGES: &[&str] = &["systemd-sysv", "dbus"];
 const PUPPET_PACKAGES: &[&str] = &["puppet", "puppet-module-puppetlabs-stdlib"];
 
 /// Offered by every image's offline repository (downloaded, not installed); sudo for the
-/// fleet tests of `run_as`.
-const REPO_PACKAGES: &[&str] = &["nginx", "haproxy", "curl", "openssh-server", "sudo"];
+/// fleet tests of `run_as`; ansible-core and python3-apt (which Ansible's apt module needs
+/// on a target) for `cargo xtask bench --fleet`; python3-pip, ruby and gnupg for the pip,
+/// gem and apt_key providers' tests.
+const REPO_PACKAGES: &[&str] = &[
+    "nginx",
+    "haproxy",
+    "curl",
+    "openssh-server",
+    "sudo",
+    "ansible-core",
+    "python3-apt",
+    "python3-pip",
+    "ruby",
+    "gnupg",
+];
 
 /// Where the offline repository sits inside the image.
 pub const REPO_DIR: &str = "/srv/converge-repo";
@@ -74,7 +87,8 @@ pub struct ImageBuilder {
 
 impl Image {
     /// The standard image: Debian 12 minbase with systemd and dbus, and nginx, haproxy, curl,
-    /// openssh-server and sudo (with their dependencies) in its offline repository.
+    /// openssh-server, sudo, ansible-core, python3-apt, python3-pip, ruby and gnupg (with their
+    /// dependencies) in its offline repository.
     pub fn default_image() -> Result<Image> {
         Image::builder().build()
     }

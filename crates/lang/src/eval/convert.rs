@@ -432,8 +432,12 @@ impl Compiler {
                 }
             }
             Ty::Timestamp(..) => {
-                arity(1, 3)?;
-                match &args[0] {
+                arity(0, 3)?;
+                // `Timestamp()` is now, as in Puppet (apt compares it with a fact).
+                let Some(first) = args.first() else {
+                    return Ok(Val::Timestamp(super::time::now()));
+                };
+                match first {
                     Val::Int(i) => Ok(Val::Timestamp(i128::from(*i) * 1_000_000_000)),
                     Val::Float(f) => Ok(Val::Timestamp((f * 1e9) as i128)),
                     Val::Timestamp(t) => Ok(Val::Timestamp(*t)),

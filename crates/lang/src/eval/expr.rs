@@ -87,21 +87,17 @@ impl Compiler {
                         return self.access_one(name, key, e);
                     }
                 }
-                let t = self.eval(target)?;
-                let mut ks = Vec::with_capacity(keys.len());
-                for k in keys {
-                    if let ExprKind::Unary {
-                        op: UnaryOp::Splat,
-                        expr,
-                    } = &k.kind
-                    {
-                        let v = self.eval(expr)?;
-                        ks.extend(unfold(v));
-                    } else {
-                        ks.push(self.eval(k)?);
+                if let Some(path) = literal_fact_path(e) {
+                    // `$facts['os']['family']` reads that one path, not the whole hash.
+                    if let Some(facts) = self.top_facts() {
+                        self.reads.fact_path(facts, &path);
                     }
+                    self.reads.mute();
+                    let v = self.eval_access(target, keys, e);
+                    self.reads.unmute();
+                    return v;
                 }
-                self.access(t, ks, e)
+                self.eval_access(target, keys, e)
             }
             ExprKind::Unary { op, expr } => {
                 let v = self.eval(expr)?;
@@ -246,7 +242,8 @@ impl Compiler {
             ExprKind::Class(_)
             | ExprKind::Define(_)
             | ExprKind::Node(_)
-            | ExprKind::TypeAlias(_) => Ok(Val::Undef),
+            | ExprKind::TypeAlias(_)
+            | ExprKind::Function(_) => Ok(Val::Undef),
             ExprKind::Paren(inner) => self.eval(inner),
             ExprKind::Block(body) => self.eval_body(body),
             ExprKind::EppText(t) => {
@@ -424,6 +421,25 @@ impl Compiler {
                 target.span,
             )),
         }
+    }
+
+    /// `target[keys]`, the keys evaluated (splats spread).
+    fn eval_access(&mut self, target: &Expr, keys: &[Expr], e: &Expr) -> R<Val> {
+        let t = self.eval(target)?;
+        let mut ks = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let ExprKind::Unary {
+                op: UnaryOp::Splat,
+                expr,
+            } = &k.kind
+            {
+                let v = self.eval(expr)?;
+                ks.extend(unfold(v));
+            } else {
+                ks.push(self.eval(k)?);
+            }
+        }
+        self.access(t, ks, e)
     }
 
     /// `Type[key]` with one key: `Package['x']` (in `require`, `notify`, chains) is the
@@ -869,4 +885,28 @@ fn plain_ref(name: &str, title: &str) -> Option<Val> {
     }
     let ty = ty.to_lowercase();
     (ty != "class").then(|| Val::Ref(ResourceRef::new(&ty, title)))
+}
+
+/// The keys of `$facts['a']['b']...` when every one is a literal string: the path it reads.
+fn literal_fact_path(e: &Expr) -> Option<Vec<&str>> {
+    let mut path = Vec::new();
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Access { target, keys } => {
+                let [key] = keys.as_slice() else {
+                    return None;
+                };
+                let ExprKind::Str(s) = &key.kind else {
+                    return None;
+                };
+                path.push(s.as_str());
+                cur = target;
+            }
+            ExprKind::Variable(name) if name == "facts" || name == "::facts" => break,
+            _ => return None,
+        }
+    }
+    path.reverse();
+    Some(path)
 }

@@ -46,6 +46,7 @@ const FUNCTIONS: &[&str] = &[
     "rstrip",
     "chomp",
     "versioncmp",
+    "strftime",
     "defined",
     "lookup",
     "each",
@@ -104,6 +105,8 @@ const FUNCTIONS: &[&str] = &[
     "new",
     "range",
     "step",
+    "assert_private",
+    "delete_at",
 ];
 
 /// Puppet's message for a `regsubst` call whose flags no signature accepts.
@@ -329,6 +332,11 @@ impl Compiler {
         if let Some(r) = self.call_iteration(name, args.clone(), lambda, span) {
             return r;
         }
+        if name.contains("::") || !self.functions.is_empty() {
+            if let Some(def) = self.find_function(name) {
+                return self.call_user_function(def, args, span);
+            }
+        }
         let s0 = |args: &[Val]| args.first().cloned().unwrap_or(Val::Undef);
         match name {
             "include" | "contain" | "require" => {
@@ -514,6 +522,40 @@ impl Compiler {
                     v => Err(self.err("type-mismatch", format!("'{name}' expects a String or an Array, got {}", v.type_name()), span)),
                 }
             }
+            "strftime" => {
+                self.arity(name, &args, 1, 3, span)?;
+                // `strftime(Timestamp, format, zone?)`, or the legacy `strftime(format,
+                // zone?)` of the current time.
+                let (ns, rest) = match &args[0] {
+                    Val::Timestamp(t) => (*t, &args[1..]),
+                    Val::Str(_) => (super::time::now(), &args[..]),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!("'strftime' expects a Timestamp or a String format, got {}", v.type_name()),
+                            span,
+                        ))
+                    }
+                };
+                let Some(Val::Str(fmt)) = rest.first() else {
+                    return Err(self.err("wrong-arguments", "'strftime' expects a format string", span));
+                };
+                let (offset, zone) = match rest.get(1) {
+                    None | Some(Val::Undef) => (0, "UTC".to_string()),
+                    Some(Val::Str(z)) => match super::time::parse_zone(z) {
+                        Some(z) => z,
+                        None => {
+                            return Err(self.err(
+                                "wrong-arguments",
+                                format!("Unknown time zone '{z}': converge knows UTC and offsets such as '+02:00'"),
+                                span,
+                            ))
+                        }
+                    },
+                    Some(v) => return Err(self.err("type-mismatch", format!("'strftime' expects a String time zone, got {}", v.type_name()), span)),
+                };
+                Ok(Val::Str(super::time::strftime(ns, fmt, offset, &zone)))
+            }
             "versioncmp" => {
                 self.arity(name, &args, 2, 3, span)?;
                 let a = self.want_str(name, &args[0], span)?;
@@ -547,30 +589,7 @@ impl Compiler {
                 }
                 Ok(Val::Bool(false))
             }
-            "lookup" => {
-                self.arity(name, &args, 1, 4, span)?;
-                let key = match &args[0] {
-                    Val::Array(a) => a.first().map(|v| v.to_string()).unwrap_or_default(),
-                    v => v.to_string(),
-                };
-                if let Some(Val::Hash(opts)) = args.get(1) {
-                    if let Some(d) = opts.get("default_value") {
-                        return Ok(d.clone());
-                    }
-                } else if args.len() == 4 {
-                    return Ok(args[3].clone());
-                }
-                if let Some(l) = lambda {
-                    return self.call_lambda(l, vec![Val::Str(key)]);
-                }
-                let loc = self.loc(span);
-                self.diags.push(
-                    Diagnostic::error("lookup", format!("Function lookup() did not find a value for the name '{key}'"))
-                        .at(Some(loc))
-                        .with_hint("converge has no hiera data; give lookup() a default: lookup('key', String, 'first', 'default')"),
-                );
-                Err(Halt::Error)
-            }
+            "lookup" => self.lookup_fn(args, lambda, span),
             "next" => Err(Halt::Next(s0(&args))),
             "return" => Err(Halt::Return(s0(&args))),
             "break" => Err(Halt::Break),
@@ -875,6 +894,24 @@ impl Compiler {
                     v => v.clone(),
                 })
             }
+            "delete_at" => {
+                // stdlib's delete_at.rb: a copy without the element at a non-negative index.
+                self.arity(name, &args, 2, 2, span)?;
+                let Val::Array(a) = &args[0] else {
+                    return Err(self.err("type-mismatch", "delete_at(): Requires array to work with", span));
+                };
+                let index = match &args[1] {
+                    Val::Int(i) if *i >= 0 => *i as usize,
+                    Val::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().unwrap_or(usize::MAX),
+                    _ => return Err(self.err("type-mismatch", "delete_at(): You must provide non-negative numeric index", span)),
+                };
+                if index >= a.len() {
+                    return Err(self.err("index-out-of-range", "delete_at(): Given index exceeds size of array given", span));
+                }
+                let mut a = a.clone();
+                a.remove(index);
+                Ok(Val::Array(a))
+            }
             "prefix" | "suffix" => {
                 self.arity(name, &args, 1, 2, span)?;
                 let fix = args.get(1).map(|v| v.to_string()).unwrap_or_default();
@@ -901,13 +938,27 @@ impl Compiler {
                     None => Err(self.err("type-mismatch", format!("new() expects a Type, got {}", args[0].type_name()), span)),
                 }
             }
+            "assert_private" => {
+                self.arity(name, &args, 0, 1, span)?;
+                self.assert_private(&args, span)
+            }
             _ => {
+                if let Some(rb) = self.ruby_function_file(name) {
+                    return Err(self.ruby_only("function", name, rb, span));
+                }
                 let loc = self.loc(span);
                 let mut d = Diagnostic::error("unknown-function", format!("Unknown function: '{name}'")).at(Some(loc));
                 if let Some(c) = closest(name, FUNCTIONS.iter().copied()) {
                     d = d.with_hint(format!("did you mean '{c}'?"));
                 } else if name.contains("::") {
-                    d = d.with_hint("converge has no module functions; only built-in functions are available");
+                    d = d.with_hint(format!(
+                        "no {} in the module path ({})",
+                        match name.split_once("::") {
+                            Some((m, rest)) => format!("{m}/functions/{}.pp", rest.replace("::", "/")),
+                            None => name.to_string(),
+                        },
+                        self.modulepath().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":")
+                    ));
                 }
                 self.diags.push(d);
                 Err(Halt::Error)

@@ -146,6 +146,22 @@ impl Checker<'_> {
                 }
                 self.expr(&t.value);
             }
+            ExprKind::Function(f) => {
+                // Functions, unlike classes, may not nest in classes either.
+                self.placement(
+                    if place == Place::Top {
+                        place
+                    } else {
+                        Place::Other
+                    },
+                    e.span,
+                );
+                self.params(&f.params);
+                if let Some(t) = &f.return_type {
+                    self.expr(t);
+                }
+                self.block(&f.body, Place::Other);
+            }
             _ => self.expr(e),
         }
     }
@@ -193,7 +209,8 @@ impl Checker<'_> {
             ExprKind::Class(_)
             | ExprKind::Define(_)
             | ExprKind::Node(_)
-            | ExprKind::TypeAlias(_) => self.stmt(e, Place::Other),
+            | ExprKind::TypeAlias(_)
+            | ExprKind::Function(_) => self.stmt(e, Place::Other),
             ExprKind::Interpolated(parts) => {
                 for p in parts {
                     if let StrPart::Expr(x) = p {
