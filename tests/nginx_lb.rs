@@ -150,7 +150,7 @@ fn nginx_load_balancer(kind: HostKind) {
     let upstream = String::from_utf8(lb.read_file(UPSTREAM_FILE).unwrap()).unwrap();
     assert_eq!(
         upstream,
-        "upstream web {\n\tserver web-01:80 max_fails=1 fail_timeout=10s;\n\tserver web-02:80 max_fails=1 fail_timeout=10s;\n}\n"
+        "upstream web {\n\tzone web 64k;\n\tserver web-01:80 max_fails=1 fail_timeout=10s;\n\tserver web-02:80 max_fails=1 fail_timeout=10s;\n}\n"
     );
     let link = lb
         .sh("readlink /etc/nginx/sites-enabled/load_balancer.conf")

@@ -71,6 +71,26 @@ enum Measure {
     DryRun,
 }
 
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Converge => "converge",
+            Engine::Ansible => "Ansible",
+        })
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Measure::First => "first converge",
+            Measure::Noop => "no-op",
+            Measure::NoopClassicKex => "no-op (classic kex)",
+            Measure::DryRun => "dry run",
+        })
+    }
+}
+
 impl Measure {
     const ALL: [Measure; 4] = [
         Measure::First,
@@ -221,7 +241,7 @@ fn sh(host: &Host, script: &str) -> Result<String, Error> {
     if !out.success() {
         return Err(failed(
             format!("{}: {script}", host.name()),
-            format!("{:?}", out.status),
+            out.status.to_string(),
             format!("{}{}", out.stdout, out.stderr),
         ));
     }
@@ -397,7 +417,7 @@ fn check_run(
         String::from_utf8_lossy(&c.read_file("/tmp/bench.err").unwrap_or_default()).into_owned();
     let bad = |why: String| {
         failed(
-            format!("{engine:?} {measure:?}"),
+            format!("{engine} {measure}"),
             why,
             format!("{out}\n{err}"),
         )
@@ -484,7 +504,7 @@ fn one(
             shared.push(s);
         }
         eprintln!(
-            "xtask: {engine:?} {m:?}: {:.2} s, CPU {:.2} s, peak PSS {:.0} MiB",
+            "xtask: {engine} {m}: {:.2} s, CPU {:.2} s, peak PSS {:.0} MiB",
             sample.wall.as_secs_f64(),
             sample.cpu.as_secs_f64(),
             sample.peak_pss_kib as f64 / 1024.0
@@ -497,7 +517,7 @@ fn one(
     // The dry run changed nothing.
     if outcome(&targets)? != files {
         return Err(failed(
-            format!("{engine:?} dry run"),
+            format!("{engine} dry run"),
             "the dry run changed a managed file".into(),
             String::new(),
         ));
@@ -681,7 +701,7 @@ pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
         let mut files = BTreeMap::new();
         for engine in order {
             eprintln!(
-                "xtask: round {round} of {}, {engine:?}, {} hosts",
+                "xtask: round {round} of {}, {engine}, {} hosts",
                 o.rounds, o.hosts
             );
             files.insert(

@@ -203,10 +203,10 @@ impl Builder<'_> {
                 (true, "str") | (false, "") => Ok(Value::String(v.to_string())),
                 (true, "int") => parse_int(v)
                     .map(Value::Integer)
-                    .ok_or_else(|| self.err(span, format!("invalid value for Integer(): {v:?}"))),
+                    .ok_or_else(|| self.err(span, format!("invalid value for Integer(): {}", ruby_quoted(v)))),
                 (true, "float") => parse_float(v)
                     .map(Value::Float)
-                    .ok_or_else(|| self.err(span, format!("invalid value for Float(): {v:?}"))),
+                    .ok_or_else(|| self.err(span, format!("invalid value for Float(): {}", ruby_quoted(v)))),
                 (true, "bool") | (true, "null") => self.resolve(v, span),
                 _ => Err(self.err(
                     span,
@@ -533,4 +533,10 @@ mod tests {
         let e = load("a: [1, 2\nb: 3\n", Path::new("t.yaml")).unwrap_err();
         assert!(e.line >= 1, "{e:?}");
     }
+}
+
+/// A string as Ruby's `String#inspect` shows it in Psych's messages: double-quoted, with
+/// `"` and `\\` escaped (Rust's debug quoting escapes other characters differently).
+fn ruby_quoted(v: &str) -> String {
+    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }

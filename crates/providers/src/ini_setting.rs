@@ -117,7 +117,7 @@ fn inspect_file(r: &Resource, cx: &mut Context) -> Result<State, ProviderError> 
         }
         other => {
             return Err(ProviderError::Invalid(format!(
-                "{} is not a regular file ({other:?})",
+                "{} is not a regular file but {other}",
                 path.display()
             )))
         }

@@ -39,7 +39,10 @@ class load_balancer::nginx (
     members    => $backends.map |$name, $address| {
       "${address}:80 max_fails=${max_fails} fail_timeout=${fail_timeout}"
     },
-    directives => $method ? { '' => {}, default => { $method => true } },
+    # The shared zone keeps one balancing state for all of nginx's workers; without it each
+    # worker runs its own round robin, and requests that land on different workers can go
+    # to the same backend twice in a row (and a failed backend is counted per worker).
+    directives => { 'zone' => 'web 64k' } + ($method ? { '' => {}, default => { $method => true } }),
   }
 
   nginx_server { 'load_balancer':
