@@ -415,13 +415,7 @@ fn check_run(
     let out = String::from_utf8_lossy(&c.read_file("/tmp/bench.out")?).into_owned();
     let err =
         String::from_utf8_lossy(&c.read_file("/tmp/bench.err").unwrap_or_default()).into_owned();
-    let bad = |why: String| {
-        failed(
-            format!("{engine} {measure}"),
-            why,
-            format!("{out}\n{err}"),
-        )
-    };
+    let bad = |why: String| failed(format!("{engine} {measure}"), why, format!("{out}\n{err}"));
     match engine {
         Engine::Converge => {
             let want = match measure {

@@ -201,12 +201,18 @@ impl Builder<'_> {
             let core = tag.is_yaml_core_schema() || tag.handle == "!!";
             return match (core, tag.suffix.as_str()) {
                 (true, "str") | (false, "") => Ok(Value::String(v.to_string())),
-                (true, "int") => parse_int(v)
-                    .map(Value::Integer)
-                    .ok_or_else(|| self.err(span, format!("invalid value for Integer(): {}", ruby_quoted(v)))),
-                (true, "float") => parse_float(v)
-                    .map(Value::Float)
-                    .ok_or_else(|| self.err(span, format!("invalid value for Float(): {}", ruby_quoted(v)))),
+                (true, "int") => parse_int(v).map(Value::Integer).ok_or_else(|| {
+                    self.err(
+                        span,
+                        format!("invalid value for Integer(): {}", ruby_quoted(v)),
+                    )
+                }),
+                (true, "float") => parse_float(v).map(Value::Float).ok_or_else(|| {
+                    self.err(
+                        span,
+                        format!("invalid value for Float(): {}", ruby_quoted(v)),
+                    )
+                }),
                 (true, "bool") | (true, "null") => self.resolve(v, span),
                 _ => Err(self.err(
                     span,
