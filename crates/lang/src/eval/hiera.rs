@@ -294,9 +294,9 @@ impl Compiler {
             let hash = |c: &mut Compiler, k: &str| -> R<Option<indexmap::IndexMap<String, Val>>> {
                 match o.get(k) {
                     None | Some(Val::Undef) => Ok(None),
-                    Some(Val::Hash(h)) => Ok(Some(
-                        h.iter().map(|(k, v)| (k.text(), v.clone())).collect(),
-                    )),
+                    Some(Val::Hash(h)) => {
+                        Ok(Some(h.iter().map(|(k, v)| (k.text(), v.clone())).collect()))
+                    }
                     Some(v) => Err(c.err(
                         "wrong-arguments",
                         format!("'lookup' option {k} expects a Hash, got {}", v.type_name()),

@@ -17,8 +17,8 @@ mod functions;
 pub(crate) mod hiera;
 mod index;
 mod iterate;
-mod ops;
 mod modfns;
+mod ops;
 mod reads;
 mod resources;
 mod scope;
@@ -473,9 +473,7 @@ impl Compiler {
                 ExprKind::Class(_)
                 | ExprKind::Define(_)
                 | ExprKind::TypeAlias(_)
-                | ExprKind::Function(_) => {
-                    std::mem::replace(&mut e.kind, ExprKind::Undef)
-                }
+                | ExprKind::Function(_) => std::mem::replace(&mut e.kind, ExprKind::Undef),
                 ExprKind::Node(_) if outer.is_none() => {
                     std::mem::replace(&mut e.kind, ExprKind::Undef)
                 }

@@ -71,7 +71,10 @@ impl NodeInputs {
     pub fn new(facts: &IndexMap<String, Value>, node_name: &str) -> NodeInputs {
         let facts = top_scope_facts(facts);
         let node = node_name_for(node_name, &facts);
-        let facts = facts.iter().map(|(k, v)| (k.text(), v.to_value())).collect();
+        let facts = facts
+            .iter()
+            .map(|(k, v)| (k.text(), v.to_value()))
+            .collect();
         NodeInputs { facts, node }
     }
 }
@@ -170,7 +173,12 @@ impl Recorder {
         }
         let mut reads = self.reads.borrow_mut();
         if reads.all_facts.is_none() {
-            reads.all_facts = Some(facts.iter().map(|(k, v)| (k.text(), v.to_value())).collect());
+            reads.all_facts = Some(
+                facts
+                    .iter()
+                    .map(|(k, v)| (k.text(), v.to_value()))
+                    .collect(),
+            );
         }
     }
 
