@@ -475,6 +475,12 @@ fn sexagesimal(s: &str) -> Option<Value> {
     None
 }
 
+/// A string as Ruby's `String#inspect` shows it in Psych's messages: double-quoted, with
+/// `"` and `\\` escaped (Rust's debug quoting escapes other characters differently).
+fn ruby_quoted(v: &str) -> String {
+    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,10 +545,4 @@ mod tests {
         let e = load("a: [1, 2\nb: 3\n", Path::new("t.yaml")).unwrap_err();
         assert!(e.line >= 1, "{e:?}");
     }
-}
-
-/// A string as Ruby's `String#inspect` shows it in Psych's messages: double-quoted, with
-/// `"` and `\\` escaped (Rust's debug quoting escapes other characters differently).
-fn ruby_quoted(v: &str) -> String {
-    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
