@@ -7,12 +7,57 @@ use std::fmt;
 ///
 /// `type_name` is stored capitalised the way Puppet prints it (`File_line`, `Web::Vhost`,
 /// `Class`); class titles are capitalised too (`Class[Web::Config]`), as Puppet does.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A file title keeps a trailing `/` as written (`File['/data/']`), but references compare
+/// by the normalised path, so `File['/data']` finds it, as in Puppet.
+#[derive(Debug, Clone)]
 pub struct ResourceRef {
     /// Capitalised type name (`File`, `File_line`, `Web::Vhost`, `Class`).
     pub type_name: String,
-    /// The title, as written (file paths lose a trailing `/`).
+    /// The title, as written.
     pub title: String,
+}
+
+impl ResourceRef {
+    /// The title references compare by: a file path without its trailing slashes.
+    fn key_title(&self) -> &str {
+        if self.type_name == "File" && self.title.len() > 1 && self.title.ends_with('/') {
+            let t = self.title.trim_end_matches('/');
+            if t.is_empty() {
+                "/"
+            } else {
+                t
+            }
+        } else {
+            &self.title
+        }
+    }
+}
+
+impl PartialEq for ResourceRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.type_name == other.type_name && self.key_title() == other.key_title()
+    }
+}
+
+impl Eq for ResourceRef {}
+
+impl std::hash::Hash for ResourceRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.type_name.hash(state);
+        self.key_title().hash(state);
+    }
+}
+
+impl PartialOrd for ResourceRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ResourceRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.type_name, self.key_title()).cmp(&(&other.type_name, other.key_title()))
+    }
 }
 
 /// A string that is not of the form `Type[title]`.
@@ -76,14 +121,13 @@ fn capitalize_unicode(name: &str) -> String {
 impl ResourceRef {
     /// Build a reference from a type name in any case and a title.
     ///
-    /// Class titles are capitalised like type names; file titles lose a trailing slash so
-    /// that `File['/etc/nginx/']` finds `File['/etc/nginx']`, as in Puppet.
+    /// Class titles are capitalised like type names; file titles are kept as written and
+    /// compared without a trailing slash, so that `File['/etc/nginx/']` finds
+    /// `File['/etc/nginx']`, as in Puppet.
     pub fn new(type_name: &str, title: &str) -> Self {
         let type_name = capitalize_type(type_name);
         let title = if type_name == "Class" {
             capitalize_type(title)
-        } else if type_name == "File" && title.len() > 1 && title.ends_with('/') {
-            title.trim_end_matches('/').to_string()
         } else {
             title.to_string()
         };
@@ -171,9 +215,32 @@ mod tests {
         );
         assert_eq!(
             ResourceRef::new("File", "/etc/nginx/").to_string(),
-            "File[/etc/nginx]"
+            "File[/etc/nginx/]"
         );
         assert_eq!(ResourceRef::new("File", "/").to_string(), "File[/]");
+    }
+
+    #[test]
+    fn file_titles_keep_their_slash_but_match_without_it() {
+        let written = ResourceRef::new("file", "/data/");
+        let plain = ResourceRef::new("File", "/data");
+        assert_eq!(written.title, "/data/");
+        assert_eq!(written, plain);
+        let hash = |r: &ResourceRef| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            r.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&written), hash(&plain));
+        assert_ne!(
+            ResourceRef::new("Package", "x/"),
+            ResourceRef::new("Package", "x")
+        );
+        assert_eq!(
+            ResourceRef::new("File", "/"),
+            ResourceRef::new("File", "//")
+        );
     }
 
     #[test]

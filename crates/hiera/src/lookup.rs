@@ -61,7 +61,8 @@ struct Data {
 #[derive(Debug, Clone, Default)]
 struct Options {
     keys: IndexMap<String, Value>,
-    patterns: Vec<(regex::Regex, Value)>,
+    /// Ruby regexes, as Puppet reads these keys.
+    patterns: Vec<(std::sync::Arc<converge_rubyre::Regex>, Value)>,
 }
 
 /// A hierarchy level with its locations resolved for the current scope.
@@ -802,7 +803,7 @@ fn compile_options(opts: Option<&IndexMap<String, Value>>) -> Result<Option<Rc<O
     let mut o = Options::default();
     for (k, v) in opts {
         if k.starts_with('^') {
-            let re = regex::Regex::new(k).map_err(|e| {
+            let re = converge_rubyre::Regex::cached(k).map_err(|e| {
                 Error::new(
                     "hiera-lookup-options",
                     format!("lookup_options key '{k}' is not a valid regular expression: {e}"),
@@ -1010,4 +1011,24 @@ fn glob_regex(part: &str) -> Option<regex::Regex> {
     }
     re.push('$');
     regex::Regex::new(&re).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_options_patterns_are_ruby_regexes() {
+        // `\h` (a hex digit) and `\z` are Ruby's; the regex crate rejects `\h`.
+        let opts: IndexMap<String, Value> =
+            [("^mymod::key_\\h+\\z".to_string(), Value::String("x".into()))]
+                .into_iter()
+                .collect();
+        let o = compile_options(Some(&opts)).unwrap().unwrap();
+        let (re, _) = &o.patterns[0];
+        assert!(re.is_match("mymod::key_0fa"));
+        assert!(!re.is_match("mymod::key_0fg"));
+        let bad: IndexMap<String, Value> = [("^(".to_string(), Value::Undef)].into_iter().collect();
+        assert!(compile_options(Some(&bad)).is_err());
+    }
 }

@@ -166,11 +166,13 @@ pub struct Param {
     pub span: Span,
 }
 
-/// A lambda block: `|$x, $y| { body }`.
+/// A lambda block: `|$x, $y| { body }`, or `|Integer $x| >> String { body }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lambda {
     /// Parameters.
     pub params: Vec<Param>,
+    /// The type its value must have (`>> Type`), if written.
+    pub return_type: Option<Box<Expr>>,
     /// Body statements; the last one's value is the lambda's value.
     pub body: Vec<Expr>,
     /// Span of the lambda.
@@ -217,6 +219,17 @@ pub struct DefineDef {
     /// Body.
     pub body: Vec<Expr>,
     /// Span of the whole definition.
+    pub span: Span,
+}
+
+/// A type alias: `type Mod::Name = Variant[...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeAliasDef {
+    /// The name as written, without a leading `::` (`Stdlib::Port`).
+    pub name: String,
+    /// The type expression.
+    pub value: Expr,
+    /// Span of the whole statement.
     pub span: Span,
 }
 
@@ -430,6 +443,8 @@ pub enum ExprKind {
     Function(Box<FunctionDef>),
     /// A node definition.
     Node(Box<NodeDef>),
+    /// A type alias definition.
+    TypeAlias(Box<TypeAliasDef>),
     /// `( expr )`, kept so that `$x [1]` vs `$x[1]` and precedence stay visible.
     Paren(Box<Expr>),
     /// A `{ ... }` block used as an expression (rare; lambda bodies use `Lambda`).

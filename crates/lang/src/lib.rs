@@ -15,7 +15,8 @@ mod source;
 
 pub use eval::hiera::{lookup, LookupOutcome};
 pub use eval::{
-    compile, compile_owned, CompileOptions, Compiled, FactReads, LogLevel, LogMessage, NodeInputs,
+    compile, compile_owned, evaluate, CompileOptions, Compiled, Evaluated, FactReads, LogLevel,
+    LogMessage, NodeInputs,
 };
 #[doc(hidden)]
 pub use parser::{compare_parsers, FastPath};

@@ -74,6 +74,11 @@ impl Printer {
         if let Some(l) = l {
             self.out.push_str(" (lambda ");
             self.params(&l.params, indent);
+            if let Some(t) = &l.return_type {
+                self.out.push_str(" (returns ");
+                self.expr(t, indent);
+                self.out.push(')');
+            }
             self.body(&l.body, indent + 1);
             self.out.push(')');
         }
@@ -365,6 +370,11 @@ impl Printer {
                 let _ = write!(self.out, "(define {} ", d.name);
                 self.params(&d.params, ind);
                 self.body(&d.body, ind + 1);
+                self.out.push(')');
+            }
+            ExprKind::TypeAlias(t) => {
+                let _ = write!(self.out, "(type {} ", t.name);
+                self.expr(&t.value, ind);
                 self.out.push(')');
             }
             ExprKind::Function(f) => {

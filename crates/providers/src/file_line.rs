@@ -10,8 +10,9 @@ use crate::context::Context;
 use crate::fsutil;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
 use converge_catalog::{Resource, Value};
-use regex::Regex;
+use converge_rubyre::Regex;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The `file_line` provider.
 #[derive(Debug, Default)]
@@ -27,11 +28,11 @@ pub struct Spec {
     /// `ensure => absent`.
     pub absent: bool,
     /// Lines to replace (present) or remove (absent with match_for_absence).
-    pub matcher: Option<Regex>,
+    pub matcher: Option<Arc<Regex>>,
     /// The `match` pattern as written, for messages.
     pub match_src: Option<String>,
     /// Insert after the line this matches.
-    pub after: Option<Regex>,
+    pub after: Option<Arc<Regex>>,
     /// The `after` pattern as written.
     pub after_src: Option<String>,
     /// Allow match/after to hit several lines.
@@ -50,10 +51,10 @@ fn bool_param(r: &Resource, name: &str, default: bool) -> bool {
     r.param(name).and_then(Value::as_bool).unwrap_or(default)
 }
 
-fn regex_param(r: &Resource, name: &str) -> Result<Option<Regex>, ProviderError> {
+fn regex_param(r: &Resource, name: &str) -> Result<Option<Arc<Regex>>, ProviderError> {
     r.param_str(name)
         .map(|p| {
-            crate::regex_cache::compile(p).map_err(|e| {
+            Regex::cached(p).map_err(|e| {
                 ProviderError::Invalid(format!("{name}: invalid regular expression '{p}': {e}"))
             })
         })

@@ -321,7 +321,7 @@ fn is_hex_id(s: &str, lengths: &[usize]) -> bool {
 /// Whether `s` matches apt's keyserver pattern:
 /// `\A((hkp|hkps|http|https)://)?([a-z\d])([a-z\d-]{0,61}\.)+[a-z\d]+(:\d{2,5})?(/[a-zA-Z\d\-_.]+)*/?$`.
 pub fn is_keyserver(s: &str) -> bool {
-    crate::regex_cache::compile(
+    converge_rubyre::Regex::cached(
         r"\A((hkp|hkps|http|https)://)?([a-z\d])([a-z\d-]{0,61}\.)+[a-z\d]+(:\d{2,5})?(/[a-zA-Z\d\-_.]+)*/?\z",
     )
     .is_ok_and(|re| re.is_match(s))

@@ -59,7 +59,6 @@ pub mod nginx_directive;
 pub mod notify;
 pub mod package;
 pub mod provider;
-mod regex_cache;
 pub mod schema;
 pub mod service;
 pub mod systemd;

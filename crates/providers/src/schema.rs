@@ -764,14 +764,14 @@ fn check_file_line(r: &Resource, _schema: &TypeSchema, out: &mut Vec<Diagnostic>
     }
     for attr in ["match", "after"] {
         if let Some(p) = r.param_str(attr) {
-            if let Err(e) = crate::regex_cache::compile(p) {
+            if let Err(e) = converge_rubyre::Regex::cached(p) {
                 out.push(
                     Diagnostic::error(
                         "invalid-value",
                         format!(
                             "Parameter {attr} failed on {}: invalid regular expression: {}",
                             r.reference(),
-                            e.to_string().lines().last().unwrap_or("")
+                            e
                         ),
                     )
                     .at(r.attr_location(attr)),

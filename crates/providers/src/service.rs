@@ -89,7 +89,7 @@ fn status(r: &Resource, init: InitSystem, cx: &mut Context) -> Result<bool, Prov
 /// Whether a running process's command line matches `pattern` (Puppet's process-table
 /// status for `hasstatus => false`), read from /proc: minimal hosts have no `ps` or `pgrep`.
 fn process_matches(pattern: &str) -> Result<bool, ProviderError> {
-    let re = regex::Regex::new(pattern)
+    let re = converge_rubyre::Regex::cached(pattern)
         .map_err(|e| ProviderError::Invalid(format!("invalid pattern '{pattern}': {e}")))?;
     let me = std::process::id().to_string();
     let procs =

@@ -69,23 +69,24 @@ impl Compiler {
             if self.classes.contains_key(name) || self.defines.contains_key(name) {
                 return;
             }
-            self.load_manifest_file(f);
+            self.load_manifest_file(&f);
         }
     }
 
-    /// Parse a module file once and register its definitions.
-    pub(crate) fn load_manifest_file(&mut self, f: PathBuf) {
-        if !f.is_file() || !self.loaded_files.insert(f.clone()) {
-            return;
+    /// Parse a module file once and register its definitions (classes, defines, type
+    /// aliases); false when it does not exist or was loaded before.
+    pub(crate) fn load_manifest_file(&mut self, f: &std::path::Path) -> bool {
+        if !f.is_file() || !self.loaded_files.insert(f.to_path_buf()) {
+            return false;
         }
-        let text = match std::fs::read_to_string(&f) {
+        let text = match std::fs::read_to_string(f) {
             Ok(t) => t,
             Err(e) => {
                 self.diags.push(Diagnostic::error(
                     "io",
                     format!("Could not read {}: {e}", f.display()),
                 ));
-                return;
+                return false;
             }
         };
         let src = crate::Source::new(f.display().to_string(), text);
@@ -96,6 +97,7 @@ impl Compiler {
         if let Some(mut ast) = ast {
             self.hoist(&mut ast.body, id, None);
         }
+        true
     }
 
     /// A class definition, autoloading it if needed.
@@ -443,7 +445,10 @@ impl Compiler {
                     self.diags.push(
                         Diagnostic::error(
                             "type-mismatch",
-                            format!("{owner}: parameter '{}' {}", p.name, t.mismatch(&val)),
+                            format!(
+                                "{owner}: {}",
+                                super::describe::describe_parameter(&p.name, t, &val)
+                            ),
                         )
                         .at(Some(at)),
                     );

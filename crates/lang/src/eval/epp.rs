@@ -85,7 +85,7 @@ impl Compiler {
                 let loc = self.loc(span);
                 h.into_iter()
                     .map(|(k, v)| AttrVal {
-                        name: k,
+                        name: k.text(),
                         val: v,
                         loc: loc.clone(),
                         append: false,

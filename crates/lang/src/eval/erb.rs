@@ -107,7 +107,7 @@ fn to_ruby(v: &Val) -> Value {
         Val::Array(a) => Value::array(a.iter().map(to_ruby).collect()),
         Val::Hash(h) => Value::hash(
             h.iter()
-                .map(|(k, v)| (Key::Str(k.clone()), to_ruby(v)))
+                .map(|(k, v)| (Key::Str(k.text()), to_ruby(v)))
                 .collect(),
         ),
         Val::Ref(r) if r.is_class() => Value::opaque(
@@ -171,7 +171,7 @@ fn from_ruby(v: &Value) -> Val {
             h.borrow()
                 .map
                 .iter()
-                .map(|(k, v)| (converge_erb::value::to_s(&k.to_value()), from_ruby(v)))
+                .map(|(k, v)| (converge_erb::value::to_s(&k.to_value()).into(), from_ruby(v)))
                 .collect::<IndexMap<_, _>>(),
         ),
         Value::Regexp(r) => Val::Regex(r.source.clone()),

@@ -1,7 +1,8 @@
 //! Expressions: literals, strings, variables, operators, access, control flow.
 
+use super::ops;
 use super::types::{self, Ty};
-use super::value::{puppet_cmp, puppet_eq, Val};
+use super::value::Val;
 use super::{unroot, Compiler, R};
 use crate::ast::{BinOp, Expr, ExprKind, StrPart, UnaryOp};
 use converge_catalog::ResourceRef;
@@ -61,10 +62,8 @@ impl Compiler {
                         expr,
                     } = &it.kind
                     {
-                        match self.eval(expr)? {
-                            Val::Array(a) => out.extend(a),
-                            v => out.push(v),
-                        }
+                        let v = self.eval(expr)?;
+                        out.extend(unfold(v));
                     } else {
                         out.push(self.eval(it)?);
                     }
@@ -74,14 +73,14 @@ impl Compiler {
             ExprKind::Hash(pairs) => {
                 let mut h = IndexMap::with_capacity(pairs.len());
                 for (k, v) in pairs {
-                    let key = self.eval(k)?.key_string();
+                    let key = self.eval(k)?;
                     let val = self.eval(v)?;
-                    h.insert(key, val);
+                    h.insert(super::value::Key(key), val);
                 }
                 Ok(Val::Hash(h))
             }
             ExprKind::Variable(name) => self.lookup_var(name, e.span),
-            ExprKind::TypeName(name) => Ok(self.type_from_name(name)),
+            ExprKind::TypeName(name) => self.type_from_name(name, e.span),
             ExprKind::Access { target, keys } => {
                 if let (ExprKind::TypeName(name), [key]) = (&target.kind, keys.as_slice()) {
                     if !matches!(key.kind, ExprKind::Unary { .. }) {
@@ -105,20 +104,29 @@ impl Compiler {
                 match op {
                     UnaryOp::Not => Ok(Val::Bool(!v.truthy())),
                     UnaryOp::Splat => Ok(v),
-                    UnaryOp::Neg => match v.as_number() {
-                        Some(Val::Int(i)) => match i.checked_neg() {
-                            Some(n) => Ok(Val::Int(n)),
-                            None => {
-                                Err(self.err("overflow", "Integer overflow in negation", e.span))
-                            }
-                        },
-                        Some(Val::Float(f)) => Ok(Val::Float(-f)),
-                        _ => Err(self.err(
-                            "type-mismatch",
-                            format!("Operator '-' is not applicable to {}", a_type(&v)),
-                            e.span,
-                        )),
-                    },
+                    UnaryOp::Neg => {
+                        let mut notes = Vec::new();
+                        let n = ops::coerce_noting(&v, &mut notes);
+                        self.coercion_warnings(notes, e.span);
+                        match n {
+                            Ok(Val::Int(i)) => match i.checked_neg() {
+                                Some(n) => Ok(Val::Int(n)),
+                                None => Err(self.err(
+                                    "overflow",
+                                    "A Unary Minus resulted in a value outside of Puppet Integer max range, got '+0x8000000000000000'",
+                                    e.span,
+                                )),
+                            },
+                            Ok(Val::Float(f)) => Ok(Val::Float(-f)),
+                            Ok(Val::Timespan(t)) => Ok(Val::Timespan(-t)),
+                            Ok(other) => Err(self.err(
+                                "type-mismatch",
+                                format!("Operator '-' is not applicable to {}.", ops::a_label(&other)),
+                                e.span,
+                            )),
+                            Err(m) => Err(self.err("type-mismatch", m, e.span)),
+                        }
+                    }
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e),
@@ -234,6 +242,7 @@ impl Compiler {
             ExprKind::Class(_)
             | ExprKind::Define(_)
             | ExprKind::Node(_)
+            | ExprKind::TypeAlias(_)
             | ExprKind::Function(_) => Ok(Val::Undef),
             ExprKind::Paren(inner) => self.eval(inner),
             ExprKind::Block(body) => self.eval_body(body),
@@ -313,11 +322,7 @@ impl Compiler {
         } = &opt.kind
         {
             let v = self.eval(expr)?;
-            let items = match v {
-                Val::Array(a) => a,
-                v => vec![v],
-            };
-            for it in items {
+            for it in unfold(v) {
                 if self.option_matches(subj, &it, opt)? {
                     return Ok(true);
                 }
@@ -330,12 +335,12 @@ impl Compiler {
 
     fn option_matches(&mut self, subj: &Val, opt: &Val, e: &Expr) -> R<bool> {
         match opt {
+            // A regex option sets `$0`..`$n`; everything else is Puppet's `match`.
             Val::Regex(r) => match subj {
                 Val::Str(s) => self.regex_match(r, s, e.span),
                 _ => Ok(false),
             },
-            Val::Type(t) => Ok(t.matches(subj)),
-            v => Ok(puppet_eq(subj, v)),
+            v => Ok(ops::matches_option(subj, v)),
         }
     }
 
@@ -350,8 +355,9 @@ impl Compiler {
         match re.captures(s) {
             Some(caps) => {
                 let vals: Vec<Val> = caps
-                    .iter()
-                    .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.as_str().to_string())))
+                    .strings(s)
+                    .into_iter()
+                    .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.to_string())))
                     .collect();
                 if let Some(top) = self.matches.last_mut() {
                     *top = Some(vals);
@@ -366,12 +372,37 @@ impl Compiler {
         match &target.kind {
             ExprKind::Variable(name) => self.assign_var(name, v, target.span),
             ExprKind::Array(targets) => match v {
-                Val::Array(vals) => {
+                // `[$a, $b] = {a => 1, b => 2}`: each variable from the key of its name.
+                Val::Hash(h) => {
+                    for t in targets {
+                        let key = lvalue_names(t);
+                        let val = match h.get(&super::value::Key(key.clone())) {
+                            Some(v) => v.clone(),
+                            None => {
+                                return Err(self.err(
+                                    "illegal-assignment",
+                                    format!(
+                                        "No value for required key '{}' in assignment to variables from hash",
+                                        super::format::ruby_to_s(&key)
+                                    ),
+                                    target.span,
+                                ))
+                            }
+                        };
+                        self.assign(t, val)?;
+                    }
+                    Ok(())
+                }
+                v => {
+                    let vals = match v {
+                        Val::Array(a) => a,
+                        v => vec![v],
+                    };
                     if vals.len() != targets.len() {
                         return Err(self.err(
                             "illegal-assignment",
                             format!(
-                                "Mismatched number of variables and values: {} variables, {} values",
+                                "Mismatched number of assignable entries and values, expected {}, got {}",
                                 targets.len(),
                                 vals.len()
                             ),
@@ -383,31 +414,6 @@ impl Compiler {
                     }
                     Ok(())
                 }
-                Val::Hash(h) => {
-                    for t in targets {
-                        if let ExprKind::Variable(n) = &t.kind {
-                            let val = match h.get(n) {
-                                Some(v) => v.clone(),
-                                None => {
-                                    return Err(self.err(
-                                        "illegal-assignment",
-                                        format!(
-                                            "No value for required variable '${n}' in the hash"
-                                        ),
-                                        t.span,
-                                    ))
-                                }
-                            };
-                            self.assign_var(n, val, t.span)?;
-                        }
-                    }
-                    Ok(())
-                }
-                v => Err(self.err(
-                    "illegal-assignment",
-                    format!("Cannot assign {} to several variables", a_type(&v)),
-                    target.span,
-                )),
             },
             _ => Err(self.err(
                 "illegal-assignment",
@@ -415,14 +421,6 @@ impl Compiler {
                 target.span,
             )),
         }
-    }
-
-    /// A capitalised name: a data type, `Class`, or a resource type.
-    pub(crate) fn type_from_name(&mut self, name: &str) -> Val {
-        if let Some(t) = types::from_name(name) {
-            return Val::Type(t);
-        }
-        Val::Type(Ty::Resource(Some(unroot(name).to_lowercase())))
     }
 
     /// `target[keys]`, the keys evaluated (splats spread).
@@ -435,10 +433,8 @@ impl Compiler {
                 expr,
             } = &k.kind
             {
-                match self.eval(expr)? {
-                    Val::Array(a) => ks.extend(a),
-                    v => ks.push(v),
-                }
+                let v = self.eval(expr)?;
+                ks.extend(unfold(v));
             } else {
                 ks.push(self.eval(k)?);
             }
@@ -463,114 +459,131 @@ impl Compiler {
                 return Ok(r);
             }
         }
-        let t = self.type_from_name(name);
+        let t = self.type_from_name(name, e.span)?;
         self.access(t, vec![k], e)
     }
 
     fn access(&mut self, target: Val, keys: Vec<Val>, e: &Expr) -> R<Val> {
         match target {
-            Val::Array(a) => {
-                let len = a.len() as i64;
-                match keys.as_slice() {
-                    [Val::Int(i)] => {
-                        let i = if *i < 0 { len + i } else { *i };
-                        Ok(if (0..len).contains(&i) {
-                            a[i as usize].clone()
-                        } else {
-                            Val::Undef
-                        })
-                    }
-                    [Val::Int(start), Val::Int(count)] => {
-                        let s = if *start < 0 {
-                            (len + start).max(0)
-                        } else {
-                            (*start).min(len)
-                        };
-                        let end = if *count < 0 {
-                            len + count + 1
-                        } else {
-                            s.saturating_add(*count)
-                        };
-                        let end = end.clamp(s, len);
-                        Ok(Val::Array(a[s as usize..end as usize].to_vec()))
-                    }
-                    _ => Err(self.err(
-                        "type-mismatch",
-                        format!(
-                            "An Array can only be indexed by Integer, got {}",
-                            keys.first()
-                                .map_or("nothing".to_string(), |k| k.type_name())
-                        ),
-                        e.span,
-                    )),
-                }
-            }
-            Val::Hash(h) => {
-                if keys.len() == 1 {
-                    Ok(h.get(&keys[0].key_string()).cloned().unwrap_or(Val::Undef))
-                } else {
-                    Ok(Val::Array(
-                        keys.iter()
-                            .filter_map(|k| h.get(&k.key_string()).cloned())
-                            .collect(),
-                    ))
-                }
-            }
-            Val::Str(s) => {
-                let chars: Vec<char> = s.chars().collect();
-                let len = chars.len() as i64;
-                match keys.as_slice() {
-                    [Val::Int(i)] => {
-                        let i = if *i < 0 { len + i } else { *i };
-                        Ok(if (0..len).contains(&i) {
-                            Val::Str(chars[i as usize].to_string())
-                        } else {
-                            Val::Str(String::new())
-                        })
-                    }
-                    [Val::Int(start), Val::Int(count)] => {
-                        let st = if *start < 0 {
-                            (len + start).max(0)
-                        } else {
-                            (*start).min(len)
-                        };
-                        let end = if *count < 0 {
-                            len + count + 1
-                        } else {
-                            st.saturating_add(*count)
-                        };
-                        let end = end.clamp(st, len);
-                        Ok(Val::Str(chars[st as usize..end as usize].iter().collect()))
-                    }
-                    _ => Err(self.err(
-                        "type-mismatch",
-                        "A String can only be indexed by Integer",
-                        e.span,
-                    )),
-                }
-            }
             Val::Type(t) => self.access_type(t, keys, e),
-            v => Err(self.err(
-                "type-mismatch",
-                format!("Operator '[]' is not applicable to {}", a_type(&v)),
-                e.span,
-            )),
+            Val::Ref(r) => self.resource_param(&r, keys, e),
+            v => {
+                let mut notes = Vec::new();
+                let r = ops::access_value(&v, keys, &mut notes);
+                self.coercion_warnings(notes, e.span);
+                r.map_err(|err| {
+                    let span = match (&e.kind, err.key) {
+                        (ExprKind::Access { keys, .. }, Some(i)) => {
+                            keys.get(i).map_or(e.span, |k| k.span)
+                        }
+                        _ => e.span,
+                    };
+                    self.err("type-mismatch", err.message, span)
+                })
+            }
         }
+    }
+
+    /// `Notify[x][message]`, `Class[web][port]`: the parameters of a declared resource.
+    fn resource_param(&mut self, r: &ResourceRef, keys: Vec<Val>, e: &Expr) -> R<Val> {
+        let many = keys.len() > 1 || matches!(keys.first(), Some(Val::Array(_)));
+        let mut names = Vec::new();
+        for k in keys {
+            match k {
+                Val::Array(a) => names.extend(a),
+                Val::Undef => {}
+                v => names.push(v),
+            }
+        }
+        let shown = if r.is_class() {
+            format!("Class['{}']", r.title.to_lowercase())
+        } else {
+            types::ref_type(r).to_string()
+        };
+        let Some(i) = self.lookup(r) else {
+            return Err(self.err(
+                "unknown-resource",
+                format!("Resource not found: {shown}"),
+                e.span,
+            ));
+        };
+        let mut out = Vec::new();
+        for n in names {
+            let name = n.to_string();
+            let res = &self.resources[i];
+            let default = || {
+                self.defaults_for(res.scope, &res.type_name)
+                    .get(&name)
+                    .map(|d| d.val.clone())
+            };
+            let v = match res.attrs.get(&name).cloned().or_else(default) {
+                Some(v) => v,
+                None => {
+                    if !self.is_parameter_of(i, &name) {
+                        return Err(self.err(
+                            "unknown-attribute",
+                            format!(
+                                "The resource {shown} does not have a parameter called '{name}'"
+                            ),
+                            e.span,
+                        ));
+                    }
+                    Val::Undef
+                }
+            };
+            out.push(v);
+        }
+        Ok(if many {
+            Val::Array(out)
+        } else {
+            out.pop().unwrap_or(Val::Undef)
+        })
+    }
+
+    /// Whether `name` is a parameter the resource's type accepts (metaparameters
+    /// included). For built-in types converge knows no attribute lists here (they live
+    /// in the providers' schemas), so any name but `title` is taken.
+    fn is_parameter_of(&mut self, i: usize, name: &str) -> bool {
+        if name == "title" {
+            return false;
+        }
+        if super::resources::METAPARAMS.contains(&name) {
+            return true;
+        }
+        let res = &self.resources[i];
+        let ty = res.type_name.clone();
+        if res.rref.is_class() {
+            let class = res.title.to_lowercase();
+            return self
+                .find_class(&class)
+                .is_some_and(|c| c.def.params.iter().any(|p| p.name == name));
+        }
+        if res.is_define {
+            return name == "name"
+                || self
+                    .find_define(&ty)
+                    .is_some_and(|d| d.def.params.iter().any(|p| p.name == name));
+        }
+        true
     }
 
     fn access_type(&mut self, t: Ty, keys: Vec<Val>, e: &Expr) -> R<Val> {
         // Keys are owned: titles move out of them (`require => Package['x']` is common).
-        let titles = |keys: Vec<Val>| -> Vec<Val> {
+        // Several keys, or one array of them, make an array of references; `undef`
+        // titles are dropped (Puppet's EMPTY_RESOURCE_SPECIALIZATION).
+        let titles = |keys: Vec<Val>| -> (Vec<Val>, bool) {
+            let many = keys.len() > 1 || matches!(keys.first(), Some(Val::Array(_)));
             let mut out = Vec::with_capacity(keys.len());
             for k in keys {
                 match k {
-                    Val::Array(a) => out.extend(a),
+                    Val::Array(a) => out.extend(a.into_iter().filter(|v| !v.is_undef())),
+                    Val::Undef => {}
                     v => out.push(v),
                 }
             }
-            out
+            (out, many)
         };
-        let refs = |ty: &str, ts: Vec<Val>| -> Val {
+        let refs = |ty: &str, (ts, many): (Vec<Val>, bool)| -> Val {
             let mut r: Vec<Val> = ts
                 .into_iter()
                 .map(|t| {
@@ -587,26 +600,26 @@ impl Compiler {
                     Val::Ref(ResourceRef::new(ty, &title))
                 })
                 .collect();
-            if r.len() == 1 {
-                r.pop().unwrap_or(Val::Undef)
-            } else {
+            if many {
                 Val::Array(r)
+            } else {
+                r.pop().unwrap_or(Val::Undef)
             }
         };
         match t {
-            Ty::Resource(Some(ty)) => Ok(refs(&ty, titles(keys))),
+            Ty::Resource(Some(ty), None) => Ok(refs(&ty, titles(keys))),
             Ty::Class(None) => Ok(refs("class", titles(keys))),
-            Ty::Resource(None) => {
+            Ty::Resource(None, _) => {
                 let Some(first) = keys.first() else {
                     return Err(self.err("type-mismatch", "Resource[] needs a type", e.span));
                 };
                 let ty = match first {
-                    Val::Type(Ty::Resource(Some(t))) => t.clone(),
+                    Val::Type(Ty::Resource(Some(t), _)) => t.clone(),
                     Val::Type(Ty::Class(None)) => "class".into(),
                     v => v.to_string().to_lowercase(),
                 };
                 if keys.len() == 1 {
-                    return Ok(self.type_from_name(&ty));
+                    return self.type_from_name(&ty, e.span);
                 }
                 Ok(refs(&ty, titles(keys.into_iter().skip(1).collect())))
             }
@@ -634,20 +647,41 @@ impl Compiler {
         let a = self.eval(lhs)?;
         let b = self.eval(rhs)?;
         match op {
-            BinOp::Eq => Ok(Val::Bool(puppet_eq(&a, &b))),
-            BinOp::Ne => Ok(Val::Bool(!puppet_eq(&a, &b))),
+            BinOp::Eq | BinOp::Ne => {
+                let eq = match (ops::as_type(&a), ops::as_type(&b)) {
+                    (Some(x), Some(y)) => types_equal(&x, &y),
+                    _ => ops::equals(&a, &b),
+                };
+                Ok(Val::Bool(eq == (op == BinOp::Eq)))
+            }
             BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
-                let Some(ord) = puppet_cmp(&a, &b) else {
-                    return Err(self.err(
-                        "type-mismatch",
-                        format!(
-                            "Comparison of: {} {} {}, is not possible",
-                            a.type_name(),
-                            op_str(op),
-                            b.type_name()
-                        ),
-                        e.span,
-                    ));
+                // On types, comparison means subtyping.
+                if let Some(x) = ops::as_type(&a) {
+                    let y = ops::as_type(&b);
+                    let le = y.as_ref().is_some_and(|y| y.assignable(&x));
+                    let ge = y.as_ref().is_some_and(|y| x.assignable(y));
+                    let eq = y.as_ref().is_some_and(|y| types_equal(&x, y));
+                    return Ok(Val::Bool(match op {
+                        BinOp::Lt => le && !eq,
+                        BinOp::Le => le,
+                        BinOp::Gt => ge && !eq,
+                        _ => ge,
+                    }));
+                }
+                let ord = match ops::compare(&a, &b) {
+                    Ok(o) => o,
+                    Err(detail) => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!(
+                                "Comparison of: {} {} {}, is not possible. Caused by '{detail}'.",
+                                ops::label(&a),
+                                op_str(op),
+                                ops::label(&b)
+                            ),
+                            e.span,
+                        ))
+                    }
                 };
                 Ok(Val::Bool(match op {
                     BinOp::Lt => ord == Ordering::Less,
@@ -659,220 +693,141 @@ impl Compiler {
             BinOp::Match | BinOp::NotMatch => {
                 let m = match (&a, &b) {
                     (_, Val::Type(t)) => t.matches(&a),
-                    (Val::Str(s), Val::Regex(r) | Val::Str(r)) => {
+                    (_, Val::Ref(r)) => types::ref_type(r).matches(&a),
+                    (Val::Str(s), Val::Regex(r)) => self.regex_match(r, s, rhs.span)?,
+                    (Val::Str(s), Val::Str(r)) => {
+                        if let Err(e) = converge_rubyre::Regex::cached(r) {
+                            return Err(self.err(
+                                "invalid-regex",
+                                format!("Can not convert right match operand to a regular expression. Caused by '{e}'."),
+                                rhs.span,
+                            ));
+                        }
                         self.regex_match(r, s, rhs.span)?
                     }
                     (_, Val::Regex(_) | Val::Str(_)) => {
                         return Err(self.err(
                             "type-mismatch",
                             format!(
-                                "Left operand of '{}' must be a String, got {}",
-                                op_str(op),
-                                a.type_name()
+                                "Left match operand must result in a String value. Got {}.",
+                                ops::a_label(&a)
                             ),
-                            e.span,
+                            lhs.span,
                         ))
                     }
                     _ => {
                         return Err(self.err(
                             "type-mismatch",
                             format!(
-                                "Right operand of '{}' must be a regex, a string or a type",
-                                op_str(op)
+                                "Can not convert right match operand to a regular expression. Caused by 'no implicit conversion of {} into String'.",
+                                ruby_class_name(&b)
                             ),
-                            e.span,
+                            rhs.span,
                         ))
                     }
                 };
                 Ok(Val::Bool(if op == BinOp::Match { m } else { !m }))
             }
-            BinOp::In => self.eval_in(&a, &b, e),
-            _ => self.arith(op, a, b, e),
+            BinOp::In => match ops::include(&b, &a) {
+                ops::InQuery::Done(r) => Ok(Val::Bool(r)),
+                ops::InQuery::Regex(r, strings) => {
+                    for s in &strings {
+                        if self.regex_match(&r, s, e.span)? {
+                            return Ok(Val::Bool(true));
+                        }
+                    }
+                    Ok(Val::Bool(false))
+                }
+            },
+            _ => self.arith(op, a, b, lhs, e),
         }
     }
 
-    fn eval_in(&mut self, a: &Val, b: &Val, e: &Expr) -> R<Val> {
-        let r = match (a, b) {
-            (Val::Str(x), Val::Str(y)) => y.to_lowercase().contains(&x.to_lowercase()),
-            (Val::Regex(r), Val::Str(y)) => self.regex_match(r, y, e.span)?,
-            (Val::Regex(r), Val::Array(items)) => {
-                let mut found = false;
-                for it in items {
-                    if let Val::Str(s) = it {
-                        if self.regex_match(r, s, e.span)? {
-                            found = true;
-                            break;
-                        }
-                    }
-                }
-                found
-            }
-            (Val::Type(t), Val::Array(items)) => items.iter().any(|i| t.matches(i)),
-            (x, Val::Array(items)) => items.iter().any(|i| puppet_eq(x, i)),
-            (x, Val::Hash(h)) => h.keys().any(|k| puppet_eq(x, &Val::Str(k.clone()))),
-            _ => false,
-        };
-        Ok(Val::Bool(r))
+    /// Puppet 7 warns when arithmetic or an index converts a string to a number.
+    fn coercion_warnings(&mut self, notes: Vec<String>, span: crate::ast::Span) {
+        for n in notes {
+            self.warn("numeric-coercion", n, span);
+        }
     }
 
-    fn arith(&mut self, op: BinOp, a: Val, b: Val, e: &Expr) -> R<Val> {
-        let too_big = |v: &Val| match v {
+    fn arith(&mut self, op: BinOp, a: Val, b: Val, lhs: &Expr, e: &Expr) -> R<Val> {
+        let size = |v: &Val| match v {
             Val::Array(a) => a.len(),
             Val::Hash(h) => h.len(),
             _ => 0,
         };
-        if too_big(&a).saturating_add(too_big(&b)) > super::MAX_VALUE_SIZE / 16 {
+        if size(&a).saturating_add(size(&b)) > super::MAX_VALUE_SIZE / 16 {
             return Err(self.err(
                 "too-large",
                 "An array or hash grew beyond a million entries",
                 e.span,
             ));
         }
-        match (op, &a, &b) {
-            (BinOp::Add, Val::Array(x), Val::Array(y)) => {
-                let mut out = x.clone();
-                out.extend(y.iter().cloned());
-                return Ok(Val::Array(out));
-            }
-            (BinOp::Add, Val::Array(x), Val::Hash(h)) => {
-                let mut out = x.clone();
-                out.extend(
-                    h.iter()
-                        .map(|(k, v)| Val::Array(vec![Val::Str(k.clone()), v.clone()])),
-                );
-                return Ok(Val::Array(out));
-            }
-            (BinOp::Add, Val::Array(x), y) => {
-                let mut out = x.clone();
-                out.push(y.clone());
-                return Ok(Val::Array(out));
-            }
-            (BinOp::Add, Val::Hash(x), Val::Hash(y)) => {
-                let mut out = x.clone();
-                for (k, v) in y {
-                    out.insert(k.clone(), v.clone());
-                }
-                return Ok(Val::Hash(out));
-            }
-            (BinOp::Sub, Val::Array(x), Val::Array(y)) => {
-                return Ok(Val::Array(
-                    x.iter()
-                        .filter(|v| !y.iter().any(|w| puppet_eq(v, w)))
-                        .cloned()
-                        .collect(),
-                ));
-            }
-            (BinOp::Sub, Val::Array(x), y) => {
-                return Ok(Val::Array(
-                    x.iter().filter(|v| !puppet_eq(v, y)).cloned().collect(),
-                ));
-            }
-            (BinOp::Sub, Val::Hash(x), Val::Hash(y)) => {
-                return Ok(Val::Hash(
-                    x.iter()
-                        .filter(|(k, _)| !y.contains_key(*k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                ));
-            }
-            (BinOp::Sub, Val::Hash(x), Val::Array(y)) => {
-                let drop: Vec<String> = y.iter().map(Val::key_string).collect();
-                return Ok(Val::Hash(
-                    x.iter()
-                        .filter(|(k, _)| !drop.contains(k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                ));
-            }
-            (BinOp::Shl, Val::Array(x), y) => {
-                let mut out = x.clone();
-                out.push(y.clone());
-                return Ok(Val::Array(out));
-            }
-            _ => {}
-        }
-        let (Some(x), Some(y)) = (a.as_number(), b.as_number()) else {
-            let bad = if a.as_number().is_none() { &a } else { &b };
-            return Err(self.err(
-                "type-mismatch",
-                format!(
-                    "Operator '{}' is not applicable to {}",
-                    op_str(op),
-                    a_type(bad)
-                ),
-                e.span,
-            ));
-        };
-        let overflow = |c: &mut Compiler| {
-            c.err(
-                "overflow",
-                format!("Integer overflow in '{}'", op_str(op)),
-                e.span,
-            )
-        };
-        match (x, y) {
-            (Val::Int(x), Val::Int(y)) => {
-                let r = match op {
-                    BinOp::Add => x.checked_add(y),
-                    BinOp::Sub => x.checked_sub(y),
-                    BinOp::Mul => x.checked_mul(y),
-                    BinOp::Div | BinOp::Mod if y == 0 => {
-                        return Err(self.err("division-by-zero", "Division by 0", e.span));
-                    }
-                    BinOp::Div => x.checked_div(y),
-                    BinOp::Mod => x.checked_rem_euclid(y),
-                    BinOp::Shl => u32::try_from(y)
-                        .ok()
-                        .and_then(|s| x.checked_shl(s))
-                        .filter(|v| v >> y.min(63) == x),
-                    BinOp::Shr => u32::try_from(y).ok().map(|s| {
-                        if s >= 64 {
-                            if x < 0 {
-                                -1
-                            } else {
-                                0
-                            }
-                        } else {
-                            x >> s
-                        }
-                    }),
-                    _ => None,
-                };
-                match r {
-                    Some(v) => Ok(Val::Int(v)),
-                    None => Err(overflow(self)),
-                }
-            }
-            (x, y) => {
-                let f = |v: Val| match v {
-                    Val::Int(i) => i as f64,
-                    Val::Float(f) => f,
-                    _ => 0.0,
-                };
-                let (x, y) = (f(x), f(y));
-                let r = match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    BinOp::Div if y == 0.0 => {
-                        return Err(self.err("division-by-zero", "Division by 0", e.span));
-                    }
-                    BinOp::Div => x / y,
-                    _ => {
-                        return Err(self.err(
-                            "type-mismatch",
-                            format!("Operator '{}' is not applicable to a Float", op_str(op)),
-                            e.span,
-                        ))
-                    }
-                };
-                if r.is_finite() {
-                    Ok(Val::Float(r))
+        let mut notes = Vec::new();
+        let r = ops::arithmetic(op, a, b, &mut notes);
+        self.coercion_warnings(notes, e.span);
+        match r {
+            Ok(v) => Ok(v),
+            Err(err) => {
+                let code = if err.message.starts_with("Division by 0") {
+                    "division-by-zero"
+                } else if err.message.contains("outside of Puppet Integer")
+                    || err.message.contains("is Infinity")
+                {
+                    "overflow"
                 } else {
-                    Err(self.err("overflow", "Float overflow", e.span))
-                }
+                    "type-mismatch"
+                };
+                let span = if err.blame_left { lhs.span } else { e.span };
+                Err(self.err(code, err.message, span))
             }
         }
+    }
+}
+
+/// The names an assignment target stands for: `$a` is `'a'`, `[$b, $c]` is
+/// `['b', 'c']` (the key a hash must have when it is destructured).
+fn lvalue_names(t: &Expr) -> Val {
+    match &t.kind {
+        ExprKind::Variable(n) => Val::Str(n.clone()),
+        ExprKind::Array(items) => Val::Array(items.iter().map(lvalue_names).collect()),
+        _ => Val::Undef,
+    }
+}
+
+/// What `*value` spreads into an array, argument list or case options: an array's
+/// elements, a hash's `[key, value]` pairs, an iterator's values, nothing for `undef`,
+/// the value itself otherwise.
+pub(crate) fn unfold(v: Val) -> Vec<Val> {
+    match v {
+        Val::Undef => Vec::new(),
+        Val::Array(a) => a,
+        Val::Iterator(_, a) => a,
+        Val::Hash(h) => h
+            .into_iter()
+            .map(|(k, v)| Val::Array(vec![k.0, v]))
+            .collect(),
+        v => vec![v],
+    }
+}
+
+/// Puppet's type equality: the same type, or two types each assignable to the other
+/// (`Tuple[Integer, Integer] == Array[Integer, 2, 2]`).
+fn types_equal(x: &Ty, y: &Ty) -> bool {
+    x == y || (x.assignable(y) && y.assignable(x))
+}
+
+/// The Ruby class of a value, as a few of Puppet's messages name it.
+fn ruby_class_name(v: &Val) -> &'static str {
+    match v {
+        Val::Int(_) => "Integer",
+        Val::Float(_) => "Float",
+        Val::Undef => "nil",
+        Val::Bool(true) => "true",
+        Val::Bool(false) => "false",
+        Val::Array(_) => "Array",
+        Val::Hash(_) => "Hash",
+        _ => "Object",
     }
 }
 

@@ -4,14 +4,15 @@
 
 use super::expr::a_type;
 use super::resources::{AttrVal, BUILTIN_TYPES};
-use super::scope::{Scope, ScopeKind};
 use super::types::{self, Ty};
-use super::value::{puppet_cmp, Val};
+use super::value::{Key, Map, Val};
 use super::{closest, unroot, Compiler, Halt, LogLevel, LogMessage, R};
 use crate::ast::{Expr, ExprKind, Lambda, Span, UnaryOp};
 use converge_catalog::{Diagnostic, EdgeKind, EdgeOrigin, ResourceRef};
+use converge_rubyre::{Flags, Regex};
 use indexmap::IndexMap;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 const FUNCTIONS: &[&str] = &[
     "include",
@@ -30,6 +31,12 @@ const FUNCTIONS: &[&str] = &[
     "split",
     "join",
     "regsubst",
+    "validate_re",
+    "type_of",
+    "reverse_each",
+    "slice",
+    "index",
+    "tree_each",
     "sprintf",
     "upcase",
     "downcase",
@@ -39,6 +46,7 @@ const FUNCTIONS: &[&str] = &[
     "rstrip",
     "chomp",
     "versioncmp",
+    "strftime",
     "defined",
     "lookup",
     "each",
@@ -101,59 +109,15 @@ const FUNCTIONS: &[&str] = &[
     "delete_at",
 ];
 
-/// Translate a Puppet (Ruby) regex to the regex crate's syntax: Ruby's `^`/`$` always
-/// match at line boundaries, `\h` is a hex digit, `\Z` is the end of the text.
-pub(crate) fn ruby_regex(src: &str) -> String {
-    let mut out = String::with_capacity(src.len() + 4);
-    out.push_str("(?m)");
-    let mut chars = src.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('h') => out.push_str("[0-9a-fA-F]"),
-                Some('H') => out.push_str("[^0-9a-fA-F]"),
-                Some('Z') => out.push_str(r"\z"),
-                Some('/') => out.push('/'),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push_str(r"\\"),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Ruby's replacement syntax (`\1`, `\0`, `\\`) to the regex crate's (`${1}`), with `$`
-/// made literal.
-fn ruby_replacement(rep: &str) -> String {
-    let mut out = String::with_capacity(rep.len());
-    let mut chars = rep.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => out.push_str("$$"),
-            '\\' => match chars.peek().copied() {
-                Some(d) if d.is_ascii_digit() => {
-                    chars.next();
-                    out.push_str(&format!("${{{d}}}"));
-                }
-                Some('\\') => {
-                    chars.next();
-                    out.push('\\');
-                }
-                Some('&') => {
-                    chars.next();
-                    out.push_str("${0}");
-                }
-                _ => out.push('\\'),
-            },
-            c => out.push(c),
-        }
-    }
-    out
+/// Puppet's message for a `regsubst` call whose flags no signature accepts.
+fn regsubst_signatures(flags: &str) -> String {
+    format!(
+        "The function 'regsubst' was called with arguments it does not accept. It expects one of:
+  (Variant[Array[String], String] target, String pattern, Variant[String, Hash[String, String]] replacement, Pattern[/^[GEIM]*$/] flags?, Enum['E', 'N', 'S', 'U'] encoding?)
+    rejected: parameter 'flags' expects an undef value or a match for Pattern[/^[GEIM]*$/], got '{flags}'
+  (Variant[Array[String], String] target, Variant[Regexp, Type[Regexp]] pattern, Variant[String, Hash[String, String]] replacement, Pattern[/^G?$/] flags?)
+    rejected: parameter 'pattern' expects a value of type Regexp or Type[Regexp], got String"
+    )
 }
 
 /// Puppet's `versioncmp`.
@@ -224,25 +188,29 @@ fn flatten_into(v: Val, out: &mut Vec<Val>) {
 }
 
 impl Compiler {
-    /// Compile a Puppet regex (cached).
-    pub(crate) fn regex(&mut self, pattern: &str, span: Span) -> R<regex::Regex> {
-        if let Some(r) = self.regex_cache.get(pattern) {
-            return Ok(r.clone());
+    /// Compile a Puppet regex (cached), as Ruby's `Regexp.new` would.
+    pub(crate) fn regex(&mut self, pattern: &str, span: Span) -> R<Arc<Regex>> {
+        self.regex_with(pattern, Flags::default(), span)
+    }
+
+    /// [`Compiler::regex`] with flags (regsubst's `I`, `E`, `M`).
+    pub(crate) fn regex_with(&mut self, pattern: &str, flags: Flags, span: Span) -> R<Arc<Regex>> {
+        // Only plain patterns are cached: flags are regsubst's, and rare.
+        let plain = flags == Flags::default();
+        if plain {
+            if let Some(r) = self.regex_cache.get(pattern) {
+                return Ok(r.clone());
+            }
         }
-        match regex::Regex::new(&ruby_regex(pattern)) {
+        match Regex::with_flags(pattern, flags) {
             Ok(r) => {
-                self.regex_cache.insert(pattern.to_string(), r.clone());
+                let r = Arc::new(r);
+                if plain {
+                    self.regex_cache.insert(pattern.to_string(), r.clone());
+                }
                 Ok(r)
             }
-            Err(e) => {
-                let msg = e.to_string();
-                let last = msg.lines().last().unwrap_or("").trim().to_string();
-                Err(self.err(
-                    "invalid-regex",
-                    format!("Invalid regex /{pattern}/: {last}"),
-                    span,
-                ))
-            }
+            Err(e) => Err(self.err("invalid-regex", e.to_string(), span)),
         }
     }
 
@@ -265,10 +233,8 @@ impl Compiler {
                 expr,
             } = &a.kind
             {
-                match self.eval(expr)? {
-                    Val::Array(x) => vals.extend(x),
-                    v => vals.push(v),
-                }
+                let v = self.eval(expr)?;
+                vals.extend(super::expr::unfold(v));
             } else {
                 vals.push(self.eval(a)?);
             }
@@ -332,7 +298,7 @@ impl Compiler {
                 Val::Str(s) if !s.is_empty() => out.push(s),
                 Val::Ref(r) if r.is_class() => out.push(r.title.to_lowercase()),
                 Val::Type(Ty::Class(Some(c))) => out.push(c),
-                Val::Type(Ty::Resource(Some(c))) => out.push(c),
+                Val::Type(Ty::Resource(Some(c), None)) => out.push(c),
                 v => {
                     return Err(self.err(
                         "type-mismatch",
@@ -345,134 +311,6 @@ impl Compiler {
         Ok(out)
     }
 
-    /// Call a lambda with arguments in a new local scope.
-    pub(crate) fn call_lambda(&mut self, lambda: &Lambda, args: Vec<Val>) -> R<Val> {
-        self.enter(lambda.span)?;
-        let parent = &self.scopes[self.scope];
-        let mut s = Scope::new(ScopeKind::Local, Some(self.scope), parent.label.clone());
-        s.container = parent.container.clone();
-        s.tags = parent.tags.clone();
-        let sid = self.push_scope(s);
-        let saved_scope = self.scope;
-        let saved_matches = std::mem::replace(&mut self.matches, vec![None]);
-        self.scope = sid;
-        let r = (|| -> R<Val> {
-            let mut args = args.into_iter();
-            for p in &lambda.params {
-                let v = if p.captures_rest {
-                    Val::Array(args.by_ref().collect())
-                } else {
-                    match args.next() {
-                        Some(v) => v,
-                        None => match &p.default {
-                            Some(d) => self.eval(d)?,
-                            None => {
-                                return Err(self.err(
-                                    "wrong-arguments",
-                                    format!(
-                                        "The lambda expects a value for parameter '${}'",
-                                        p.name
-                                    ),
-                                    p.span,
-                                ))
-                            }
-                        },
-                    }
-                };
-                if let Some(t) = &p.type_expr {
-                    if let Val::Type(t) = self.eval(t)? {
-                        if !t.matches(&v) {
-                            return Err(self.err(
-                                "type-mismatch",
-                                format!("lambda parameter '{}' {}", p.name, t.mismatch(&v)),
-                                p.span,
-                            ));
-                        }
-                    }
-                }
-                self.set_var(sid, &p.name, v);
-            }
-            match self.eval_body_strict(&lambda.body) {
-                Err(Halt::Next(v)) | Err(Halt::Return(v)) => Ok(v),
-                r => r,
-            }
-        })();
-        self.scope = saved_scope;
-        self.matches = saved_matches;
-        self.leave();
-        r
-    }
-
-    /// The elements an iteration function walks, shaped for a lambda of `n` parameters.
-    fn iteration_items(&mut self, v: &Val, n: usize, span: Span) -> R<Vec<Vec<Val>>> {
-        Ok(match v {
-            Val::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    if n >= 2 {
-                        vec![Val::Int(i as i64), x.clone()]
-                    } else {
-                        vec![x.clone()]
-                    }
-                })
-                .collect(),
-            Val::Hash(h) => h
-                .iter()
-                .map(|(k, x)| {
-                    if n >= 2 {
-                        vec![Val::Str(k.clone()), x.clone()]
-                    } else {
-                        vec![Val::Array(vec![Val::Str(k.clone()), x.clone()])]
-                    }
-                })
-                .collect(),
-            Val::Int(c) if *c >= 0 && *c <= 1_000_000 => (0..*c)
-                .map(|i| {
-                    if n >= 2 {
-                        vec![Val::Int(i), Val::Int(i)]
-                    } else {
-                        vec![Val::Int(i)]
-                    }
-                })
-                .collect(),
-            Val::Str(s) => s
-                .chars()
-                .enumerate()
-                .map(|(i, c)| {
-                    if n >= 2 {
-                        vec![Val::Int(i as i64), Val::Str(c.to_string())]
-                    } else {
-                        vec![Val::Str(c.to_string())]
-                    }
-                })
-                .collect(),
-            v => {
-                return Err(self.err(
-                    "type-mismatch",
-                    format!("Cannot iterate over {}", a_type(v)),
-                    span,
-                ))
-            }
-        })
-    }
-
-    fn need_lambda<'a>(
-        &mut self,
-        name: &str,
-        lambda: Option<&'a Lambda>,
-        span: Span,
-    ) -> R<&'a Lambda> {
-        match lambda {
-            Some(l) => Ok(l),
-            None => Err(self.err(
-                "wrong-arguments",
-                format!("'{name}' expects a lambda (a block |$x| {{ ... }})"),
-                span,
-            )),
-        }
-    }
-
     /// Call a built-in function with evaluated arguments.
     pub(crate) fn call_fn(
         &mut self,
@@ -483,7 +321,16 @@ impl Compiler {
     ) -> R<Val> {
         let name = unroot(name);
         if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-            return self.convert(name, args, span);
+            // `Integer('0x10')`: the type's `new`.
+            let t = match self.type_from_name(name, span)? {
+                Val::Type(t) => t,
+                Val::Ref(r) => types::ref_type(&r),
+                _ => Ty::Any,
+            };
+            return self.new_value(t, args, span);
+        }
+        if let Some(r) = self.call_iteration(name, args.clone(), lambda, span) {
+            return r;
         }
         if name.contains("::") || !self.functions.is_empty() {
             if let Some(def) = self.find_function(name) {
@@ -578,17 +425,8 @@ impl Compiler {
                         ))
                     }
                 };
-                let parts: Vec<Val> = if pat.is_empty() {
-                    s.chars().map(|c| Val::Str(c.to_string())).collect()
-                } else {
-                    let re = self.regex(&pat, span)?;
-                    let mut p: Vec<Val> = re.split(&s).map(|x| Val::Str(x.to_string())).collect();
-                    while matches!(p.last(), Some(Val::Str(x)) if x.is_empty()) {
-                        p.pop();
-                    }
-                    p
-                };
-                Ok(Val::Array(parts))
+                let re = self.regex(&pat, span)?;
+                Ok(Val::Array(re.split(&s).into_iter().map(Val::Str).collect()))
             }
             "join" => {
                 self.arity(name, &args, 1, 2, span)?;
@@ -619,33 +457,21 @@ impl Compiler {
                         ))
                     }
                 };
-                let rep = ruby_replacement(&args[2].to_string());
-                let flags = args.get(3).map(|v| v.to_string()).unwrap_or_default();
-                let mut prefix = String::new();
-                for f in flags.chars() {
+                let rep = args[2].to_string();
+                let flag_text = args.get(3).map(|v| v.to_string()).unwrap_or_default();
+                let mut flags = Flags::default();
+                for f in flag_text.chars() {
                     match f {
-                        'I' => prefix.push_str("(?i)"),
-                        'E' => prefix.push_str("(?x)"),
-                        'M' => prefix.push_str("(?s)"),
+                        'I' => flags.ignore_case = true,
+                        'E' => flags.extended = true,
+                        'M' => flags.multiline = true,
                         'G' => {}
-                        _ => {
-                            return Err(self.err(
-                                "wrong-arguments",
-                                format!("regsubst(): unknown flag '{f}' (valid: E, I, M, G)"),
-                                span,
-                            ))
-                        }
+                        _ => return Err(self.err("wrong-arguments", regsubst_signatures(&flag_text), span)),
                     }
                 }
-                let re = self.regex(&format!("{prefix}{pat}"), span)?;
-                let global = flags.contains('G');
-                let sub = |s: &str| -> String {
-                    if global {
-                        re.replace_all(s, rep.as_str()).into_owned()
-                    } else {
-                        re.replace(s, rep.as_str()).into_owned()
-                    }
-                };
+                let re = self.regex_with(&pat, flags, span)?;
+                let global = flag_text.contains('G');
+                let sub = |s: &str| -> String { re.replace(s, &rep, global) };
                 match &args[0] {
                     Val::Array(a) => Ok(Val::Array(
                         a.iter().map(|v| Val::Str(sub(&v.to_string()))).collect(),
@@ -653,10 +479,43 @@ impl Compiler {
                     v => Ok(Val::Str(sub(&v.to_string()))),
                 }
             }
+            "validate_re" => {
+                // stdlib's validate_re: the value must match one of the patterns.
+                if !(2..=3).contains(&args.len()) {
+                    return Err(self.err("wrong-arguments", format!("validate_re(): wrong number of arguments ({}; must be 2 or 3)", args.len()), span));
+                }
+                let Val::Str(value) = &args[0] else {
+                    return Err(self.err("type-mismatch", format!("validate_re(): input needs to be a String, not a {}", args[0].type_name()), span));
+                };
+                let mut pats = Vec::new();
+                flatten_into(args[1].clone(), &mut pats);
+                for p in &pats {
+                    let src = match p {
+                        Val::Regex(r) => r.clone(),
+                        v => v.to_string(),
+                    };
+                    let re = match Regex::cached(&src) {
+                        Ok(r) => r,
+                        Err(e) => return Err(self.err("invalid-regex", e.to_string(), span)),
+                    };
+                    if re.is_match(value) {
+                        return Ok(Val::Undef);
+                    }
+                }
+                let msg = match args.get(2) {
+                    Some(m) => m.to_string(),
+                    None => format!(
+                        "validate_re(): {} does not match {}",
+                        super::format::ruby_inspect(&args[0]),
+                        super::format::ruby_inspect(&args[1])
+                    ),
+                };
+                Err(self.err("validate", msg, span))
+            }
             "sprintf" => {
                 self.arity(name, &args, 1, usize::MAX, span)?;
                 let f = self.want_str(name, &args[0], span)?;
-                match sprintf(&f, &args[1..]) {
+                match super::format::ruby_sprintf(&f, &args[1..]) {
                     Ok(s) => Ok(Val::Str(s)),
                     Err(m) => Err(self.err("wrong-arguments", format!("sprintf(): {m}"), span)),
                 }
@@ -699,27 +558,47 @@ impl Compiler {
                             .collect(),
                     )),
                     Val::Hash(h) if matches!(name, "upcase" | "downcase") => Ok(Val::Hash(
-                        h.iter()
-                            .map(|(k, v)| {
-                                (
-                                    f(name, k),
-                                    match v {
-                                        Val::Str(s) => Val::Str(f(name, s)),
-                                        v => v.clone(),
-                                    },
-                                )
-                            })
-                            .collect(),
+                        h.iter().map(|(k, v)| (Key::from(f(name, &k.text())), match v {
+                            Val::Str(s) => Val::Str(f(name, s)),
+                            v => v.clone(),
+                        })).collect(),
                     )),
-                    v => Err(self.err(
-                        "type-mismatch",
-                        format!(
-                            "'{name}' expects a String or an Array, got {}",
-                            v.type_name()
-                        ),
-                        span,
-                    )),
+                    v => Err(self.err("type-mismatch", format!("'{name}' expects a String or an Array, got {}", v.type_name()), span)),
                 }
+            }
+            "strftime" => {
+                self.arity(name, &args, 1, 3, span)?;
+                // `strftime(Timestamp, format, zone?)`, or the legacy `strftime(format,
+                // zone?)` of the current time.
+                let (ns, rest) = match &args[0] {
+                    Val::Timestamp(t) => (*t, &args[1..]),
+                    Val::Str(_) => (super::time::now(), &args[..]),
+                    v => {
+                        return Err(self.err(
+                            "type-mismatch",
+                            format!("'strftime' expects a Timestamp or a String format, got {}", v.type_name()),
+                            span,
+                        ))
+                    }
+                };
+                let Some(Val::Str(fmt)) = rest.first() else {
+                    return Err(self.err("wrong-arguments", "'strftime' expects a format string", span));
+                };
+                let (offset, zone) = match rest.get(1) {
+                    None | Some(Val::Undef) => (0, "UTC".to_string()),
+                    Some(Val::Str(z)) => match super::time::parse_zone(z) {
+                        Some(z) => z,
+                        None => {
+                            return Err(self.err(
+                                "wrong-arguments",
+                                format!("Unknown time zone '{z}': converge knows UTC and offsets such as '+02:00'"),
+                                span,
+                            ))
+                        }
+                    },
+                    Some(v) => return Err(self.err("type-mismatch", format!("'strftime' expects a String time zone, got {}", v.type_name()), span)),
+                };
+                Ok(Val::Str(super::time::strftime(ns, fmt, offset, &zone)))
             }
             "versioncmp" => {
                 self.arity(name, &args, 2, 3, span)?;
@@ -739,7 +618,7 @@ impl Compiler {
                                 || self.find_class(&n).is_some()
                                 || FUNCTIONS.contains(&n.as_str())
                         }
-                        Val::Type(Ty::Resource(Some(t))) => {
+                        Val::Type(Ty::Resource(Some(t), _)) => {
                             BUILTIN_TYPES.contains(&t.as_str()) || self.find_define(t).is_some()
                         }
                         Val::Type(Ty::Class(Some(c))) => self.declared_classes.contains_key(c),
@@ -757,90 +636,6 @@ impl Compiler {
                 Ok(Val::Bool(false))
             }
             "lookup" => self.lookup_fn(args, lambda, span),
-            "each" | "map" | "filter" | "any" | "all" => {
-                self.arity(name, &args, 1, 1, span)?;
-                let l = self.need_lambda(name, lambda, span)?;
-                let items = self.iteration_items(&args[0], l.params.len(), span)?;
-                let mut mapped = Vec::new();
-                let mut kept = Vec::new();
-                for (i, it) in items.into_iter().enumerate() {
-                    match self.call_lambda(l, it) {
-                        Ok(v) => match name {
-                            "map" => mapped.push(v),
-                            "filter" if v.truthy() => kept.push(i),
-                            "any" if v.truthy() => return Ok(Val::Bool(true)),
-                            "all" if !v.truthy() => return Ok(Val::Bool(false)),
-                            _ => {}
-                        },
-                        Err(Halt::Break) => break,
-                        Err(h) => return Err(h),
-                    }
-                }
-                Ok(match name {
-                    "each" => args[0].clone(),
-                    "map" => Val::Array(mapped),
-                    "any" => Val::Bool(false),
-                    "all" => Val::Bool(true),
-                    _ => match &args[0] {
-                        Val::Hash(h) => Val::Hash(
-                            h.iter()
-                                .enumerate()
-                                .filter(|(i, _)| kept.contains(i))
-                                .map(|(_, (k, v))| (k.clone(), v.clone()))
-                                .collect(),
-                        ),
-                        Val::Array(a) => {
-                            Val::Array(kept.iter().filter_map(|&i| a.get(i).cloned()).collect())
-                        }
-                        _ => Val::Array(kept.iter().map(|&i| Val::Int(i as i64)).collect()),
-                    },
-                })
-            }
-            "reduce" => {
-                self.arity(name, &args, 1, 2, span)?;
-                let l = self.need_lambda(name, lambda, span)?;
-                let items: Vec<Val> = self
-                    .iteration_items(&args[0], 1, span)?
-                    .into_iter()
-                    .filter_map(|mut v| v.pop())
-                    .collect();
-                let mut it = items.into_iter();
-                let mut acc = match args.get(1) {
-                    Some(v) => v.clone(),
-                    None => match it.next() {
-                        Some(v) => v,
-                        None => return Ok(Val::Undef),
-                    },
-                };
-                for x in it {
-                    match self.call_lambda(l, vec![acc.clone(), x]) {
-                        Ok(v) => acc = v,
-                        Err(Halt::Break) => break,
-                        Err(h) => return Err(h),
-                    }
-                }
-                Ok(acc)
-            }
-            "with" => {
-                let l = self.need_lambda(name, lambda, span)?;
-                self.call_lambda(l, args)
-            }
-            "then" => {
-                let l = self.need_lambda(name, lambda, span)?;
-                if s0(&args).is_undef() {
-                    Ok(Val::Undef)
-                } else {
-                    self.call_lambda(l, args)
-                }
-            }
-            "lest" => {
-                let l = self.need_lambda(name, lambda, span)?;
-                if s0(&args).is_undef() {
-                    self.call_lambda(l, Vec::new())
-                } else {
-                    Ok(s0(&args))
-                }
-            }
             "next" => Err(Halt::Next(s0(&args))),
             "return" => Err(Halt::Return(s0(&args))),
             "break" => Err(Halt::Break),
@@ -931,7 +726,7 @@ impl Compiler {
                 self.arity(name, &args, 1, 1, span)?;
                 match &args[0] {
                     Val::Hash(h) => Ok(Val::Array(if name == "keys" {
-                        h.keys().map(|k| Val::Str(k.clone())).collect()
+                        h.keys().map(|k| k.0.clone()).collect()
                     } else {
                         h.values().cloned().collect()
                     })),
@@ -964,7 +759,7 @@ impl Compiler {
             }
             "sort" => match s0(&args) {
                 Val::Array(mut a) => {
-                    a.sort_by(|x, y| puppet_cmp(x, y).unwrap_or(Ordering::Equal));
+                    a.sort_by(|x, y| super::ops::compare(x, y).unwrap_or(Ordering::Equal));
                     Ok(Val::Array(a))
                 }
                 v => Err(self.err(
@@ -991,14 +786,8 @@ impl Compiler {
                     best = Some(match best {
                         None => v,
                         Some(b) => {
-                            let o = puppet_cmp(&v, &b).unwrap_or(Ordering::Equal);
-                            if (name == "min" && o == Ordering::Less)
-                                || (name == "max" && o == Ordering::Greater)
-                            {
-                                v
-                            } else {
-                                b
-                            }
+                            let o = super::ops::compare(&v, &b).unwrap_or(Ordering::Equal);
+                            if (name == "min" && o == Ordering::Less) || (name == "max" && o == Ordering::Greater) { v } else { b }
                         }
                     });
                 }
@@ -1012,30 +801,43 @@ impl Compiler {
                 Some(Val::Float(f)) => Ok(Val::Float(f.abs())),
                 _ => Err(self.err("type-mismatch", "'abs' expects a Numeric value", span)),
             },
-            "type" => {
+            "type" | "type_of" => {
+                self.arity(name, &args, 1, 2, span)?;
                 let v = s0(&args);
-                Ok(Val::Type(
-                    types::from_name(&v.type_name()).unwrap_or(Ty::Any),
-                ))
+                let t = match args.get(1).map(|m| m.to_string()).as_deref() {
+                    None | Some("detailed") => types::infer_set(&v),
+                    Some("reduced") => types::infer(&v),
+                    Some("generalized") => types::generalize(&types::infer(&v)),
+                    Some(m) => {
+                        return Err(self.err(
+                            "wrong-arguments",
+                            format!("'type' parameter 'inference_method' expects a match for Enum['detailed', 'generalized', 'reduced'], got '{m}'"),
+                            span,
+                        ))
+                    }
+                };
+                Ok(Val::Type(t))
             }
             "assert_type" => {
                 self.arity(name, &args, 2, 2, span)?;
-                match &args[0] {
-                    Val::Type(t) if t.matches(&args[1]) => Ok(args[1].clone()),
-                    Val::Type(t) => {
-                        if let Some(l) = lambda {
-                            return self
-                                .call_lambda(l, vec![Val::Type(t.clone()), args[1].clone()]);
-                        }
-                        let m = t.mismatch(&args[1]);
-                        Err(self.err("type-mismatch", format!("assert_type(): value {m}"), span))
-                    }
-                    v => Err(self.err(
-                        "type-mismatch",
-                        format!("assert_type() expects a Type, got {}", v.type_name()),
-                        span,
-                    )),
+                let t = match &args[0] {
+                    Val::Str(s) => match self.type_from_name(s, span)? {
+                        Val::Type(t) => t,
+                        _ => Ty::Any,
+                    },
+                    v => match super::ops::as_type(v) {
+                        Some(t) => t,
+                        None => return Err(self.err("type-mismatch", format!("assert_type() expects a Type, got {}", v.type_name()), span)),
+                    },
+                };
+                if t.matches(&args[1]) {
+                    return Ok(args[1].clone());
                 }
+                if let Some(l) = lambda {
+                    return self.call_lambda(l, vec![Val::Type(t.clone()), Val::Type(types::infer_set(&args[1]))]);
+                }
+                let m = super::describe::describe_mismatch("assert_type():", &t, &args[1]);
+                Err(self.err("type-mismatch", m, span))
             }
             "dig" => {
                 let mut cur = s0(&args);
@@ -1119,11 +921,7 @@ impl Compiler {
                 };
                 let re = self.regex(&pat, span)?;
                 let m = |s: &str| match re.captures(s) {
-                    Some(c) => Val::Array(
-                        c.iter()
-                            .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.as_str().into())))
-                            .collect(),
-                    ),
+                    Some(c) => Val::Array(c.strings(s).into_iter().map(|m| m.map_or(Val::Undef, |m| Val::Str(m.into()))).collect()),
                     None => Val::Undef,
                 };
                 Ok(match &args[0] {
@@ -1204,13 +1002,7 @@ impl Compiler {
                         Val::Array(a.iter().filter(|v| !drop.contains(v)).cloned().collect())
                     }
                     Val::Hash(h) => {
-                        let ks: Vec<String> = drop.iter().map(Val::key_string).collect();
-                        Val::Hash(
-                            h.iter()
-                                .filter(|(k, _)| !ks.contains(k))
-                                .map(|(k, v)| (k.clone(), v.clone()))
-                                .collect(),
-                        )
+                        Val::Hash(h.iter().filter(|(k, _)| !drop.contains(&k.0)).map(|(k, v)| (k.clone(), v.clone())).collect())
                     }
                     Val::Str(s) => {
                         let mut s = s.clone();
@@ -1267,12 +1059,8 @@ impl Compiler {
                     }
                 };
                 Ok(match &args[0] {
-                    Val::Array(a) => {
-                        Val::Array(a.iter().map(|v| Val::Str(f(v.to_string()))).collect())
-                    }
-                    Val::Hash(h) => {
-                        Val::Hash(h.iter().map(|(k, v)| (f(k.clone()), v.clone())).collect())
-                    }
+                    Val::Array(a) => Val::Array(a.iter().map(|v| Val::Str(f(v.to_string()))).collect()),
+                    Val::Hash(h) => Val::Hash(h.iter().map(|(k, v)| (Key::from(f(k.text())), v.clone())).collect()),
                     v => Val::Str(f(v.to_string())),
                 })
             }
@@ -1289,40 +1077,11 @@ impl Compiler {
                     )),
                 }
             }
-            "step" => {
-                self.arity(name, &args, 2, 2, span)?;
-                let n = match args[1] {
-                    Val::Int(n) if n > 0 => n as usize,
-                    _ => {
-                        return Err(self.err(
-                            "wrong-arguments",
-                            "step() expects a positive Integer step",
-                            span,
-                        ))
-                    }
-                };
-                match &args[0] {
-                    Val::Array(a) => Ok(Val::Array(a.iter().step_by(n).cloned().collect())),
-                    v => Err(self.err(
-                        "type-mismatch",
-                        format!("step() expects an Array, got {}", v.type_name()),
-                        span,
-                    )),
-                }
-            }
             "new" => {
                 self.arity(name, &args, 1, usize::MAX, span)?;
-                match &args[0] {
-                    Val::Type(t) => {
-                        let tn = t.to_string();
-                        let base = tn.split('[').next().unwrap_or("").to_string();
-                        self.convert(&base, args[1..].to_vec(), span)
-                    }
-                    v => Err(self.err(
-                        "type-mismatch",
-                        format!("new() expects a Type, got {}", v.type_name()),
-                        span,
-                    )),
+                match super::ops::as_type(&args[0]) {
+                    Some(t) => self.new_value(t, args[1..].to_vec(), span),
+                    None => Err(self.err("type-mismatch", format!("new() expects a Type, got {}", args[0].type_name()), span)),
                 }
             }
             "assert_private" => {
@@ -1368,99 +1127,28 @@ impl Compiler {
         Halt::Error
     }
 
-    /// `Integer('80')`, `String(5)`, `Sensitive('pw')`, ...
-    fn convert(&mut self, ty: &str, args: Vec<Val>, span: Span) -> R<Val> {
-        let v = args.first().cloned().unwrap_or(Val::Undef);
-        let bad = |c: &mut Compiler, v: &Val| {
-            c.err(
-                "type-mismatch",
-                format!("Cannot convert {} '{v}' to {ty}", a_type(v)),
-                span,
-            )
-        };
-        match ty {
-            "Integer" | "Float" | "Numeric" => {
-                let n = match &v {
-                    Val::Bool(b) => Some(Val::Int(i64::from(*b))),
-                    v => v.as_number(),
-                };
-                match (ty, n) {
-                    ("Integer", Some(Val::Int(i))) => Ok(Val::Int(i)),
-                    ("Integer", Some(Val::Float(f))) if f.is_finite() && f.abs() < 9.2e18 => Ok(Val::Int(f.trunc() as i64)),
-                    ("Float", Some(Val::Int(i))) => Ok(Val::Float(i as f64)),
-                    ("Float" | "Numeric", Some(x)) => Ok(x),
-                    _ => Err(bad(self, &v)),
-                }
-            }
-            "String" => Ok(Val::Str(v.to_string())),
-            "Boolean" => match &v {
-                Val::Bool(b) => Ok(Val::Bool(*b)),
-                Val::Str(s) => match s.to_lowercase().as_str() {
-                    "true" | "yes" | "y" => Ok(Val::Bool(true)),
-                    "false" | "no" | "n" | "" => Ok(Val::Bool(false)),
-                    _ => Err(bad(self, &v)),
-                },
-                Val::Int(i) => Ok(Val::Bool(*i != 0)),
-                _ => Err(bad(self, &v)),
-            },
-            "Array" => Ok(match v {
-                Val::Array(a) => Val::Array(a),
-                Val::Hash(h) => Val::Array(h.into_iter().map(|(k, v)| Val::Array(vec![Val::Str(k), v])).collect()),
-                Val::Undef => Val::Array(Vec::new()),
-                v => Val::Array(vec![v]),
-            }),
-            "Hash" => match v {
-                Val::Hash(h) => Ok(Val::Hash(h)),
-                Val::Array(a) => {
-                    let mut h = IndexMap::new();
-                    let mut it = a.into_iter();
-                    while let Some(k) = it.next() {
-                        match k {
-                            Val::Array(pair) if pair.len() == 2 => {
-                                h.insert(pair[0].key_string(), pair[1].clone());
-                            }
-                            k => {
-                                h.insert(k.key_string(), it.next().unwrap_or(Val::Undef));
-                            }
-                        }
-                    }
-                    Ok(Val::Hash(h))
-                }
-                v => Err(bad(self, &v)),
-            },
-            "Sensitive" => Ok(Val::Sensitive(Box::new(v))),
-            _ => Err(self.err(
-                "unknown-function",
-                format!("Cannot create a new {ty} by calling it; conversion is not supported for this type"),
-                span,
-            )),
-        }
-    }
-
     /// `create_resources`, stdlib's `ensure_resource` and `ensure_packages`.
     fn create_resources(&mut self, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
         let loc = self.loc(span);
-        let to_attrs =
-            |h: &IndexMap<String, Val>, loc: &converge_catalog::Location| -> Vec<AttrVal> {
-                h.iter()
-                    .map(|(k, v)| AttrVal {
-                        name: k.clone(),
-                        val: v.clone(),
-                        loc: loc.clone(),
-                        append: false,
-                    })
-                    .collect()
-            };
-        let merge =
-            |a: &IndexMap<String, Val>, d: &IndexMap<String, Val>| -> IndexMap<String, Val> {
-                let mut out = d.clone();
-                for (k, v) in a {
-                    out.insert(k.clone(), v.clone());
-                }
-                out
-            };
+        let to_attrs = |h: &Map, loc: &converge_catalog::Location| -> Vec<AttrVal> {
+            h.iter()
+                .map(|(k, v)| AttrVal {
+                    name: k.text(),
+                    val: v.clone(),
+                    loc: loc.clone(),
+                    append: false,
+                })
+                .collect()
+        };
+        let merge = |a: &Map, d: &Map| -> Map {
+            let mut out = d.clone();
+            for (k, v) in a {
+                out.insert(k.clone(), v.clone());
+            }
+            out
+        };
         let empty = IndexMap::new();
-        type Items = Vec<(String, IndexMap<String, Val>)>;
+        type Items = Vec<(String, Map)>;
         let (ty, items): (String, Items) = match name {
             "create_resources" => {
                 self.arity(name, &args, 2, 3, span)?;
@@ -1486,7 +1174,7 @@ impl Compiler {
                         Val::Undef => &empty,
                         v => return Err(self.err("type-mismatch", format!("create_resources(): the attributes of '{title}' must be a Hash, got {}", v.type_name()), span)),
                     };
-                    items.push((title.clone(), merge(attrs, &defaults)));
+                    items.push((title.text(), merge(attrs, &defaults)));
                 }
                 (ty, items)
             }
@@ -1514,14 +1202,14 @@ impl Compiler {
                     _ => IndexMap::new(),
                 };
                 let mut base = IndexMap::new();
-                base.insert("ensure".to_string(), Val::Str("installed".into()));
+                base.insert(Key::from("ensure"), Val::Str("installed".into()));
                 let defaults = merge(&defaults, &base);
                 let items = match &args[0] {
                     Val::Hash(h) => h
                         .iter()
                         .map(|(k, v)| {
                             (
-                                k.clone(),
+                                k.text(),
                                 match v {
                                     Val::Hash(a) => merge(a, &defaults),
                                     _ => defaults.clone(),
@@ -1568,154 +1256,6 @@ impl Compiler {
     }
 }
 
-/// Ruby-style `sprintf`: `%s %d %i %f %e %x %X %o %b %%` with flags, width and precision.
-fn sprintf(f: &str, args: &[Val]) -> Result<String, String> {
-    let mut out = String::new();
-    let cs: Vec<char> = f.chars().collect();
-    let mut i = 0;
-    let mut next = 0;
-    while i < cs.len() {
-        if cs[i] != '%' {
-            out.push(cs[i]);
-            i += 1;
-            continue;
-        }
-        i += 1;
-        if i < cs.len() && cs[i] == '%' {
-            out.push('%');
-            i += 1;
-            continue;
-        }
-        let (mut left, mut zero, mut plus, mut space) = (false, false, false, false);
-        while i < cs.len() && "-0+ #".contains(cs[i]) {
-            match cs[i] {
-                '-' => left = true,
-                '0' => zero = true,
-                '+' => plus = true,
-                ' ' => space = true,
-                _ => {}
-            }
-            i += 1;
-        }
-        let mut width = 0usize;
-        while i < cs.len() && cs[i].is_ascii_digit() {
-            width = width
-                .saturating_mul(10)
-                .saturating_add(cs[i] as usize - '0' as usize)
-                .min(10_000);
-            i += 1;
-        }
-        let mut prec: Option<usize> = None;
-        if i < cs.len() && cs[i] == '.' {
-            i += 1;
-            let mut p = 0usize;
-            while i < cs.len() && cs[i].is_ascii_digit() {
-                p = p
-                    .saturating_mul(10)
-                    .saturating_add(cs[i] as usize - '0' as usize)
-                    .min(10_000);
-                i += 1;
-            }
-            prec = Some(p);
-        }
-        let Some(&conv) = cs.get(i) else {
-            return Err("incomplete format specification".into());
-        };
-        i += 1;
-        let arg = args.get(next).ok_or("too few arguments")?;
-        next += 1;
-        let num = || {
-            arg.as_number()
-                .ok_or_else(|| format!("expected a number for %{conv}, got '{arg}'"))
-        };
-        let sign = |neg: bool| {
-            if neg {
-                "-"
-            } else if plus {
-                "+"
-            } else if space {
-                " "
-            } else {
-                ""
-            }
-        };
-        let (body, numeric) = match conv {
-            's' | 'p' => {
-                let s = if conv == 'p' {
-                    // debug-format: sprintf's %p quotes as Puppet's `inspect` does.
-                    format!("{:?}", arg.to_string())
-                } else {
-                    arg.to_string()
-                };
-                (
-                    match prec {
-                        Some(p) => s.chars().take(p).collect(),
-                        None => s,
-                    },
-                    false,
-                )
-            }
-            'd' | 'i' | 'u' => {
-                let n = match num()? {
-                    Val::Int(n) => n,
-                    Val::Float(f) => f as i64,
-                    _ => 0,
-                };
-                (format!("{}{}", sign(n < 0), n.unsigned_abs()), true)
-            }
-            'f' | 'e' | 'E' | 'g' => {
-                let x = match num()? {
-                    Val::Int(n) => n as f64,
-                    Val::Float(f) => f,
-                    _ => 0.0,
-                };
-                let p = prec.unwrap_or(6);
-                let b = match conv {
-                    'e' => format!("{:.*e}", p, x.abs()),
-                    'E' => format!("{:.*E}", p, x.abs()),
-                    'g' => format!("{}", x.abs()),
-                    _ => format!("{:.*}", p, x.abs()),
-                };
-                (format!("{}{b}", sign(x < 0.0)), true)
-            }
-            'x' | 'X' | 'o' | 'b' => {
-                let n = match num()? {
-                    Val::Int(n) => n,
-                    _ => return Err(format!("expected an integer for %{conv}")),
-                };
-                let m = n.unsigned_abs();
-                let b = match conv {
-                    'x' => format!("{m:x}"),
-                    'X' => format!("{m:X}"),
-                    'o' => format!("{m:o}"),
-                    _ => format!("{m:b}"),
-                };
-                (format!("{}{b}", sign(n < 0)), true)
-            }
-            c => return Err(format!("unsupported conversion '%{c}'")),
-        };
-        let len = body.chars().count();
-        if len >= width {
-            out.push_str(&body);
-        } else if left {
-            out.push_str(&body);
-            out.push_str(&" ".repeat(width - len));
-        } else if zero && numeric {
-            let (s, digits) = match body.chars().next() {
-                Some(c @ ('-' | '+' | ' ')) => (c.to_string(), body[1..].to_string()),
-                _ => (String::new(), body.clone()),
-            };
-            out.push_str(&s);
-            out.push_str(&"0".repeat(width - len));
-            out.push_str(&digits);
-        } else {
-            out.push_str(&" ".repeat(width - len));
-            out.push_str(&body);
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1730,16 +1270,10 @@ mod tests {
 
     #[test]
     fn sprintf_formats_like_ruby() {
+        use super::super::format::ruby_sprintf as sprintf;
         let a = [Val::Int(5), Val::Str("ab".into()), Val::Float(1.23456)];
         assert_eq!(sprintf("%03d|%-4s|%.2f|%%", &a).unwrap(), "005|ab  |1.23|%");
         assert_eq!(sprintf("%x", &[Val::Int(255)]).unwrap(), "ff");
         assert!(sprintf("%d", &[]).is_err());
-    }
-
-    #[test]
-    fn ruby_regex_and_replacement_translate() {
-        let re = regex::Regex::new(&ruby_regex(r"^\h+$")).unwrap();
-        assert!(re.is_match("zz\nbeef\n"));
-        assert_eq!(ruby_replacement(r"<\1>$"), "<${1}>$$");
     }
 }

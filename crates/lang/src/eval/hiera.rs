@@ -78,7 +78,7 @@ impl Compiler {
                 match found.convert_to {
                     None => Ok(Some(val)),
                     Some(c) => {
-                        let v = self.convert_to(key, val, &c, span)?;
+                        let v = self.lookup_convert_to(key, val, &c, span)?;
                         if let Some(e) = self.explain.as_mut() {
                             e.text(format!(
                                 "Applying convert_to lookup_option with arguments {}",
@@ -99,7 +99,7 @@ impl Compiler {
     }
 
     /// `convert_to => 'Sensitive'` or `['Array', true]`: `new(Type, value, args...)`.
-    fn convert_to(&mut self, key: &str, val: Val, conv: &Value, span: Span) -> R<Val> {
+    fn lookup_convert_to(&mut self, key: &str, val: Val, conv: &Value, span: Span) -> R<Val> {
         let (ty, rest) = match conv {
             Value::Array(a) if !a.is_empty() => (a[0].clone(), a[1..].to_vec()),
             v => (v.clone(), Vec::new()),
@@ -267,7 +267,7 @@ impl Compiler {
                     "default_values_hash",
                     "override",
                 ]
-                .contains(&k.as_str())
+                .contains(&k.text().as_str())
                 {
                     return Err(bad(
                         self,
@@ -294,7 +294,9 @@ impl Compiler {
             let hash = |c: &mut Compiler, k: &str| -> R<Option<indexmap::IndexMap<String, Val>>> {
                 match o.get(k) {
                     None | Some(Val::Undef) => Ok(None),
-                    Some(Val::Hash(h)) => Ok(Some(h.clone())),
+                    Some(Val::Hash(h)) => {
+                        Ok(Some(h.iter().map(|(k, v)| (k.text(), v.clone())).collect()))
+                    }
                     Some(v) => Err(c.err(
                         "wrong-arguments",
                         format!("'lookup' option {k} expects a Hash, got {}", v.type_name()),

@@ -6,17 +6,24 @@
 //! relationships. Errors are collected as diagnostics; evaluation continues with the next
 //! statement where that makes sense, and the catalog is withheld if there was any error.
 
+mod aliases;
 mod classes;
+mod convert;
+mod describe;
 mod epp;
 mod erb;
 mod expr;
+mod format;
 mod functions;
 pub(crate) mod hiera;
 mod index;
+mod iterate;
 mod modfns;
+mod ops;
 mod reads;
 mod resources;
 mod scope;
+mod time;
 mod types;
 mod value;
 
@@ -157,6 +164,44 @@ pub fn compile_owned(opts: CompileOptions) -> Compiled {
     }
 }
 
+/// The outcome of [`evaluate`]: the compilation, and the value of the manifest's last
+/// statement as Puppet's `%p` format writes it (`'abc'`, `[1, 'a']`, `Integer[1, 10]`),
+/// when it was evaluated without error.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluated {
+    /// The compilation (catalog, diagnostics, log).
+    pub compiled: Compiled,
+    /// The last statement's value, rendered; `None` if evaluating it failed.
+    pub value: Option<String>,
+}
+
+/// Compile a manifest and also return the value of its last top-level statement: how
+/// the expression suite compares converge with Puppet, and a way for embedders to
+/// evaluate a Puppet expression.
+pub fn evaluate(opts: CompileOptions) -> Evaluated {
+    let handle = std::thread::Builder::new()
+        .name("converge-evaluate".into())
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let mut c = Compiler::new(opts);
+            c.want_value = true;
+            c.run_keeping_value()
+        });
+    match handle.ok().and_then(|h| h.join().ok()) {
+        Some(e) => e,
+        None => Evaluated {
+            compiled: Compiled {
+                diagnostics: vec![Diagnostic::error(
+                    "internal",
+                    "the compiler failed unexpectedly; please report this manifest",
+                )],
+                ..Compiled::default()
+            },
+            value: None,
+        },
+    }
+}
+
 /// Why evaluation of an expression stopped early.
 #[derive(Debug, Clone)]
 pub(crate) enum Halt {
@@ -204,6 +249,8 @@ pub(crate) struct Compiler {
     pub(crate) class_scopes: HashMap<String, ScopeId>,
     pub(crate) classes: HashMap<String, Def<ClassDef>>,
     pub(crate) defines: HashMap<String, Def<DefineDef>>,
+    /// Type aliases by lowercase name.
+    pub(crate) aliases: HashMap<String, aliases::AliasEntry>,
     pub(crate) functions: HashMap<String, Def<FunctionDef>>,
     pub(crate) nodes: Vec<Def<NodeDef>>,
     pub(crate) loaded_files: HashSet<PathBuf>,
@@ -223,12 +270,16 @@ pub(crate) struct Compiler {
     pub(crate) output: Vec<String>,
     pub(crate) depth: usize,
     pub(crate) in_double_quotes: usize,
-    pub(crate) regex_cache: HashMap<String, regex::Regex>,
+    pub(crate) regex_cache: HashMap<String, std::sync::Arc<converge_rubyre::Regex>>,
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
     /// ERB templates: parsed ones, Ruby values of variables, the Ruby fallback.
     pub(crate) erb: erb::ErbState,
+    /// Keep the value of the main manifest's last statement ([`evaluate`]).
+    want_value: bool,
+    /// That value, once evaluated without error.
+    value: Option<Val>,
     /// What the evaluation read of facts and the node name.
     pub(crate) reads: reads::Recorder,
     /// Hiera, made at the first lookup.
@@ -252,6 +303,7 @@ impl Compiler {
             class_scopes: HashMap::new(),
             classes: HashMap::new(),
             defines: HashMap::new(),
+            aliases: HashMap::new(),
             functions: HashMap::new(),
             nodes: Vec::new(),
             loaded_files: HashSet::new(),
@@ -273,6 +325,8 @@ impl Compiler {
             node_name: String::new(),
             define_depth: 0,
             erb: erb::ErbState::default(),
+            want_value: false,
+            value: None,
             reads: reads::Recorder::default(),
             hiera: None,
             explain: None,
@@ -283,7 +337,17 @@ impl Compiler {
         c
     }
 
+    fn run_keeping_value(mut self) -> Evaluated {
+        let compiled = self.run_mut();
+        let value = self.value.as_ref().map(format::inspect);
+        Evaluated { compiled, value }
+    }
+
     fn run(mut self) -> Compiled {
+        self.run_mut()
+    }
+
+    fn run_mut(&mut self) -> Compiled {
         let manifest_path = self.opts.manifest.display().to_string();
         // The options are this compiler's own copy: take the text rather than copy it
         // again (a big manifest is megabytes).
@@ -331,11 +395,19 @@ impl Compiler {
     }
 
     fn main_phase(&mut self, ast: &Manifest) -> R<()> {
-        self.eval_body_unused(&ast.body)?;
+        if self.want_value {
+            let errors = self.diags.len();
+            let v = self.eval_stmts(&ast.body, true)?;
+            if !self.diags[errors..].iter().any(Diagnostic::is_error) {
+                self.value = Some(v);
+            }
+        } else {
+            self.eval_body_unused(&ast.body)?;
+        }
         self.eval_node()
     }
 
-    fn finish_output(mut self, catalog: Option<Catalog>) -> Compiled {
+    fn finish_output(&mut self, catalog: Option<Catalog>) -> Compiled {
         let failed = self.diags.iter().any(Diagnostic::is_error);
         let (catalog, partial) = if failed {
             (None, catalog)
@@ -353,11 +425,11 @@ impl Compiler {
 
     /// Facts as `$facts`, as top-scope variables (legacy flat names too), and `$trusted`.
     pub(crate) fn init_top_scope(&mut self) {
-        let mut facts: IndexMap<String, Val> = self
+        let mut facts: value::Map = self
             .opts
             .facts
             .iter()
-            .map(|(k, v)| (k.clone(), Val::from_value(v)))
+            .map(|(k, v)| (value::Key::from(k.as_str()), Val::from_value(v)))
             .collect();
         add_legacy_facts(&mut facts);
         let node = reads::node_name_for(&self.opts.node_name, &facts);
@@ -370,14 +442,14 @@ impl Compiler {
         self.node_name = node.clone();
         let top = self.top;
         for (k, v) in &facts {
-            self.set_var(top, k, v.clone());
+            self.set_var(top, &k.text(), v.clone());
         }
         // As Puppet's `TrustedInformation.local`: no domain is undef, not ''.
         let (host, domain) = match node.split_once('.') {
             Some((h, d)) => (h.to_string(), Val::Str(d.to_string())),
             None => (node.clone(), Val::Undef),
         };
-        let trusted: IndexMap<String, Val> = [
+        let trusted: value::Map = [
             ("authenticated", Val::Str("local".into())),
             ("certname", Val::Str(node.clone())),
             ("extensions", Val::Hash(IndexMap::new())),
@@ -386,7 +458,7 @@ impl Compiler {
             ("external", Val::Hash(IndexMap::new())),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| (value::Key::from(k), v))
         .collect();
         self.set_var(top, "facts", Val::Hash(facts));
         self.set_var(top, "trusted", Val::Hash(trusted));
@@ -405,9 +477,10 @@ impl Compiler {
             // nothing, and so does the `undef` left in its place): copying them doubled
             // the memory of manifests made of classes.
             let kind = match &e.kind {
-                ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Function(_) => {
-                    std::mem::replace(&mut e.kind, ExprKind::Undef)
-                }
+                ExprKind::Class(_)
+                | ExprKind::Define(_)
+                | ExprKind::TypeAlias(_)
+                | ExprKind::Function(_) => std::mem::replace(&mut e.kind, ExprKind::Undef),
                 ExprKind::Node(_) if outer.is_none() => {
                     std::mem::replace(&mut e.kind, ExprKind::Undef)
                 }
@@ -445,6 +518,7 @@ impl Compiler {
                         },
                     );
                 }
+                ExprKind::TypeAlias(t) => self.register_alias(*t, src),
                 ExprKind::Function(f) => {
                     let mut def = *f;
                     def.name = unroot(&def.name).to_lowercase();
@@ -613,7 +687,7 @@ impl Compiler {
             're: for (i, node) in self.nodes.iter().enumerate() {
                 for m in &node.def.matches {
                     if let NodeMatch::Regex(r) = m {
-                        if let Ok(re) = regex::Regex::new(&functions::ruby_regex(r)) {
+                        if let Ok(re) = converge_rubyre::Regex::cached(r) {
                             if re.is_match(&name) {
                                 found = Some((i, name.clone()));
                                 break 're;
@@ -641,7 +715,7 @@ impl Compiler {
                     match m {
                         NodeMatch::Name(n) => names.push(n.to_lowercase()),
                         NodeMatch::Regex(r) => {
-                            if let Ok(re) = regex::Regex::new(&functions::ruby_regex(r)) {
+                            if let Ok(re) = converge_rubyre::Regex::cached(r) {
                                 regexes.push(re);
                             }
                         }
@@ -806,8 +880,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Puppet 7's legacy flat facts, derived from the structured ones when missing.
-fn add_legacy_facts(facts: &mut IndexMap<String, Val>) {
-    fn get<'a>(facts: &'a IndexMap<String, Val>, path: &[&str]) -> Option<&'a Val> {
+fn add_legacy_facts(facts: &mut value::Map) {
+    fn get<'a>(facts: &'a value::Map, path: &[&str]) -> Option<&'a Val> {
         let mut cur = facts.get(path[0])?;
         for p in &path[1..] {
             match cur {
@@ -836,7 +910,7 @@ fn add_legacy_facts(facts: &mut IndexMap<String, Val>) {
     for (flat, path) in derived {
         if !facts.contains_key(*flat) {
             if let Some(v) = get(facts, path).cloned() {
-                facts.insert(flat.to_string(), v);
+                facts.insert((*flat).into(), v);
             }
         }
     }
@@ -857,6 +931,6 @@ fn add_legacy_facts(facts: &mut IndexMap<String, Val>) {
         }
     }
     for (k, v) in extra {
-        facts.entry(k).or_insert(v);
+        facts.entry(k.into()).or_insert(v);
     }
 }

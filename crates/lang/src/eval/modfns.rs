@@ -52,7 +52,7 @@ impl Compiler {
             f.push(s);
         }
         f.set_extension("pp");
-        self.load_manifest_file(f);
+        self.load_manifest_file(&f);
         self.functions.get(&name).cloned()
     }
 
@@ -249,7 +249,7 @@ impl Compiler {
             .find_var("caller_module_name")
             .cloned()
             .unwrap_or(Val::Undef);
-        if super::value::puppet_eq(&module, &caller) && module.to_string() == caller.to_string() {
+        if super::ops::equals(&module, &caller) && module.to_string() == caller.to_string() {
             return Ok(Val::Undef);
         }
         let msg = match args.first() {

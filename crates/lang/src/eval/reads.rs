@@ -11,10 +11,15 @@
 //! [`Recorder`] methods: [`Recorder::fact_path`], [`Recorder::all_facts`],
 //! [`Recorder::node_name`].
 
-use super::value::Val;
+use super::value::{Map, Val};
 use converge_catalog::Value;
 use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+/// Facts as the top scope holds them (legacy flat names included), as plain data: what is
+/// recorded must cross threads, and facts never hold the evaluator's non-data values.
+type Facts = IndexMap<String, Value>;
 
 /// The node-dependent inputs one compilation read ([`crate::Compiled::fact_reads`]).
 ///
@@ -26,10 +31,10 @@ use std::cell::{Cell, RefCell};
 pub struct FactReads {
     /// Each fact path read and what was there: `None` when it was absent (its parent a
     /// hash, or a top-level fact missing); a path ends early where a value was not a hash.
-    paths: Vec<(Vec<String>, Option<Val>)>,
+    paths: Vec<(Vec<String>, Option<Value>)>,
     /// The whole `$facts` hash was read (passed on, iterated), as it was: only a node with
     /// the very same facts agrees.
-    all_facts: Option<IndexMap<String, Val>>,
+    all_facts: Option<Facts>,
     /// Which facts exist (a hint naming the closest variable to an unknown one).
     fact_names: Option<Vec<String>>,
     /// What depended on the node name.
@@ -46,7 +51,7 @@ enum NodeRead {
     /// and regexes: any name that matches none of them compiles alike.
     FellToDefault {
         names: Vec<String>,
-        regexes: Vec<regex::Regex>,
+        regexes: Vec<Arc<converge_rubyre::Regex>>,
     },
     /// The name itself (a named node definition matched, `$trusted`, `$clientcert`).
     Name(String),
@@ -56,7 +61,7 @@ enum NodeRead {
 /// [`FactReads`].
 #[derive(Debug, Clone)]
 pub struct NodeInputs {
-    facts: IndexMap<String, Val>,
+    facts: Facts,
     node: String,
 }
 
@@ -66,6 +71,10 @@ impl NodeInputs {
     pub fn new(facts: &IndexMap<String, Value>, node_name: &str) -> NodeInputs {
         let facts = top_scope_facts(facts);
         let node = node_name_for(node_name, &facts);
+        let facts = facts
+            .iter()
+            .map(|(k, v)| (k.text(), v.to_value()))
+            .collect();
         NodeInputs { facts, node }
     }
 }
@@ -130,7 +139,7 @@ pub(crate) struct Recorder {
 impl Recorder {
     /// A read of `path` in the top-scope facts (legacy flat names included), whose value
     /// is looked up in `facts` (the `$facts` hash the evaluator holds).
-    pub(crate) fn fact_path(&self, facts: &IndexMap<String, Val>, path: &[&str]) {
+    pub(crate) fn fact_path(&self, facts: &Map, path: &[&str]) {
         if self.muted.get() > 0 {
             return;
         }
@@ -150,7 +159,7 @@ impl Recorder {
                 break;
             }
         }
-        let seen = cur.cloned();
+        let seen = cur.map(Val::to_value);
         let mut reads = self.reads.borrow_mut();
         if !reads.paths.iter().any(|(p, _)| *p == at) {
             reads.paths.push((at, seen));
@@ -158,24 +167,31 @@ impl Recorder {
     }
 
     /// A read of the whole facts hash, `facts`.
-    pub(crate) fn all_facts(&self, facts: &IndexMap<String, Val>) {
+    pub(crate) fn all_facts(&self, facts: &Map) {
         if self.muted.get() > 0 {
             return;
         }
         let mut reads = self.reads.borrow_mut();
         if reads.all_facts.is_none() {
-            reads.all_facts = Some(facts.clone());
+            reads.all_facts = Some(
+                facts
+                    .iter()
+                    .map(|(k, v)| (k.text(), v.to_value()))
+                    .collect(),
+            );
         }
     }
 
     /// A read of which facts exist, not of their values.
-    pub(crate) fn fact_names(&self, facts: &IndexMap<String, Val>) {
+    pub(crate) fn fact_names(&self, facts: &Map) {
         if self.muted.get() > 0 {
             return;
         }
         let mut reads = self.reads.borrow_mut();
         if reads.fact_names.is_none() {
-            reads.fact_names = Some(sorted_names(facts));
+            let mut names: Vec<String> = facts.keys().map(|k| k.text()).collect();
+            names.sort_unstable();
+            reads.fact_names = Some(names);
         }
     }
 
@@ -185,7 +201,11 @@ impl Recorder {
     }
 
     /// The node fell to `node default`, having matched none of `names` and `regexes`.
-    pub(crate) fn fell_to_default(&self, names: Vec<String>, regexes: Vec<regex::Regex>) {
+    pub(crate) fn fell_to_default(
+        &self,
+        names: Vec<String>,
+        regexes: Vec<Arc<converge_rubyre::Regex>>,
+    ) {
         let mut reads = self.reads.borrow_mut();
         if !matches!(reads.node, NodeRead::Name(_)) {
             reads.node = NodeRead::FellToDefault { names, regexes };
@@ -212,29 +232,29 @@ impl Recorder {
 /// The value at `path` as [`Recorder::fact_path`] records it: `Some(None)` when the last
 /// key is missing from a hash (or a top-level fact is missing), `None` when the walk cannot
 /// reach the last key's parent as a hash (so the first node's record does not hold here).
-fn walk<'a>(facts: &'a IndexMap<String, Val>, path: &[String]) -> Option<Option<&'a Val>> {
+fn walk<'a>(facts: &'a Facts, path: &[String]) -> Option<Option<&'a Value>> {
     let (last, parents) = path.split_last()?;
     let mut map = facts;
     for key in parents {
         match map.get(key) {
-            Some(Val::Hash(h)) => map = h,
+            Some(Value::Hash(h)) => map = h,
             _ => return None,
         }
     }
     Some(map.get(last))
 }
 
-fn sorted_names(facts: &IndexMap<String, Val>) -> Vec<String> {
+fn sorted_names(facts: &Facts) -> Vec<String> {
     let mut names: Vec<String> = facts.keys().cloned().collect();
     names.sort_unstable();
     names
 }
 
 /// The facts as the top scope holds them: given ones plus Puppet 7's legacy flat names.
-pub(crate) fn top_scope_facts(facts: &IndexMap<String, Value>) -> IndexMap<String, Val> {
-    let mut out: IndexMap<String, Val> = facts
+pub(crate) fn top_scope_facts(facts: &IndexMap<String, Value>) -> Map {
+    let mut out: Map = facts
         .iter()
-        .map(|(k, v)| (k.clone(), Val::from_value(v)))
+        .map(|(k, v)| (k.as_str().into(), Val::from_value(v)))
         .collect();
     super::add_legacy_facts(&mut out);
     out
@@ -242,7 +262,7 @@ pub(crate) fn top_scope_facts(facts: &IndexMap<String, Value>) -> IndexMap<Strin
 
 /// The node name a compilation uses: the given one (lowercase), else the fqdn or hostname
 /// fact, else `localhost`.
-pub(crate) fn node_name_for(given: &str, facts: &IndexMap<String, Val>) -> String {
+pub(crate) fn node_name_for(given: &str, facts: &Map) -> String {
     if !given.is_empty() {
         return given.to_lowercase();
     }

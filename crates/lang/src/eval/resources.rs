@@ -2,8 +2,9 @@
 //! chaining arrows, and turning it all into the catalog at the end.
 
 use super::index::RefIndex;
+use super::ops::equals as puppet_eq;
 use super::scope::{DefaultAttr, ScopeId};
-use super::value::{puppet_eq, Val};
+use super::value::Val;
 use super::{closest, unroot, Compiler, Halt, R};
 use crate::ast::{Arrow, Attr, AttrOp, Expr, ExprKind, Query, ResourceBody, Span};
 use converge_catalog::{
@@ -506,7 +507,7 @@ impl Compiler {
                 continue;
             }
             let items: Vec<(String, Val)> = match val {
-                Val::Hash(h) => h.into_iter().collect(),
+                Val::Hash(h) => h.into_iter().map(|(k, v)| (k.text(), v)).collect(),
                 Val::Undef => Vec::new(),
                 v => {
                     return Err(self.err(

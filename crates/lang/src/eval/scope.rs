@@ -171,7 +171,7 @@ impl Compiler {
     }
 
     /// The `$facts` hash.
-    pub(crate) fn top_facts(&self) -> Option<&IndexMap<String, Val>> {
+    pub(crate) fn top_facts(&self) -> Option<&super::value::Map> {
         match self.scopes[self.top].vars.get("facts").map(|v| &v.val) {
             Some(Val::Hash(facts)) => Some(facts),
             _ => None,

@@ -4,8 +4,88 @@
 use super::types::Ty;
 use converge_catalog::{ResourceRef, Value};
 use indexmap::IndexMap;
-use std::cmp::Ordering;
 use std::fmt;
+
+/// A hash key: any value, as in Puppet (`{1 => a}`, `{[1, 2] => b}`). Keys compare as
+/// Ruby's `eql?` does (`1` and `1.0` are different keys, strings are case-sensitive);
+/// a string key hashes as its text, so maps can be searched with a `&str`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Key(pub(crate) Val);
+
+/// A Puppet hash: insertion-ordered, any keys.
+pub(crate) type Map = IndexMap<Key, Val>;
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        hash_val(&self.0, h);
+    }
+}
+
+fn hash_val<H: std::hash::Hasher>(v: &Val, h: &mut H) {
+    use std::hash::Hash;
+    match v {
+        // Exactly as `str` hashes, for look-ups by `&str`.
+        Val::Str(s) => s.as_str().hash(h),
+        Val::Int(i) => (1u8, *i).hash(h),
+        Val::Float(f) => (2u8, f.to_bits()).hash(h),
+        Val::Bool(b) => (3u8, *b).hash(h),
+        Val::Array(a) => {
+            4u8.hash(h);
+            for x in a {
+                hash_val(x, h);
+            }
+        }
+        Val::Hash(m) => (5u8, m.len()).hash(h),
+        v => (6u8, v.to_string()).hash(h),
+    }
+}
+
+impl indexmap::Equivalent<Key> for str {
+    fn equivalent(&self, key: &Key) -> bool {
+        matches!(&key.0, Val::Str(s) if s == self)
+    }
+}
+
+impl indexmap::Equivalent<Key> for String {
+    fn equivalent(&self, key: &Key) -> bool {
+        matches!(&key.0, Val::Str(s) if s == self)
+    }
+}
+
+impl From<String> for Key {
+    fn from(s: String) -> Key {
+        Key(Val::Str(s))
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Key {
+        Key(Val::Str(s.to_string()))
+    }
+}
+
+impl Key {
+    /// The key as a string, when it is one.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match &self.0 {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The key's text: a string as is, anything else as interpolation writes it.
+    pub(crate) fn text(&self) -> String {
+        self.0.key_string()
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// A value while evaluating.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,13 +97,22 @@ pub(crate) enum Val {
     Float(f64),
     Str(String),
     Array(Vec<Val>),
-    Hash(IndexMap<String, Val>),
+    Hash(Map),
     Ref(ResourceRef),
     Type(Ty),
     Regex(String),
     Sensitive(Box<Val>),
     /// A collector expression, by its index in the compiler's collector list.
     Collector(usize),
+    /// Bytes (`Binary('aGVsbG8=')`).
+    Binary(Vec<u8>),
+    /// Nanoseconds since the epoch, UTC.
+    Timestamp(i128),
+    /// Nanoseconds.
+    Timespan(i128),
+    /// An iterator (`$a.reverse_each`, `$a.step(2)`): its element type and its elements,
+    /// computed eagerly (every Puppet iterator over a value is finite).
+    Iterator(Box<Ty>, Vec<Val>),
 }
 
 impl Val {
@@ -59,6 +148,10 @@ impl Val {
             Val::Regex(_) => "Regexp".into(),
             Val::Sensitive(_) => "Sensitive".into(),
             Val::Collector(_) => "Collector".into(),
+            Val::Binary(_) => "Binary".into(),
+            Val::Timestamp(_) => "Timestamp".into(),
+            Val::Timespan(_) => "Timespan".into(),
+            Val::Iterator(..) => "Iterator".into(),
         }
     }
 
@@ -72,11 +165,15 @@ impl Val {
             Val::Float(f) => Value::Float(*f),
             Val::Str(s) => Value::String(s.clone()),
             Val::Array(a) => Value::Array(a.iter().map(Val::to_value).collect()),
-            Val::Hash(h) => Value::Hash(h.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+            Val::Hash(h) => Value::Hash(h.iter().map(|(k, v)| (k.text(), v.to_value())).collect()),
             Val::Ref(r) => Value::Ref(r.clone()),
             Val::Type(t) => Value::String(t.to_string()),
             Val::Regex(r) => Value::String(format!("/{r}/")),
             Val::Sensitive(v) => Value::Sensitive(Box::new(v.to_value())),
+            Val::Iterator(_, a) => Value::Array(a.iter().map(Val::to_value).collect()),
+            v @ (Val::Binary(_) | Val::Timestamp(_) | Val::Timespan(_)) => {
+                Value::String(v.to_string())
+            }
         }
     }
 
@@ -85,7 +182,11 @@ impl Val {
         match self {
             Val::Str(s) => Value::String(s),
             Val::Array(a) => Value::Array(a.into_iter().map(Val::into_value).collect()),
-            Val::Hash(h) => Value::Hash(h.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            Val::Hash(h) => Value::Hash(
+                h.into_iter()
+                    .map(|(k, v)| (key_into_string(k), v.into_value()))
+                    .collect(),
+            ),
             Val::Ref(r) => Value::Ref(r),
             Val::Sensitive(v) => Value::Sensitive(Box::new(v.into_value())),
             v => v.to_value(),
@@ -103,7 +204,7 @@ impl Val {
             Value::Array(a) => Val::Array(a.iter().map(Val::from_value).collect()),
             Value::Hash(h) => Val::Hash(
                 h.iter()
-                    .map(|(k, v)| (k.clone(), Val::from_value(v)))
+                    .map(|(k, v)| (Key::from(k.as_str()), Val::from_value(v)))
                     .collect(),
             ),
             Value::Ref(r) => Val::Ref(r.clone()),
@@ -126,6 +227,14 @@ impl Val {
             Val::Str(s) => parse_number(s.trim()),
             _ => None,
         }
+    }
+}
+
+/// A hash key as the catalog's (string) key.
+fn key_into_string(k: Key) -> String {
+    match k.0 {
+        Val::Str(s) => s,
+        v => v.key_string(),
     }
 }
 
@@ -160,80 +269,11 @@ pub(crate) fn parse_number(s: &str) -> Option<Val> {
 }
 
 impl fmt::Display for Val {
+    /// The value as Puppet interpolates it (`"${x}"`) and logs it (`notice(x)`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Val::Undef | Val::Collector(_) => Ok(()),
-            Val::Default => f.write_str("default"),
-            Val::Bool(b) => write!(f, "{b}"),
-            Val::Int(i) => write!(f, "{i}"),
-            Val::Float(x) => write!(f, "{}", Value::Float(*x)),
             Val::Str(s) => f.write_str(s),
-            Val::Array(a) => {
-                f.write_str("[")?;
-                for (i, v) in a.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write_nested(f, v)?;
-                }
-                f.write_str("]")
-            }
-            Val::Hash(h) => {
-                if h.is_empty() {
-                    return f.write_str("{}");
-                }
-                f.write_str("{")?;
-                for (i, (k, v)) in h.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "'{k}' => ")?;
-                    write_nested(f, v)?;
-                }
-                f.write_str("}")
-            }
-            Val::Ref(r) => write!(f, "{r}"),
-            Val::Type(t) => write!(f, "{t}"),
-            Val::Regex(r) => write!(f, "/{r}/"),
-            Val::Sensitive(_) => f.write_str("Sensitive [value redacted]"),
+            v => f.write_str(&super::format::to_s(v)),
         }
-    }
-}
-
-fn write_nested(f: &mut fmt::Formatter<'_>, v: &Val) -> fmt::Result {
-    match v {
-        Val::Str(s) => write!(f, "'{s}'"),
-        Val::Undef => f.write_str("undef"),
-        v => write!(f, "{v}"),
-    }
-}
-
-/// Puppet's `==`: strings ignore case, integers equal floats of the same value.
-pub(crate) fn puppet_eq(a: &Val, b: &Val) -> bool {
-    match (a, b) {
-        (Val::Str(x), Val::Str(y)) => x == y || x.to_lowercase() == y.to_lowercase(),
-        (Val::Int(x), Val::Float(y)) | (Val::Float(y), Val::Int(x)) => (*x as f64) == *y,
-        (Val::Array(x), Val::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| puppet_eq(p, q))
-        }
-        (Val::Hash(x), Val::Hash(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| puppet_eq(v, w)))
-        }
-        (Val::Sensitive(_), _) | (_, Val::Sensitive(_)) => false,
-        _ => a == b,
-    }
-}
-
-/// Puppet's ordering for `<`, `>`, `<=`, `>=`: numbers numerically, strings ignoring case.
-pub(crate) fn puppet_cmp(a: &Val, b: &Val) -> Option<Ordering> {
-    match (a, b) {
-        (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
-        (Val::Int(x), Val::Float(y)) => (*x as f64).partial_cmp(y),
-        (Val::Float(x), Val::Int(y)) => x.partial_cmp(&(*y as f64)),
-        (Val::Float(x), Val::Float(y)) => x.partial_cmp(y),
-        (Val::Str(x), Val::Str(y)) => Some(x.to_lowercase().cmp(&y.to_lowercase())),
-        _ => None,
     }
 }

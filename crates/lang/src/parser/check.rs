@@ -136,6 +136,16 @@ impl Checker<'_> {
                 self.placement(place, e.span);
                 self.block(&n.body, Place::Other);
             }
+            ExprKind::TypeAlias(t) => {
+                if place != Place::Top {
+                    self.err(
+                        "misplaced-definition",
+                        "A Type Alias may only appear at toplevel".into(),
+                        e.span,
+                    );
+                }
+                self.expr(&t.value);
+            }
             ExprKind::Function(f) => {
                 // Functions, unlike classes, may not nest in classes either.
                 self.placement(
@@ -199,6 +209,7 @@ impl Checker<'_> {
             ExprKind::Class(_)
             | ExprKind::Define(_)
             | ExprKind::Node(_)
+            | ExprKind::TypeAlias(_)
             | ExprKind::Function(_) => self.stmt(e, Place::Other),
             ExprKind::Interpolated(parts) => {
                 for p in parts {

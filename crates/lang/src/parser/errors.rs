@@ -16,12 +16,12 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
         EOI => "end of file",
         expression | query_value | hash | array | sq_string | dq_string | heredoc | number
         | regex | variable | if_expr | unless_expr | case_expr | collector | type_name | paren
-        | word_or_call | type_or_collector | kw_lit | kw_default | unary | epp_render
-        | epp_text | hash_entry | fn_name => "a value",
+        | word_or_call | type_fn_call | type_or_collector | kw_lit | kw_default | unary
+        | epp_render | epp_text | hash_entry | fn_name => "a value",
         statements | class_def | define_def | node_def | stmt_call | stmt_fn | kw_class
-        | kw_define | kw_node | kw_function => "a statement",
-        assignment | relationship | resource_decl | resource_attrs | res_at | res_type
-        | res_target | kw_if | kw_unless | kw_case => "a value",
+        | kw_define | kw_node | type_alias | kw_type | kw_function => "a statement",
+        assignment | relationship | resource_decl | resource_decl_cap | resource_attrs | res_at
+        | res_type | res_target | kw_if | kw_unless | kw_case => "a value",
         res_body => "a resource title",
         attr | attr_name => "an attribute name",
         attr_op => "'=>'",
@@ -62,6 +62,8 @@ fn is_operator_rule(rule: Rule) -> bool {
             | arrow
             | assign_op
             | lambda
+            | return_type
+            | type_call
     )
 }
 

@@ -17,8 +17,8 @@
 
 use super::heredoc::Prepared;
 use super::lower::{
-    apply_prefixes, attr_op_after, binop, climb, defaults_or_override, interpolated_var, join, mk,
-    number_kind, regex_body, Lower, MAX_OPERANDS,
+    apply_prefixes, assignable_target, attr_op_after, binop, climb, defaults_or_override,
+    interpolated_var, is_type_access, join, mk, number_kind, regex_body, Lower, MAX_OPERANDS,
 };
 use super::strings::{unescape, unquote_single, Escapes};
 use crate::ast::*;
@@ -193,6 +193,12 @@ impl Fast<'_> {
 
     fn statement(&mut self) -> R<Expr> {
         let c = self.peek();
+        if c == b't' && self.word() == "type" {
+            let after = self.skip_from(self.pos + 4);
+            if self.at(after).is_ascii_uppercase() || self.b[after..].starts_with(b"::") {
+                return self.type_alias();
+            }
+        }
         if matches!(c, b'c' | b'd' | b'n') {
             let word = self.word();
             match word {
@@ -218,6 +224,36 @@ impl Fast<'_> {
             }
         }
         self.assignment()
+    }
+
+    /// `type Name = expression`.
+    fn type_alias(&mut self) -> R<Expr> {
+        let start = self.pos;
+        self.pos += 4;
+        self.skip();
+        let name_start = self.pos;
+        let ExprKind::TypeName(name) = self.type_name()?.kind else {
+            return None;
+        };
+        if self.pos == name_start {
+            return None;
+        }
+        self.skip();
+        if !self.at_assign_op() {
+            return None;
+        }
+        self.pos += 1;
+        self.skip();
+        let value = self.expression()?;
+        let span = self.span(start);
+        Some(mk(
+            ExprKind::TypeAlias(Box::new(TypeAliasDef {
+                name: name.trim_start_matches(ROOT).to_string(),
+                value,
+                span,
+            })),
+            span,
+        ))
     }
 
     /// `include x`, `notice 'y', 'z'`: `Some(None)` when this is not such a call.
@@ -290,14 +326,7 @@ impl Fast<'_> {
         }
         let mut value = parts.pop()?;
         while let Some(lhs) = parts.pop() {
-            let assignable = match &lhs.kind {
-                ExprKind::Variable(_) => true,
-                ExprKind::Array(items) => items
-                    .iter()
-                    .all(|i| matches!(i.kind, ExprKind::Variable(_))),
-                _ => false,
-            };
-            if !assignable {
+            if !assignable_target(&lhs) {
                 return None;
             }
             let at = Span {
@@ -537,11 +566,47 @@ impl Fast<'_> {
         let start = self.pos;
         let target = self.type_with_keys()?;
         let after = self.skip_from(self.pos);
+        if self.at(after) == b'(' && matches!(target.kind, ExprKind::TypeName(_)) {
+            // `String(5)` starting a statement: a call, read as an expression.
+            self.pos = start;
+            return self.expression();
+        }
         if self.at(after) != b'{' {
             return self.expression_from(target);
         }
         self.pos = after + 1;
         self.skip();
+        if let ExprKind::TypeName(name) = &target.kind {
+            if !self.at_attribute_or_close() {
+                // `Package { 'x': ... }`: titles, so a declaration.
+                let type_name = name.trim_start_matches(ROOT).to_lowercase();
+                let mut bodies = Vec::new();
+                loop {
+                    self.skip();
+                    bodies.push(self.res_body()?);
+                    self.skip();
+                    if self.eat(b';') {
+                        self.skip();
+                        if self.peek() == b'}' {
+                            break;
+                        }
+                    } else {
+                        break;
+                    }
+                }
+                self.expect(b'}')?;
+                bodies.shrink_to_fit();
+                return Some(mk(
+                    ExprKind::Resource {
+                        type_name,
+                        is_virtual: false,
+                        is_exported: false,
+                        bodies,
+                    },
+                    self.span(start),
+                ));
+            }
+        }
         let attrs = if self.peek() == b'}' {
             Vec::new()
         } else {
@@ -554,9 +619,30 @@ impl Fast<'_> {
         Some(defaults_or_override(target, attrs, self.span(start)))
     }
 
+    /// Whether the cursor is at `}` or at an attribute (`name =>`, `name +>`, `* =>`): the
+    /// body of resource defaults rather than of a declaration.
+    fn at_attribute_or_close(&self) -> bool {
+        if self.peek() == b'}' {
+            return true;
+        }
+        let end = if self.peek() == b'*' {
+            self.pos + 1
+        } else if is_lower_start(self.peek()) {
+            let mut i = self.word_end(self.pos);
+            while self.b[i..].starts_with(b"::") && is_lower_start(self.at(i + 2)) {
+                i = self.word_end(i + 2);
+            }
+            i
+        } else {
+            return false;
+        };
+        let after = &self.b[self.skip_from(end)..];
+        after.starts_with(b"=>") || after.starts_with(b"+>")
+    }
+
     /// `type_name access*` with no space before each `[` (`res_target`, `param_type`).
     fn type_with_keys(&mut self) -> R<Expr> {
-        let mut e = self.type_name()?;
+        let mut e = self.type_name_or(false)?;
         if matches!(e.kind, ExprKind::Collector { .. }) {
             return Some(e);
         }
@@ -566,8 +652,13 @@ impl Fast<'_> {
         Some(e)
     }
 
-    /// `type_text` as a `TypeName`; gives up before a collector (`File <| |>`).
+    /// `type_text` as a `TypeName`, a collector (`File <| |>`) or a call (`Integer('1')`).
     fn type_name(&mut self) -> R<Expr> {
+        self.type_name_or(true)
+    }
+
+    /// [`Self::type_name`]; a call only if `allow_call` (type positions take none).
+    fn type_name_or(&mut self, allow_call: bool) -> R<Expr> {
         let start = self.pos;
         if self.starts("::") {
             self.pos += 2;
@@ -582,6 +673,18 @@ impl Fast<'_> {
         let type_name = self.text[start..self.pos].to_string();
         let after = self.skip_from(self.pos);
         let rest = &self.b[after..];
+        if allow_call && rest.starts_with(b"(") {
+            // `Integer('0x10')`: a call named by the type.
+            let (args, lambda) = self.call_suffix(true)?;
+            return Some(mk(
+                ExprKind::Call {
+                    name: type_name.trim_start_matches(ROOT).to_string(),
+                    args: args.unwrap_or_default(),
+                    lambda,
+                },
+                self.span(start),
+            ));
+        }
         let is_exported = rest.starts_with(b"<<|");
         if !(is_exported || rest.starts_with(b"<|")) {
             return Some(mk(ExprKind::TypeName(type_name), self.span(start)));
@@ -1014,6 +1117,25 @@ impl Fast<'_> {
                 e = self.access(e)?;
                 continue;
             }
+            if self.peek() == b'(' {
+                // `Integer[1, 5]('3')`; a call on anything else is pest's error.
+                if !is_type_access(&e) {
+                    return None;
+                }
+                let start = self.pos;
+                let (args, lambda) = self.call_suffix(true)?;
+                let span = join(e.span, self.span(start));
+                e = mk(
+                    ExprKind::MethodCall {
+                        receiver: Box::new(e),
+                        name: "new".into(),
+                        args: args.unwrap_or_default(),
+                        lambda,
+                    },
+                    span,
+                );
+                continue;
+            }
             let save = self.pos;
             self.skip();
             match self.peek() {
@@ -1099,7 +1221,9 @@ impl Fast<'_> {
         let start = self.pos;
         self.expect(b'.')?;
         self.skip();
-        if Self::is_keyword(self.word()) {
+        let word = self.word();
+        let type_fn = word == "type" && !self.b[self.pos + 4..].starts_with(b"::");
+        if Self::is_keyword(word) && !type_fn {
             return None;
         }
         let name_start = self.pos;
@@ -1167,9 +1291,22 @@ impl Fast<'_> {
         self.expect(b'|')?;
         let params = self.params_until(b'|')?;
         self.skip();
+        let return_type = if self.starts(">>") {
+            self.pos += 2;
+            self.skip();
+            let t = self.type_with_keys()?;
+            if !matches!(t.kind, ExprKind::TypeName(_) | ExprKind::Access { .. }) {
+                return None;
+            }
+            self.skip();
+            Some(Box::new(t))
+        } else {
+            None
+        };
         let body = self.block()?;
         Some(Lambda {
             params,
+            return_type,
             body,
             span: self.span(start),
         })
@@ -1197,6 +1334,9 @@ impl Fast<'_> {
                     "if" => self.if_expr()?,
                     "unless" => self.unless_expr()?,
                     "case" => self.case_expr()?,
+                    "type" if self.at(self.skip_from(self.pos + 4)) == b'(' => {
+                        return self.word_or_call()
+                    }
                     w if Self::is_keyword(w) => return None,
                     _ => return self.word_or_call(),
                 }
@@ -1580,6 +1720,10 @@ impl Fast<'_> {
                     self.pos += 2;
                     self.skip();
                     let e = self.expression()?;
+                    if matches!(e.kind, ExprKind::Float(_)) {
+                        // `${1.5}` is an error pest reports.
+                        return None;
+                    }
                     self.skip();
                     self.expect(b'}')?;
                     parts.push(StrPart::Expr(interpolated_var(e)));

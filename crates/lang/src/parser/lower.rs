@@ -141,11 +141,35 @@ impl<'a> Lower<'a> {
             Rule::class_def => self.class_def(p),
             Rule::define_def => self.define_def(p),
             Rule::node_def => self.node_def(p),
+            Rule::type_alias => self.type_alias(p),
             Rule::function_def => self.function_def(p),
             Rule::stmt_call => self.stmt_call(p),
             Rule::assignment => self.assignment(p),
             _ => self.internal(&p),
         }
+    }
+
+    fn type_alias(&mut self, p: P<'_>) -> Expr {
+        let span = self.span(&p);
+        let mut name = String::new();
+        let mut value = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_type => {}
+                Rule::type_name => {
+                    name = name_prefix(c.as_str()).trim_start_matches("::").to_string()
+                }
+                Rule::expression => value = Some(self.expression(c)),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        let value = value.unwrap_or_else(|| mk(ExprKind::Undef, span));
+        mk(
+            ExprKind::TypeAlias(Box::new(TypeAliasDef { name, value, span })),
+            span,
+        )
     }
 
     fn stmt_call(&mut self, p: P<'_>) -> Expr {
@@ -188,9 +212,7 @@ impl<'a> Lower<'a> {
         }
         let mut value = parts.pop().unwrap_or_else(|| mk(ExprKind::Undef, span));
         while let Some(lhs) = parts.pop() {
-            if !matches!(lhs.kind, ExprKind::Variable(_) | ExprKind::Array(_))
-                || matches!(&lhs.kind, ExprKind::Array(items) if items.iter().any(|i| !matches!(i.kind, ExprKind::Variable(_))))
-            {
+            if !assignable_target(&lhs) {
                 self.error(
                     "syntax",
                     "Illegal attempt to assign to a value: only a variable ($x) or an array of variables ([$a, $b]) can be assigned to",
@@ -262,6 +284,7 @@ impl<'a> Lower<'a> {
     fn resource_expr(&mut self, p: P<'_>) -> Expr {
         match p.as_rule() {
             Rule::resource_decl => self.resource_decl(p),
+            Rule::resource_decl_cap => self.resource_decl_cap(p),
             Rule::resource_attrs => self.resource_attrs(p),
             Rule::resource_untitled => {
                 let span = self.span(&p);
@@ -362,6 +385,32 @@ impl<'a> Lower<'a> {
             value,
             span,
         }
+    }
+
+    /// `Package { 'x': ... }`: a declaration under a capitalised type name.
+    fn resource_decl_cap(&mut self, p: P<'_>) -> Expr {
+        let span = self.span(&p);
+        let mut type_name = String::new();
+        let mut bodies = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::type_name => type_name = c.as_str().trim_start_matches("::").to_lowercase(),
+                Rule::res_body => bodies.push(self.res_body(c)),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        bodies.shrink_to_fit();
+        mk(
+            ExprKind::Resource {
+                type_name,
+                is_virtual: false,
+                is_exported: false,
+                bodies,
+            },
+            span,
+        )
     }
 
     fn resource_attrs(&mut self, p: P<'_>) -> Expr {
@@ -581,11 +630,12 @@ impl<'a> Lower<'a> {
                         );
                     }
                 }
-                Rule::access | Rule::method_call | Rule::selector => {
+                Rule::access | Rule::method_call | Rule::selector | Rule::type_call => {
                     if let Some(target) = operands.pop() {
                         let e = match c.as_rule() {
                             Rule::access => self.access(target, c),
                             Rule::method_call => self.method_call(target, c),
+                            Rule::type_call => self.type_call(target, c),
                             _ => self.selector(target, c),
                         };
                         operands.push(e);
@@ -686,6 +736,38 @@ impl<'a> Lower<'a> {
         )
     }
 
+    /// `Type[...](args)`: the type's `new`, as `Type[...].new(args)`.
+    fn type_call(&mut self, target: Expr, p: P<'_>) -> Expr {
+        let span = join(target.span, self.span(&p));
+        if !is_type_access(&target) {
+            return self.error(
+                "syntax",
+                "only a type (such as Integer[1, 5]) can be called like a function",
+                span,
+            );
+        }
+        let mut args = Vec::new();
+        let mut lambda = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::call_args => args = self.call_args(c),
+                Rule::lambda => lambda = Some(Box::new(self.lambda(c))),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        mk(
+            ExprKind::MethodCall {
+                receiver: Box::new(target),
+                name: "new".into(),
+                args,
+                lambda,
+            },
+            span,
+        )
+    }
+
     fn call_args(&mut self, p: P<'_>) -> Vec<Expr> {
         p.into_inner().map(|a| self.expression(a)).collect()
     }
@@ -694,16 +776,27 @@ impl<'a> Lower<'a> {
         let span = self.span(&p);
         let mut params = Vec::new();
         let mut body = Vec::new();
+        let mut return_type = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::param => params.push(self.param(c)),
+                Rule::return_type => {
+                    if let Some(t) = c.into_inner().next() {
+                        return_type = Some(Box::new(self.res_target(t)));
+                    }
+                }
                 Rule::block => body = self.block(c),
                 _ => {
                     self.internal(&c);
                 }
             }
         }
-        Lambda { params, body, span }
+        Lambda {
+            params,
+            return_type,
+            body,
+            span,
+        }
     }
 
     fn primary_inner(&mut self, c: P<'_>) -> Expr {
@@ -749,15 +842,52 @@ impl<'a> Lower<'a> {
             Rule::type_or_collector => {
                 let name = name_prefix(c.as_str());
                 let kids: Vec<_> = c.into_inner().collect();
-                if !kids.is_empty() {
+                if kids.first().is_some_and(|k| k.as_rule() == Rule::call_args) {
+                    // `Integer('0x10')`: a call named by the type.
+                    let mut args = Vec::new();
+                    let mut lambda = None;
+                    for k in kids {
+                        match k.as_rule() {
+                            Rule::call_args => args = self.call_args(k),
+                            Rule::lambda => lambda = Some(Box::new(self.lambda(k))),
+                            _ => {
+                                self.internal(&k);
+                            }
+                        }
+                    }
+                    ExprKind::Call {
+                        name: name.trim_start_matches("::").to_string(),
+                        args,
+                        lambda,
+                    }
+                } else if !kids.is_empty() {
                     return self.collector_parts(span, name, kids);
+                } else {
+                    ExprKind::TypeName(name.to_string())
                 }
-                ExprKind::TypeName(name.to_string())
             }
             Rule::paren => match c.into_inner().next() {
                 Some(e) => ExprKind::Paren(Box::new(self.expression(e))),
                 None => ExprKind::Undef,
             },
+            Rule::type_fn_call => {
+                let mut args = Vec::new();
+                let mut lambda = None;
+                for a in c.into_inner() {
+                    match a.as_rule() {
+                        Rule::call_args => args = self.call_args(a),
+                        Rule::lambda => lambda = Some(Box::new(self.lambda(a))),
+                        _ => {
+                            self.internal(&a);
+                        }
+                    }
+                }
+                ExprKind::Call {
+                    name: "type".into(),
+                    args,
+                    lambda,
+                }
+            }
             Rule::word_or_call => {
                 let name = name_prefix(c.as_str()).to_string();
                 let mut args = None;
@@ -994,7 +1124,19 @@ impl<'a> Lower<'a> {
                 }
                 Rule::dq_brace => {
                     if let Some(e) = c.into_inner().next() {
+                        let text = e.as_str().trim().to_string();
                         let e = self.expression(e);
+                        if matches!(e.kind, ExprKind::Float(_))
+                            && text.starts_with(|c: char| c.is_ascii_digit())
+                        {
+                            // `${1.5}` names a variable, and only decimal digits may.
+                            let span = e.span;
+                            self.error(
+                                "syntax",
+                                format!("Illegal numeric variable name, The given name '{text}' must be a decimal value if it starts with a digit 0-9"),
+                                span,
+                            );
+                        }
                         parts.push(StrPart::Expr(interpolated_var(e)));
                     }
                 }
@@ -1153,6 +1295,26 @@ pub(super) fn climb(
     lhs
 }
 
+/// Whether an expression is a parameterised type (`Integer[1, 5]`), which may be called.
+pub(super) fn is_type_access(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Access { target, .. } => {
+            matches!(target.kind, ExprKind::TypeName(_)) || is_type_access(target)
+        }
+        _ => false,
+    }
+}
+
+/// Whether an expression can be assigned to: a variable, or an array of assignable
+/// targets (`[$a, [$b, $c]]`).
+pub(super) fn assignable_target(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Variable(_) => true,
+        ExprKind::Array(items) => items.iter().all(assignable_target),
+        _ => false,
+    }
+}
+
 /// `Type { attrs }` sets resource defaults; `Type['x'] { attrs }` or a collector's
 /// `{ attrs }` overrides.
 pub(super) fn defaults_or_override(target: Expr, attrs: Vec<Attr>, span: Span) -> Expr {
@@ -1185,7 +1347,12 @@ pub(super) fn number_kind(s: &str) -> Result<ExprKind, String> {
     } else {
         s.parse::<i64>().map(ExprKind::Integer).ok()
     };
-    parsed.ok_or_else(|| format!("Number out of range: '{s}'"))
+    parsed.ok_or_else(|| {
+        format!("A Literal Integer resulted in a value outside of Puppet Integer max range, got '+0x{}'",
+            u128::from_str_radix(s.trim_start_matches("0x").trim_start_matches("0X"), if s.starts_with("0x") || s.starts_with("0X") { 16 } else { 10 })
+                .map(|v| format!("{v:x}"))
+                .unwrap_or_else(|_| s.to_string()))
+    })
 }
 
 /// The warning for an escape sequence double-quoted text does not know.
@@ -1250,7 +1417,9 @@ pub(super) fn regex_body(s: &str) -> String {
         .strip_prefix('/')
         .and_then(|s| s.strip_suffix('/'))
         .unwrap_or(s);
-    inner.replace("\\/", "/")
+    // The source keeps `\/` as written (Ruby's Regexp#source does); Ruby's syntax reads it
+    // as a slash.
+    inner.to_string()
 }
 
 /// Inside `${}`, a bare name is a variable (`${hostname}`, `${facts['os']}`,
@@ -1260,6 +1429,9 @@ pub(super) fn interpolated_var(e: Expr) -> Expr {
     match e.kind {
         ExprKind::Bareword(n) => mk(ExprKind::Variable(n), span),
         ExprKind::Integer(i) if i >= 0 => mk(ExprKind::Variable(i.to_string()), span),
+        // `${undef}` and `${default}` are variables of those names, too.
+        ExprKind::Undef => mk(ExprKind::Variable("undef".into()), span),
+        ExprKind::Default => mk(ExprKind::Variable("default".into()), span),
         ExprKind::Access { target, keys } => mk(
             ExprKind::Access {
                 target: Box::new(interpolated_var(*target)),

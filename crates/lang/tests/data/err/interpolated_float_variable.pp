@@ -1,0 +1,1 @@
+notice("value: ${1.5}")

@@ -1,0 +1,1 @@
+type Aliastest::Broken = Variant[Integer, Aliastest::Nonexistent]

@@ -1,0 +1,2 @@
+# A recursive alias.
+type Aliastest::Tree = Variant[Integer, Array[Aliastest::Tree]]

@@ -1,0 +1,1 @@
+type Aliastest::Othername = Integer
