@@ -326,6 +326,11 @@ impl Compiler {
             };
             return self.new_value(t, args, span);
         }
+        // stdlib's functions (and core ones it relies on), native: one table drives
+        // both this dispatch and `stdlib::provides`.
+        if let Some(f) = super::stdlib::find(name) {
+            return f(self, args, lambda, span);
+        }
         if let Some(r) = self.call_iteration(name, args.clone(), lambda, span) {
             return r;
         }

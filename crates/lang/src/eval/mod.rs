@@ -19,6 +19,7 @@ mod iterate;
 mod ops;
 mod resources;
 mod scope;
+mod stdlib;
 mod time;
 mod types;
 mod value;

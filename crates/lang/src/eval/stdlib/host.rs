@@ -1,0 +1,448 @@
+//! stdlib's host and resource functions: facts, variables, resources declared once
+//! (`ensure_resource`, `ensure_packages`), resource parameters, and the namespaced
+//! helpers about hosts (`stdlib::ensure`, `stdlib::ip_in_range`).
+
+use super::{args3, ri, rs};
+use crate::ast::{Lambda, Span};
+use crate::eval::ops::ruby_eq;
+use crate::eval::types::{self, Ty};
+use crate::eval::value::{Key, Map, Val};
+use crate::eval::{Compiler, R};
+use converge_catalog::ResourceRef;
+use indexmap::IndexMap;
+
+pub(super) fn has_key(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let args = args3(args);
+    if args.len() != 2 {
+        return Err(c.stdlib_err(format!("has_key(): wrong number of arguments ({}; must be 2)", args.len()), span));
+    }
+    match &args[0] {
+        Val::Hash(h) => Ok(Val::Bool(h.contains_key(&Key(args[1].clone())))),
+        v => Err(c.stdlib_err(
+            format!(
+                "has_key(): expects the first argument to be a hash, got {} which is of type {}",
+                ri(v),
+                super::ruby_class(v)
+            ),
+            span,
+        )),
+    }
+}
+
+pub(super) fn member(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let args = args3(args);
+    if args.len() < 2 {
+        return Err(c.stdlib_err(format!("member(): Wrong number of arguments given ({} for 2)", args.len()), span));
+    }
+    let Val::Array(a) = &args[0] else {
+        return Err(c.stdlib_err("member(): Requires array to work with", span));
+    };
+    let items = match &args[1] {
+        Val::Str(_) | Val::Int(_) => vec![args[1].clone()],
+        Val::Array(x) => x.clone(),
+        _ => return Err(c.stdlib_err("member(): Item to search for must be a string, fixnum, or array", span)),
+    };
+    if items.is_empty() {
+        return Err(c.stdlib_err("member(): You must provide item to search for within array given", span));
+    }
+    Ok(Val::Bool(items.iter().all(|i| a.iter().any(|x| ruby_eq(x, i)))))
+}
+
+pub(super) fn is_a(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("is_a", &args, 2, 2, span)?;
+    match &args[1] {
+        Val::Type(t) => Ok(Val::Bool(t.matches(&args[0]))),
+        v => Err(c.stdlib_err(format!("'is_a' parameter 'type' expects a Type value, got {}", v.type_name()), span)),
+    }
+}
+
+/// `$facts`, as the compiler set it.
+fn facts(c: &Compiler) -> Val {
+    c.find_var("::facts").cloned().unwrap_or(Val::Hash(IndexMap::new()))
+}
+
+pub(super) fn fact(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("fact", &args, 1, 1, span)?;
+    let Val::Str(name) = &args[0] else {
+        return Err(c.stdlib_err(format!("'fact' parameter 'fact_name' expects a String value, got {}", args[0].type_name()), span));
+    };
+    // `a.b`, `a."b.c"`: dots separate, double quotes keep dots in a key.
+    let mut path = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in name.chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                if !cur.is_empty() {
+                    path.push(std::mem::take(&mut cur));
+                }
+            }
+            '.' if !quoted => {
+                if !cur.is_empty() {
+                    path.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        path.push(cur);
+    }
+    let mut d = facts(c);
+    let mut walked: Vec<String> = Vec::new();
+    let dotted = |w: &[String]| w.iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect::<Vec<_>>().join(".");
+    for k in path {
+        d = match &d {
+            Val::Undef => return Ok(Val::Undef),
+            Val::Array(a) => match k.parse::<i64>() {
+                Ok(i) => {
+                    let i = if i < 0 { a.len() as i64 + i } else { i };
+                    usize::try_from(i).ok().and_then(|i| a.get(i).cloned()).unwrap_or(Val::Undef)
+                }
+                Err(_) => {
+                    c.warn(
+                        "fact-path",
+                        format!("fact request for {name} returning nil: '{}' is an array; cannot index to '{k}'", dotted(&walked)),
+                        span,
+                    );
+                    Val::Undef
+                }
+            },
+            Val::Hash(h) => h.get(k.as_str()).cloned().unwrap_or(Val::Undef),
+            _ => {
+                c.warn(
+                    "fact-path",
+                    format!("fact request for {name} returning nil: '{}' is not a collection; cannot walk to '{k}'", dotted(&walked)),
+                    span,
+                );
+                Val::Undef
+            }
+        };
+        walked.push(k);
+    }
+    Ok(d)
+}
+
+/// Core Puppet's `getvar`: a variable by name, with `.key` navigation into its value.
+pub(super) fn getvar(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("getvar", &args, 1, 2, span)?;
+    let pat = r"\A(?:::)?(?:[a-z]\w*::)*[a-z_]\w*(?:\.|\Z)";
+    let name = match &args[0] {
+        Val::Str(s) if c.regex(pat, span)?.is_match(s) => s.clone(),
+        v => {
+            let got = match v {
+                Val::Str(s) => format!("'{s}'"),
+                v => v.type_name(),
+            };
+            return Err(c.stdlib_err(
+                format!("'getvar' parameter 'get_string' expects a match for Pattern[/{pat}/], got {got}"),
+                span,
+            ));
+        }
+    };
+    let default = args.get(1).cloned().unwrap_or(Val::Undef);
+    let (var, nav) = match name.split_once('.') {
+        Some((v, n)) => (v.to_string(), Some(n.to_string())),
+        None => (name.clone(), None),
+    };
+    let Some(mut v) = c.find_var(&var).cloned() else {
+        return Ok(default);
+    };
+    if let Some(nav) = nav {
+        for k in nav.split('.') {
+            v = match &v {
+                Val::Hash(h) => match h.get(k) {
+                    Some(x) => x.clone(),
+                    None => match k.parse::<i64>() {
+                        Ok(i) => h.get(&Key(Val::Int(i))).cloned().unwrap_or(Val::Undef),
+                        Err(_) => Val::Undef,
+                    },
+                },
+                Val::Array(a) => match k.parse::<usize>() {
+                    Ok(i) => a.get(i).cloned().unwrap_or(Val::Undef),
+                    Err(_) => Val::Undef,
+                },
+                _ => Val::Undef,
+            };
+            if v.is_undef() {
+                return Ok(default);
+            }
+        }
+    }
+    Ok(if v.is_undef() { default } else { v })
+}
+
+pub(super) fn os_version_gte(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("os_version_gte", &args, 2, 2, span)?;
+    for (i, p) in ["os", "version"].iter().enumerate() {
+        if !matches!(&args[i], Val::Str(s) if !s.is_empty()) {
+            let got = match &args[i] {
+                Val::Str(_) => "String".to_string(),
+                v => v.type_name(),
+            };
+            return Err(c.stdlib_err(format!("'os_version_gte' parameter '{p}' expects a String[1] value, got {got}"), span));
+        }
+    }
+    let f = facts(c);
+    let Val::Hash(f) = f else { return Ok(Val::Bool(false)) };
+    let os = f.get("operatingsystem").cloned().unwrap_or(Val::Undef);
+    if os != args[0] {
+        return Ok(Val::Bool(false));
+    }
+    let major = f.get("operatingsystemmajrelease").map(rs).unwrap_or_default();
+    Ok(Val::Bool(crate::eval::functions::versioncmp(&major, &rs(&args[1])) >= 0))
+}
+
+/// stdlib's `stdlib::ensure` (a Puppet function in the module, carried natively).
+pub(super) fn ensure(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let name = "stdlib::ensure";
+    c.arity4(name, &args, 2, 2, span)?;
+    let en = |v: &[&str]| Ty::Enum(v.iter().map(|s| s.to_string()).collect(), false);
+    let ens_t = Ty::Variant(vec![Ty::Boolean(None), en(&["absent", "present"])]);
+    let res_t = en(&["directory", "file", "link", "mounted", "package", "service"]);
+    c.param4(name, "ensure", &ens_t, &args[0], span)?;
+    c.param4(name, "resource", &res_t, &args[1], span)?;
+    let ensure = match &args[0] {
+        Val::Bool(true) => "present".to_string(),
+        Val::Bool(false) => "absent".to_string(),
+        v => rs(v),
+    };
+    let resource = rs(&args[1]);
+    let present = ensure == "present";
+    Ok(Val::Str(match resource.as_str() {
+        "package" => if present { "installed" } else { "absent" }.to_string(),
+        "service" => if present { "running" } else { "stopped" }.to_string(),
+        _ => if present { resource } else { ensure },
+    }))
+}
+
+pub(super) fn ip_in_range(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let name = "stdlib::ip_in_range";
+    c.arity4(name, &args, 2, 2, span)?;
+    let Val::Str(ip) = &args[0] else {
+        return Err(c.stdlib_err(format!("'{name}' parameter 'ipaddress' expects a String value, got {}", args[0].type_name()), span));
+    };
+    let ranges = match &args[1] {
+        Val::Str(r) => vec![r.clone()],
+        Val::Array(a) => a.iter().map(rs).collect(),
+        v => {
+            return Err(c.stdlib_err(
+                format!("'{name}' parameter 'range' expects a value of type String or Array, got {}", v.type_name()),
+                span,
+            ))
+        }
+    };
+    let Some((addr, _)) = super::strings::parse_ip(ip) else {
+        return Err(c.stdlib_err("invalid address: ", span));
+    };
+    let mut nets = Vec::new();
+    for r in &ranges {
+        match super::strings::parse_ip(r) {
+            Some(n) => nets.push(n),
+            None => return Err(c.stdlib_err("invalid address: ", span)),
+        }
+    }
+    use std::net::IpAddr;
+    Ok(Val::Bool(nets.iter().any(|(net, len)| match (net, addr) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let mask = if *len == 0 { 0 } else { u32::MAX << (32 - u32::from(*len)) };
+            u32::from(*n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let mask = if *len == 0 { 0 } else { u128::MAX << (128 - u32::from(*len)) };
+            u128::from(*n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    })))
+}
+
+/// A resource reference as stdlib's Ruby reads one: a reference value, or its text
+/// (`User[bob]`).
+fn reference(v: &Val) -> Option<ResourceRef> {
+    match v {
+        Val::Ref(r) => Some(r.clone()),
+        Val::Type(Ty::Resource(Some(t), Some(title))) => Some(ResourceRef::new(t, title)),
+        Val::Type(Ty::Class(Some(c))) => Some(ResourceRef::new("class", c)),
+        Val::Str(s) => {
+            let (t, rest) = s.split_once('[')?;
+            let title = rest.strip_suffix(']')?;
+            let title = title.trim_matches(|c| c == '\'' || c == '"');
+            Some(ResourceRef::new(&t.to_lowercase(), title))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a resource with these parameters is declared (`defined_with_params`).
+fn declared_with(c: &Compiler, r: &ResourceRef, params: &Map) -> bool {
+    let Some(i) = c.lookup(r) else { return false };
+    let res = &c.resources[i];
+    params.iter().all(|(k, v)| {
+        let have = res.attrs.get(&k.text());
+        match have {
+            None | Some(Val::Undef) => v.is_undef(),
+            Some(h) => ruby_eq(h, v),
+        }
+    })
+}
+
+pub(super) fn defined_with_params(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let args = args3(args);
+    let Some(first) = args.first().filter(|v| !matches!(v, Val::Str(s) if s.is_empty())) else {
+        return Err(c.stdlib_err("Must specify a reference", span));
+    };
+    let Some(r) = reference(first) else {
+        return Err(c.stdlib_err(format!("Reference is not understood: '{}'", super::ruby_class(first)), span));
+    };
+    let params = match args.get(1) {
+        Some(Val::Hash(h)) => h.clone(),
+        _ => IndexMap::new(),
+    };
+    Ok(Val::Bool(declared_with(c, &r, &params)))
+}
+
+/// `ensure_resource(type, title(s), params)`: declare each resource unless one with the
+/// same parameters exists (a different one is a duplicate declaration, as in Puppet).
+fn ensure_one(c: &mut Compiler, ty: &str, titles: &Val, params: &Map, span: Span) -> R<()> {
+    let mut flat = Vec::new();
+    fn fl(v: &Val, out: &mut Vec<Val>) {
+        match v {
+            Val::Array(a) => a.iter().for_each(|x| fl(x, out)),
+            v => out.push(v.clone()),
+        }
+    }
+    fl(titles, &mut flat);
+    let lower = ty.to_lowercase();
+    for t in flat {
+        let title = rs(&t);
+        let r = if lower == "class" { ResourceRef::new("class", &title) } else { ResourceRef::new(&lower, &title) };
+        if declared_with(c, &r, params) {
+            continue;
+        }
+        let mut h = IndexMap::new();
+        h.insert(Key::from(title), Val::Hash(params.clone()));
+        c.call_fn("create_resources", vec![Val::Str(ty.to_string()), Val::Hash(h)], None, span)?;
+    }
+    Ok(())
+}
+
+pub(super) fn ensure_resource(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let args = args3(args);
+    let present = |i: usize| args.get(i).is_some_and(|v| !matches!(v, Val::Str(s) if s.is_empty()) || i == 1 && args.len() > 1);
+    if !present(0) {
+        return Err(c.stdlib_err("Must specify a type", span));
+    }
+    if !present(1) {
+        return Err(c.stdlib_err("Must specify a title", span));
+    }
+    let params = match args.get(2) {
+        Some(Val::Hash(h)) => h.clone(),
+        _ => IndexMap::new(),
+    };
+    ensure_one(c, &rs(&args[0]), &args[1], &params, span)?;
+    Ok(Val::Undef)
+}
+
+pub(super) fn ensure_resources(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let args = args3(args);
+    if args.is_empty() {
+        return Err(c.stdlib_err("Must specify a type", span));
+    }
+    if args.len() < 2 {
+        return Err(c.stdlib_err("Must specify a title", span));
+    }
+    let Val::Hash(items) = &args[1] else {
+        return Err(c.stdlib_err("ensure_resources(): Requires second argument to be a Hash", span));
+    };
+    let defaults = match args.get(2) {
+        Some(Val::Hash(h)) => h.clone(),
+        _ => IndexMap::new(),
+    };
+    let ty = rs(&args[0]);
+    for (title, attrs) in items {
+        let mut params = defaults.clone();
+        if let Val::Hash(a) = attrs {
+            for (k, v) in a {
+                params.insert(k.clone(), v.clone());
+            }
+        }
+        ensure_one(c, &ty, &title.0, &params, span)?;
+    }
+    Ok(Val::Undef)
+}
+
+pub(super) fn ensure_packages(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("ensure_packages", &args, 1, 2, span)?;
+    let ok = match &args[0] {
+        Val::Str(s) => !s.is_empty(),
+        Val::Array(a) => a.iter().all(|v| matches!(v, Val::Str(s) if !s.is_empty())),
+        Val::Hash(h) => h.keys().all(|k| matches!(k.as_str(), Some(s) if !s.is_empty())),
+        _ => false,
+    };
+    if !ok {
+        let got = types::value_label(&args[0]);
+        return Err(c.stdlib_err(
+            format!("'ensure_packages' parameter 'packages' expects a value of type String, Array, or Hash, got {got}"),
+            span,
+        ));
+    }
+    let mut defaults: Map = IndexMap::new();
+    defaults.insert(Key::from("ensure"), Val::Str("installed".into()));
+    match args.get(1) {
+        None => {}
+        Some(Val::Hash(h)) => {
+            for (k, v) in h {
+                defaults.insert(k.clone(), v.clone());
+            }
+            if defaults.get("ensure") == Some(&Val::Str("present".into())) {
+                defaults.insert(Key::from("ensure"), Val::Str("installed".into()));
+            }
+        }
+        Some(v) => {
+            return Err(c.stdlib_err(
+                format!("'ensure_packages' parameter 'default_attributes' expects a Hash value, got {}", v.type_name()),
+                span,
+            ))
+        }
+    }
+    match &args[0] {
+        Val::Hash(h) => {
+            ensure_resources(c, vec![Val::Str("package".into()), Val::Hash(h.clone()), Val::Hash(defaults)], None, span)?;
+        }
+        v => {
+            let names = match v {
+                Val::Array(a) => a.clone(),
+                v => vec![v.clone()],
+            };
+            for n in names {
+                ensure_one(c, "package", &n, &defaults, span)?;
+            }
+        }
+    }
+    Ok(Val::Undef)
+}
+
+pub(super) fn getparam(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    let args = args3(args);
+    let Some(first) = args.first().filter(|v| !matches!(v, Val::Str(s) if s.is_empty())) else {
+        return Err(c.stdlib_err("Must specify a reference", span));
+    };
+    let Some(Val::Str(param)) = args.get(1) else {
+        return Err(c.stdlib_err("Must specify name of a parameter", span));
+    };
+    if param.is_empty() {
+        return Ok(Val::Str(String::new()));
+    }
+    let Some(r) = reference(first) else {
+        return Err(c.stdlib_err(
+            format!("No title provided and {} is not a valid resource reference", ri(&Val::Str(rs(first)))),
+            span,
+        ));
+    };
+    let v = c.lookup(&r).and_then(|i| c.resources[i].attrs.get(param).cloned());
+    Ok(match v {
+        Some(v) if !v.is_undef() => v,
+        _ => Val::Str(String::new()),
+    })
+}
