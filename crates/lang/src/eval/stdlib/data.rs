@@ -1,6 +1,6 @@
 //! stdlib's data functions: arrays and hashes built, filtered and combined.
 
-use super::{args3, ri, ruby_class, rs};
+use super::{args3, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::ops::ruby_eq;
 use crate::eval::value::{Key, Map, Val};
@@ -37,7 +37,10 @@ pub(super) fn any2array(_: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, _:
 
 pub(super) fn any2bool(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     if args.is_empty() {
-        return Err(c.stdlib_err("any2bool(): Wrong number of arguments given (0 for 1)", span));
+        return Err(c.stdlib_err(
+            "any2bool(): Wrong number of arguments given (0 for 1)",
+            span,
+        ));
     }
     match &args[0] {
         Val::Bool(b) => Ok(Val::Bool(*b)),
@@ -68,7 +71,9 @@ pub(super) fn float(s: &str) -> Option<f64> {
     if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
         || body.ends_with('.')
         || body.starts_with('.')
-        || !body.bytes().all(|b| b.is_ascii_digit() || b"eE.+-".contains(&b))
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"eE.+-".contains(&b))
     {
         return None;
     }
@@ -80,24 +85,40 @@ pub(super) fn count(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: 
     let args = args3(args);
     if args.len() > 2 {
         return Err(c.stdlib_err(
-            format!("count(): Wrong number of arguments given {} for 1 or 2.", args.len()),
+            format!(
+                "count(): Wrong number of arguments given {} for 1 or 2.",
+                args.len()
+            ),
             span,
         ));
     }
     let items: Vec<Val> = match args.first() {
         Some(Val::Array(a)) => a.clone(),
-        Some(Val::Hash(h)) => h.iter().map(|(k, v)| Val::Array(vec![k.0.clone(), v.clone()])).collect(),
+        Some(Val::Hash(h)) => h
+            .iter()
+            .map(|(k, v)| Val::Array(vec![k.0.clone(), v.clone()]))
+            .collect(),
         Some(v) => {
             return Err(c.stdlib_err(
                 format!("undefined method `count' for {}:{}", ri(v), ruby_class(v)),
                 span,
             ))
         }
-        None => return Err(c.stdlib_err("count(): Wrong number of arguments given (0 for minimum 1)", span)),
+        None => {
+            return Err(c.stdlib_err(
+                "count(): Wrong number of arguments given (0 for minimum 1)",
+                span,
+            ))
+        }
     };
     let n = match args.get(1) {
-        Some(item) if !matches!(item, Val::Str(s) if s.is_empty()) => items.iter().filter(|x| ruby_eq(x, item)).count(),
-        _ => items.iter().filter(|x| !x.is_undef() && !matches!(x, Val::Str(s) if s.is_empty())).count(),
+        Some(item) if !matches!(item, Val::Str(s) if s.is_empty()) => {
+            items.iter().filter(|x| ruby_eq(x, item)).count()
+        }
+        _ => items
+            .iter()
+            .filter(|x| !x.is_undef() && !matches!(x, Val::Str(s) if s.is_empty()))
+            .count(),
     };
     Ok(Val::Int(n as i64))
 }
@@ -114,11 +135,19 @@ fn deep(a: Map, b: Map) -> Map {
     out
 }
 
-pub(super) fn deep_merge(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn deep_merge(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
         return Err(c.stdlib_err(
-            format!("deep_merge(): wrong number of arguments ({}; must be at least 2)", args.len()),
+            format!(
+                "deep_merge(): wrong number of arguments ({}; must be at least 2)",
+                args.len()
+            ),
             span,
         ));
     }
@@ -129,7 +158,10 @@ pub(super) fn deep_merge(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, s
             Val::Hash(h) => out = deep(out, h),
             v => {
                 return Err(c.stdlib_err(
-                    format!("deep_merge: unexpected argument type {}, only expects hash arguments", ruby_class(&v)),
+                    format!(
+                        "deep_merge: unexpected argument type {}, only expects hash arguments",
+                        ruby_class(&v)
+                    ),
                     span,
                 ))
             }
@@ -141,11 +173,20 @@ pub(super) fn deep_merge(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, s
 pub(super) fn delete(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 2 {
-        return Err(c.stdlib_err(format!("delete(): Wrong number of arguments given {} for 2", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "delete(): Wrong number of arguments given {} for 2",
+                args.len()
+            ),
+            span,
+        ));
     }
     let drop = match &args[1] {
         Val::Array(a) => a.clone(),
-        Val::Hash(h) => h.iter().map(|(k, v)| Val::Array(vec![k.0.clone(), v.clone()])).collect(),
+        Val::Hash(h) => h
+            .iter()
+            .map(|(k, v)| Val::Array(vec![k.0.clone(), v.clone()]))
+            .collect(),
         v => vec![v.clone()],
     };
     let mut coll = args[0].clone();
@@ -181,10 +222,21 @@ pub(super) fn delete(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
     Ok(coll)
 }
 
-pub(super) fn delete_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn delete_at(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("delete_at(): Wrong number of arguments given ({} for 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "delete_at(): Wrong number of arguments given ({} for 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let Val::Array(mut a) = args[0].clone() else {
         return Err(c.stdlib_err("delete_at(): Requires array to work with", span));
@@ -192,11 +244,18 @@ pub(super) fn delete_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, sp
     let idx = match &args[1] {
         Val::Int(i) => Some(*i),
         Val::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
-        Val::Str(s) if s.starts_with('-') && s.len() > 1 && s[1..].bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        Val::Str(s)
+            if s.starts_with('-') && s.len() > 1 && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            s.parse().ok()
+        }
         _ => None,
     };
     let Some(i) = idx else {
-        return Err(c.stdlib_err("delete_at(): You must provide non-negative numeric index", span));
+        return Err(c.stdlib_err(
+            "delete_at(): You must provide non-negative numeric index",
+            span,
+        ));
     };
     let len = a.len() as i64;
     if i > len - 1 {
@@ -209,13 +268,26 @@ pub(super) fn delete_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, sp
     Ok(Val::Array(a))
 }
 
-pub(super) fn delete_undef_values(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn delete_undef_values(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     match args.first() {
-        None => Err(c.stdlib_err("delete_undef_values(): Wrong number of arguments given (0)", span)),
-        Some(Val::Array(a)) => Ok(Val::Array(a.iter().filter(|v| !v.is_undef()).cloned().collect())),
+        None => Err(c.stdlib_err(
+            "delete_undef_values(): Wrong number of arguments given (0)",
+            span,
+        )),
+        Some(Val::Array(a)) => Ok(Val::Array(
+            a.iter().filter(|v| !v.is_undef()).cloned().collect(),
+        )),
         Some(Val::Hash(h)) => Ok(Val::Hash(
-            h.iter().filter(|(_, v)| !v.is_undef()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            h.iter()
+                .filter(|(_, v)| !v.is_undef())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         )),
         Some(v) => Err(c.stdlib_err(
             format!(
@@ -228,17 +300,34 @@ pub(super) fn delete_undef_values(c: &mut Compiler, args: Vec<Val>, _: Option<&L
     }
 }
 
-pub(super) fn delete_values(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn delete_values(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() != 2 {
-        return Err(c.stdlib_err(format!("delete_values(): Wrong number of arguments given ({} of 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "delete_values(): Wrong number of arguments given ({} of 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     match &args[0] {
         Val::Hash(h) => Ok(Val::Hash(
-            h.iter().filter(|(_, v)| !ruby_eq(v, &args[1])).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            h.iter()
+                .filter(|(_, v)| !ruby_eq(v, &args[1]))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         )),
         v => Err(c.stdlib_err(
-            format!("delete_values(): First argument must be a Hash. Given an argument of class {}.", ruby_class(v)),
+            format!(
+                "delete_values(): First argument must be a Hash. Given an argument of class {}.",
+                ruby_class(v)
+            ),
             span,
         )),
     }
@@ -248,24 +337,44 @@ pub(super) fn delete_values(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>
 fn two_arrays(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<(Vec<Val>, Vec<Val>)> {
     let args = args3(args);
     if args.len() != 2 {
-        return Err(c.stdlib_err(format!("{name}(): Wrong number of arguments given ({} for 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "{name}(): Wrong number of arguments given ({} for 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     match (&args[0], &args[1]) {
         (Val::Array(a), Val::Array(b)) => Ok((a.clone(), b.clone())),
         (a, b) if name == "intersection" => Err(c.stdlib_err(
-            format!("intersection(): Requires 2 arrays, got {} and {}", ruby_class(a), ruby_class(b)),
+            format!(
+                "intersection(): Requires 2 arrays, got {} and {}",
+                ruby_class(a),
+                ruby_class(b)
+            ),
             span,
         )),
         _ => Err(c.stdlib_err(format!("{name}(): Requires 2 arrays"), span)),
     }
 }
 
-pub(super) fn difference(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn difference(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let (a, b) = two_arrays(c, "difference", args, span)?;
     Ok(Val::Array(a.into_iter().filter(|x| !has(&b, x)).collect()))
 }
 
-pub(super) fn intersection(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn intersection(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let (a, b) = two_arrays(c, "intersection", args, span)?;
     Ok(Val::Array(dedup(a.into_iter().filter(|x| has(&b, x)))))
 }
@@ -273,7 +382,13 @@ pub(super) fn intersection(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>,
 pub(super) fn union(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("union(): Wrong number of arguments given ({} for < 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "union(): Wrong number of arguments given ({} for < 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let mut all = Vec::new();
     for a in args {
@@ -287,7 +402,12 @@ pub(super) fn union(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: 
 
 /// Core Puppet's `unique` (it shadows stdlib's): strings by character, hashes by value
 /// with the keys that had it.
-pub(super) fn unique(c: &mut Compiler, args: Vec<Val>, lambda: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn unique(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    lambda: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     c.arity4("unique", &args, 1, 1, span)?;
     let key = |c: &mut Compiler, v: &Val| -> R<Val> {
         match lambda {
@@ -314,7 +434,12 @@ pub(super) fn unique(c: &mut Compiler, args: Vec<Val>, lambda: Option<&Lambda>, 
                     None => groups.push((kv, vec![k.0], v)),
                 }
             }
-            Ok(Val::Hash(groups.into_iter().map(|(_, ks, v)| (Key(Val::Array(ks)), Val::Array(vec![v]))).collect()))
+            Ok(Val::Hash(
+                groups
+                    .into_iter()
+                    .map(|(_, ks, v)| (Key(Val::Array(ks)), Val::Array(vec![v])))
+                    .collect(),
+            ))
         }
         Val::Array(a) => {
             let mut seen = Vec::new();
@@ -329,7 +454,10 @@ pub(super) fn unique(c: &mut Compiler, args: Vec<Val>, lambda: Option<&Lambda>, 
             Ok(Val::Array(out))
         }
         v => Err(c.stdlib_err(
-            format!("'unique' parameter 'values' expects an Iterable value, got {}", v.type_name()),
+            format!(
+                "'unique' parameter 'values' expects an Iterable value, got {}",
+                v.type_name()
+            ),
             span,
         )),
     }
@@ -339,7 +467,13 @@ pub(super) fn unique(c: &mut Compiler, args: Vec<Val>, lambda: Option<&Lambda>, 
 fn grep_like(c: &mut Compiler, name: &str, args: Vec<Val>, keep: bool, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 2 {
-        return Err(c.stdlib_err(format!("{name}(): Wrong number of arguments given {} for 2", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "{name}(): Wrong number of arguments given {} for 2",
+                args.len()
+            ),
+            span,
+        ));
     }
     let pat = match &args[1] {
         Val::Regex(p) | Val::Str(p) => p.clone(),
@@ -348,9 +482,15 @@ fn grep_like(c: &mut Compiler, name: &str, args: Vec<Val>, keep: bool, span: Spa
     let re = c.regex(&pat, span)?;
     match &args[0] {
         Val::Array(a) => Ok(Val::Array(
-            a.iter().filter(|v| matches!(v, Val::Str(s) if re.is_match(s)) == keep).cloned().collect(),
+            a.iter()
+                .filter(|v| matches!(v, Val::Str(s) if re.is_match(s)) == keep)
+                .cloned()
+                .collect(),
         )),
-        v => Err(c.stdlib_err(format!("undefined method `{name}' for {}:{}", ri(v), ruby_class(v)), span)),
+        v => Err(c.stdlib_err(
+            format!("undefined method `{name}' for {}:{}", ri(v), ruby_class(v)),
+            span,
+        )),
     }
 }
 
@@ -381,26 +521,44 @@ pub(super) fn hash(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: S
     if flat.len() % 2 != 0 {
         return Err(c.stdlib_err("hash(): Unable to compute hash from array given", span));
     }
-    Ok(Val::Hash(flat.chunks(2).map(|p| (Key(p[0].clone()), p[1].clone())).collect()))
+    Ok(Val::Hash(
+        flat.chunks(2)
+            .map(|p| (Key(p[0].clone()), p[1].clone()))
+            .collect(),
+    ))
 }
 
-pub(super) fn join_keys_to_values(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn join_keys_to_values(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() != 2 {
         return Err(c.stdlib_err(
-            format!("join_keys_to_values(): Takes exactly two arguments, but {} given.", args.len()),
+            format!(
+                "join_keys_to_values(): Takes exactly two arguments, but {} given.",
+                args.len()
+            ),
             span,
         ));
     }
     let Val::Hash(h) = &args[0] else {
         return Err(c.stdlib_err(
-            format!("join_keys_to_values(): The first argument must be a hash, but a {} was given.", ruby_class(&args[0])),
+            format!(
+                "join_keys_to_values(): The first argument must be a hash, but a {} was given.",
+                ruby_class(&args[0])
+            ),
             span,
         ));
     };
     let Val::Str(sep) = &args[1] else {
         return Err(c.stdlib_err(
-            format!("join_keys_to_values(): The second argument must be a string, but a {} was given.", ruby_class(&args[1])),
+            format!(
+                "join_keys_to_values(): The second argument must be a string, but a {} was given.",
+                ruby_class(&args[1])
+            ),
             span,
         ));
     };
@@ -418,7 +576,12 @@ pub(super) fn join_keys_to_values(c: &mut Compiler, args: Vec<Val>, _: Option<&L
 
 /// stdlib's Puppet 4 `merge`: hashes merged left to right (`undef` and `''` skipped), or
 /// a hash built by a lambda over an iterable.
-pub(super) fn merge(c: &mut Compiler, args: Vec<Val>, lambda: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn merge(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    lambda: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let reject_block = "\n  (Iterable args*, Callable[3, 3] block)\n    rejected: expects a block\n  (Iterable args*, Callable[2, 2] block)\n    rejected: expects a block";
     let head = "The function 'merge' was called with arguments it does not accept. It expects one of:\n  (Variant[Hash[Scalar, Any], Undef, String[0, 0]] args*)";
     if let Some(l) = lambda {
@@ -484,7 +647,13 @@ pub(super) fn merge(c: &mut Compiler, args: Vec<Val>, lambda: Option<&Lambda>, s
 pub(super) fn num2bool(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 {
-        return Err(c.stdlib_err(format!("num2bool(): Wrong number of arguments given ({} for 1)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "num2bool(): Wrong number of arguments given ({} for 1)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let n: i64 = match &args[0] {
         Val::Int(i) => *i,
@@ -493,7 +662,10 @@ pub(super) fn num2bool(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
             Some(f) => f.trunc() as i64,
             None => {
                 return Err(c.stdlib_err(
-                    format!("num2bool(): '{s}' does not look like a number: invalid value for Float(): {}", ri(&args[0])),
+                    format!(
+                    "num2bool(): '{s}' does not look like a number: invalid value for Float(): {}",
+                    ri(&args[0])
+                ),
                     span,
                 ))
             }
@@ -518,7 +690,12 @@ pub(super) fn pick(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: S
     Err(c.stdlib_err("pick(): must receive at least one non empty value", span))
 }
 
-pub(super) fn pick_default(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn pick_default(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let mut args = args3(args);
     let Some(default) = args.pop() else {
         return Err(c.stdlib_err("Must receive at least one argument.", span));
@@ -533,11 +710,17 @@ pub(super) fn pick_default(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>,
 fn fix(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.is_empty() {
-        return Err(c.stdlib_err(format!("{name}(): Wrong number of arguments given (0 for 1)"), span));
+        return Err(c.stdlib_err(
+            format!("{name}(): Wrong number of arguments given (0 for 1)"),
+            span,
+        ));
     }
     if !matches!(args[0], Val::Array(_) | Val::Hash(_)) {
         return Err(c.stdlib_err(
-            format!("{name}(): expected first argument to be an Array or a Hash, got {}", ri(&args[0])),
+            format!(
+                "{name}(): expected first argument to be an Array or a Hash, got {}",
+                ri(&args[0])
+            ),
             span,
         ));
     }
@@ -547,15 +730,28 @@ fn fix(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
         Some(v) if !v.truthy() => String::new(),
         Some(v) => {
             return Err(c.stdlib_err(
-                format!("{name}(): expected second argument to be a String, got {}", ri(v)),
+                format!(
+                    "{name}(): expected second argument to be a String, got {}",
+                    ri(v)
+                ),
                 span,
             ))
         }
     };
-    let f = |s: String| if name == "prefix" { format!("{fix}{s}") } else { format!("{s}{fix}") };
+    let f = |s: String| {
+        if name == "prefix" {
+            format!("{fix}{s}")
+        } else {
+            format!("{s}{fix}")
+        }
+    };
     Ok(match &args[0] {
         Val::Array(a) => Val::Array(a.iter().map(|v| Val::Str(f(rs(v)))).collect()),
-        Val::Hash(h) => Val::Hash(h.iter().map(|(k, v)| (Key::from(f(rs(&k.0))), v.clone())).collect()),
+        Val::Hash(h) => Val::Hash(
+            h.iter()
+                .map(|(k, v)| (Key::from(f(rs(&k.0))), v.clone()))
+                .collect(),
+        ),
         _ => unreachable!("checked above"),
     })
 }
@@ -618,7 +814,10 @@ fn str_upto(a: &str, b: &str, excl: bool, limit: usize) -> Vec<String> {
             return out;
         }
         let end = if excl { y - 1 } else { y };
-        return (x..=end).map(|c| (c as char).to_string()).take(limit).collect();
+        return (x..=end)
+            .map(|c| (c as char).to_string())
+            .take(limit)
+            .collect();
     }
     if a > b || (excl && a == b) {
         return out;
@@ -626,7 +825,11 @@ fn str_upto(a: &str, b: &str, excl: bool, limit: usize) -> Vec<String> {
     let after = succ(b);
     let mut cur = a.to_string();
     while cur != after && out.len() < limit {
-        let next = if excl || cur != b { Some(succ(&cur)) } else { None };
+        let next = if excl || cur != b {
+            Some(succ(&cur))
+        } else {
+            None
+        };
         out.push(cur.clone());
         let Some(n) = next else { break };
         cur = n;
@@ -651,13 +854,21 @@ pub(super) fn range(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: 
             Some(v) => to_i(v).unsigned_abs(),
         };
         if step == 0 {
-            return Err(c.stdlib_err("range(): 3rd arg (step size) must be a non zero integer (e.g. 1 or -1)", span));
+            return Err(c.stdlib_err(
+                "range(): 3rd arg (step size) must be a non zero integer (e.g. 1 or -1)",
+                span,
+            ));
         }
         (rs(&args[0]), rs(&args[1]), false, step)
     } else {
         let v = match &args[0] {
             Val::Str(s) => s.clone(),
-            v => return Err(c.stdlib_err(format!("undefined method `match' for {}:{}", ri(v), ruby_class(v)), span)),
+            v => {
+                return Err(c.stdlib_err(
+                    format!("undefined method `match' for {}:{}", ri(v), ruby_class(v)),
+                    span,
+                ))
+            }
         };
         let re = c.regex(r"^(\w+)(\.\.\.?|\-)(\w+)$", span)?;
         match re.captures(&v).map(|m| m.strings(&v)) {
@@ -665,23 +876,46 @@ pub(super) fn range(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: 
                 let g = |i: usize| m.get(i).cloned().flatten().unwrap_or_default().to_string();
                 (g(1), g(3), g(2) == "...", 1)
             }
-            None if v.is_empty() => return Err(c.stdlib_err(format!("range(): Unknown range format: {v}"), span)),
-            None => return Err(c.stdlib_err(format!("range(): Unable to compute range from the value: {v}"), span)),
+            None if v.is_empty() => {
+                return Err(c.stdlib_err(format!("range(): Unknown range format: {v}"), span))
+            }
+            None => {
+                return Err(c.stdlib_err(
+                    format!("range(): Unable to compute range from the value: {v}"),
+                    span,
+                ))
+            }
         }
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let step = step as usize;
     if digits(&start) {
         let a: i64 = start.parse().unwrap_or(0);
-        let b: i64 = if digits(&stop) { stop.parse().unwrap_or(0) } else { to_i(&Val::Str(stop.clone())) };
+        let b: i64 = if digits(&stop) {
+            stop.parse().unwrap_or(0)
+        } else {
+            to_i(&Val::Str(stop.clone()))
+        };
         let end = if excl { b - 1 } else { b };
         if a > end {
             return Ok(Val::Array(Vec::new()));
         }
-        return Ok(Val::Array((a..=end).step_by(step).take(1_000_000).map(Val::Int).collect()));
+        return Ok(Val::Array(
+            (a..=end)
+                .step_by(step)
+                .take(1_000_000)
+                .map(Val::Int)
+                .collect(),
+        ));
     }
     let all = str_upto(&start, &stop, excl, 1_000_000usize.saturating_mul(step));
-    Ok(Val::Array(all.into_iter().step_by(step).take(1_000_000).map(Val::Str).collect()))
+    Ok(Val::Array(
+        all.into_iter()
+            .step_by(step)
+            .take(1_000_000)
+            .map(Val::Str)
+            .collect(),
+    ))
 }
 
 /// Ruby's `to_i`: a leading integer of the text, else 0.
@@ -698,15 +932,30 @@ fn to_i(v: &Val) -> i64 {
             };
             let d: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
             let n: i64 = d.parse().unwrap_or(0);
-            if neg { -n } else { n }
+            if neg {
+                -n
+            } else {
+                n
+            }
         }
     }
 }
 
-pub(super) fn values_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn values_at(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("values_at(): Wrong number of arguments given ({} for 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "values_at(): Wrong number of arguments given ({} for 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let Val::Array(a) = &args[0] else {
         return Err(c.stdlib_err("values_at(): Requires array to work with", span));
@@ -716,7 +965,10 @@ pub(super) fn values_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, sp
         v => vec![v.clone()],
     };
     if indices.is_empty() {
-        return Err(c.stdlib_err("values_at(): You must provide at least one positive index to collect", span));
+        return Err(c.stdlib_err(
+            "values_at(): You must provide at least one positive index to collect",
+            span,
+        ));
     }
     let size = a.len() as i64;
     let re = c.regex(r"^(\d+)(\.\.\.?|\-)(\d+)$", span)?;
@@ -730,7 +982,10 @@ pub(super) fn values_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, sp
                 return Err(c.stdlib_err("values_at(): Stop index in given indices range is smaller than the start index", span));
             }
             if stop > size - 1 {
-                return Err(c.stdlib_err("values_at(): Stop index in given indices range exceeds array size", span));
+                return Err(c.stdlib_err(
+                    "values_at(): Stop index in given indices range exceeds array size",
+                    span,
+                ));
             }
             let end = if g(2) == "..." { stop - 1 } else { stop };
             list.extend(start..=end);
@@ -745,13 +1000,24 @@ pub(super) fn values_at(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, sp
             list.push(i);
         }
     }
-    Ok(Val::Array(list.into_iter().filter_map(|i| a.get(i as usize).cloned()).filter(|v| !v.is_undef()).collect()))
+    Ok(Val::Array(
+        list.into_iter()
+            .filter_map(|i| a.get(i as usize).cloned())
+            .filter(|v| !v.is_undef())
+            .collect(),
+    ))
 }
 
 pub(super) fn zip(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("zip(): Wrong number of arguments given ({} for 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "zip(): Wrong number of arguments given ({} for 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let (Val::Array(a), Val::Array(b)) = (&args[0], &args[1]) else {
         return Err(c.stdlib_err("zip(): Requires array to work with", span));
@@ -785,7 +1051,13 @@ pub(super) fn zip(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Sp
 pub(super) fn concat(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("concat(): Wrong number of arguments given ({} for < 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "concat(): Wrong number of arguments given ({} for < 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let Val::Array(first) = &args[0] else {
         return Err(c.stdlib_err("concat(): Requires array to work with", span));

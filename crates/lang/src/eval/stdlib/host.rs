@@ -14,7 +14,13 @@ use indexmap::IndexMap;
 pub(super) fn has_key(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 2 {
-        return Err(c.stdlib_err(format!("has_key(): wrong number of arguments ({}; must be 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "has_key(): wrong number of arguments ({}; must be 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     match &args[0] {
         Val::Hash(h) => Ok(Val::Bool(h.contains_key(&Key(args[1].clone())))),
@@ -32,7 +38,13 @@ pub(super) fn has_key(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span
 pub(super) fn member(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("member(): Wrong number of arguments given ({} for 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "member(): Wrong number of arguments given ({} for 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let Val::Array(a) = &args[0] else {
         return Err(c.stdlib_err("member(): Requires array to work with", span));
@@ -40,31 +52,55 @@ pub(super) fn member(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
     let items = match &args[1] {
         Val::Str(_) | Val::Int(_) => vec![args[1].clone()],
         Val::Array(x) => x.clone(),
-        _ => return Err(c.stdlib_err("member(): Item to search for must be a string, fixnum, or array", span)),
+        _ => {
+            return Err(c.stdlib_err(
+                "member(): Item to search for must be a string, fixnum, or array",
+                span,
+            ))
+        }
     };
     if items.is_empty() {
-        return Err(c.stdlib_err("member(): You must provide item to search for within array given", span));
+        return Err(c.stdlib_err(
+            "member(): You must provide item to search for within array given",
+            span,
+        ));
     }
-    Ok(Val::Bool(items.iter().all(|i| a.iter().any(|x| ruby_eq(x, i)))))
+    Ok(Val::Bool(
+        items.iter().all(|i| a.iter().any(|x| ruby_eq(x, i))),
+    ))
 }
 
 pub(super) fn is_a(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     c.arity4("is_a", &args, 2, 2, span)?;
     match &args[1] {
         Val::Type(t) => Ok(Val::Bool(t.matches(&args[0]))),
-        v => Err(c.stdlib_err(format!("'is_a' parameter 'type' expects a Type value, got {}", v.type_name()), span)),
+        v => Err(c.stdlib_err(
+            format!(
+                "'is_a' parameter 'type' expects a Type value, got {}",
+                v.type_name()
+            ),
+            span,
+        )),
     }
 }
 
 /// `$facts`, as the compiler set it.
 fn facts(c: &Compiler) -> Val {
-    c.find_var("::facts").cloned().unwrap_or(Val::Hash(IndexMap::new()))
+    c.find_var("::facts")
+        .cloned()
+        .unwrap_or(Val::Hash(IndexMap::new()))
 }
 
 pub(super) fn fact(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     c.arity4("fact", &args, 1, 1, span)?;
     let Val::Str(name) = &args[0] else {
-        return Err(c.stdlib_err(format!("'fact' parameter 'fact_name' expects a String value, got {}", args[0].type_name()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "'fact' parameter 'fact_name' expects a String value, got {}",
+                args[0].type_name()
+            ),
+            span,
+        ));
     };
     // `a.b`, `a."b.c"`: dots separate, double quotes keep dots in a key.
     let mut path = Vec::new();
@@ -91,14 +127,28 @@ pub(super) fn fact(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: S
     }
     let mut d = facts(c);
     let mut walked: Vec<String> = Vec::new();
-    let dotted = |w: &[String]| w.iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect::<Vec<_>>().join(".");
+    let dotted = |w: &[String]| {
+        w.iter()
+            .map(|s| {
+                if s.contains('.') {
+                    format!("\"{s}\"")
+                } else {
+                    s.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    };
     for k in path {
         d = match &d {
             Val::Undef => return Ok(Val::Undef),
             Val::Array(a) => match k.parse::<i64>() {
                 Ok(i) => {
                     let i = if i < 0 { a.len() as i64 + i } else { i };
-                    usize::try_from(i).ok().and_then(|i| a.get(i).cloned()).unwrap_or(Val::Undef)
+                    usize::try_from(i)
+                        .ok()
+                        .and_then(|i| a.get(i).cloned())
+                        .unwrap_or(Val::Undef)
                 }
                 Err(_) => {
                     c.warn(
@@ -173,7 +223,12 @@ pub(super) fn getvar(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
     Ok(if v.is_undef() { default } else { v })
 }
 
-pub(super) fn os_version_gte(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn os_version_gte(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     c.arity4("os_version_gte", &args, 2, 2, span)?;
     for (i, p) in ["os", "version"].iter().enumerate() {
         if !matches!(&args[i], Val::Str(s) if !s.is_empty()) {
@@ -181,17 +236,27 @@ pub(super) fn os_version_gte(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda
                 Val::Str(_) => "String".to_string(),
                 v => v.type_name(),
             };
-            return Err(c.stdlib_err(format!("'os_version_gte' parameter '{p}' expects a String[1] value, got {got}"), span));
+            return Err(c.stdlib_err(
+                format!("'os_version_gte' parameter '{p}' expects a String[1] value, got {got}"),
+                span,
+            ));
         }
     }
     let f = facts(c);
-    let Val::Hash(f) = f else { return Ok(Val::Bool(false)) };
+    let Val::Hash(f) = f else {
+        return Ok(Val::Bool(false));
+    };
     let os = f.get("operatingsystem").cloned().unwrap_or(Val::Undef);
     if os != args[0] {
         return Ok(Val::Bool(false));
     }
-    let major = f.get("operatingsystemmajrelease").map(rs).unwrap_or_default();
-    Ok(Val::Bool(crate::eval::functions::versioncmp(&major, &rs(&args[1])) >= 0))
+    let major = f
+        .get("operatingsystemmajrelease")
+        .map(rs)
+        .unwrap_or_default();
+    Ok(Val::Bool(
+        crate::eval::functions::versioncmp(&major, &rs(&args[1])) >= 0,
+    ))
 }
 
 /// stdlib's `stdlib::ensure` (a Puppet function in the module, carried natively).
@@ -213,22 +278,42 @@ pub(super) fn ensure(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
     Ok(Val::Str(match resource.as_str() {
         "package" => if present { "installed" } else { "absent" }.to_string(),
         "service" => if present { "running" } else { "stopped" }.to_string(),
-        _ => if present { resource } else { ensure },
+        _ => {
+            if present {
+                resource
+            } else {
+                ensure
+            }
+        }
     }))
 }
 
-pub(super) fn ip_in_range(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn ip_in_range(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let name = "stdlib::ip_in_range";
     c.arity4(name, &args, 2, 2, span)?;
     let Val::Str(ip) = &args[0] else {
-        return Err(c.stdlib_err(format!("'{name}' parameter 'ipaddress' expects a String value, got {}", args[0].type_name()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "'{name}' parameter 'ipaddress' expects a String value, got {}",
+                args[0].type_name()
+            ),
+            span,
+        ));
     };
     let ranges = match &args[1] {
         Val::Str(r) => vec![r.clone()],
         Val::Array(a) => a.iter().map(rs).collect(),
         v => {
             return Err(c.stdlib_err(
-                format!("'{name}' parameter 'range' expects a value of type String or Array, got {}", v.type_name()),
+                format!(
+                    "'{name}' parameter 'range' expects a value of type String or Array, got {}",
+                    v.type_name()
+                ),
                 span,
             ))
         }
@@ -246,11 +331,19 @@ pub(super) fn ip_in_range(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, 
     use std::net::IpAddr;
     Ok(Val::Bool(nets.iter().any(|(net, len)| match (net, addr) {
         (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let mask = if *len == 0 { 0 } else { u32::MAX << (32 - u32::from(*len)) };
+            let mask = if *len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(*len))
+            };
             u32::from(*n) & mask == u32::from(a) & mask
         }
         (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let mask = if *len == 0 { 0 } else { u128::MAX << (128 - u32::from(*len)) };
+            let mask = if *len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(*len))
+            };
             u128::from(*n) & mask == u128::from(a) & mask
         }
         _ => false,
@@ -287,13 +380,27 @@ fn declared_with(c: &Compiler, r: &ResourceRef, params: &Map) -> bool {
     })
 }
 
-pub(super) fn defined_with_params(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn defined_with_params(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
-    let Some(first) = args.first().filter(|v| !matches!(v, Val::Str(s) if s.is_empty())) else {
+    let Some(first) = args
+        .first()
+        .filter(|v| !matches!(v, Val::Str(s) if s.is_empty()))
+    else {
         return Err(c.stdlib_err("Must specify a reference", span));
     };
     let Some(r) = reference(first) else {
-        return Err(c.stdlib_err(format!("Reference is not understood: '{}'", super::ruby_class(first)), span));
+        return Err(c.stdlib_err(
+            format!(
+                "Reference is not understood: '{}'",
+                super::ruby_class(first)
+            ),
+            span,
+        ));
     };
     let params = match args.get(1) {
         Some(Val::Hash(h)) => h.clone(),
@@ -316,20 +423,37 @@ fn ensure_one(c: &mut Compiler, ty: &str, titles: &Val, params: &Map, span: Span
     let lower = ty.to_lowercase();
     for t in flat {
         let title = rs(&t);
-        let r = if lower == "class" { ResourceRef::new("class", &title) } else { ResourceRef::new(&lower, &title) };
+        let r = if lower == "class" {
+            ResourceRef::new("class", &title)
+        } else {
+            ResourceRef::new(&lower, &title)
+        };
         if declared_with(c, &r, params) {
             continue;
         }
         let mut h = IndexMap::new();
         h.insert(Key::from(title), Val::Hash(params.clone()));
-        c.call_fn("create_resources", vec![Val::Str(ty.to_string()), Val::Hash(h)], None, span)?;
+        c.call_fn(
+            "create_resources",
+            vec![Val::Str(ty.to_string()), Val::Hash(h)],
+            None,
+            span,
+        )?;
     }
     Ok(())
 }
 
-pub(super) fn ensure_resource(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn ensure_resource(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
-    let present = |i: usize| args.get(i).is_some_and(|v| !matches!(v, Val::Str(s) if s.is_empty()) || i == 1 && args.len() > 1);
+    let present = |i: usize| {
+        args.get(i)
+            .is_some_and(|v| !matches!(v, Val::Str(s) if s.is_empty()) || i == 1 && args.len() > 1)
+    };
     if !present(0) {
         return Err(c.stdlib_err("Must specify a type", span));
     }
@@ -344,7 +468,12 @@ pub(super) fn ensure_resource(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambd
     Ok(Val::Undef)
 }
 
-pub(super) fn ensure_resources(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn ensure_resources(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.is_empty() {
         return Err(c.stdlib_err("Must specify a type", span));
@@ -353,7 +482,10 @@ pub(super) fn ensure_resources(c: &mut Compiler, args: Vec<Val>, _: Option<&Lamb
         return Err(c.stdlib_err("Must specify a title", span));
     }
     let Val::Hash(items) = &args[1] else {
-        return Err(c.stdlib_err("ensure_resources(): Requires second argument to be a Hash", span));
+        return Err(c.stdlib_err(
+            "ensure_resources(): Requires second argument to be a Hash",
+            span,
+        ));
     };
     let defaults = match args.get(2) {
         Some(Val::Hash(h)) => h.clone(),
@@ -372,12 +504,19 @@ pub(super) fn ensure_resources(c: &mut Compiler, args: Vec<Val>, _: Option<&Lamb
     Ok(Val::Undef)
 }
 
-pub(super) fn ensure_packages(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn ensure_packages(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     c.arity4("ensure_packages", &args, 1, 2, span)?;
     let ok = match &args[0] {
         Val::Str(s) => !s.is_empty(),
         Val::Array(a) => a.iter().all(|v| matches!(v, Val::Str(s) if !s.is_empty())),
-        Val::Hash(h) => h.keys().all(|k| matches!(k.as_str(), Some(s) if !s.is_empty())),
+        Val::Hash(h) => h
+            .keys()
+            .all(|k| matches!(k.as_str(), Some(s) if !s.is_empty())),
         _ => false,
     };
     if !ok {
@@ -401,14 +540,26 @@ pub(super) fn ensure_packages(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambd
         }
         Some(v) => {
             return Err(c.stdlib_err(
-                format!("'ensure_packages' parameter 'default_attributes' expects a Hash value, got {}", v.type_name()),
+                format!(
+                    "'ensure_packages' parameter 'default_attributes' expects a Hash value, got {}",
+                    v.type_name()
+                ),
                 span,
             ))
         }
     }
     match &args[0] {
         Val::Hash(h) => {
-            ensure_resources(c, vec![Val::Str("package".into()), Val::Hash(h.clone()), Val::Hash(defaults)], None, span)?;
+            ensure_resources(
+                c,
+                vec![
+                    Val::Str("package".into()),
+                    Val::Hash(h.clone()),
+                    Val::Hash(defaults),
+                ],
+                None,
+                span,
+            )?;
         }
         v => {
             let names = match v {
@@ -425,7 +576,10 @@ pub(super) fn ensure_packages(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambd
 
 pub(super) fn getparam(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    let Some(first) = args.first().filter(|v| !matches!(v, Val::Str(s) if s.is_empty())) else {
+    let Some(first) = args
+        .first()
+        .filter(|v| !matches!(v, Val::Str(s) if s.is_empty()))
+    else {
         return Err(c.stdlib_err("Must specify a reference", span));
     };
     let Some(Val::Str(param)) = args.get(1) else {
@@ -436,11 +590,16 @@ pub(super) fn getparam(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
     }
     let Some(r) = reference(first) else {
         return Err(c.stdlib_err(
-            format!("No title provided and {} is not a valid resource reference", ri(&Val::Str(rs(first)))),
+            format!(
+                "No title provided and {} is not a valid resource reference",
+                ri(&Val::Str(rs(first)))
+            ),
             span,
         ));
     };
-    let v = c.lookup(&r).and_then(|i| c.resources[i].attrs.get(param).cloned());
+    let v = c
+        .lookup(&r)
+        .and_then(|i| c.resources[i].attrs.get(param).cloned());
     Ok(match v {
         Some(v) if !v.is_undef() => v,
         _ => Val::Str(String::new()),

@@ -7,6 +7,7 @@
 
 mod data;
 mod host;
+mod strftime;
 mod strings;
 mod validate;
 mod yaml;
@@ -78,6 +79,7 @@ const TABLE: &[(&str, Native)] = &[
     ("is_a", host::is_a),
     ("fact", host::fact),
     ("getvar", host::getvar),
+    ("strftime", strftime::strftime),
     ("os_version_gte", host::os_version_gte),
     ("stdlib::ensure", host::ensure),
     ("stdlib::ip_in_range", host::ip_in_range),
@@ -171,7 +173,13 @@ impl Compiler {
 /// the empty string.
 fn args3(args: Vec<Val>) -> Vec<Val> {
     args.into_iter()
-        .map(|v| if v.is_undef() { Val::Str(String::new()) } else { v })
+        .map(|v| {
+            if v.is_undef() {
+                Val::Str(String::new())
+            } else {
+                v
+            }
+        })
         .collect()
 }
 

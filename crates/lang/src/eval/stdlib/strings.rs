@@ -1,7 +1,7 @@
 //! stdlib's string and encoding functions: escaping, booleans as strings, JSON, YAML,
 //! base64, paths and the small text helpers.
 
-use super::{args3, ri, ruby_class, rs};
+use super::{args3, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::types::{self, Ty};
 use crate::eval::value::Val;
@@ -14,7 +14,10 @@ fn s_ty() -> Ty {
 /// A Puppet 3 function's "Wrong number of arguments given (N for 1)" when it has none.
 fn need1(c: &mut Compiler, name: &str, args: &[Val], span: Span) -> R<()> {
     if args.is_empty() {
-        return Err(c.stdlib_err(format!("{name}(): Wrong number of arguments given (0 for 1)"), span));
+        return Err(c.stdlib_err(
+            format!("{name}(): Wrong number of arguments given (0 for 1)"),
+            span,
+        ));
     }
     Ok(())
 }
@@ -32,9 +35,20 @@ fn each_str(
     match &args[0] {
         Val::Str(s) => Ok(Val::Str(f(s))),
         Val::Array(a) => Ok(Val::Array(
-            a.iter().map(|v| if let Val::Str(s) = v { Val::Str(f(s)) } else { v.clone() }).collect(),
+            a.iter()
+                .map(|v| {
+                    if let Val::Str(s) = v {
+                        Val::Str(f(s))
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect(),
         )),
-        _ => Err(c.stdlib_err(format!("{name}(): Requires either array or string to work with"), span)),
+        _ => Err(c.stdlib_err(
+            format!("{name}(): Requires either array or string to work with"),
+            span,
+        )),
     }
 }
 
@@ -49,7 +63,8 @@ fn regexp_escape(s: &str) -> String {
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
             ' ' => out.push_str("\\ "),
-            '.' | '*' | '?' | '+' | '^' | '$' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '\\' | '-' | '#' => {
+            '.' | '*' | '?' | '+' | '^' | '$' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '\\'
+            | '-' | '#' => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -59,7 +74,12 @@ fn regexp_escape(s: &str) -> String {
     out
 }
 
-pub(super) fn regexpescape(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn regexpescape(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     each_str(c, "regexpescape", args, span, regexp_escape)
 }
 
@@ -82,18 +102,39 @@ pub(crate) fn shellescape(s: &str) -> String {
     out
 }
 
-pub(super) fn shell_escape(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn shell_escape(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     c.arity4("shell_escape", &args, 1, 1, span)?;
     Ok(Val::Str(shellescape(&rs(&args[0]))))
 }
 
-pub(super) fn shell_join(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn shell_join(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 {
-        return Err(c.stdlib_err(format!("shell_join(): Wrong number of arguments given ({} for 1)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "shell_join(): Wrong number of arguments given ({} for 1)",
+                args.len()
+            ),
+            span,
+        ));
     }
     match &args[0] {
-        Val::Array(a) => Ok(Val::Str(a.iter().map(|v| shellescape(&rs(v))).collect::<Vec<_>>().join(" "))),
+        Val::Array(a) => Ok(Val::Str(
+            a.iter()
+                .map(|v| shellescape(&rs(v)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
         v => Err(c.stdlib_err(format!("First argument is not an Array: {}", ri(v)), span)),
     }
 }
@@ -172,10 +213,21 @@ fn shellsplit(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-pub(super) fn shell_split(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn shell_split(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 {
-        return Err(c.stdlib_err(format!("shell_split(): Wrong number of arguments given ({} for 1)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "shell_split(): Wrong number of arguments given ({} for 1)",
+                args.len()
+            ),
+            span,
+        ));
     }
     match shellsplit(&rs(&args[0])) {
         Ok(w) => Ok(Val::Array(w.into_iter().map(Val::Str).collect())),
@@ -202,7 +254,13 @@ pub(super) fn str2bool(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
 pub(super) fn bool2str(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 && args.len() != 3 {
-        return Err(c.stdlib_err(format!("bool2str(): Wrong number of arguments given ({} for 3)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "bool2str(): Wrong number of arguments given ({} for 3)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let Val::Bool(b) = args[0] else {
         return Err(c.stdlib_err("bool2str(): Requires a boolean to work with", span));
@@ -221,7 +279,10 @@ pub(super) fn bool2str(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
 pub(super) fn bool2num(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.is_empty() {
-        return Err(c.stdlib_err("bool2num(): Wrong number of arguments given (0 for 1)", span));
+        return Err(c.stdlib_err(
+            "bool2num(): Wrong number of arguments given (0 for 1)",
+            span,
+        ));
     }
     let b = str2bool(c, vec![args[0].clone()], None, span)?;
     Ok(Val::Int(i64::from(b == Val::Bool(true))))
@@ -317,11 +378,19 @@ pub(super) fn to_json(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span
     Ok(Val::Str(out))
 }
 
-pub(super) fn to_json_pretty(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn to_json_pretty(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     c.arity4("to_json_pretty", &args, 1, 3, span)?;
     if !matches!(args[0], Val::Hash(_) | Val::Array(_)) {
         return Err(c.stdlib_err(
-            format!("'to_json_pretty' parameter 'data' expects a value of type Hash or Array, got {}", args[0].type_name()),
+            format!(
+                "'to_json_pretty' parameter 'data' expects a value of type Hash or Array, got {}",
+                args[0].type_name()
+            ),
             span,
         ));
     }
@@ -360,7 +429,12 @@ pub(super) fn to_json_pretty(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda
     }
     let data = match (&args[0], skip_undef) {
         (Val::Array(a), true) => Val::Array(a.iter().filter(|v| !v.is_undef()).cloned().collect()),
-        (Val::Hash(h), true) => Val::Hash(h.iter().filter(|(_, v)| !v.is_undef()).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        (Val::Hash(h), true) => Val::Hash(
+            h.iter()
+                .filter(|(_, v)| !v.is_undef())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         (v, _) => v.clone(),
     };
     let mut out = String::new();
@@ -392,12 +466,15 @@ fn b64_decode(s: &str, strict: bool, urlsafe: bool) -> Option<Vec<u8>> {
             None => {}
         }
     }
-    if strict && (pad > 2 || (vals.len() + pad) % 4 != 0) {
+    if strict && (pad > 2 || !(vals.len() + pad).is_multiple_of(4)) {
         return None;
     }
     let mut out = Vec::new();
     for chunk in vals.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, v)| acc | (v << (18 - 6 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, v)| acc | (v << (18 - 6 * i)));
         let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
         let take = match chunk.len() {
             4 => 3,
@@ -418,20 +495,37 @@ fn b64_decode(s: &str, strict: bool, urlsafe: bool) -> Option<Vec<u8>> {
 pub(super) fn base64(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() < 2 {
-        return Err(c.stdlib_err(format!("base64(): Wrong number of arguments ({}; must be >= 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "base64(): Wrong number of arguments ({}; must be >= 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let action = match &args[0] {
         Val::Str(s) if s == "encode" || s == "decode" => s.clone(),
-        _ => return Err(c.stdlib_err("base64(): the first argument must be one of 'encode' or 'decode'", span)),
+        _ => {
+            return Err(c.stdlib_err(
+                "base64(): the first argument must be one of 'encode' or 'decode'",
+                span,
+            ))
+        }
     };
     let Val::Str(text) = &args[1] else {
-        return Err(c.stdlib_err("base64(): the second argument must be a string to base64", span));
+        return Err(c.stdlib_err(
+            "base64(): the second argument must be a string to base64",
+            span,
+        ));
     };
     let method = match args.get(2) {
         None => "default".to_string(),
         Some(Val::Str(m)) if ["default", "strict", "urlsafe"].contains(&m.as_str()) => m.clone(),
         Some(_) => {
-            return Err(c.stdlib_err("base64(): the third argument must be one of 'default', 'strict', or 'urlsafe'", span))
+            return Err(c.stdlib_err(
+                "base64(): the third argument must be one of 'default', 'strict', or 'urlsafe'",
+                span,
+            ))
         }
     };
     if action == "encode" {
@@ -459,7 +553,11 @@ pub(super) fn base64(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
 pub(crate) fn file_basename(p: &str) -> String {
     let t = p.trim_end_matches('/');
     if t.is_empty() {
-        return if p.is_empty() { String::new() } else { "/".into() };
+        return if p.is_empty() {
+            String::new()
+        } else {
+            "/".into()
+        };
     }
     t.rsplit('/').next().unwrap_or(t).to_string()
 }
@@ -468,13 +566,21 @@ pub(crate) fn file_basename(p: &str) -> String {
 pub(crate) fn file_dirname(p: &str) -> String {
     let t = p.trim_end_matches('/');
     if t.is_empty() {
-        return if p.starts_with('/') { "/".into() } else { ".".into() };
+        return if p.starts_with('/') {
+            "/".into()
+        } else {
+            ".".into()
+        };
     }
     match t.rfind('/') {
         None => ".".into(),
         Some(i) => {
             let d = t[..i].trim_end_matches('/');
-            if d.is_empty() { "/".into() } else { d.to_string() }
+            if d.is_empty() {
+                "/".into()
+            } else {
+                d.to_string()
+            }
         }
     }
 }
@@ -485,7 +591,10 @@ pub(super) fn basename(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
         return Err(c.stdlib_err("basename(): No arguments given", span));
     }
     if args.len() > 2 {
-        return Err(c.stdlib_err(format!("basename(): Too many arguments given ({})", args.len()), span));
+        return Err(c.stdlib_err(
+            format!("basename(): Too many arguments given ({})", args.len()),
+            span,
+        ));
     }
     let Val::Str(p) = &args[0] else {
         return Err(c.stdlib_err("basename(): Requires string as first argument", span));
@@ -515,10 +624,15 @@ pub(super) fn dirname(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span
         return Err(c.stdlib_err("dirname(): No arguments given", span));
     }
     if args.len() > 1 {
-        return Err(c.stdlib_err(format!("dirname(): Too many arguments given ({})", args.len()), span));
+        return Err(c.stdlib_err(
+            format!("dirname(): Too many arguments given ({})", args.len()),
+            span,
+        ));
     }
     match &args[0] {
-        Val::Str(s) if s.is_empty() => Err(c.stdlib_err("dirname(): Requires a non-empty string as argument", span)),
+        Val::Str(s) if s.is_empty() => {
+            Err(c.stdlib_err("dirname(): Requires a non-empty string as argument", span))
+        }
         Val::Str(s) => Ok(Val::Str(file_dirname(s))),
         _ => Err(c.stdlib_err("dirname(): Requires string as argument", span)),
     }
@@ -557,7 +671,13 @@ fn squeeze_str(s: &str, set: Option<&str>) -> String {
 pub(super) fn squeeze(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 && args.len() != 2 {
-        return Err(c.stdlib_err(format!("squeeze(): Wrong number of arguments given {} for 2 or 1", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "squeeze(): Wrong number of arguments given {} for 2 or 1",
+                args.len()
+            ),
+            span,
+        ));
     }
     let set = match args.get(1) {
         Some(v) if v.truthy() => Some(rs(v)),
@@ -569,7 +689,12 @@ pub(super) fn squeeze(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span
             _ => None,
         }
     };
-    let bad = |c: &mut Compiler, v: &Val| c.stdlib_err(format!("undefined method `squeeze' for {}:{}", ri(v), ruby_class(v)), span);
+    let bad = |c: &mut Compiler, v: &Val| {
+        c.stdlib_err(
+            format!("undefined method `squeeze' for {}:{}", ri(v), ruby_class(v)),
+            span,
+        )
+    };
     match &args[0] {
         Val::Array(a) => {
             let mut out = Vec::new();
@@ -602,7 +727,12 @@ pub(super) fn unix2dos(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
     }
 }
 
-pub(super) fn uriescape(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn uriescape(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     each_str(c, "uriescape", args, span, |s| {
         let mut out = String::new();
         for b in s.bytes() {
@@ -625,7 +755,10 @@ fn ruby_to_f(s: &str) -> f64 {
             continue;
         }
         if let Ok(f) = t[..end].parse::<f64>() {
-            if t[..end].bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+            if t[..end]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+            {
                 best = f;
                 break;
             }
@@ -637,13 +770,22 @@ fn ruby_to_f(s: &str) -> f64 {
 pub(super) fn to_bytes(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 {
-        return Err(c.stdlib_err(format!("to_bytes(): Wrong number of arguments given ({} for 1)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "to_bytes(): Wrong number of arguments given ({} for 1)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let s = match &args[0] {
         v @ (Val::Int(_) | Val::Float(_)) => return Ok(v.clone()),
         v => rs(v),
     };
-    let num_len = s.bytes().take_while(|b| b.is_ascii_digit() || b"e.+-".contains(b)).count();
+    let num_len = s
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || b"e.+-".contains(b))
+        .count();
     let (num, rest) = s.split_at(num_len);
     let rest = rest.trim_start();
     let prefix = rest.chars().next().filter(|&c| c != 'b' && c != 'B');
@@ -661,10 +803,21 @@ pub(super) fn to_bytes(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
     Ok(Val::Int((v * (1u64 << shift) as f64) as i64))
 }
 
-pub(super) fn convert_base(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn convert_base(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() != 2 {
-        return Err(c.stdlib_err(format!("convert_base(): Wrong number of arguments ({}; must be 2)", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "convert_base(): Wrong number of arguments ({}; must be 2)",
+                args.len()
+            ),
+            span,
+        ));
     }
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     for (i, which) in [(0, "First"), (1, "Second")] {
@@ -691,7 +844,10 @@ pub(super) fn convert_base(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>,
     };
     let (num, base) = (n(&args[0]), n(&args[1]));
     if !(2..=36).contains(&base) {
-        return Err(c.stdlib_err("convert_base(): base must be at least 2 and must not be greater than 36", span));
+        return Err(c.stdlib_err(
+            "convert_base(): base must be at least 2 and must not be greater than 36",
+            span,
+        ));
     }
     let mut x = num.unsigned_abs();
     let mut out = Vec::new();
@@ -718,19 +874,35 @@ pub(super) fn clamp(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: 
     }
     args3(args).into_iter().for_each(|v| fl(v, &mut flat));
     if flat.len() != 3 {
-        return Err(c.stdlib_err("clamp(): Wrong number of arguments, need three to clamp", span));
+        return Err(c.stdlib_err(
+            "clamp(): Wrong number of arguments, need three to clamp",
+            span,
+        ));
     }
     let mut nums = Vec::new();
     for v in &flat {
         match v {
             Val::Str(s) if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) => {
-                return Err(c.stdlib_err(format!("clamp(): Required explicit numeric ({s}:String)"), span))
+                return Err(c.stdlib_err(
+                    format!("clamp(): Required explicit numeric ({s}:String)"),
+                    span,
+                ))
             }
-            Val::Hash(_) => return Err(c.stdlib_err(format!("clamp(): The Hash type is not allowed ({})", rs(v)), span)),
+            Val::Hash(_) => {
+                return Err(c.stdlib_err(
+                    format!("clamp(): The Hash type is not allowed ({})", rs(v)),
+                    span,
+                ))
+            }
             Val::Str(s) => nums.push(s.parse::<i64>().unwrap_or(0)),
             Val::Int(i) => nums.push(*i),
             Val::Float(f) => nums.push(f.trunc() as i64),
-            v => return Err(c.stdlib_err(format!("undefined method `to_i' for {}:{}", ri(v), ruby_class(v)), span)),
+            v => {
+                return Err(c.stdlib_err(
+                    format!("undefined method `to_i' for {}:{}", ri(v), ruby_class(v)),
+                    span,
+                ))
+            }
         }
     }
     nums.sort();
@@ -744,7 +916,10 @@ pub(crate) fn parse_ip(s: &str) -> Option<(std::net::IpAddr, u8)> {
         Some((a, p)) => (a, Some(p)),
         None => (s, None),
     };
-    let addr = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(addr);
+    let addr = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
     let ip: std::net::IpAddr = addr.parse().ok()?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let len = match prefix {
@@ -754,28 +929,41 @@ pub(crate) fn parse_ip(s: &str) -> Option<(std::net::IpAddr, u8)> {
             _ => {
                 // A netmask (`255.255.0.0`).
                 let m: std::net::IpAddr = p.parse().ok()?;
-                let bits = match m {
+                match m {
                     std::net::IpAddr::V4(m) => u32::from(m).count_ones() as u8,
                     std::net::IpAddr::V6(m) => u128::from(m).count_ones() as u8,
-                };
-                bits
+                }
             }
         },
     };
     Some((ip, len))
 }
 
-pub(super) fn enclose_ipv6(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn enclose_ipv6(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let args = args3(args);
     if args.len() != 1 {
-        return Err(c.stdlib_err(format!("enclose_ipv6(): Wrong number of arguments given {} for 1", args.len()), span));
+        return Err(c.stdlib_err(
+            format!(
+                "enclose_ipv6(): Wrong number of arguments given {} for 1",
+                args.len()
+            ),
+            span,
+        ));
     }
     let items = match &args[0] {
         Val::Str(_) => vec![args[0].clone()],
         Val::Array(a) => a.iter().filter(|v| !v.is_undef()).cloned().collect(),
         v => {
             return Err(c.stdlib_err(
-                format!("enclose_ipv6(): Wrong argument type given {} expected String or Array", ruby_class(v)),
+                format!(
+                    "enclose_ipv6(): Wrong argument type given {} expected String or Array",
+                    ruby_class(v)
+                ),
                 span,
             ))
         }
@@ -790,7 +978,10 @@ pub(super) fn enclose_ipv6(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>,
                 Some((std::net::IpAddr::V6(ip), _)) => format!("[{ip}]"),
                 Some(_) => s,
                 None => {
-                    return Err(c.stdlib_err(format!("enclose_ipv6(): Wrong argument given {s} is not an ip address."), span))
+                    return Err(c.stdlib_err(
+                        format!("enclose_ipv6(): Wrong argument given {s} is not an ip address."),
+                        span,
+                    ))
                 }
             }
         };
@@ -807,22 +998,42 @@ fn affix(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
     c.param4(name, "test_string", &s_ty(), &args[0], span)?;
     let ps = match &args[1] {
         Val::Str(p) if !p.is_empty() => vec![p.clone()],
-        Val::Array(a) if !a.is_empty() && a.iter().all(|v| matches!(v, Val::Str(s) if !s.is_empty())) => {
+        Val::Array(a)
+            if !a.is_empty() && a.iter().all(|v| matches!(v, Val::Str(s) if !s.is_empty())) =>
+        {
             a.iter().map(rs).collect()
         }
         v => {
-            let which = if name.ends_with("start_with") { "prefixes" } else { "suffixes" };
+            let which = if name.ends_with("start_with") {
+                "prefixes"
+            } else {
+                "suffixes"
+            };
             return Err(c.stdlib_err(
-                format!("'{name}' parameter '{which}' expects a value of type String or Array, got {}", v.type_name()),
+                format!(
+                    "'{name}' parameter '{which}' expects a value of type String or Array, got {}",
+                    v.type_name()
+                ),
                 span,
             ));
         }
     };
     let s = rs(&args[0]);
-    Ok(Val::Bool(ps.iter().any(|p| if name.ends_with("start_with") { s.starts_with(p.as_str()) } else { s.ends_with(p.as_str()) })))
+    Ok(Val::Bool(ps.iter().any(|p| {
+        if name.ends_with("start_with") {
+            s.starts_with(p.as_str())
+        } else {
+            s.ends_with(p.as_str())
+        }
+    })))
 }
 
-pub(super) fn start_with(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn start_with(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     affix(c, "stdlib::start_with", args, span)
 }
 
@@ -841,7 +1052,12 @@ pub(super) fn extname(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span
     }))
 }
 
-pub(super) fn xml_encode(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn xml_encode(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     c.arity4("stdlib::xml_encode", &args, 1, 2, span)?;
     c.param4("stdlib::xml_encode", "str", &s_ty(), &args[0], span)?;
     let attr = match args.get(1) {

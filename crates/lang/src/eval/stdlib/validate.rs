@@ -3,7 +3,7 @@
 //! module's deprecation warning once per compile, unless `STDLIB_LOG_DEPRECATIONS` is
 //! `false` (stdlib's own switch).
 
-use super::{args3, ri, ruby_class, rs};
+use super::{args3, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::types::Ty;
 use crate::eval::value::Val;
@@ -95,7 +95,9 @@ family_fns!(
 
 fn need_some(name: &str, args: &[Val]) -> Result<(), String> {
     if args.is_empty() {
-        return Err(format!("{name}(): wrong number of arguments (0; must be > 0)"));
+        return Err(format!(
+            "{name}(): wrong number of arguments (0; must be > 0)"
+        ));
     }
     Ok(())
 }
@@ -104,7 +106,11 @@ fn v_string(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     need_some("validate_string", args)?;
     for a in args {
         if !matches!(a, Val::Str(_) | Val::Undef) {
-            return Err(format!("{} is not a string.  It looks to be a {}", ri(a), ruby_class(a)));
+            return Err(format!(
+                "{} is not a string.  It looks to be a {}",
+                ri(a),
+                ruby_class(a)
+            ));
         }
     }
     Ok(())
@@ -114,7 +120,11 @@ fn v_array(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     need_some("validate_array", args)?;
     for a in args {
         if !matches!(a, Val::Array(_)) {
-            return Err(format!("{} is not an Array.  It looks to be a {}", ri(a), ruby_class(a)));
+            return Err(format!(
+                "{} is not an Array.  It looks to be a {}",
+                ri(a),
+                ruby_class(a)
+            ));
         }
     }
     Ok(())
@@ -124,7 +134,11 @@ fn v_hash(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     need_some("validate_hash", args)?;
     for a in args {
         if !matches!(a, Val::Hash(_)) {
-            return Err(format!("{} is not a Hash.  It looks to be a {}", ri(a), ruby_class(a)));
+            return Err(format!(
+                "{} is not a Hash.  It looks to be a {}",
+                ri(a),
+                ruby_class(a)
+            ));
         }
     }
     Ok(())
@@ -134,7 +148,11 @@ fn v_bool(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     need_some("validate_bool", args)?;
     for a in args {
         if !matches!(a, Val::Bool(_)) {
-            return Err(format!("{} is not a boolean.  It looks to be a {}", ri(a), ruby_class(a)));
+            return Err(format!(
+                "{} is not a boolean.  It looks to be a {}",
+                ri(a),
+                ruby_class(a)
+            ));
         }
     }
     Ok(())
@@ -219,7 +237,10 @@ fn num_s(v: &Val) -> String {
 /// `validate_integer` and `validate_numeric`: one shape, integers or floats.
 fn v_number(args: &[Val], name: &str, integer: bool) -> Result<(), String> {
     if args.is_empty() || args.len() > 3 {
-        return Err(format!("{name}(): Wrong number of arguments; must be 1, 2 or 3, got {}", args.len()));
+        return Err(format!(
+            "{name}(): Wrong number of arguments; must be 1, 2 or 3, got {}",
+            args.len()
+        ));
     }
     let parse = |s: &str| -> Option<Val> {
         if integer {
@@ -251,7 +272,11 @@ fn v_number(args: &[Val], name: &str, integer: bool) -> Result<(), String> {
         let m = rs(&args[2]);
         match parse(&m) {
             Some(v) => Some(v),
-            None => return Err(format!("{name}(): Expected third argument to be unset or {kind}, got {m}:String")),
+            None => {
+                return Err(format!(
+                    "{name}(): Expected third argument to be unset or {kind}, got {m}:String"
+                ))
+            }
         }
     } else {
         None
@@ -316,7 +341,10 @@ fn v_number(args: &[Val], name: &str, integer: bool) -> Result<(), String> {
         )),
         v => match parse(&rs(v)) {
             Some(n) => check(&n, &n),
-            None => Err(format!("{name}(): Expected first argument to be {what} or Array, got {}", ruby_class(v))),
+            None => Err(format!(
+                "{name}(): Expected first argument to be {what} or Array, got {}",
+                ruby_class(v)
+            )),
         },
     }
 }
@@ -331,10 +359,16 @@ fn v_numeric(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
 
 fn v_re(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     if args.len() < 2 || args.len() > 3 {
-        return Err(format!("validate_re(): wrong number of arguments ({}; must be 2 or 3)", args.len()));
+        return Err(format!(
+            "validate_re(): wrong number of arguments ({}; must be 2 or 3)",
+            args.len()
+        ));
     }
     let Val::Str(s) = &args[0] else {
-        return Err(format!("validate_re(): input needs to be a String, not a {}", ruby_class(&args[0])));
+        return Err(format!(
+            "validate_re(): input needs to be a String, not a {}",
+            ruby_class(&args[0])
+        ));
     };
     let pats = match &args[1] {
         Val::Array(a) => a.clone(),
@@ -352,13 +386,20 @@ fn v_re(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     }
     Err(match args.get(2) {
         Some(m) if m.truthy() => rs(m),
-        _ => format!("validate_re(): {} does not match {}", ri(&args[0]), ri(&args[1])),
+        _ => format!(
+            "validate_re(): {} does not match {}",
+            ri(&args[0]),
+            ri(&args[1])
+        ),
     })
 }
 
 fn v_slength(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     if args.len() != 2 && args.len() != 3 {
-        return Err(format!("validate_slength(): Wrong number of arguments ({}; must be 2 or 3)", args.len()));
+        return Err(format!(
+            "validate_slength(): Wrong number of arguments ({}; must be 2 or 3)",
+            args.len()
+        ));
     }
     let int = |v: &Val| match v {
         Val::Int(i) => Some(*i),
@@ -422,11 +463,19 @@ fn v_slength(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
             }
             Ok(())
         }
-        v => Err(format!("validate_slength(): Expected first argument to be a String or Array, got {}", ruby_class(v))),
+        v => Err(format!(
+            "validate_slength(): Expected first argument to be a String or Array, got {}",
+            ruby_class(v)
+        )),
     }
 }
 
-fn v_ip_kind(name: &str, args: &[Val], what: &str, ok: fn(&std::net::IpAddr) -> bool) -> Result<(), String> {
+fn v_ip_kind(
+    name: &str,
+    args: &[Val],
+    what: &str,
+    ok: fn(&std::net::IpAddr) -> bool,
+) -> Result<(), String> {
     need_some(name, args)?;
     for a in args {
         let Val::Str(s) = a else {
@@ -454,7 +503,8 @@ fn v_ipv6(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
 
 fn v_email(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
     need_some("validate_email_address", args)?;
-    let re = converge_rubyre::Regex::cached(r"\A([\w+\-].?)+@[a-z\d\-]+(\.[a-z]+)*\.[a-z]+\z").map_err(|e| e.to_string())?;
+    let re = converge_rubyre::Regex::cached(r"\A([\w+\-].?)+@[a-z\d\-]+(\.[a-z]+)*\.[a-z]+\z")
+        .map_err(|e| e.to_string())?;
     for a in args {
         let Val::Str(s) = a else {
             return Err(format!("{} is not a string.", ri(a)));
@@ -497,7 +547,10 @@ fn v_domain(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
             return Err(format!("{} is not a string.", ri(a)));
         };
         if !is_domain_name(s) {
-            return Err(format!("{} is not a syntactically correct domain name", ri(a)));
+            return Err(format!(
+                "{} is not a syntactically correct domain name",
+                ri(a)
+            ));
         }
     }
     Ok(())
@@ -505,11 +558,22 @@ fn v_domain(_: &mut Compiler, args: &[Val], _: Span) -> Result<(), String> {
 
 /// `validate_legacy(type, function, value, *args)`: the type decides; where it rejects
 /// a value the old function accepted, a deprecation warning instead of an error.
-pub(super) fn validate_legacy(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+pub(super) fn validate_legacy(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
     let name = "validate_legacy";
     if args.len() < 3 {
         // Puppet counts its own scope argument.
-        return Err(c.stdlib_err(format!("'{name}' expects at least 4 arguments, got {}", args.len() + 1), span));
+        return Err(c.stdlib_err(
+            format!(
+                "'{name}' expects at least 4 arguments, got {}",
+                args.len() + 1
+            ),
+            span,
+        ));
     }
     let t = match &args[0] {
         Val::Type(t) => t.clone(),
@@ -519,14 +583,20 @@ pub(super) fn validate_legacy(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambd
         },
         v => {
             return Err(c.stdlib_err(
-                format!("'{name}' parameter 'target_type' expects a Type value, got {}", v.type_name()),
+                format!(
+                    "'{name}' parameter 'target_type' expects a Type value, got {}",
+                    v.type_name()
+                ),
                 span,
             ))
         }
     };
     let Val::Str(func) = &args[1] else {
         return Err(c.stdlib_err(
-            format!("'{name}' parameter 'function_name' expects a String value, got {}", args[1].type_name()),
+            format!(
+                "'{name}' parameter 'function_name' expects a String value, got {}",
+                args[1].type_name()
+            ),
             span,
         ));
     };
@@ -553,7 +623,8 @@ pub(super) fn validate_legacy(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambd
         }
         return Ok(Val::Undef);
     }
-    let msg = crate::eval::describe::describe_mismatch(&format!("validate_legacy({func})"), &t, &value);
+    let msg =
+        crate::eval::describe::describe_mismatch(&format!("validate_legacy({func})"), &t, &value);
     if previous_ok {
         deprecation(c, "validate_legacy", &msg, span);
         return Ok(Val::Undef);

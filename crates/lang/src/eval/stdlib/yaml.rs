@@ -115,12 +115,15 @@ fn string(s: &str, indent: usize) -> String {
 
 /// Characters libyaml will not write outside double quotes.
 fn special(s: &str) -> bool {
-    s.chars().any(|c| (c < ' ' && c != '\n') || c == '\u{7f}' || c == '\u{feff}')
+    s.chars()
+        .any(|c| (c < ' ' && c != '\n') || c == '\u{7f}' || c == '\u{feff}')
 }
 
 /// `/\A0[0-7]*[89]/`.
 fn octalish_89(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('0') else { return false };
+    let Some(rest) = s.strip_prefix('0') else {
+        return false;
+    };
     let t = rest.trim_start_matches(|c: char| ('0'..='7').contains(&c));
     t.starts_with(['8', '9'])
 }
@@ -135,7 +138,10 @@ fn resolves_as_string(s: &str) -> bool {
             return true;
         }
         let l = s.to_lowercase();
-        return !matches!(l.as_str(), "~" | "null" | "yes" | "true" | "on" | "no" | "false" | "off");
+        return !matches!(
+            l.as_str(),
+            "~" | "null" | "yes" | "true" | "on" | "no" | "false" | "off"
+        );
     }
     let re = |p: &str| converge_rubyre::Regex::cached(p).is_ok_and(|r| r.is_match(s));
     let time = r"^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$";
