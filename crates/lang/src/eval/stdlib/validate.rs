@@ -64,7 +64,7 @@ fn family(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
     }
     match check(c, &args, span) {
         Ok(()) => Ok(Val::Undef),
-        Err(m) => Err(c.stdlib_err(m, span)),
+        Err(m) => Err(c.err("validate", m, span)),
     }
 }
 
@@ -629,5 +629,5 @@ pub(super) fn validate_legacy(
         deprecation(c, "validate_legacy", &msg, span);
         return Ok(Val::Undef);
     }
-    Err(c.stdlib_err(msg, span))
+    Err(c.err("validate", msg, span))
 }
