@@ -1071,3 +1071,53 @@ pub(super) fn concat(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
     }
     Ok(Val::Array(out))
 }
+
+pub(super) fn delete_regex(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let args = args3(args);
+    if args.len() != 2 {
+        return Err(c.stdlib_err(
+            format!(
+                "delete_regex(): Wrong number of arguments given {} for 2",
+                args.len()
+            ),
+            span,
+        ));
+    }
+    let pats = match &args[1] {
+        Val::Array(a) => a.clone(),
+        v => vec![v.clone()],
+    };
+    let mut coll = args[0].clone();
+    for p in pats {
+        let src = match &p {
+            Val::Regex(r) | Val::Str(r) => r.clone(),
+            v => rs(v),
+        };
+        let re = c.regex(&format!(r"\b{src}\b"), span)?;
+        // Ruby's `=~` on a non-string element (or a hash's `[key, value]` pair) is nil.
+        let hit = |v: &Val| matches!(v, Val::Str(s) if re.is_match(s));
+        coll = match coll {
+            Val::Array(a) => Val::Array(a.into_iter().filter(|v| !hit(v)).collect()),
+            // `Hash#reject!` hands a one-parameter block the key.
+            Val::Hash(h) => Val::Hash(h.into_iter().filter(|(k, _)| !hit(&k.0)).collect()),
+            Val::Str(s) => {
+                return Err(c.stdlib_err(format!("undefined method `reject!' for {}:String", ri(&Val::Str(s))), span))
+            }
+            v => {
+                return Err(c.stdlib_err(
+                    format!(
+                        "delete_regex(): First argument must be an Array, Hash, or String. Given an argument of class {}.",
+                        ruby_class(&v)
+                    ),
+                    span,
+                ))
+            }
+        };
+    }
+    Ok(coll)
+}

@@ -605,3 +605,116 @@ pub(super) fn getparam(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
         _ => Val::Str(String::new()),
     })
 }
+
+/// A top-scope (fact) variable, if set.
+fn top_var(c: &Compiler, name: &str) -> Option<Val> {
+    c.find_var(&format!("::{name}")).cloned()
+}
+
+pub(super) fn has_interface_with(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let args = args3(args);
+    if args.is_empty() || args.len() > 2 {
+        return Err(c.stdlib_err(
+            format!(
+                "has_interface_with(): Wrong number of arguments given ({} for 1 or 2)",
+                args.len()
+            ),
+            span,
+        ));
+    }
+    let Some(ifaces) = top_var(c, "interfaces").filter(|v| !v.is_undef()) else {
+        return Ok(Val::Bool(false));
+    };
+    let ifaces: Vec<String> = rs(&ifaces).split(',').map(str::to_string).collect();
+    if args.len() == 1 {
+        return Ok(Val::Bool(
+            ifaces.iter().any(|i| Val::Str(i.clone()) == args[0]),
+        ));
+    }
+    let kind = rs(&args[0]);
+    if top_var(c, &kind).as_ref() == Some(&args[1]) {
+        return Ok(Val::Bool(true));
+    }
+    Ok(Val::Bool(ifaces.iter().any(|i| {
+        top_var(c, &format!("{kind}_{}", i.to_lowercase())).as_ref() == Some(&args[1])
+    })))
+}
+
+fn has_kind(c: &mut Compiler, name: &str, kind: &str, args: Vec<Val>, span: Span) -> R<Val> {
+    let args = args3(args);
+    if args.len() != 1 {
+        return Err(c.stdlib_err(
+            format!(
+                "{name}(): Wrong number of arguments given ({} for 1)",
+                args.len()
+            ),
+            span,
+        ));
+    }
+    has_interface_with(c, vec![Val::Str(kind.into()), args[0].clone()], None, span)
+}
+
+pub(super) fn has_ip_address(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    has_kind(c, "has_ip_address", "ipaddress", args, span)
+}
+
+pub(super) fn has_ip_network(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    has_kind(c, "has_ip_network", "network", args, span)
+}
+
+pub(super) fn str2resource(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let name = "stdlib::str2resource";
+    c.arity4(name, &args, 1, 1, span)?;
+    let Val::Str(s) = &args[0] else {
+        return Err(c.stdlib_err(
+            format!(
+                "'{name}' parameter 'res_string' expects a String value, got {}",
+                args[0].type_name()
+            ),
+            span,
+        ));
+    };
+    let found = reference(&args[0]).filter(|r| c.lookup(r).is_some());
+    match found {
+        Some(r) => Ok(Val::Ref(r)),
+        None => {
+            let (t, title) = s
+                .split_once('[')
+                .map_or((s.as_str(), ""), |(t, r)| (t, r.trim_end_matches(']')));
+            let t = t
+                .split("::")
+                .map(|p| {
+                    let mut cs = p.chars();
+                    cs.next().map_or(String::new(), |f| {
+                        f.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join("::");
+            Err(c.stdlib_err(
+                format!("stdlib::str2resource(): could not find {t}[{title}], this is parse order dependent and values should not be quoted"),
+                span,
+            ))
+        }
+    }
+}

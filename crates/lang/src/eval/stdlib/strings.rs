@@ -1084,3 +1084,139 @@ pub(super) fn xml_encode(
     }
     Ok(Val::Str(if attr { format!("\"{out}\"") } else { out }))
 }
+
+/// Ruby's `inspect` of plain data, as `to_ruby` and `to_python` write scalars.
+fn data_inspect(v: &Val) -> String {
+    match v {
+        Val::Str(_) | Val::Undef => ri(v),
+        v => rs(v),
+    }
+}
+
+fn to_lang(v: &Val, python: bool) -> String {
+    match v {
+        Val::Bool(true) if python => "True".into(),
+        Val::Bool(false) if python => "False".into(),
+        Val::Undef if python => "None".into(),
+        Val::Array(a) => format!(
+            "[{}]",
+            a.iter()
+                .map(|x| to_lang(x, python))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Val::Hash(h) => {
+            let sep = if python { ": " } else { " => " };
+            format!(
+                "{{{}}}",
+                h.iter()
+                    .map(|(k, x)| format!("{}{sep}{}", to_lang(&k.0, python), to_lang(x, python)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        v => data_inspect(v),
+    }
+}
+
+pub(super) fn to_python(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    c.arity4("to_python", &args, 1, 1, span)?;
+    Ok(Val::Str(to_lang(&args[0], true)))
+}
+
+pub(super) fn to_ruby(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("to_ruby", &args, 1, 1, span)?;
+    Ok(Val::Str(to_lang(&args[0], false)))
+}
+
+pub(super) fn batch_escape(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    c.arity4("batch_escape", &args, 1, 1, span)?;
+    let mut out = String::from("\"");
+    for ch in rs(&args[0]).chars() {
+        match ch {
+            '"' => out.push_str("\"\""),
+            '$' | '\\' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Ok(Val::Str(out))
+}
+
+pub(super) fn powershell_escape(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    c.arity4("powershell_escape", &args, 1, 1, span)?;
+    let mut out = String::new();
+    for ch in rs(&args[0]).chars() {
+        match ch {
+            ' ' | '\'' | '`' | '|' | '\n' | '$' => {
+                out.push('`');
+                out.push(ch);
+            }
+            '"' => out.push_str("\\`\""),
+            c => out.push(c),
+        }
+    }
+    Ok(Val::Str(out))
+}
+
+pub(super) fn parsejson(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let args = args3(args);
+    if args.is_empty() {
+        return Err(c.stdlib_err(
+            "Wrong number of arguments. 1 or 2 arguments should be provided.",
+            span,
+        ));
+    }
+    let default = args.get(1).cloned();
+    match serde_json::from_str::<serde_json::Value>(&rs(&args[0])) {
+        Ok(serde_json::Value::Null) => Ok(default.unwrap_or(Val::Undef)),
+        Ok(j) => Ok(from_json(&j)),
+        Err(e) => match default {
+            Some(d) => Ok(d),
+            None => Err(c.stdlib_err(format!("parsejson(): {e}"), span)),
+        },
+    }
+}
+
+/// JSON as Puppet data (integers stay integers).
+fn from_json(j: &serde_json::Value) -> Val {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Val::Undef,
+        J::Bool(b) => Val::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Val::Int(i),
+            None => Val::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        J::String(s) => Val::Str(s.clone()),
+        J::Array(a) => Val::Array(a.iter().map(from_json).collect()),
+        J::Object(o) => Val::Hash(
+            o.iter()
+                .map(|(k, v)| (crate::eval::value::Key::from(k.as_str()), from_json(v)))
+                .collect(),
+        ),
+    }
+}

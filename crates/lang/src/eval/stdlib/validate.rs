@@ -631,3 +631,26 @@ pub(super) fn validate_legacy(
     }
     Err(c.err("validate", msg, span))
 }
+
+/// stdlib's `deprecation(key, message)` called from a manifest.
+pub(super) fn deprecation_fn(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    c.arity4("deprecation", &args, 2, 2, span)?;
+    for (i, p) in ["key", "message"].iter().enumerate() {
+        if !matches!(args[i], Val::Str(_)) {
+            return Err(c.stdlib_err(
+                format!(
+                    "'deprecation' parameter '{p}' expects a String value, got {}",
+                    args[i].type_name()
+                ),
+                span,
+            ));
+        }
+    }
+    deprecation(c, &rs(&args[0]), &rs(&args[1]), span);
+    Ok(Val::Undef)
+}
