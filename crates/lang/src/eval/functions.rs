@@ -756,7 +756,7 @@ impl Compiler {
             _ => {
                 let loc = self.loc(span);
                 let mut d = Diagnostic::error("unknown-function", format!("Unknown function: '{name}'")).at(Some(loc));
-                if let Some(c) = closest(name, FUNCTIONS.iter().copied()) {
+                if let Some(c) = closest(name, FUNCTIONS.iter().copied().chain(super::stdlib::names())) {
                     d = d.with_hint(format!("did you mean '{c}'?"));
                 } else if name.contains("::") {
                     d = d.with_hint("converge has no module functions; only built-in functions are available");

@@ -54,6 +54,7 @@ const TABLE: &[(&str, Native)] = &[
     ("batch_escape", strings::batch_escape),
     ("powershell_escape", strings::powershell_escape),
     ("parsejson", strings::parsejson),
+    ("str2saltedpbkdf2", strings::str2saltedpbkdf2),
     ("has_interface_with", host::has_interface_with),
     ("has_ip_address", host::has_ip_address),
     ("has_ip_network", host::has_ip_network),
@@ -119,6 +120,11 @@ const TABLE: &[(&str, Native)] = &[
 /// The native implementation of a stdlib function, if converge carries one.
 pub(crate) fn find(name: &str) -> Option<Native> {
     TABLE.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// The names of the functions converge carries natively (for "did you mean" hints).
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|(n, _)| *n)
 }
 
 /// Whether converge provides the stdlib function `name` natively (so a module's Ruby

@@ -1220,3 +1220,124 @@ fn from_json(j: &serde_json::Value) -> Val {
         ),
     }
 }
+
+/// HMAC-SHA512 under one key, its padded key blocks absorbed once (PBKDF2 runs it tens
+/// of thousands of times).
+struct HmacSha512 {
+    inner: sha2::Sha512,
+    outer: sha2::Sha512,
+}
+
+impl HmacSha512 {
+    fn new(key: &[u8]) -> Self {
+        use sha2::{Digest, Sha512};
+        let mut k = [0u8; 128];
+        if key.len() > 128 {
+            k[..64].copy_from_slice(&Sha512::digest(key));
+        } else {
+            k[..key.len()].copy_from_slice(key);
+        }
+        let mut inner = Sha512::new();
+        inner.update(k.map(|b| b ^ 0x36));
+        let mut outer = Sha512::new();
+        outer.update(k.map(|b| b ^ 0x5c));
+        HmacSha512 { inner, outer }
+    }
+
+    fn mac(&self, msg: &[&[u8]]) -> [u8; 64] {
+        use sha2::Digest;
+        let mut inner = self.inner.clone();
+        for m in msg {
+            inner.update(m);
+        }
+        let mut outer = self.outer.clone();
+        outer.update(inner.finalize());
+        outer.finalize().into()
+    }
+}
+
+/// PBKDF2 with HMAC-SHA512 (RFC 8018), `len` bytes.
+fn pbkdf2_sha512(password: &[u8], salt: &[u8], iterations: u32, len: usize) -> Vec<u8> {
+    let prf = HmacSha512::new(password);
+    let mut out = Vec::with_capacity(len);
+    let mut block = 1u32;
+    while out.len() < len {
+        let mut u = prf.mac(&[salt, &block.to_be_bytes()]);
+        let mut t = u;
+        for _ in 1..iterations {
+            u = prf.mac(&[&u]);
+            t.iter_mut().zip(u.iter()).for_each(|(a, b)| *a ^= b);
+        }
+        out.extend_from_slice(&t);
+        block += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub(super) fn str2saltedpbkdf2(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let args: Vec<Val> = args3(args)
+        .into_iter()
+        .map(|v| match v {
+            Val::Sensitive(x) => *x,
+            v => v,
+        })
+        .collect();
+    if args.len() != 3 {
+        return Err(c.stdlib_err(
+            format!(
+                "str2saltedpbkdf2(): wrong number of arguments ({} for 3)",
+                args.len()
+            ),
+            span,
+        ));
+    }
+    let Val::Str(password) = &args[0] else {
+        return Err(c.stdlib_err("str2saltedpbkdf2(): first argument must be a string", span));
+    };
+    let Val::Str(salt) = &args[1] else {
+        return Err(c.stdlib_err("str2saltedpbkdf2(): second argument must be a string", span));
+    };
+    if salt.len() < 8 {
+        return Err(c.stdlib_err(
+            "str2saltedpbkdf2(): second argument must be at least 8 bytes long",
+            span,
+        ));
+    }
+    let Val::Int(iterations) = args[2] else {
+        return Err(c.stdlib_err(
+            "str2saltedpbkdf2(): third argument must be an integer",
+            span,
+        ));
+    };
+    if !(40_001..70_000).contains(&iterations) {
+        return Err(c.stdlib_err(
+            "str2saltedpbkdf2(): third argument must be between 40,000 and 70,000",
+            span,
+        ));
+    }
+    let hash = pbkdf2_sha512(password.as_bytes(), salt.as_bytes(), iterations as u32, 128);
+    let mut out = indexmap::IndexMap::new();
+    out.insert(
+        crate::eval::value::Key::from("password_hex"),
+        Val::Str(hex(&hash)),
+    );
+    out.insert(
+        crate::eval::value::Key::from("salt_hex"),
+        Val::Str(hex(salt.as_bytes())),
+    );
+    out.insert(
+        crate::eval::value::Key::from("iterations"),
+        Val::Int(iterations),
+    );
+    Ok(Val::Hash(out))
+}
