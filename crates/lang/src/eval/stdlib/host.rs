@@ -718,3 +718,67 @@ pub(super) fn str2resource(
         }
     }
 }
+
+/// The module a class or define scope belongs to (`apt` for `apt::update`), or `""` for
+/// top and node scopes; and the scope's own name, for the message.
+fn scope_module(
+    c: &Compiler,
+    mut id: crate::eval::scope::ScopeId,
+) -> (String, Option<(bool, String)>, Option<usize>) {
+    use crate::eval::scope::ScopeKind;
+    while c.scopes[id].kind == ScopeKind::Local {
+        match c.scopes[id].parent {
+            Some(p) => id = p,
+            None => break,
+        }
+    }
+    let s = &c.scopes[id];
+    if s.kind != ScopeKind::Named {
+        return (String::new(), None, None);
+    }
+    let Some(r) = &s.container else {
+        return (String::new(), None, s.parent);
+    };
+    let (is_class, name) = if r.is_class() {
+        (true, r.title.to_lowercase())
+    } else {
+        (false, r.type_name.to_lowercase())
+    };
+    let module = name.split("::").next().unwrap_or_default().to_string();
+    (module, Some((is_class, name)), s.parent)
+}
+
+/// stdlib's `assert_private([message])`: fail unless the current class or define is
+/// declared from its own module.
+pub(super) fn assert_private(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let args = args3(args);
+    if args.len() > 1 {
+        return Err(c.stdlib_err(
+            format!(
+                "assert_private(): Wrong number of arguments given ({}}}) for 0 or 1)",
+                args.len()
+            ),
+            span,
+        ));
+    }
+    let (module, me, parent) = scope_module(c, c.scope);
+    let caller = match parent {
+        Some(p) => scope_module(c, p).0,
+        None => String::new(),
+    };
+    if module == caller {
+        return Ok(Val::Undef);
+    }
+    let msg = match (args.first(), me) {
+        (Some(Val::Str(m)), _) => m.clone(),
+        (_, Some((true, name))) => format!("Class {name} is private"),
+        (_, Some((false, name))) => format!("Definition {name} is private"),
+        (_, None) => "Class main is private".to_string(),
+    };
+    Err(c.stdlib_err(msg, span))
+}

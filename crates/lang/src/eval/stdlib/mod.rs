@@ -59,6 +59,7 @@ const TABLE: &[(&str, Native)] = &[
     ("has_ip_address", host::has_ip_address),
     ("has_ip_network", host::has_ip_network),
     ("stdlib::str2resource", host::str2resource),
+    ("assert_private", host::assert_private),
     ("deprecation", validate::deprecation_fn),
     ("regexpescape", strings::regexpescape),
     ("shell_escape", strings::shell_escape),
