@@ -227,3 +227,27 @@ fn rs(v: &Val) -> String {
 fn ri(v: &Val) -> String {
     super::format::ruby_inspect(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_function_is_in_the_table_once() {
+        let mut names: Vec<&str> = names().collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "a function is listed twice");
+    }
+
+    #[test]
+    fn provides_follows_the_table() {
+        assert!(provides("ensure_packages"));
+        assert!(provides("stdlib::ip_in_range"));
+        assert!(provides("validate_legacy"));
+        assert!(!provides("pw_hash"));
+        assert!(!provides("stdlib::nope"));
+        assert!(names().all(provides));
+    }
+}
