@@ -54,6 +54,8 @@ const TABLE: &[(&str, Native)] = &[
     ("batch_escape", strings::batch_escape),
     ("powershell_escape", strings::powershell_escape),
     ("parsejson", strings::parsejson),
+    ("parsepson", strings::parsepson),
+    ("to_toml", strings::to_toml),
     ("str2saltedpbkdf2", strings::str2saltedpbkdf2),
     ("has_interface_with", host::has_interface_with),
     ("has_ip_address", host::has_ip_address),

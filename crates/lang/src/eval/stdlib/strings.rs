@@ -1341,3 +1341,131 @@ pub(super) fn str2saltedpbkdf2(
     );
     Ok(Val::Hash(out))
 }
+
+/// stdlib's `PuppetX::Stdlib::TomlDumper`: keys sorted, plain pairs first, then tables,
+/// then arrays of tables; values as Ruby's `inspect` writes them.
+struct Toml(String);
+
+impl Toml {
+    fn key(k: &str) -> String {
+        if k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            k.to_string()
+        } else {
+            format!("\"{}\"", k.replace('"', "\\\""))
+        }
+    }
+
+    fn sort(h: &crate::eval::value::Map) -> [Vec<(String, Val)>; 3] {
+        let mut pairs: Vec<(String, Val)> = h.iter().map(|(k, v)| (rs(&k.0), v.clone())).collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let (mut simple, mut nested, mut tables) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, v) in pairs {
+            match &v {
+                Val::Hash(_) => nested.push((k, v)),
+                Val::Array(a) if matches!(a.first(), Some(Val::Hash(_))) => tables.push((k, v)),
+                _ => simple.push((k, v)),
+            }
+        }
+        [simple, nested, tables]
+    }
+
+    fn visit(&mut self, h: &crate::eval::value::Map, prefix: &[String]) {
+        let [simple, nested, tables] = Self::sort(h);
+        if !prefix.is_empty() && (!simple.is_empty() || h.is_empty()) {
+            self.prefix(prefix, false);
+        }
+        self.pairs(simple, nested, tables, prefix);
+    }
+
+    fn prefix(&mut self, prefix: &[String], extra: bool) {
+        let p = prefix.join(".");
+        if extra {
+            self.0.push_str(&format!("[[{p}]]\n"));
+        } else {
+            self.0.push_str(&format!("[{p}]\n"));
+        }
+    }
+
+    fn pairs(
+        &mut self,
+        simple: Vec<(String, Val)>,
+        nested: Vec<(String, Val)>,
+        tables: Vec<(String, Val)>,
+        prefix: &[String],
+    ) {
+        for (k, v) in simple {
+            let val = match &v {
+                Val::Str(s) => ri(&Val::Str(s.clone()))
+                    .replace("\\#{", "#{")
+                    .replace("\\#$", "#$")
+                    .replace("\\#@", "#@"),
+                v => ri(v),
+            };
+            self.0.push_str(&format!("{} = {val}\n", Self::key(&k)));
+        }
+        for (k, v) in nested {
+            if let Val::Hash(h) = v {
+                let mut p = prefix.to_vec();
+                p.push(Self::key(&k));
+                self.visit(&h, &p);
+            }
+        }
+        for (k, v) in tables {
+            let mut p = prefix.to_vec();
+            p.push(Self::key(&k));
+            if let Val::Array(items) = v {
+                for child in items {
+                    self.prefix(&p, true);
+                    if let Val::Hash(h) = child {
+                        let [s, n, t] = Self::sort(&h);
+                        self.pairs(s, n, t, &p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn to_toml(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
+    c.arity4("to_toml", &args, 1, 1, span)?;
+    let Val::Hash(h) = &args[0] else {
+        return Err(c.stdlib_err(
+            format!(
+                "'to_toml' parameter 'data' expects a Hash value, got {}",
+                args[0].type_name()
+            ),
+            span,
+        ));
+    };
+    let mut t = Toml(String::new());
+    t.visit(h, &[]);
+    Ok(Val::Str(t.0))
+}
+
+pub(super) fn parsepson(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    c.arity4("parsepson", &args, 1, 2, span)?;
+    if !matches!(&args[0], Val::Str(s) if !s.is_empty()) {
+        let got = match &args[0] {
+            Val::Str(_) => "String".to_string(),
+            v => v.type_name(),
+        };
+        return Err(c.stdlib_err(
+            format!("'parsepson' parameter 'pson_string' expects a String[1] value, got {got}"),
+            span,
+        ));
+    }
+    match serde_json::from_str::<serde_json::Value>(&rs(&args[0])) {
+        Ok(j) => Ok(from_json(&j)),
+        Err(e) => match args.get(1) {
+            Some(d) => Ok(d.clone()),
+            None => Err(c.stdlib_err(format!("parsepson(): {e}"), span)),
+        },
+    }
+}
