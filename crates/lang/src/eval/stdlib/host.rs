@@ -782,3 +782,105 @@ pub(super) fn assert_private(
     };
     Err(c.stdlib_err(msg, span))
 }
+
+/// SHA-1 (FIPS 180-4), only for `fqdn_uuid`'s name-based UUIDs: RFC 4122 version 5 is
+/// defined over SHA-1, which the workspace's `sha2` does not provide.
+fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut msg = data.to_vec();
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for chunk in msg.chunks(64) {
+        let mut w = [0u32; 80];
+        for (i, b) in chunk.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+/// stdlib's `fqdn_uuid(fqdn)`: the RFC 4122 version 5 UUID of a name in the DNS namespace.
+pub(super) fn fqdn_uuid(
+    c: &mut Compiler,
+    args: Vec<Val>,
+    _: Option<&Lambda>,
+    span: Span,
+) -> R<Val> {
+    let args = args3(args);
+    if args.is_empty() {
+        return Err(c.stdlib_err("fqdn_uuid: No arguments given", span));
+    }
+    if args.len() != 1 {
+        return Err(c.stdlib_err(
+            format!("fqdn_uuid: Too many arguments given ({})", args.len()),
+            span,
+        ));
+    }
+    let Val::Str(fqdn) = &args[0] else {
+        return Err(c.stdlib_err(
+            format!(
+                "no implicit conversion of {} into String",
+                super::ruby_class(&args[0])
+            ),
+            span,
+        ));
+    };
+    const DNS: [u8; 16] = [
+        0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30,
+        0xc8,
+    ];
+    let mut data = DNS.to_vec();
+    data.extend_from_slice(fqdn.as_bytes());
+    let mut b = sha1(&data);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex =
+        |r: std::ops::Range<usize>| b[r].iter().map(|x| format!("{x:02x}")).collect::<String>();
+    Ok(Val::Str(format!(
+        "{}-{}-{}-{}-{}",
+        hex(0..4),
+        hex(4..6),
+        hex(6..8),
+        hex(8..10),
+        hex(10..16)
+    )))
+}

@@ -62,6 +62,7 @@ const TABLE: &[(&str, Native)] = &[
     ("has_ip_network", host::has_ip_network),
     ("stdlib::str2resource", host::str2resource),
     ("assert_private", host::assert_private),
+    ("fqdn_uuid", host::fqdn_uuid),
     ("deprecation", validate::deprecation_fn),
     ("regexpescape", strings::regexpescape),
     ("shell_escape", strings::shell_escape),
