@@ -216,9 +216,6 @@ pub(super) fn delete(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
             }
         };
     }
-    if drop.is_empty() && !matches!(coll, Val::Array(_) | Val::Hash(_) | Val::Str(_)) {
-        return Ok(coll);
-    }
     Ok(coll)
 }
 
