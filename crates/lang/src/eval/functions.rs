@@ -329,6 +329,11 @@ impl Compiler {
             };
             return self.new_value(t, args, span);
         }
+        // stdlib's functions (and core ones it relies on), native: one table drives
+        // this dispatch and the count the ruby-only error gives.
+        if let Some(f) = super::stdlib::find(name) {
+            return f(self, args, lambda, span);
+        }
         if let Some(r) = self.call_iteration(name, args.clone(), lambda, span) {
             return r;
         }
@@ -478,39 +483,6 @@ impl Compiler {
                     )),
                     v => Ok(Val::Str(sub(&v.to_string()))),
                 }
-            }
-            "validate_re" => {
-                // stdlib's validate_re: the value must match one of the patterns.
-                if !(2..=3).contains(&args.len()) {
-                    return Err(self.err("wrong-arguments", format!("validate_re(): wrong number of arguments ({}; must be 2 or 3)", args.len()), span));
-                }
-                let Val::Str(value) = &args[0] else {
-                    return Err(self.err("type-mismatch", format!("validate_re(): input needs to be a String, not a {}", args[0].type_name()), span));
-                };
-                let mut pats = Vec::new();
-                flatten_into(args[1].clone(), &mut pats);
-                for p in &pats {
-                    let src = match p {
-                        Val::Regex(r) => r.clone(),
-                        v => v.to_string(),
-                    };
-                    let re = match Regex::cached(&src) {
-                        Ok(r) => r,
-                        Err(e) => return Err(self.err("invalid-regex", e.to_string(), span)),
-                    };
-                    if re.is_match(value) {
-                        return Ok(Val::Undef);
-                    }
-                }
-                let msg = match args.get(2) {
-                    Some(m) => m.to_string(),
-                    None => format!(
-                        "validate_re(): {} does not match {}",
-                        super::format::ruby_inspect(&args[0]),
-                        super::format::ruby_inspect(&args[1])
-                    ),
-                };
-                Err(self.err("validate", msg, span))
             }
             "sprintf" => {
                 self.arity(name, &args, 1, usize::MAX, span)?;
@@ -691,9 +663,7 @@ impl Compiler {
                         .all(|a| tags.contains(&a.to_string().to_lowercase())),
                 ))
             }
-            "create_resources" | "ensure_resource" | "ensure_packages" => {
-                self.create_resources(name, args, span)
-            }
+            "create_resources" => self.create_resources(name, args, span),
             "size" | "length" => {
                 self.arity(name, &args, 1, 1, span)?;
                 Ok(Val::Int(match &args[0] {
@@ -741,19 +711,6 @@ impl Compiler {
                 let mut out = Vec::new();
                 for a in args {
                     flatten_into(a, &mut out);
-                }
-                Ok(Val::Array(out))
-            }
-            "unique" => {
-                let a = match s0(&args) {
-                    Val::Array(a) => a,
-                    v => return Ok(v),
-                };
-                let mut out: Vec<Val> = Vec::new();
-                for v in a {
-                    if !out.contains(&v) {
-                        out.push(v);
-                    }
                 }
                 Ok(Val::Array(out))
             }
@@ -853,60 +810,6 @@ impl Compiler {
                 }
                 Ok(cur)
             }
-            "pick" => {
-                for a in &args {
-                    if !a.is_undef() && !matches!(a, Val::Str(s) if s.is_empty()) {
-                        return Ok(a.clone());
-                    }
-                }
-                Err(self.err(
-                    "pick",
-                    "pick(): must receive at least one non empty value",
-                    span,
-                ))
-            }
-            "merge" => {
-                let mut out = IndexMap::new();
-                for a in args {
-                    match a {
-                        Val::Hash(h) => out.extend(h),
-                        Val::Undef => {}
-                        Val::Str(s) if s.is_empty() => {}
-                        v => {
-                            return Err(self.err(
-                                "type-mismatch",
-                                format!("merge(): expects Hashes, got {}", v.type_name()),
-                                span,
-                            ))
-                        }
-                    }
-                }
-                Ok(Val::Hash(out))
-            }
-            "concat" => {
-                let mut out = Vec::new();
-                for a in args {
-                    match a {
-                        Val::Array(x) => out.extend(x),
-                        v => out.push(v),
-                    }
-                }
-                Ok(Val::Array(out))
-            }
-            "has_key" => {
-                self.arity(name, &args, 2, 2, span)?;
-                Ok(Val::Bool(
-                    matches!(&args[0], Val::Hash(h) if h.contains_key(&args[1].key_string())),
-                ))
-            }
-            "member" => {
-                self.arity(name, &args, 2, 2, span)?;
-                Ok(Val::Bool(match (&args[0], &args[1]) {
-                    (Val::Array(a), Val::Array(b)) => b.iter().all(|x| a.contains(x)),
-                    (Val::Array(a), x) => a.contains(x),
-                    _ => false,
-                }))
-            }
             "match" => {
                 self.arity(name, &args, 2, 2, span)?;
                 let pat = match &args[1] {
@@ -929,21 +832,6 @@ impl Compiler {
                     v => m(&v.to_string()),
                 })
             }
-            "basename" | "dirname" => {
-                let s = self.want_str(name, &s0(&args), span)?;
-                let p = std::path::Path::new(&s);
-                let r = if name == "basename" {
-                    p.file_name()
-                        .map(|x| x.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                } else {
-                    p.parent()
-                        .map(|x| x.to_string_lossy().into_owned())
-                        .filter(|x| !x.is_empty())
-                        .unwrap_or_else(|| ".".into())
-                };
-                Ok(Val::Str(r))
-            }
             "start_with" | "end_with" => {
                 self.arity(name, &args, 2, 2, span)?;
                 let s = args[0].to_string();
@@ -957,125 +845,6 @@ impl Compiler {
                         s.ends_with(&p)
                     }
                 })))
-            }
-            "str2bool" => match s0(&args) {
-                Val::Bool(b) => Ok(Val::Bool(b)),
-                Val::Str(s) => match s.to_lowercase().as_str() {
-                    "1" | "t" | "y" | "true" | "yes" => Ok(Val::Bool(true)),
-                    "" | "0" | "f" | "n" | "false" | "no" | "undef" | "undefined" => {
-                        Ok(Val::Bool(false))
-                    }
-                    _ => Err(self.err(
-                        "type-mismatch",
-                        format!("str2bool(): Unknown type of boolean given: '{s}'"),
-                        span,
-                    )),
-                },
-                v => Err(self.err(
-                    "type-mismatch",
-                    format!("str2bool() expects a String, got {}", v.type_name()),
-                    span,
-                )),
-            },
-            "bool2str" => {
-                let b = s0(&args).truthy();
-                Ok(Val::Str(match (args.get(1), args.get(2)) {
-                    (Some(t), Some(f)) => {
-                        if b {
-                            t.to_string()
-                        } else {
-                            f.to_string()
-                        }
-                    }
-                    _ => b.to_string(),
-                }))
-            }
-            "to_json" => Ok(Val::Str(
-                serde_json::to_string(&s0(&args).to_value()).unwrap_or_default(),
-            )),
-            "delete" => {
-                self.arity(name, &args, 2, 2, span)?;
-                let mut drop = Vec::new();
-                flatten_into(args[1].clone(), &mut drop);
-                Ok(match &args[0] {
-                    Val::Array(a) => {
-                        Val::Array(a.iter().filter(|v| !drop.contains(v)).cloned().collect())
-                    }
-                    Val::Hash(h) => {
-                        Val::Hash(h.iter().filter(|(k, _)| !drop.contains(&k.0)).map(|(k, v)| (k.clone(), v.clone())).collect())
-                    }
-                    Val::Str(s) => {
-                        let mut s = s.clone();
-                        for d in &drop {
-                            s = s.replace(&d.to_string(), "");
-                        }
-                        Val::Str(s)
-                    }
-                    v => v.clone(),
-                })
-            }
-            "delete_at" => {
-                // stdlib's delete_at.rb: a copy without the element at a non-negative index.
-                self.arity(name, &args, 2, 2, span)?;
-                let Val::Array(a) = &args[0] else {
-                    return Err(self.err(
-                        "type-mismatch",
-                        "delete_at(): Requires array to work with",
-                        span,
-                    ));
-                };
-                let index = match &args[1] {
-                    Val::Int(i) if *i >= 0 => *i as usize,
-                    Val::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-                        s.parse().unwrap_or(usize::MAX)
-                    }
-                    _ => {
-                        return Err(self.err(
-                            "type-mismatch",
-                            "delete_at(): You must provide non-negative numeric index",
-                            span,
-                        ))
-                    }
-                };
-                if index >= a.len() {
-                    return Err(self.err(
-                        "index-out-of-range",
-                        "delete_at(): Given index exceeds size of array given",
-                        span,
-                    ));
-                }
-                let mut a = a.clone();
-                a.remove(index);
-                Ok(Val::Array(a))
-            }
-            "prefix" | "suffix" => {
-                self.arity(name, &args, 1, 2, span)?;
-                let fix = args.get(1).map(|v| v.to_string()).unwrap_or_default();
-                let f = |s: String| {
-                    if name == "prefix" {
-                        format!("{fix}{s}")
-                    } else {
-                        format!("{s}{fix}")
-                    }
-                };
-                Ok(match &args[0] {
-                    Val::Array(a) => Val::Array(a.iter().map(|v| Val::Str(f(v.to_string()))).collect()),
-                    Val::Hash(h) => Val::Hash(h.iter().map(|(k, v)| (Key::from(f(k.text())), v.clone())).collect()),
-                    v => Val::Str(f(v.to_string())),
-                })
-            }
-            "range" => {
-                self.arity(name, &args, 2, 3, span)?;
-                match (args[0].as_number(), args[1].as_number()) {
-                    (Some(Val::Int(a)), Some(Val::Int(b))) if b.saturating_sub(a) <= 1_000_000 => {
-                        Ok(Val::Array((a..=b).map(Val::Int).collect()))
-                    }
-                    _ => Err(self.err(
-                        "wrong-arguments",
-                        "range() expects two integers at most a million apart",
-                        span,
-                    )),
-                }
             }
             "new" => {
                 self.arity(name, &args, 1, usize::MAX, span)?;
@@ -1093,10 +862,8 @@ impl Compiler {
                     return Err(self.ruby_only("function", name, rb, span));
                 }
                 let loc = self.loc(span);
-                let mut d =
-                    Diagnostic::error("unknown-function", format!("Unknown function: '{name}'"))
-                        .at(Some(loc));
-                if let Some(c) = closest(name, FUNCTIONS.iter().copied()) {
+                let mut d = Diagnostic::error("unknown-function", format!("Unknown function: '{name}'")).at(Some(loc));
+                if let Some(c) = closest(name, FUNCTIONS.iter().copied().chain(super::stdlib::names())) {
                     d = d.with_hint(format!("did you mean '{c}'?"));
                 } else if name.contains("::") {
                     d = d.with_hint(format!(
@@ -1127,7 +894,7 @@ impl Compiler {
         Halt::Error
     }
 
-    /// `create_resources`, stdlib's `ensure_resource` and `ensure_packages`.
+    /// `create_resources` (stdlib's `ensure_resource` and `ensure_packages` build on it).
     fn create_resources(&mut self, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
         let loc = self.loc(span);
         let to_attrs = |h: &Map, loc: &converge_catalog::Location| -> Vec<AttrVal> {
@@ -1178,68 +945,15 @@ impl Compiler {
                 }
                 (ty, items)
             }
-            "ensure_resource" => {
-                self.arity(name, &args, 2, 3, span)?;
-                let ty = args[0].to_string().to_lowercase();
-                let attrs = match args.get(2) {
-                    Some(Val::Hash(h)) => h.clone(),
-                    _ => IndexMap::new(),
-                };
-                let mut titles = Vec::new();
-                flatten_into(args[1].clone(), &mut titles);
-                (
-                    ty,
-                    titles
-                        .into_iter()
-                        .map(|t| (t.to_string(), attrs.clone()))
-                        .collect(),
-                )
-            }
-            _ => {
-                self.arity(name, &args, 1, 2, span)?;
-                let defaults = match args.get(1) {
-                    Some(Val::Hash(h)) => h.clone(),
-                    _ => IndexMap::new(),
-                };
-                let mut base = IndexMap::new();
-                base.insert(Key::from("ensure"), Val::Str("installed".into()));
-                let defaults = merge(&defaults, &base);
-                let items = match &args[0] {
-                    Val::Hash(h) => h
-                        .iter()
-                        .map(|(k, v)| {
-                            (
-                                k.text(),
-                                match v {
-                                    Val::Hash(a) => merge(a, &defaults),
-                                    _ => defaults.clone(),
-                                },
-                            )
-                        })
-                        .collect(),
-                    v => {
-                        let mut names = Vec::new();
-                        flatten_into(v.clone(), &mut names);
-                        names
-                            .into_iter()
-                            .map(|n| (n.to_string(), defaults.clone()))
-                            .collect()
-                    }
-                };
-                ("package".to_string(), items)
-            }
+            _ => unreachable!("only create_resources comes here"),
         };
         let (ty, is_virtual) = match ty.strip_prefix('@') {
             Some(t) => (t.trim_start_matches('@').to_string(), true),
             None => (ty, false),
         };
-        let ensure = name != "create_resources";
         for (title, attrs) in items {
             if ty == "class" {
                 self.declare_class(&title, Some(to_attrs(&attrs, &loc)), loc.clone(), false)?;
-                continue;
-            }
-            if ensure && self.lookup(&ResourceRef::new(&ty, &title)).is_some() {
                 continue;
             }
             let is_define = self.check_type(&ty, span)?;

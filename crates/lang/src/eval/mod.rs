@@ -23,6 +23,7 @@ mod ops;
 mod reads;
 mod resources;
 mod scope;
+mod stdlib;
 mod time;
 mod types;
 mod value;

@@ -14,27 +14,6 @@ use crate::ast::{FunctionDef, Span};
 use converge_catalog::Diagnostic;
 use std::path::PathBuf;
 
-/// Functions that Puppet gets from stdlib's Ruby code (`lib/puppet/functions`,
-/// `lib/puppet/parser/functions`) and converge implements natively, so that a module
-/// calling them needs no Ruby. The next issue adds the rest of stdlib here.
-pub(crate) const NATIVE_STDLIB_FUNCTIONS: &[&str] = &[
-    "assert_private",
-    "bool2str",
-    "concat",
-    "delete",
-    "delete_at",
-    "ensure_packages",
-    "ensure_resource",
-    "has_key",
-    "member",
-    "merge",
-    "pick",
-    "prefix",
-    "str2bool",
-    "suffix",
-    "to_json",
-];
-
 impl Compiler {
     /// A Puppet-language function, autoloading `mod::a::b` from `mod/functions/a/b.pp`.
     pub(crate) fn find_function(&mut self, name: &str) -> Option<Def<FunctionDef>> {
@@ -235,8 +214,8 @@ impl Compiler {
             )
             .at(Some(loc))
             .with_hint(format!(
-                "converge provides natively only some of stdlib's Ruby functions ({}); write this one in the Puppet language (functions/*.pp) or avoid it",
-                NATIVE_STDLIB_FUNCTIONS.join(", ")
+                "converge provides {} of stdlib's Ruby functions natively, not this one (docs/puppet-differences.md lists those left out); write it in the Puppet language (functions/*.pp) or avoid it",
+                super::stdlib::names().count()
             )),
         );
         Halt::Error

@@ -13,6 +13,9 @@ require 'puppet'
 require 'puppet_pal'
 
 modulepath, *files = ARGV
+# stdlib's deprecation warnings are once per process (and name the oracle's own paths):
+# its own switch turns them off, and the suite's converge side does the same.
+ENV['STDLIB_LOG_DEPRECATIONS'] = 'false'
 Puppet.initialize_settings([
   '--confdir', File.join(Dir.tmpdir, 'converge-oracle', 'conf'),
   '--vardir', File.join(Dir.tmpdir, 'converge-oracle', 'var'),

@@ -1,0 +1,5 @@
+class privtest::caller {
+  if true {
+    [1].each |$x| { assert_private() }
+  }
+}

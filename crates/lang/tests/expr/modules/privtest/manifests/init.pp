@@ -1,0 +1,4 @@
+# A module with private parts, for stdlib's assert_private.
+class privtest {
+  include privtest::inner
+}

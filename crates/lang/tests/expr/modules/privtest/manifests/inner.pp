@@ -1,0 +1,4 @@
+class privtest::inner {
+  notice('inner reached')
+  assert_private()
+}

@@ -1,0 +1,4 @@
+require 'puppet_x'
+
+# common PuppetX::Stdlib module definition
+module PuppetX::Stdlib; end
