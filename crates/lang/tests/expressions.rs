@@ -95,14 +95,12 @@ fn block(src: &str, answer: &[String]) -> String {
 
 fn converge_answer(src: &str) -> Vec<String> {
     let opts = CompileOptions {
-        hiera_config: None,
-        environment: None,
         manifest: PathBuf::from("case.pp"),
         code: Some(src.to_string()),
         modulepath: vec![PathBuf::from(DIR).join("modules")],
         facts: IndexMap::<String, Value>::new(),
         node_name: "testnode".into(),
-        strict_variables: false,
+        ..Default::default()
     };
     let e = evaluate(opts);
     let mut out = Vec::new();

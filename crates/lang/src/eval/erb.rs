@@ -128,6 +128,11 @@ fn to_ruby(v: &Val) -> Value {
             "Puppet::Pops::Types::PSensitiveType::Sensitive",
             "Sensitive [value redacted]",
         ),
+        // Puppet hands these over as its own Ruby objects; a template sees their `to_s`.
+        Val::Binary(_) => Value::opaque("Puppet::Pops::Types::PBinaryType::Binary", &v.to_string()),
+        Val::Timestamp(_) => Value::opaque("Puppet::Pops::Time::Timestamp", &v.to_string()),
+        Val::Timespan(_) => Value::opaque("Puppet::Pops::Time::Timespan", &v.to_string()),
+        Val::Iterator(_, items) => Value::array(items.iter().map(to_ruby).collect()),
     }
 }
 
