@@ -176,7 +176,12 @@ fn from_ruby(v: &Value) -> Val {
             h.borrow()
                 .map
                 .iter()
-                .map(|(k, v)| (converge_erb::value::to_s(&k.to_value()).into(), from_ruby(v)))
+                .map(|(k, v)| {
+                    (
+                        converge_erb::value::to_s(&k.to_value()).into(),
+                        from_ruby(v),
+                    )
+                })
                 .collect::<IndexMap<_, _>>(),
         ),
         Value::Regexp(r) => Val::Regex(r.source.clone()),

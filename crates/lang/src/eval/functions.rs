@@ -471,7 +471,13 @@ impl Compiler {
                         'E' => flags.extended = true,
                         'M' => flags.multiline = true,
                         'G' => {}
-                        _ => return Err(self.err("wrong-arguments", regsubst_signatures(&flag_text), span)),
+                        _ => {
+                            return Err(self.err(
+                                "wrong-arguments",
+                                regsubst_signatures(&flag_text),
+                                span,
+                            ))
+                        }
                     }
                 }
                 let re = self.regex_with(&pat, flags, span)?;
@@ -530,47 +536,27 @@ impl Compiler {
                             .collect(),
                     )),
                     Val::Hash(h) if matches!(name, "upcase" | "downcase") => Ok(Val::Hash(
-                        h.iter().map(|(k, v)| (Key::from(f(name, &k.text())), match v {
-                            Val::Str(s) => Val::Str(f(name, s)),
-                            v => v.clone(),
-                        })).collect(),
+                        h.iter()
+                            .map(|(k, v)| {
+                                (
+                                    Key::from(f(name, &k.text())),
+                                    match v {
+                                        Val::Str(s) => Val::Str(f(name, s)),
+                                        v => v.clone(),
+                                    },
+                                )
+                            })
+                            .collect(),
                     )),
-                    v => Err(self.err("type-mismatch", format!("'{name}' expects a String or an Array, got {}", v.type_name()), span)),
+                    v => Err(self.err(
+                        "type-mismatch",
+                        format!(
+                            "'{name}' expects a String or an Array, got {}",
+                            v.type_name()
+                        ),
+                        span,
+                    )),
                 }
-            }
-            "strftime" => {
-                self.arity(name, &args, 1, 3, span)?;
-                // `strftime(Timestamp, format, zone?)`, or the legacy `strftime(format,
-                // zone?)` of the current time.
-                let (ns, rest) = match &args[0] {
-                    Val::Timestamp(t) => (*t, &args[1..]),
-                    Val::Str(_) => (super::time::now(), &args[..]),
-                    v => {
-                        return Err(self.err(
-                            "type-mismatch",
-                            format!("'strftime' expects a Timestamp or a String format, got {}", v.type_name()),
-                            span,
-                        ))
-                    }
-                };
-                let Some(Val::Str(fmt)) = rest.first() else {
-                    return Err(self.err("wrong-arguments", "'strftime' expects a format string", span));
-                };
-                let (offset, zone) = match rest.get(1) {
-                    None | Some(Val::Undef) => (0, "UTC".to_string()),
-                    Some(Val::Str(z)) => match super::time::parse_zone(z) {
-                        Some(z) => z,
-                        None => {
-                            return Err(self.err(
-                                "wrong-arguments",
-                                format!("Unknown time zone '{z}': converge knows UTC and offsets such as '+02:00'"),
-                                span,
-                            ))
-                        }
-                    },
-                    Some(v) => return Err(self.err("type-mismatch", format!("'strftime' expects a String time zone, got {}", v.type_name()), span)),
-                };
-                Ok(Val::Str(super::time::strftime(ns, fmt, offset, &zone)))
             }
             "versioncmp" => {
                 self.arity(name, &args, 2, 3, span)?;
@@ -744,7 +730,13 @@ impl Compiler {
                         None => v,
                         Some(b) => {
                             let o = super::ops::compare(&v, &b).unwrap_or(Ordering::Equal);
-                            if (name == "min" && o == Ordering::Less) || (name == "max" && o == Ordering::Greater) { v } else { b }
+                            if (name == "min" && o == Ordering::Less)
+                                || (name == "max" && o == Ordering::Greater)
+                            {
+                                v
+                            } else {
+                                b
+                            }
                         }
                     });
                 }
@@ -784,14 +776,23 @@ impl Compiler {
                     },
                     v => match super::ops::as_type(v) {
                         Some(t) => t,
-                        None => return Err(self.err("type-mismatch", format!("assert_type() expects a Type, got {}", v.type_name()), span)),
+                        None => {
+                            return Err(self.err(
+                                "type-mismatch",
+                                format!("assert_type() expects a Type, got {}", v.type_name()),
+                                span,
+                            ))
+                        }
                     },
                 };
                 if t.matches(&args[1]) {
                     return Ok(args[1].clone());
                 }
                 if let Some(l) = lambda {
-                    return self.call_lambda(l, vec![Val::Type(t.clone()), Val::Type(types::infer_set(&args[1]))]);
+                    return self.call_lambda(
+                        l,
+                        vec![Val::Type(t.clone()), Val::Type(types::infer_set(&args[1]))],
+                    );
                 }
                 let m = super::describe::describe_mismatch("assert_type():", &t, &args[1]);
                 Err(self.err("type-mismatch", m, span))
@@ -824,7 +825,12 @@ impl Compiler {
                 };
                 let re = self.regex(&pat, span)?;
                 let m = |s: &str| match re.captures(s) {
-                    Some(c) => Val::Array(c.strings(s).into_iter().map(|m| m.map_or(Val::Undef, |m| Val::Str(m.into()))).collect()),
+                    Some(c) => Val::Array(
+                        c.strings(s)
+                            .into_iter()
+                            .map(|m| m.map_or(Val::Undef, |m| Val::Str(m.into())))
+                            .collect(),
+                    ),
                     None => Val::Undef,
                 };
                 Ok(match &args[0] {
@@ -850,7 +856,11 @@ impl Compiler {
                 self.arity(name, &args, 1, usize::MAX, span)?;
                 match super::ops::as_type(&args[0]) {
                     Some(t) => self.new_value(t, args[1..].to_vec(), span),
-                    None => Err(self.err("type-mismatch", format!("new() expects a Type, got {}", args[0].type_name()), span)),
+                    None => Err(self.err(
+                        "type-mismatch",
+                        format!("new() expects a Type, got {}", args[0].type_name()),
+                        span,
+                    )),
                 }
             }
             "assert_private" => {
@@ -862,8 +872,13 @@ impl Compiler {
                     return Err(self.ruby_only("function", name, rb, span));
                 }
                 let loc = self.loc(span);
-                let mut d = Diagnostic::error("unknown-function", format!("Unknown function: '{name}'")).at(Some(loc));
-                if let Some(c) = closest(name, FUNCTIONS.iter().copied().chain(super::stdlib::names())) {
+                let mut d =
+                    Diagnostic::error("unknown-function", format!("Unknown function: '{name}'"))
+                        .at(Some(loc));
+                if let Some(c) = closest(
+                    name,
+                    FUNCTIONS.iter().copied().chain(super::stdlib::names()),
+                ) {
                     d = d.with_hint(format!("did you mean '{c}'?"));
                 } else if name.contains("::") {
                     d = d.with_hint(format!(

@@ -310,3 +310,26 @@ pub(super) fn strftime(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
         Err(e) => Err(c.stdlib_err(e, span)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strftime_writes_what_ruby_writes() {
+        // 2021-03-04T05:06:07.089 UTC, a Thursday.
+        let t = crate::eval::time::parse_timestamp("2021-03-04T05:06:07.089").unwrap();
+        let f = |fmt: &str| format_timestamp(t, 0, "UTC", fmt).unwrap();
+        assert_eq!(f("%s"), "1614834367");
+        assert_eq!(f("%F %T.%L %z %Z"), "2021-03-04 05:06:07.089 +0000 UTC");
+        assert_eq!(f("%a %A %b %B %j %u %w"), "Thu Thursday Mar March 063 4 4");
+        assert_eq!(
+            f("%-d|%e|%_m|%3N|%I%p|%^a|%%|%q"),
+            "4| 4| 3|089|05AM|THU|%|%q"
+        );
+        assert_eq!(
+            format_timestamp(t, 7200, "", "%H:%M %:z").unwrap(),
+            "07:06 +02:00"
+        );
+    }
+}
