@@ -30,6 +30,7 @@ pub enum EdgeOrigin {
 
 /// A relationship between two resources: `from` is applied before `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Edge {
     /// Applied first.
     pub from: ResourceRef,
@@ -41,8 +42,10 @@ pub struct Edge {
     pub origin: EdgeOrigin,
 }
 
-/// A compiled catalog for one node.
+/// A compiled catalog for one node. Its JSON refuses fields it does not know: a catalog
+/// may come from outside (`apply --catalog -`), and a misspelt field must not be ignored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Catalog {
     /// The node the catalog was compiled for.
     pub node: String,
@@ -85,6 +88,14 @@ impl Catalog {
     pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(s)
     }
+}
+
+/// serde_json's message without its ` at line L column C` tail, for errors that put the
+/// location first (`file:line:column: ...`, like every other located error converge gives).
+pub fn json_error_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let tail = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&tail).unwrap_or(&text).to_string()
 }
 
 #[cfg(test)]
