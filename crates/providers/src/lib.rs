@@ -53,6 +53,7 @@ pub mod notify;
 pub mod package;
 pub mod provider;
 mod regex_cache;
+mod safedir;
 pub mod schema;
 pub mod service;
 pub mod systemd;

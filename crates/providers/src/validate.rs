@@ -108,6 +108,12 @@ pub fn validate_resource(r: &Resource, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Err(msg) = check_value(attr, value) {
+            // The error quotes the value: never a secret one.
+            let msg = if value.is_sensitive() {
+                converge_catalog::Secrets::of(r).scrub(&msg)
+            } else {
+                msg
+            };
             out.push(
                 Diagnostic::error(
                     "invalid-value",
@@ -180,6 +186,11 @@ fn type_of(v: &Value) -> &'static str {
 /// Check a value against an attribute's kind; the error is Puppet's wording.
 fn check_value(attr: &Attr, value: &Value) -> Result<(), String> {
     let v = value.unwrap_sensitive();
+    if let Value::Redacted(_) = v {
+        // Only its digest is known (a saved catalog): it was checked when it was compiled,
+        // and it can never be applied.
+        return Ok(());
+    }
     match attr.kind {
         Kind::Any => Ok(()),
         Kind::Hash => match v {
