@@ -71,6 +71,18 @@ pub enum FactsError {
         /// What is wrong.
         message: String,
     },
+    /// The file is not a JSON object of facts, at this line and column.
+    #[error("{}:{line}:{column}: not a facts file (a JSON object of fact names to values): {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong there.
+        message: String,
+    },
 }
 
 /// The facts a request compiles with: discovered, then the facts file, then `FACTER_*`
@@ -86,15 +98,15 @@ pub fn facts(req: &CompileRequest) -> Result<Facts, FactsError> {
             path: path.clone(),
             source,
         })?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| FactsError::Json {
+        // Straight into catalog values, so that a wrong value is located too.
+        let map: indexmap::IndexMap<String, converge_catalog::Value> = serde_json::from_str(&text)
+            .map_err(|e| FactsError::Syntax {
                 path: path.clone(),
-                message: e.to_string(),
+                line: e.line(),
+                column: e.column(),
+                message: converge_catalog::json_error_message(&e),
             })?;
-        facts.merge_json(&json).map_err(|e| FactsError::Json {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        facts.merge(map);
     }
     facts.apply_env_overrides(std::env::vars());
     if let Some(json) = &req.facts_json {
