@@ -54,6 +54,8 @@ struct Walk<'a> {
     /// `invalidate_refreshes`): a freshly started daemon has already read its config.
     started: Vec<usize>,
     reports: Vec<ResourceReport>,
+    /// Notes from a failed package batch (a repaired dpkg), for the next resource's report.
+    carried: Vec<String>,
 }
 
 /// Apply a planned catalog to this host (or, with `noop`, report what would change).
@@ -81,6 +83,7 @@ pub fn apply(
         inbox: HashMap::new(),
         started: Vec::new(),
         reports: Vec::new(),
+        carried: Vec::new(),
     };
     let order = &plan.order;
     let mut pos = 0;
@@ -262,6 +265,7 @@ impl Walk<'_> {
             observer.started(&self.catalog.resources[*idx]);
         }
         self.cx.secrets = Secrets::default();
+        let warnings_before = self.cx.warnings.len();
         let catalog = self.catalog;
         let items: Vec<(&Resource, &[Change])> = batch
             .iter()
@@ -272,7 +276,10 @@ impl Walk<'_> {
             .map(|(r, _)| r.title.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        match package::apply_batch(&items, &mut self.cx) {
+        let result = package::apply_batch(&items, &mut self.cx);
+        // What the batch had to say (a repaired dpkg) goes with its first package.
+        let mut said: Vec<String> = self.cx.warnings.drain(warnings_before..).collect();
+        match result {
             Ok(events) => {
                 let each = began.elapsed() / batch.len() as u32;
                 for ((idx, changes), events) in batch.iter().zip(events) {
@@ -281,12 +288,14 @@ impl Walk<'_> {
                     let verified = provider_for("package")
                         .and_then(|p| plan_resource(p, r, &mut self.cx).ok())
                         .is_some_and(|(_, rest)| rest.is_empty());
+                    let mut notes = std::mem::take(&mut said);
+                    notes.push(format!(
+                        "installed in one apt transaction with {} packages: {names}",
+                        batch.len()
+                    ));
                     let mut rep = ResourceReport {
                         changes: records(changes),
-                        notes: vec![format!(
-                            "installed in one apt transaction with {} packages: {names}",
-                            batch.len()
-                        )],
+                        notes,
                         duration: each,
                         ..ResourceReport::new(r.reference().to_string(), Status::Changed)
                     };
@@ -302,6 +311,7 @@ impl Walk<'_> {
             }
             Err(e) => {
                 tracing::warn!("batched install of {names} failed ({e}); installing one by one");
+                self.carried = said;
                 for (idx, _) in batch {
                     self.one(idx, observer);
                 }
@@ -404,6 +414,7 @@ impl Walk<'_> {
                 }
             }
         }
+        rep.notes.append(&mut self.carried);
         rep.notes.extend(self.cx.warnings.drain(warnings_before..));
         self.refresh(idx, &mut rep, &mut events);
         rep.duration = began.elapsed();

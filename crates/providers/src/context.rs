@@ -322,6 +322,8 @@ pub struct Context {
     pending_creators: Vec<String>,
     pending_accounts: Vec<(bool, String)>,
     started_services: Vec<String>,
+    /// Whether this run already looked for (and repaired) an interrupted dpkg.
+    pub(crate) dpkg_checked: bool,
     /// The systemd manager's D-Bus connection: `None` until first asked, `Some(None)` when
     /// it cannot be asked (systemctl runs instead).
     systemd: Option<Option<crate::systemd::Manager>>,
@@ -370,6 +372,7 @@ impl Context {
             pending_creators: Vec::new(),
             pending_accounts: Vec::new(),
             started_services: Vec::new(),
+            dpkg_checked: false,
             systemd: None,
         }
     }
