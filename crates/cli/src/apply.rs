@@ -130,7 +130,7 @@ fn prepare(out: &Output, args: &ApplyArgs) -> Option<(Catalog, converge::Plan)> 
         let catalog = match converge::read_catalog(&text, &origin) {
             Ok(c) => c,
             Err(d) => {
-                out.diagnostics_in(&[d], &origin, text);
+                out.diagnostics_in(&[*d], &origin, text);
                 eprintln!("error: nothing was applied: the catalog was refused");
                 return None;
             }

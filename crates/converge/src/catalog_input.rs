@@ -11,16 +11,18 @@ use std::collections::HashSet;
 
 /// Parse catalog JSON; `origin` names it in the error (`<stdin>` for `-`). The error is
 /// located at the line and column where the JSON stops making sense as a catalog.
-pub fn read_catalog(text: &str, origin: &str) -> Result<Catalog, Diagnostic> {
+pub fn read_catalog(text: &str, origin: &str) -> Result<Catalog, Box<Diagnostic>> {
     Catalog::from_json(text).map_err(|e| {
         let line = u32::try_from(e.line()).unwrap_or(u32::MAX).max(1);
         let column = u32::try_from(e.column()).unwrap_or(u32::MAX).max(1);
-        Diagnostic::error(
-            "invalid-catalog",
-            format!("{origin} is not a catalog: {}", json_error_message(&e)),
+        Box::new(
+            Diagnostic::error(
+                "invalid-catalog",
+                format!("{origin} is not a catalog: {}", json_error_message(&e)),
+            )
+            .at(Some(Location::new(origin, line, column)))
+            .with_hint("a catalog is what `converge catalog --format json` prints for a manifest"),
         )
-        .at(Some(Location::new(origin, line, column)))
-        .with_hint("a catalog is what `converge catalog --format json` prints for a manifest")
     })
 }
 

@@ -152,15 +152,25 @@ impl SafeDir {
         }
     }
 
-    /// Open `name` for reading without following a symlink; with its metadata.
-    pub fn open_read(&self, name: &Path) -> Result<(std::fs::File, FileStat), ProviderError> {
-        let fd = openat(
+    /// `openat` of `name` with `flags`, never following a symlink there.
+    fn open_at(
+        &self,
+        name: &Path,
+        flags: OFlag,
+        op: &'static str,
+    ) -> Result<OwnedFd, ProviderError> {
+        openat(
             self.fd(),
             name,
-            OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK,
+            flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| io("Could not read", &self.join(name), e))?;
+        .map_err(|e| io(op, &self.join(name), e))
+    }
+
+    /// Open `name` for reading without following a symlink; with its metadata.
+    pub fn open_read(&self, name: &Path) -> Result<(std::fs::File, FileStat), ProviderError> {
+        let fd = self.open_at(name, OFlag::O_RDONLY | OFlag::O_NONBLOCK, "Could not read")?;
         let st = fstat(&fd).map_err(|e| io("Could not stat", &self.join(name), e))?;
         Ok((std::fs::File::from(fd), st))
     }
@@ -218,13 +228,11 @@ impl SafeDir {
 
     /// Subdirectory `name`, which must be a real directory (not a symlink).
     pub fn child(&self, name: &Path) -> Result<SafeDir, ProviderError> {
-        let fd = openat(
-            self.fd(),
+        let fd = self.open_at(
             name,
-            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| io("Could not open directory", &self.join(name), e))?;
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+            "Could not open directory",
+        )?;
         Ok(SafeDir {
             fd,
             path: self.join(name),

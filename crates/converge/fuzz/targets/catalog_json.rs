@@ -5,7 +5,7 @@
 // the same catalog, and its redacted form keeps no secret and reads back too.
 
 /// Run one input.
-pub fn run(data: &[u8]) {
+pub(crate) fn run(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -26,7 +26,7 @@ pub fn run(data: &[u8]) {
             .resources
             .iter()
             .flat_map(|r| r.params.values())
-            .any(|v| has_clear_secret(v)),
+            .any(has_clear_secret),
         "no Sensitive value survives redaction"
     );
     let red_json = redacted.to_json();

@@ -3,7 +3,7 @@
 // input must give a catalog or diagnostics, never a panic or a hang.
 
 /// Run one input.
-pub fn run(data: &[u8]) {
+pub(crate) fn run(data: &[u8]) {
     use converge_lang::{compile, parse_epp, CompileOptions, Source};
     let Ok(text) = std::str::from_utf8(data) else {
         return;

@@ -3,7 +3,7 @@
 // (or the same errors) and the same diagnostics.
 
 /// Run one input.
-pub fn run(data: &[u8]) {
+pub(crate) fn run(data: &[u8]) {
     use converge_lang::{compare_parsers, Source};
     let Ok(text) = std::str::from_utf8(data) else {
         return;
