@@ -331,16 +331,16 @@ fn walk(dir: &Path) -> Result<OwnedFd, Stop> {
                 }
                 let holder =
                     fstat(cur).map_err(|e| Stop::Error(io("Could not stat", cur_path, e)))?;
+                let target = nix::fcntl::readlinkat(cur.as_fd(), name)
+                    .map_err(|e| Stop::Error(io("Could not read link", &here, e)))?;
+                let target = PathBuf::from(target);
                 if let Some(who) = others_can_replace(&holder, &st) {
-                    return Err(Stop::Error(planted(&here, &who, cur_path)));
+                    return Err(Stop::Error(planted(&here, &target, &who, cur_path)));
                 }
                 hops += 1;
                 if hops > MAX_HOPS {
                     return Err(Stop::Error(io("Could not resolve", &here, Errno::ELOOP)));
                 }
-                let target = nix::fcntl::readlinkat(cur.as_fd(), name)
-                    .map_err(|e| Stop::Error(io("Could not read link", &here, e)))?;
-                let target = PathBuf::from(target);
                 if target.is_absolute() {
                     stack.truncate(1);
                 }
@@ -366,13 +366,16 @@ fn components(p: &Path) -> Vec<OsString> {
 }
 
 /// The error for a symlink another user could have planted or retargeted.
-fn planted(link: &Path, who: &str, dir: &Path) -> ProviderError {
-    ProviderError::Invalid(format!(
-        "refusing to follow symlink {} ({who} can change what is in {}, so the link may have \
-         been planted; converge follows only symlinks that root alone can change)",
-        link.display(),
-        dir.display()
-    ))
+fn planted(link: &Path, target: &Path, who: &str, dir: &Path) -> ProviderError {
+    crate::fsutil::UnsafeLink {
+        link: link.to_path_buf(),
+        target: target.to_path_buf(),
+        reason: format!(
+            "{who} can change what is in {}, so the link may have been planted",
+            dir.display()
+        ),
+    }
+    .error()
 }
 
 #[cfg(test)]
@@ -398,7 +401,7 @@ mod tests {
         let err = SafeDir::open(&share.join("conf")).unwrap_err().to_string();
         assert!(
             err.contains(&format!(
-                "refusing to follow symlink {}",
+                "refusing to follow the symbolic link {}",
                 share.join("conf").display()
             )) && err.contains("user nobody can change what is in"),
             "{err}"

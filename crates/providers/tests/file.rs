@@ -211,7 +211,7 @@ fn a_write_through_a_planted_parent_symlink_is_refused_and_touches_nothing() {
     let err = plan_resource(prov, &r, &mut cx).unwrap_err().to_string();
     assert!(
         err.contains(&format!(
-            "refusing to follow symlink {}",
+            "refusing to follow the symbolic link {}",
             share.join("conf").display()
         )),
         "{err}"
@@ -224,7 +224,10 @@ fn a_write_through_a_planted_parent_symlink_is_refused_and_touches_nothing() {
     let err = fsutil::atomic_write(&target, b"owned\n", &spec, &mut cx)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("refusing to follow symlink"), "{err}");
+    assert!(
+        err.contains("refusing to follow the symbolic link"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(etc.join("shadow")).unwrap(),
         "root:hash\n"
