@@ -1,9 +1,12 @@
 //! End-to-end: many hosts from one controller over SSH (issue 9). A controller host with
 //! the converge binary and the repository's manifests converges fresh web-01, web-02 and
 //! lb-01, which have nothing but sshd and the controller's key (generated here); converge
-//! copies itself there. Then a deploy user with and without `run_as` (sudo), a dry run and
-//! a rolling update of the web group under load, a rollout that stops at a failing check,
-//! an unreachable host, a host that takes too long, and 20 hosts at once.
+//! copies itself there, into a directory only root can reach, in one ssh round trip before
+//! the apply. Then one catalog shared by nodes that agree on the facts it read, no secret on
+//! any command line, a deploy user with and without `run_as` (sudo), a dry run and a rolling
+//! update of the web group under load, a rollout that stops at a failing check, an
+//! unreachable host, a host that takes too long, host keys (unknown, accepted on request,
+//! changed), and 20 hosts at once.
 //! Needs root and the test image (`.ci/testbed-setup`); fails loudly without.
 
 mod support;
@@ -234,6 +237,22 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         .unwrap();
     let site = format!("{MANIFESTS}/site.pp");
 
+    // Every ssh the controller runs is logged (its arguments, NUL-separated, after a line
+    // `CALL`), to count round trips and to look for secrets.
+    c.write_file(
+        "/usr/local/bin/ssh",
+        b"#!/bin/sh\necho CALL >> /root/ssh-calls\nprintf '%s\\0' \"$@\" >> /root/ssh-calls\necho >> /root/ssh-calls\nexec /usr/bin/ssh \"$@\"\n",
+    )
+    .unwrap();
+    sh(
+        &c,
+        "chmod 755 /usr/local/bin/ssh && command -v ssh | grep -q /usr/local/bin/ssh",
+    );
+    let ssh_calls = |c: &Host| -> usize {
+        let n = sh(c, "grep -c '^CALL$' /root/ssh-calls; rm -f /root/ssh-calls");
+        n.trim().parse().unwrap()
+    };
+
     // The shipped site.pp, unchanged, on all three at once.
     let (code, v, run) = apply_json(&c, &[&site, "--targets", "web-01,web-02,lb-01"]);
     eprintln!("{}", run.stderr);
@@ -249,10 +268,26 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         lb_changed.contains(&"Service[haproxy]".to_string()),
         "{lb_changed:?}"
     );
-    // The copied binary is there under its version and checksum, and is executable.
+    // Per fresh host: the master connection, one command saying who and whether the build
+    // is there, one copying it and gathering the facts, the apply.
+    assert_eq!(
+        ssh_calls(&c),
+        3 * 4,
+        "ssh invocations for three fresh hosts"
+    );
+    // The copied binary is there under its version and checksum, root's alone, executable,
+    // and nothing of it was left in /tmp.
     let bin = sh(web1, "ls /var/lib/converge/bin");
     assert!(bin.starts_with("converge-0."), "{bin}");
+    assert_eq!(
+        sh(
+            web1,
+            "stat -c '%U %a' /var/lib/converge/bin /var/lib/converge/bin/converge-*"
+        ),
+        "root 700\nroot 700\n"
+    );
     assert!(sh(web1, "/var/lib/converge/bin/converge-* --version").contains("converge"));
+    assert_eq!(sh(web1, "ls -A /tmp /var/tmp"), "/tmp:\n\n/var/tmp:\n");
     assert_alternates(&client);
 
     // Converged: a second run changes nothing anywhere and copies nothing.
@@ -262,7 +297,37 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         let h = host(&v, name);
         assert_eq!(h["report"]["summary"]["changed"], 0, "{name}: {h:#}");
         assert_eq!(h["copied_binary"], false, "{name}");
+        // A converged host streams back its summary and nothing else.
+        assert_eq!(
+            h["report"]["resources"],
+            serde_json::json!([]),
+            "{name}: {h:#}"
+        );
     }
+    // One round trip before the apply: master, who + build + facts, apply.
+    assert_eq!(
+        ssh_calls(&c),
+        3 * 3,
+        "ssh invocations for three converged hosts"
+    );
+    let (run, _) = converge(&c, &["apply", &site, "--targets", "web-01,web-02,lb-01"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    for name in ["web-01", "web-02", "lb-01"] {
+        let lines: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name}: ")))
+            .filter(|l| !l.ends_with(": connecting") && !l.ends_with(": gathering facts"))
+            .filter(|l| !l.ends_with(": compiling") && !l.ends_with(": applying"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{name}: only its summary:\n{}", run.stderr);
+        assert!(lines[0].contains(": 0 changed ("), "{}", lines[0]);
+    }
+    ssh_calls(&c);
+
+    // A manifest that reads no fact of the host's: one compile serves all three. Its
+    // secret travels on stdin only: no command line on the controller or a target shows it.
+    shared_catalog_and_no_secret_on_a_command_line(&c, web1);
 
     // A deploy user instead of root (issue 9's gap): web-01 lets it sudo without a
     // password, lb-01 has no sudoers rule. Without run_as both refuse before touching
@@ -485,6 +550,135 @@ fn a_controller_converges_rolls_and_survives_an_unreachable_host() {
         run.stdout
     );
     assert!(row("lb-01").contains(" unchanged "), "{}", run.stdout);
+
+    host_keys(&c, lb, &site);
+}
+
+/// Host keys as ssh checks them: an unknown host is refused (BatchMode never asks), taken
+/// with --accept-new-host-keys and recorded; a changed key is refused even then.
+fn host_keys(c: &Host, lb: &Host, site: &str) {
+    sh(
+        c,
+        // ssh also recorded lb-01's other keys, hashed, when it first logged in
+        // (UpdateHostKeys): ssh-keygen -R removes those, grep the line the test wrote.
+        "ssh-keygen -R lb-01 -f /root/.ssh/known_hosts >/dev/null 2>&1; \
+         grep -v '^lb-01,' /root/.ssh/known_hosts > /root/kh; mv /root/kh /root/.ssh/known_hosts && \
+         ! ssh-keygen -F lb-01 -f /root/.ssh/known_hosts",
+    );
+    let apply = |extra: &[&str]| {
+        let mut args = vec!["apply", site, "--targets", "lb-01", "--detailed-exitcodes"];
+        args.extend_from_slice(extra);
+        let (run, _) = converge(c, &args);
+        eprintln!("{}", run.all());
+        run
+    };
+    let run = apply(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let row = table_row(&run, "lb-01");
+    assert!(
+        row.contains(" untrusted ")
+            && row.contains("is not in known_hosts")
+            && row.contains("--accept-new-host-keys"),
+        "{row}"
+    );
+    let run = apply(&["--accept-new-host-keys"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        !sh(c, "ssh-keygen -F lb-01 -f /root/.ssh/known_hosts").is_empty(),
+        "lb-01's key is recorded"
+    );
+    // lb-01 is reinstalled: new host keys. Never accepted silently.
+    sh(
+        lb,
+        "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && service ssh restart >/dev/null",
+    );
+    let run = apply(&["--accept-new-host-keys"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let row = table_row(&run, "lb-01");
+    assert!(
+        row.contains(" untrusted ") && row.contains("has changed"),
+        "{row}"
+    );
+}
+
+/// Reads what processes' command lines say on `host`, every few milliseconds, into
+/// /root/cmdlines until /root/stop-sampling appears (30 s at most).
+fn start_sampling(host: &Host) {
+    sh(
+        host,
+        "rm -f /root/stop-sampling /root/cmdlines; \
+         (end=$(($(date +%s) + 30)); \
+          while [ ! -e /root/stop-sampling ] && [ $(date +%s) -lt $end ]; do \
+            cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '; echo; sleep 0.005; \
+          done > /root/cmdlines 2>/dev/null) >/dev/null 2>&1 &",
+    );
+}
+
+fn stop_sampling(host: &Host) -> String {
+    sh(host, "touch /root/stop-sampling; sleep 0.2");
+    String::from_utf8(host.read_file("/root/cmdlines").unwrap()).unwrap()
+}
+
+/// The phase of the scenario where a manifest reads no fact: every host gets the one
+/// compile, and its secret never shows on a command line (ssh's, sudo's, converge's).
+fn shared_catalog_and_no_secret_on_a_command_line(c: &Host, web1: &Host) {
+    let secret = "hunter2-planted-secret-7f3a";
+    let manifest = "/root/manifests/secret.pp";
+    c.write_file(
+        manifest,
+        format!(
+            "node default {{\n  file {{ '/etc/app.secret': content => '{secret}', mode => '0600' }}\n  \
+             exec {{ 'hold the apply open': command => '/bin/sleep 2' }}\n}}\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    start_sampling(c);
+    start_sampling(web1);
+    let (code, v, run) = apply_json(c, &[manifest, "--targets", "web-01,web-02,lb-01"]);
+    let on_target = stop_sampling(web1);
+    let on_controller = stop_sampling(c);
+    assert_eq!(code, 2, "{}", run.all());
+    let compiled: Vec<&serde_json::Value> = v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["catalog_from"].is_null())
+        .collect();
+    assert_eq!(compiled.len(), 1, "one compile for all three: {v:#}");
+    for name in ["web-01", "web-02", "lb-01"] {
+        assert_eq!(
+            with_status(host(&v, name), "changed").len(),
+            2,
+            "{name}: {v:#}"
+        );
+    }
+    assert_eq!(
+        String::from_utf8(web1.read_file("/etc/app.secret").unwrap()).unwrap(),
+        secret
+    );
+    // The samplers did see the apply running, on both sides.
+    assert!(
+        on_target.contains("apply --catalog - "),
+        "the target's sampler saw the apply"
+    );
+    assert!(
+        on_controller.contains(&format!(
+            "converge apply --detailed-exitcodes --format json {manifest}"
+        )),
+        "the controller's sampler saw converge"
+    );
+    let argv = sh(c, "tr '\\0' ' ' < /root/ssh-calls; rm -f /root/ssh-calls");
+    for (place, text) in [
+        ("a target's processes", &on_target),
+        ("the controller's processes", &on_controller),
+        ("ssh's arguments", &argv),
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the secret is on a command line in {place}"
+        );
+    }
 }
 
 /// The `run_as` phase of the scenario on web-01 (NOPASSWD sudo) and lb-01 (sudo, no rule).
@@ -546,9 +740,9 @@ fn deploy_user_with_run_as(c: &Host, web1: &Host, lb: &Host) {
     assert_eq!(
         sh(
             web1,
-            "stat -c '%U %a' /etc/converged-by /var/lib/converge/bin/converge-*"
+            "stat -c '%U %a' /etc/converged-by /var/lib/converge/bin /var/lib/converge/bin/converge-*"
         ),
-        "root 644\nroot 755\n"
+        "root 644\nroot 700\nroot 700\n"
     );
     assert_eq!(
         host(&v, "lb-01")["error"],

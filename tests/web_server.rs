@@ -212,7 +212,8 @@ fn plan_lists_every_change_with_diffs_and_touches_nothing() {
     assert_unchanged(&before, &fingerprint(&web), "plan with nginx installed");
     for line in [
         "+\tadd_header X-Served-By web-01 always;",
-        "+\trewrite ^/redirect_me$ https://www.youtube.com/watch?v=QH2-TGUlwu4 permanent;",
+        "+\tlocation = /redirect_me {",
+        "+\t\treturn 301 https://www.youtube.com/watch?v=QH2-TGUlwu4;",
         "+\terror_page 404 /404.html;",
         "--- /etc/nginx/sites-available/default",
     ] {
@@ -229,11 +230,13 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
     assert_eq!(first.code, 2, "{}", first.all());
     let conf_before = web.read_file(SITE).unwrap();
 
+    // A value only nginx itself can judge: the directive table knows client_max_body_size
+    // takes one argument, not that `lots` is no size, so `nginx -t` must catch it.
     let broken = r#"
         include web_server
         nginx_directive { 'bad header':
-          directive => 'add_header',
-          value     => 'X-Broken',
+          directive => 'client_max_body_size',
+          value     => 'lots',
         }
         file { '/srv/after-bad': ensure => file, require => Nginx_directive['bad header'] }
     "#;
@@ -258,7 +261,7 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
     assert_eq!(bad["status"], "failed");
     let err = bad["error"].as_str().unwrap_or_default();
     assert!(
-        err.contains("invalid number of arguments in \"add_header\" directive in /etc/nginx/"),
+        err.contains("\"client_max_body_size\" directive invalid value in /etc/nginx/"),
         "nginx's message, with the live paths: {err}"
     );
     let st = statuses(&report);
@@ -273,6 +276,39 @@ fn an_invalid_value_fails_with_nginx_message_and_leaves_nginx_serving() {
     );
     let client = bed.net.client("client").unwrap();
     assert_serves(&client, &web.ip().to_string(), "web-01");
+
+    // A wrong argument count is caught by the directive table before the host is touched.
+    let miscounted = r#"
+        include web_server
+        nginx_directive { 'bad header': directive => 'add_header', value => 'X-Broken' }
+    "#;
+    web.write_file("/root/manifests/miscounted.pp", miscounted.as_bytes())
+        .unwrap();
+    let before = fingerprint(&web);
+    let refused = support::run(
+        &web,
+        &[
+            "converge",
+            "apply",
+            "--node",
+            "web-01",
+            "/root/manifests/miscounted.pp",
+        ],
+    );
+    assert_eq!(
+        refused.code,
+        1,
+        "refused before applying:\n{}",
+        refused.all()
+    );
+    assert!(
+        refused
+            .all()
+            .contains("invalid number of arguments in \"add_header\""),
+        "{}",
+        refused.all()
+    );
+    assert_unchanged(&before, &fingerprint(&web), "a refused manifest");
 }
 
 /// The way people write it today: a header line after `listen` with file_line.
@@ -359,4 +395,29 @@ fn file_line_and_exec_sed_manifests_work_and_the_exec_is_reported_not_idempotent
         2,
         "sed added a second line:\n{conf}"
     );
+}
+
+/// Facts name the Debian release the host runs (`CONVERGE_TEST_RELEASE`), structured and
+/// legacy, with the point release from the host's own /etc/debian_version.
+#[test]
+fn facts_name_the_debian_release_of_the_host() {
+    let bed = Bed::new();
+    let release = bed.image.release();
+    let host = bed.host("web-01", HostKind::InitScript);
+    let out = run(&host, &["converge", "facts"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let facts: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let point = host.sh("cat /etc/debian_version").unwrap().stdout;
+    let full = point.trim();
+    let major = release.number().to_string();
+    assert!(full.starts_with(&format!("{major}.")), "{full}");
+    assert_eq!(facts["os"]["release"]["full"], full);
+    assert_eq!(facts["os"]["release"]["major"], major.as_str());
+    assert_eq!(facts["os"]["distro"]["codename"], release.codename());
+    assert_eq!(facts["os"]["distro"]["release"]["major"], major.as_str());
+    assert_eq!(facts["operatingsystemrelease"], full);
+    assert_eq!(facts["operatingsystemmajrelease"], major.as_str());
+    assert_eq!(facts["lsbdistcodename"], release.codename());
+    assert_eq!(facts["lsbmajdistrelease"], major.as_str());
+    assert_eq!(facts["osfamily"], "Debian");
 }

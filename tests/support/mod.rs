@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use converge_testhost::{Host, HostKind, Image, Net, Output};
+use converge_testhost::{Host, HostKind, Image, Net, Output, Release};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -17,10 +17,15 @@ pub struct Bed {
 }
 
 impl Bed {
-    /// A new network. Fails loudly when the test bed cannot run (not root, no image).
+    /// A new network, with hosts of the Debian release `CONVERGE_TEST_RELEASE` names
+    /// (default 12; `cargo xtask e2e --release N` sets it). Builds the image when it is
+    /// missing; fails loudly when the test bed cannot run (not root).
     pub fn new() -> Bed {
-        let image = Image::default_image().expect("the fresh-host image (run .ci/testbed-setup)");
-        let net = Net::new().expect("a private network for fresh hosts");
+        let image = Image::builder()
+            .release(Release::from_env())
+            .build()
+            .unwrap_or_else(|e| panic!("the fresh-host image: {e}"));
+        let net = Net::new().unwrap_or_else(|e| panic!("a private network for fresh hosts: {e}"));
         Bed { image, net }
     }
 

@@ -129,6 +129,8 @@ struct Results {
     dry_run: [Row; 2],
     validate: Row,
     facts: Row,
+    /// The control repository's compile of web-01 (on this machine, not in a host).
+    control_repo: Row,
     /// Peak resident memory of each converge no-op re-apply of web-01, in KiB.
     converge_rss_kib: Vec<u64>,
     /// The same figure for `/bin/true`: the measuring wrapper's own share.
@@ -142,7 +144,7 @@ fn io_error(context: &str, source: std::io::Error) -> Error {
     }
 }
 
-fn failed(what: String, status: String, stderr: String) -> Error {
+pub(crate) fn failed(what: String, status: String, stderr: String) -> Error {
     Error::Command {
         what,
         status,
@@ -185,7 +187,14 @@ pub(crate) fn timed(host: &Host, argv: &[String], expect: &[i32]) -> Result<Dura
         let log = host.read_file("/tmp/bench.out").unwrap_or_default();
         return Err(failed(
             format!("{}: {}", host.name(), argv.join(" ")),
-            format!("exit {code}, expected one of {expect:?}"),
+            format!(
+                "exit {code}, expected one of {}",
+                expect
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             String::from_utf8_lossy(&log).into_owned(),
         ));
     }
@@ -287,7 +296,7 @@ fn floor(net: &Net, image: &Image, converge: &Path, index: usize) -> Result<Dura
 }
 
 /// Reads a command's output on this machine, trimmed; empty when it cannot run.
-fn local(program: &str, args: &[&str]) -> String {
+pub(crate) fn local(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
         .current_dir(workspace_root())
@@ -298,14 +307,14 @@ fn local(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn loadavg() -> String {
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| "?".into())
 }
 
-fn mem_total() -> String {
+pub(crate) fn mem_total() -> String {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| {
@@ -419,7 +428,91 @@ fn table(r: &Results) -> String {
     }
     line("(d) validate web-01".into(), &r.validate);
     line("(e) facts: `networking.hostname`".into(), &r.facts);
+    line(
+        "(f) compile of the control repository, web-01 (Puppet: its compiler in-process)".into(),
+        &r.control_repo,
+    );
     t
+}
+
+/// The control repository `tests/data/control-repo` (roles, profiles, Hiera, Debian's
+/// stdlib, apt and ntp) compiled for web-01: the whole `converge catalog` process against
+/// Puppet's `Puppet::Parser::Compiler.compile` alone, timed inside its Ruby process (not
+/// counting Ruby's start-up, Puppet's settings or the facts file), each in a fresh process,
+/// in alternation. Compiling changes nothing, so it runs on this machine.
+fn control_repo_round(converge: &Path, row: &mut Row) -> Result<(), Error> {
+    let root = workspace_root();
+    let repo = root.join("tests/data/control-repo");
+    let facts = repo.join("facts/web-01.json");
+    let start = std::time::Instant::now();
+    let out = Command::new(converge)
+        .current_dir(&repo)
+        .args([
+            "catalog",
+            "manifests/site.pp",
+            "--node",
+            "web-01",
+            "--facts",
+        ])
+        .arg(&facts)
+        .output()
+        .map_err(|e| io_error("running converge catalog", e))?;
+    let took = start.elapsed();
+    if !out.status.success() {
+        return Err(failed(
+            "converge catalog of the control repository".into(),
+            out.status.to_string(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    }
+    row.converge.push(took);
+    let modulepath = format!(
+        "{}:/etc/puppet/code/modules:/usr/share/puppet/modules",
+        repo.join("site-modules").display()
+    );
+    let out = Command::new("ruby")
+        .arg(root.join("tests/support/puppet_compile.rb"))
+        .arg(&repo)
+        .arg(&modulepath)
+        .arg("web-01")
+        .arg(&facts)
+        .env("CONVERGE_COMPILE_TIME", "1")
+        .output()
+        .map_err(|e| io_error("running Puppet's compiler", e))?;
+    let secs = String::from_utf8_lossy(&out.stderr).lines().find_map(|l| {
+        l.strip_prefix("compile_seconds=")?
+            .trim()
+            .parse::<f64>()
+            .ok()
+    });
+    match (out.status.success(), secs) {
+        (true, Some(s)) => row.puppet.push(Duration::from_secs_f64(s)),
+        _ => {
+            return Err(failed(
+                "Puppet's compile of the control repository".into(),
+                out.status.to_string(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench --control-repo`: only row (f), printed.
+pub(crate) fn control_repo_only(rounds: usize) -> Result<ExitCode, Error> {
+    let converge = build(&workspace_root())?;
+    let mut row = Row::default();
+    for round in 1..=rounds {
+        eprintln!("xtask: round {round} of {rounds}");
+        control_repo_round(&converge, &mut row)?;
+    }
+    println!(
+        "| compile of the control repository, web-01 | {} | {} | {} |",
+        cell(&row.converge),
+        cell(&row.puppet),
+        ratio(&row)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How the measured figures stand against issue 7's goals.
@@ -467,6 +560,15 @@ fn goals(r: &Results) -> String {
     let mut rss = r.converge_rss_kib.clone();
     rss.sort_unstable();
     let peak = rss.last().map(|k| *k as f64 / 1024.0);
+    let cr = median(&r.control_repo.puppet)
+        .zip(median(&r.control_repo.converge))
+        .map(|(p, c)| p / c);
+    let _ = writeln!(
+        g,
+        "- control repository compile at least 50× faster than Puppet's (issue 14): {} ({})",
+        cr.map_or("—".into(), |x| format!("{x:.0}×")),
+        verdict(cr.is_some_and(|x| x >= 50.0))
+    );
     let _ = writeln!(
         g,
         "- peak memory of a no-op apply under 15 MB: {} ({})",
@@ -511,6 +613,7 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
             let d = floor(&net, &image, &converge, index)?;
             results.first[index].floor.push(d);
         }
+        control_repo_round(&converge, &mut results.control_repo)?;
     }
     let load_end = loadavg();
     let versions = {
@@ -565,6 +668,10 @@ not the ~10 ms it takes to reach the host.
 - (c) `apply --noop` on the converged host.
 - (d) `puppet parser validate` / `converge validate` of web-01.pp.
 - (e) `facter networking.hostname` / `converge facts networking.hostname`.
+- (f) the control repository `tests/data/control-repo` compiled for web-01 on this machine
+  (compiling changes nothing): the whole `converge catalog` process against Puppet's
+  `Puppet::Parser::Compiler.compile` alone, timed inside its Ruby process
+  (`tests/support/puppet_compile.rb`), so Puppet's start-up is not counted against it.
 
 ## Machine and versions
 

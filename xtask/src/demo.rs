@@ -10,7 +10,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use converge_testhost::{Error, Host, HostKind, Image, Net};
+use converge_testhost::{Error, Host, HostKind, Net, Release};
 
 /// Where the repository's manifests go in each host.
 const MANIFESTS: &str = "/etc/converge/manifests";
@@ -35,11 +35,6 @@ fn io_error(context: &str, source: std::io::Error) -> Error {
         context: context.into(),
         source,
     }
-}
-
-fn workspace_root() -> PathBuf {
-    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask.parent().unwrap_or(xtask).to_path_buf()
 }
 
 /// `cargo build -p converge-cli`, output shown; returns the binary's path.
@@ -174,7 +169,11 @@ fn wait_for_backends(client: &Host, limit: Duration) -> Result<Option<Duration>,
 /// The whole demo.
 pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
     let began = Instant::now();
-    let root = workspace_root();
+    let root = crate::workspace_root();
+    // The test bed first: a machine without it is told what to run before any build, and
+    // as root the packages and the image are installed and built here, with progress.
+    converge_testhost::set_command("cargo xtask demo");
+    let image = converge_testhost::prepare(Release::default())?;
     println!("==> building converge");
     let binary = build(&root, opts.release)?;
     let built = began.elapsed();
@@ -185,11 +184,11 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
         HostKind::InitScript
     };
     println!(
-        "==> starting {} as fresh Debian 12 hosts ({kind:?})",
-        HOSTS.join(", ")
+        "==> starting {} as fresh {} {kind} hosts",
+        HOSTS.join(", "),
+        image.release()
     );
     let t = Instant::now();
-    let image = Image::default_image()?;
     let net = Net::new()?;
     let specs: Vec<(&str, HostKind)> = HOSTS.iter().map(|h| (*h, kind)).collect();
     let hosts = net.hosts(&image, &specs)?;

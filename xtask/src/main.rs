@@ -1,21 +1,37 @@
 //! `cargo xtask`: project automation that is not part of converge itself.
 
 mod bench;
+mod compat;
 mod demo;
+mod dist;
+mod e2e;
+mod fleet_bench;
 mod nginx_table;
 mod profile;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use converge_testhost::{Error, HostKind, Image, Net};
+use converge_testhost::{Error, HostKind, Image, Net, Release};
 
 const USAGE: &str = "usage: cargo xtask <command>
-  image [--with-puppet]        build (or reuse) the fresh-host image
-  host NAME [--systemd] [--with-puppet]
+  image [--release N] [--with-puppet]
+                               build (or reuse) the fresh-host image of Debian N (11, 12
+                               or 13; default 12), installing the test bed's packages first
+  host NAME [--systemd] [--with-puppet] [--release N]
                                an interactive shell in a fresh host (init-script host
                                unless --systemd); the host is removed when the shell exits
   gc                           remove what crashed test runs left (hosts, networks, builds)
+  dist [--native] [--binary PATH] [--out DIR] [--fast]
+                               the Debian package target/dist/converge_<version>_<arch>.deb
+                               (release build linked against Debian 11's glibc, so it
+                               installs on 11, 12 and 13; --native: this machine's glibc;
+                               --binary: package that binary instead of building one;
+                               --fast: lighter compression)
+  sysroot                      make (once) and print the Debian 11 sysroot dist and e2e link
+                               against
+  e2e --release N              the end-to-end tests on Debian N hosts (11, 12 or 13);
+                               writes their results to docs/releases.md
   many N [--systemd]           start N hosts in parallel, check each answers, time it
   timings [N]                  time host start-up with the cached image (N rounds, default 5)
   demo [--systemd] [--release] [--nginx-lb]
@@ -31,25 +47,34 @@ const USAGE: &str = "usage: cargo xtask <command>
                                default 5); writes docs/benchmarks.md
   nginx-directives SRC         regenerate crates/nginx/src/directives/table.rs from an
                                unpacked nginx source tree (apt-get source nginx)
+  bench --fleet [--hosts N] [--rounds R] [--binary BIN]
+                               converge and Ansible pushing the web server from a controller
+                               to N fresh hosts (default 20), R rounds (default 3); writes
+                               its section of docs/benchmarks.md. BIN: a converge build to
+                               use instead of a stripped release build
+  bench --control-repo [--rounds N]
+                               only the control repository's compile, converge against
+                               Puppet's compiler on this machine (needs puppet and the
+                               stdlib, apt and ntp packages); prints the row
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["image"] => image(false),
-        ["image", "--with-puppet"] => image(true),
-        ["host", name, flags @ ..]
-            if flags
-                .iter()
-                .all(|f| ["--systemd", "--with-puppet"].contains(f)) =>
-        {
-            host(
+        ["image", flags @ ..] => match release_flag(flags, &["--with-puppet"]) {
+            Some((release, rest)) => image(release, rest.contains(&"--with-puppet")),
+            None => usage(),
+        },
+        ["host", name, flags @ ..] => match release_flag(flags, &["--systemd", "--with-puppet"]) {
+            Some((release, rest)) => host(
                 name,
-                flags.contains(&"--systemd"),
-                flags.contains(&"--with-puppet"),
-            )
-        }
+                release,
+                rest.contains(&"--systemd"),
+                rest.contains(&"--with-puppet"),
+            ),
+            None => usage(),
+        },
         ["gc"] => gc(),
         ["nginx-directives", src] => {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -66,8 +91,23 @@ fn main() -> ExitCode {
                 }),
             }
         }
+        ["sysroot"] => compat::sysroot().map(|dir| {
+            println!("{}", dir.display());
+            ExitCode::SUCCESS
+        }),
+        ["dist", flags @ ..] => dist_options(flags).map_or_else(usage, dist::run),
+        ["e2e", flags @ ..] => match release_flag(flags, &[]) {
+            Some((release, _)) => e2e::run(release),
+            None => usage(),
+        },
+        ["bench", "--fleet", rest @ ..] => fleet_options(rest).map_or_else(usage, fleet_bench::run),
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
+            ["--control-repo"] => bench::control_repo_only(9),
+            ["--control-repo", "--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => bench::control_repo_only(rounds),
+                _ => usage(),
+            },
             ["--rounds", n] => match n.parse() {
                 Ok(rounds) if rounds > 0 => bench::run(bench::Options { rounds }),
                 _ => usage(),
@@ -106,6 +146,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// `bench --fleet [--hosts N] [--rounds R] [--binary BIN]`, flags in any order.
+fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
+    let mut o = fleet_bench::Options {
+        hosts: 20,
+        rounds: 3,
+        binary: None,
+    };
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--hosts" => o.hosts = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            "--binary" => o.binary = Some(std::fs::canonicalize(it.next()?).ok()?),
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
 /// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN] [--role web|lb]`, flags in
 /// any order.
 fn profile_options(flags: &[&str]) -> Option<profile::Options> {
@@ -136,14 +195,64 @@ fn profile_options(flags: &[&str]) -> Option<profile::Options> {
     Some(o)
 }
 
+/// `dist [--native] [--binary PATH] [--out DIR]`.
+fn dist_options(flags: &[&str]) -> Option<dist::Options> {
+    let mut o = dist::Options {
+        binary: None,
+        native: false,
+        out: None,
+        fast: false,
+    };
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--native" => o.native = true,
+            "--fast" => o.fast = true,
+            "--binary" => o.binary = Some(it.next()?.into()),
+            "--out" => o.out = Some(it.next()?.into()),
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
+/// The workspace's root directory.
+pub(crate) fn workspace_root() -> std::path::PathBuf {
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
+/// Takes `--release N` out of `flags`; the rest must all be among `allowed`.
+fn release_flag<'a>(flags: &[&'a str], allowed: &[&str]) -> Option<(Release, Vec<&'a str>)> {
+    let mut release = Release::default();
+    let mut rest = Vec::new();
+    let mut it = flags.iter();
+    while let Some(f) = it.next() {
+        match *f {
+            "--release" => {
+                release = match it.next()?.parse() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("xtask: {e}");
+                        return None;
+                    }
+                }
+            }
+            f if allowed.contains(&f) => rest.push(f),
+            _ => return None,
+        }
+    }
+    Some((release, rest))
+}
+
 fn usage() -> Result<ExitCode, Error> {
     eprint!("{USAGE}");
     Ok(ExitCode::from(2))
 }
 
-fn image(puppet: bool) -> Result<ExitCode, Error> {
+fn image(release: Release, puppet: bool) -> Result<ExitCode, Error> {
     let start = Instant::now();
-    let image = Image::builder().puppet(puppet).build()?;
+    let image = Image::builder().release(release).puppet(puppet).build()?;
     println!(
         "image {} at {} ({:.1} s)",
         image.key(),
@@ -153,8 +262,8 @@ fn image(puppet: bool) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn host(name: &str, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
-    let image = Image::builder().puppet(puppet).build()?;
+fn host(name: &str, release: Release, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
+    let image = Image::builder().release(release).puppet(puppet).build()?;
     let net = Net::new()?;
     let kind = if systemd {
         HostKind::Systemd
@@ -163,9 +272,10 @@ fn host(name: &str, systemd: bool, puppet: bool) -> Result<ExitCode, Error> {
     };
     let host = net.host(&image, name, kind)?;
     eprintln!(
-        "xtask: host {} ({:?}) at {} on 169.254.{}.0/24; exit the shell to remove it",
-        host.name(),
+        "xtask: {} host {} ({}) at {} on 169.254.{}.0/24; exit the shell to remove it",
         host.kind(),
+        host.name(),
+        image.release(),
         host.ip(),
         net.subnet()
     );
@@ -217,7 +327,7 @@ fn many(n: usize, systemd: bool) -> Result<ExitCode, Error> {
     let t = Instant::now();
     drop(hosts);
     println!(
-        "{n} {kind:?} hosts up in parallel in {:.2} s, torn down in {:.2} s",
+        "{n} {kind} hosts up in parallel in {:.2} s, torn down in {:.2} s",
         up.as_secs_f64(),
         t.elapsed().as_secs_f64()
     );

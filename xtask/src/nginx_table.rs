@@ -207,6 +207,7 @@ pub(crate) fn generate(src: &Path, out: &Path) -> Result<usize, String> {
     for ((name, fam, module, flags), dynamic) in table {
         let _ = writeln!(
             s,
+            // debug-format: writes Rust source; `:?` makes the string literals.
             "    Spec {{ name: {name:?}, family: Family::{fam}, flags: 0x{flags:08x}, module: {module:?}, dynamic: {dynamic} }},"
         );
     }

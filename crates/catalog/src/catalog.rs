@@ -28,6 +28,19 @@ pub enum EdgeOrigin {
     Container,
 }
 
+impl EdgeOrigin {
+    /// The origin's name, as in the catalog's JSON (`metaparam`, `chain`, `auto`,
+    /// `container`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeOrigin::Metaparam => "metaparam",
+            EdgeOrigin::Chain => "chain",
+            EdgeOrigin::Auto => "auto",
+            EdgeOrigin::Container => "container",
+        }
+    }
+}
+
 /// A relationship between two resources: `from` is applied before `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

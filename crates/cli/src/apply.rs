@@ -62,7 +62,8 @@ pub(crate) fn run(out: &Output, mut args: ApplyArgs, force_noop: bool) -> i32 {
         );
     }
     let mut live = Live::new((text || args.progress) && !out.quiet, out.color, args.noop);
-    let report = converge::apply(&catalog, &plan, &opts, &mut live);
+    live.brief = args.brief;
+    let mut report = converge::apply(&catalog, &plan, &opts, &mut live);
     live.done();
     if !args.noop {
         // What `converge doctor` checks when given no manifest.
@@ -73,6 +74,9 @@ pub(crate) fn run(out: &Output, mut args: ApplyArgs, force_noop: bool) -> i32 {
     }
     if text {
         print_summary(out, &report);
+    } else if args.brief {
+        report.resources.retain(worth_reporting);
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
         println!(
             "{}",
@@ -97,8 +101,7 @@ fn module_path(args: &ApplyArgs) -> Vec<std::path::PathBuf> {
     }
     args.file
         .as_deref()
-        .and_then(Path::parent)
-        .map(|d| vec![d.join("modules")])
+        .map(converge::default_modulepath)
         .unwrap_or_default()
 }
 
@@ -154,11 +157,22 @@ fn prepare(out: &Output, args: &ApplyArgs) -> Option<(Catalog, converge::Plan)> 
     Some((checked.catalog?, checked.plan?))
 }
 
+/// Whether a brief report (`--brief`) lists this resource: anything but a plain
+/// unchanged one (the summary counts those).
+fn worth_reporting(r: &ResourceReport) -> bool {
+    r.status != Status::Unchanged
+        || !r.changes.is_empty()
+        || r.refresh.is_some()
+        || !r.notes.is_empty()
+}
+
 /// Prints each resource's outcome as it finishes, with a spinner meanwhile on a terminal.
 struct Live {
     enabled: bool,
     color: bool,
     noop: bool,
+    /// No line for a passed check: only changes, failures and notes.
+    brief: bool,
     spinner: Option<ProgressBar>,
 }
 
@@ -177,6 +191,7 @@ impl Live {
             enabled,
             color,
             noop,
+            brief: false,
             spinner,
         }
     }
@@ -215,7 +230,7 @@ impl Observer for Live {
             return;
         }
         // A passed check changes nothing, yet it is what says the host serves: list it.
-        if r.type_name == "http_check" && rep.status == Status::Unchanged {
+        if r.type_name == "http_check" && rep.status == Status::Unchanged && !self.brief {
             let url = converge_providers::http_check::spec(r)
                 .map(|s| s.url())
                 .unwrap_or_default();

@@ -5,13 +5,21 @@ use std::path::PathBuf;
 
 /// converge: apply Puppet manifests to this host, fast and exactly.
 #[derive(Debug, Parser)]
-#[command(name = "converge", version, about)]
+#[command(name = "converge", version = VERSION, about)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
+
+/// `converge --version`: the version and the commit it was built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CONVERGE_COMMIT"),
+    ")"
+);
 
 /// Options every command takes.
 #[derive(Debug, Args)]
@@ -50,9 +58,14 @@ pub(crate) struct CompileArgs {
     /// The name node definitions match (default: the fqdn fact, then the hostname).
     #[arg(long, value_name = "NAME")]
     pub(crate) node: Option<String>,
-    /// Where modules are (default: <manifest dir>/modules). Colon-separated or repeated.
+    /// Where modules are, colon-separated or repeated (default: environment.conf's
+    /// modulepath, else <manifest dir>/modules:/etc/puppet/code/modules:/usr/share/puppet/modules).
     #[arg(long, value_name = "DIR")]
     pub(crate) modulepath: Vec<String>,
+    /// The global Hiera configuration (default: /etc/puppet/hiera.yaml). The environment's
+    /// hiera.yaml (beside manifests/ in a control repository) and the modules' are read too.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) hiera_config: Option<PathBuf>,
     /// Unknown variables are errors, as in Puppet 8.
     #[arg(long)]
     pub(crate) strict_variables: bool,
@@ -117,6 +130,9 @@ pub(crate) enum Command {
         #[command(flatten)]
         compile: CompileArgs,
     },
+    /// Look keys up in Hiera for a node, like `puppet lookup`: the first key found wins.
+    /// Exit 1 when none is found (0 with --explain).
+    Lookup(LookupArgs),
     /// Print this host's facts as JSON, or one fact by its dotted name.
     Facts {
         /// A fact name such as `networking.hostname`.
@@ -125,6 +141,77 @@ pub(crate) enum Command {
         #[arg(long, value_name = "F.json")]
         facts: Option<PathBuf>,
     },
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// bash: `converge completions bash > /etc/bash_completion.d/converge`;
+    /// zsh: into a directory of your `$fpath` as `_converge`;
+    /// fish: `~/.config/fish/completions/converge.fish`.
+    /// The Debian package installs all three.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write converge's man pages (converge.1 and one per command) into DIR.
+    #[command(hide = true)]
+    Man {
+        /// The directory to write into (created if missing).
+        dir: PathBuf,
+    },
+}
+
+/// Options of `lookup`.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct LookupArgs {
+    /// The keys (`ntp::servers`, `profile::base::users.deploy.uid`).
+    #[arg(required = true)]
+    pub(crate) keys: Vec<String>,
+    /// Show every layer, level and file tried and what each one found.
+    #[arg(long)]
+    pub(crate) explain: bool,
+    /// The merge strategy, instead of the one lookup_options give.
+    #[arg(long, value_enum)]
+    pub(crate) merge: Option<MergeArg>,
+    /// With --merge deep: values with this prefix remove lower-priority values.
+    #[arg(long, value_name = "PREFIX")]
+    pub(crate) knock_out_prefix: Option<String>,
+    /// With --merge deep: merge arrays of hashes element by element.
+    #[arg(long)]
+    pub(crate) merge_hash_arrays: bool,
+    /// With --merge deep: sort merged arrays.
+    #[arg(long)]
+    pub(crate) sort_merged_arrays: bool,
+    /// The environment directory, whose hiera.yaml is the environment layer (default: the
+    /// current directory).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) environment: Option<PathBuf>,
+    /// yaml (default) or json.
+    #[arg(long, value_enum, default_value_t = RenderAs::Yaml)]
+    pub(crate) render_as: RenderAs,
+    #[command(flatten)]
+    pub(crate) compile: CompileArgs,
+}
+
+/// `--merge` strategies.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum MergeArg {
+    /// The first value found (the default).
+    First,
+    /// Arrays (and single values) flattened, without duplicates.
+    Unique,
+    /// Hashes merged one level deep.
+    Hash,
+    /// Hashes merged recursively.
+    Deep,
+}
+
+/// How `lookup` prints a value.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum RenderAs {
+    /// YAML, as `puppet lookup` prints it.
+    Yaml,
+    /// JSON.
+    Json,
 }
 
 /// Options of `apply` and `plan`.
@@ -158,6 +245,11 @@ pub(crate) struct ApplyArgs {
     /// (a fleet run streams these from each host).
     #[arg(long, hide = true)]
     pub(crate) progress: bool,
+    /// Report only what changed, would change, failed or was skipped (the summary still
+    /// counts everything), and print no passed checks: what a fleet run streams back, so
+    /// that a converged host sends nothing but its summary.
+    #[arg(long, hide = true)]
+    pub(crate) brief: bool,
     #[command(flatten)]
     pub(crate) fleet: crate::fleet::FleetArgs,
 }

@@ -33,11 +33,14 @@ pub(crate) fn run(cli: Cli) -> i32 {
         Command::Apply(args) => crate::apply::run(&out, args, false),
         Command::Plan(args) => crate::apply::run(&out, args, true),
         Command::Facts { name, facts } => show_facts(name.as_deref(), facts),
+        Command::Lookup(args) => crate::lookup::run(&out, &args),
         Command::Doctor {
             file,
             format,
             compile,
         } => crate::doctor::run(&out, file.as_deref(), format, &compile),
+        Command::Completions { shell } => crate::generate::completions(shell),
+        Command::Man { dir } => crate::generate::man_pages(&dir),
     }
 }
 
@@ -92,6 +95,7 @@ pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
     req.facts_file = args.facts.clone();
     req.node = args.node.clone();
     req.strict_variables = args.strict_variables;
+    req.hiera_config = args.hiera_config.clone();
     req.modulepath = args
         .modulepath
         .iter()
@@ -99,6 +103,8 @@ pub(crate) fn request(file: &Path, args: &CompileArgs) -> CompileRequest {
         .filter(|m| !m.is_empty())
         .map(PathBuf::from)
         .collect();
+    // Empty: the compiler works the default out (environment.conf, or beside the manifest
+    // and then Debian's base module path).
     req
 }
 
@@ -193,8 +199,10 @@ fn catalog_text(c: &Catalog) -> String {
                 converge::catalog::EdgeKind::Notify => "~>",
             };
             s.push_str(&format!(
-                "  {} {arrow} {}  ({:?})\n",
-                e.from, e.to, e.origin
+                "  {} {arrow} {}  ({})\n",
+                e.from,
+                e.to,
+                e.origin.as_str()
             ));
         }
     }

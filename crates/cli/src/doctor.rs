@@ -185,9 +185,7 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
         Some(f) => {
             let req = request(f, args);
             if req.modulepath.is_empty() {
-                f.parent()
-                    .map(|d| vec![d.join("modules")])
-                    .unwrap_or_default()
+                converge::default_modulepath(f)
             } else {
                 req.modulepath
             }

@@ -50,6 +50,11 @@ pub(crate) struct FleetArgs {
     /// Extra ssh option (`-o KEY=VALUE`), repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) ssh_option: Vec<String>,
+    /// Trust hosts seen for the first time and record their keys in known_hosts (ssh's
+    /// `StrictHostKeyChecking=accept-new`); a changed key is still refused. Without it,
+    /// unknown hosts are refused unless your ssh config says otherwise.
+    #[arg(long)]
+    pub(crate) accept_new_host_keys: bool,
 }
 
 impl FleetArgs {
@@ -91,6 +96,7 @@ pub(crate) fn run(out: &Output, args: &ApplyArgs) -> i32 {
         ssh: SshOptions {
             connect_timeout: Duration::from_secs(f.connect_timeout),
             options: f.ssh_option.clone(),
+            accept_new_host_keys: f.accept_new_host_keys,
             ..Default::default()
         },
     };
@@ -354,6 +360,7 @@ fn table(report: &FleetReport, noop: bool) -> String {
                 Err(e) => (
                     match e {
                         HostError::Unreachable(_) => "unreachable",
+                        HostError::HostKey(_) => "untrusted",
                         HostError::Timeout { .. } => "timeout",
                         HostError::NotRun(_) => "not run",
                         _ => "failed",
@@ -405,7 +412,9 @@ fn table(report: &FleetReport, noop: bool) -> String {
     for (r, h) in rows.iter().zip(&report.hosts) {
         // The RESULT column already says unreachable or not run; the reason follows.
         let why = match &h.outcome {
-            Err(HostError::Unreachable(m) | HostError::NotRun(m)) => format!("  {m}"),
+            Err(HostError::Unreachable(m) | HostError::NotRun(m) | HostError::HostKey(m)) => {
+                format!("  {m}")
+            }
             Err(e) => format!("  {e}"),
             Ok(_) => String::new(),
         };
@@ -421,13 +430,19 @@ fn table(report: &FleetReport, noop: bool) -> String {
 fn footer(report: &FleetReport) -> String {
     let failed = report.hosts.iter().filter(|h| h.failed()).count();
     let copied = report.hosts.iter().filter(|h| h.copied_binary).count();
+    let shared = report
+        .hosts
+        .iter()
+        .filter(|h| h.catalog_from.is_some())
+        .count();
     let mut s = format!(
-        "{} hosts in {:.1} s: {} ok, {} failed; converge copied to {}",
+        "{} hosts in {:.1} s: {} ok, {} failed; converge copied to {}; {} reused another node's catalog",
         report.hosts.len(),
         secs(report.duration),
         report.hosts.len() - failed,
         failed,
-        copied
+        copied,
+        shared
     );
     if let Some(b) = report.stopped_after {
         s.push_str(&format!(
@@ -468,6 +483,7 @@ fn json(report: &FleetReport) -> String {
                 "failed": h.failed(),
                 "duration": secs(h.duration),
                 "copied_binary": h.copied_binary,
+                "catalog_from": h.catalog_from,
                 "phases": h
                     .phases
                     .iter()
@@ -528,6 +544,7 @@ mod tests {
             name: name.into(),
             outcome,
             copied_binary: false,
+            catalog_from: None,
             duration: Duration::from_millis(ms),
             phases: vec![],
         }

@@ -8,6 +8,8 @@ mod args;
 mod commands;
 mod doctor;
 mod fleet;
+mod generate;
+mod lookup;
 mod render;
 
 use clap::Parser;

@@ -55,3 +55,37 @@ fn facts_prints_one_value_or_the_whole_set() {
     let missing = converge().args(["facts", "no.such.fact"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(1));
 }
+
+/// Every file a message names is named as the user gave it (relative, with its `./` and
+/// `..`), including module files found from it and files that do not exist.
+#[test]
+fn errors_name_files_as_the_user_gave_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("site");
+    std::fs::create_dir_all(sub.join("modules/web/manifests")).unwrap();
+    std::fs::write(sub.join("main.pp"), "include web\n").unwrap();
+    std::fs::write(
+        sub.join("modules/web/manifests/init.pp"),
+        "class web {\n  package { 'nginx': ensur => installed }\n}\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = converge()
+            .current_dir(dir.path())
+            .args(["--color", "never"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&["validate", "./site/../site/main.pp"]);
+    assert!(
+        err.contains(" --> ./site/../site/modules/web/manifests/init.pp:2:22"),
+        "{err}"
+    );
+    let err = run(&["apply", "--noop", "site/missing.pp"]);
+    assert!(err.contains("'site/missing.pp'"), "{err}");
+    let err = run(&["validate", "--facts", "./nope.json", "site/main.pp"]);
+    assert!(err.contains("./nope.json"), "{err}");
+    assert!(!err.contains(&dir.path().display().to_string()), "{err}");
+}

@@ -69,6 +69,16 @@ pub fn apply(
     let mut cx = Context::new();
     cx.module_path = opts.module_path.clone();
     cx.nginx = converge_providers::nginx_block::Declared::from_catalog(catalog);
+    // A concat_file's content is its fragments': hand each file its fragments up front.
+    for (file, fragments) in plan.concat_files() {
+        cx.set_fragments(
+            catalog.resources[file].reference().to_string(),
+            fragments
+                .iter()
+                .map(|&f| catalog.resources[f].clone())
+                .collect(),
+        );
+    }
     cx.guards = if opts.noop && !opts.run_guards_in_noop {
         Guards::Skip
     } else {

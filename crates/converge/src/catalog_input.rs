@@ -83,8 +83,12 @@ pub fn check_catalog(catalog: Catalog, applying: bool) -> Checked {
         .extend(converge_providers::validate_catalog(&catalog));
     let failed = out.has_errors();
     match converge_plan::plan(&catalog) {
-        Ok(plan) if !failed => out.plan = Some(plan),
-        Ok(_) => {}
+        Ok(plan) => {
+            out.diagnostics.extend(plan.warnings().iter().cloned());
+            if !failed {
+                out.plan = Some(plan);
+            }
+        }
         Err(diags) => out.diagnostics.extend(diags),
     }
     out.catalog = Some(catalog);

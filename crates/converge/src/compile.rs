@@ -2,7 +2,7 @@
 
 use converge_catalog::{Catalog, Diagnostic};
 use converge_facts::Facts;
-use converge_lang::{CompileOptions, LogMessage};
+use converge_lang::{CompileOptions, FactReads, LogMessage};
 use converge_plan::Plan;
 use std::path::PathBuf;
 
@@ -13,8 +13,12 @@ pub struct CompileRequest {
     pub manifest: PathBuf,
     /// Manifest text given directly instead of read from `manifest`.
     pub code: Option<String>,
-    /// Module directories; empty means `<manifest dir>/modules`.
+    /// Module directories; empty means `converge_lang::env::default_modulepath`.
     pub modulepath: Vec<PathBuf>,
+    /// The global Hiera configuration (default `/etc/puppet/hiera.yaml`).
+    pub hiera_config: Option<PathBuf>,
+    /// The environment directory (default: the manifest's control repository or directory).
+    pub environment: Option<PathBuf>,
     /// A JSON file whose object is merged over the discovered facts.
     pub facts_file: Option<PathBuf>,
     /// Facts given as data, merged last (embedders, tests).
@@ -119,21 +123,39 @@ pub fn facts(req: &CompileRequest) -> Result<Facts, FactsError> {
     Ok(facts)
 }
 
+/// `puppet lookup`: look keys up in Hiera for the request's node and facts (the first key
+/// found wins), with `--explain`'s record when `explain`. `merge` is a strategy name or
+/// a hash with `strategy` and its options.
+pub fn lookup(
+    req: &CompileRequest,
+    facts: &Facts,
+    keys: &[String],
+    merge: Option<&converge_catalog::Value>,
+    explain: bool,
+) -> converge_lang::LookupOutcome {
+    converge_lang::lookup(options(req, facts), keys, merge, explain)
+}
+
 /// Compile only (no schema check, no plan).
 pub fn compile(req: &CompileRequest, facts: &Facts) -> converge_lang::Compiled {
+    converge_lang::compile_owned(options(req, facts))
+}
+
+fn options(req: &CompileRequest, facts: &Facts) -> CompileOptions {
     let map = facts.as_map().clone();
-    let opts = CompileOptions {
+    CompileOptions {
         manifest: req.manifest.clone(),
         code: req.code.clone(),
         modulepath: req.modulepath.clone(),
+        hiera_config: req.hiera_config.clone(),
+        environment: req.environment.clone(),
         node_name: req
             .node
             .as_ref()
             .map_or_else(|| facts.node_name(), |n| n.to_lowercase()),
         facts: map,
         strict_variables: req.strict_variables,
-    };
-    converge_lang::compile_owned(opts)
+    }
 }
 
 /// A compiled, schema-checked and planned catalog, or what stopped it.
@@ -147,6 +169,9 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// Compile-time log messages (`notice()` and friends).
     pub log: Vec<LogMessage>,
+    /// What the compile read of facts and the node name: a node that agrees on them gets
+    /// the same catalog (the fleet shares it).
+    pub fact_reads: FactReads,
 }
 
 impl Checked {
@@ -193,10 +218,11 @@ pub fn check(req: &CompileRequest) -> Checked {
     out
 }
 
-fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Checked) {
+pub(crate) fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Checked) {
     let compiled = compile(req, facts);
     out.diagnostics.extend(compiled.diagnostics);
     out.log = compiled.log;
+    out.fact_reads = compiled.fact_reads;
     let Some(catalog) = compiled.catalog else {
         // Evaluation errors: still check the attributes of what was declared, so that one
         // run of `validate` reports every mistake it can.
@@ -212,8 +238,12 @@ fn check_with_facts(req: &CompileRequest, facts: &Facts, out: &mut Checked) {
     // Cycles are worth reporting even when attributes are wrong: both are found before
     // the host is touched, so a person fixes everything in one round.
     match converge_plan::plan(&catalog) {
-        Ok(plan) if !schema_failed => out.plan = Some(plan),
-        Ok(_) => {}
+        Ok(plan) => {
+            out.diagnostics.extend(plan.warnings().iter().cloned());
+            if !schema_failed {
+                out.plan = Some(plan);
+            }
+        }
         Err(diags) => out.diagnostics.extend(diags),
     }
     out.catalog = Some(catalog);

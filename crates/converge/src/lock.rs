@@ -18,7 +18,7 @@ pub struct HostLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another apply held it for longer than the timeout.
-    #[error("another converge apply is running on this host (lock {path} held for more than {waited:?})")]
+    #[error("another converge apply is running on this host (lock {path} held for more than {} s)", waited.as_secs_f64())]
     Timeout {
         /// The lock file.
         path: PathBuf,

@@ -213,6 +213,40 @@ ID=debian
         assert_eq!(r["major"], Value::from("22.04"));
     }
 
+    /// `/etc/os-release` and `/etc/debian_version` as Debian 11 and 13 ship them (from the
+    /// test bed's images), and what facter makes of them.
+    #[test]
+    fn every_supported_debian_release_reports_its_release_and_codename() {
+        let bullseye =
+            "PRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\nNAME=\"Debian GNU/Linux\"\n\
+            VERSION_ID=\"11\"\nVERSION=\"11 (bullseye)\"\nVERSION_CODENAME=bullseye\nID=debian\n";
+        let trixie = "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\n\
+            VERSION_ID=\"13\"\nVERSION=\"13 (trixie)\"\nVERSION_CODENAME=trixie\n\
+            DEBIAN_VERSION_FULL=13.8\nID=debian\n";
+        for (text, debian_version, codename, full, major, minor) in [
+            (bullseye, "11.11\n", "bullseye", "11.11", "11", "11"),
+            (BOOKWORM, "12.11\n", "bookworm", "12.11", "12", "11"),
+            (trixie, "13.8\n", "trixie", "13.8", "13", "8"),
+        ] {
+            let rel = parse_os_release(text);
+            let Value::Hash(os) = os_fact(&rel, Some(debian_version), "amd64", "x86_64", false)
+            else {
+                panic!()
+            };
+            let expected = hash([
+                ("full", Value::from(full)),
+                ("major", Value::from(major)),
+                ("minor", Value::from(minor)),
+            ]);
+            assert_eq!(os["release"], expected, "{codename}");
+            let Value::Hash(distro) = &os["distro"] else {
+                panic!()
+            };
+            assert_eq!(distro["codename"], Value::from(codename));
+            assert_eq!(distro["release"], expected, "{codename}");
+        }
+    }
+
     #[test]
     fn architecture_uses_debian_names() {
         assert_eq!(debian_architecture("x86_64"), "amd64");

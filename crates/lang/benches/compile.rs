@@ -19,6 +19,8 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for n in [1_000usize, 10_000, 100_000] {
         let opts = CompileOptions {
+            hiera_config: None,
+            environment: None,
             manifest: "bench.pp".into(),
             code: Some(generate::manifest(n)),
             node_name: "bench".into(),

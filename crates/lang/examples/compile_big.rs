@@ -19,6 +19,8 @@ fn main() {
         .unwrap_or(10_000);
     let code = support::generate::manifest(n);
     let opts = CompileOptions {
+        hiera_config: None,
+        environment: None,
         manifest: "big.pp".into(),
         code: Some(code),
         node_name: "bench".into(),

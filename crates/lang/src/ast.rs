@@ -192,6 +192,21 @@ pub struct ClassDef {
     pub span: Span,
 }
 
+/// A function written in the Puppet language: `function mod::name(String $x) >> String { }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDef {
+    /// Fully qualified lowercase name (`profile::served_by`), without leading `::`.
+    pub name: String,
+    /// Parameters.
+    pub params: Vec<Param>,
+    /// The return type after `>>`, if written.
+    pub return_type: Option<Box<Expr>>,
+    /// Body; the last statement's value is the function's value.
+    pub body: Vec<Expr>,
+    /// Span of the whole definition.
+    pub span: Span,
+}
+
 /// A defined resource type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DefineDef {
@@ -411,6 +426,8 @@ pub enum ExprKind {
     Class(Box<ClassDef>),
     /// A defined type.
     Define(Box<DefineDef>),
+    /// A function definition.
+    Function(Box<FunctionDef>),
     /// A node definition.
     Node(Box<NodeDef>),
     /// `( expr )`, kept so that `$x [1]` vs `$x[1]` and precedence stay visible.

@@ -8,11 +8,15 @@
 //! Invariant: the only I/O here is reading manifests, modules and templates.
 
 pub mod ast;
+pub mod env;
 mod eval;
 mod parser;
 mod source;
 
-pub use eval::{compile, compile_owned, CompileOptions, Compiled, LogLevel, LogMessage};
+pub use eval::hiera::{lookup, LookupOutcome};
+pub use eval::{
+    compile, compile_owned, CompileOptions, Compiled, FactReads, LogLevel, LogMessage, NodeInputs,
+};
 #[doc(hidden)]
 pub use parser::{compare_parsers, FastPath};
 pub use parser::{parse_epp, parse_manifest};

@@ -28,6 +28,8 @@ fn run(path: &Path) -> Compiled {
         .map(|n| n.trim().to_string())
         .unwrap_or_else(|| "web-01".into());
     let opts = CompileOptions {
+        hiera_config: None,
+        environment: None,
         manifest: rel.to_path_buf(),
         code: None,
         modulepath: vec!["tests/data/modules".into()],
@@ -112,6 +114,8 @@ fn truncated_manifests_never_crash_the_compiler() {
             let cuts: Vec<usize> = code.match_indices('\n').map(|(i, _)| i).collect();
             for cut in cuts {
                 let opts = CompileOptions {
+                    hiera_config: None,
+                    environment: None,
                     manifest: f.clone(),
                     code: Some(code[..cut].to_string()),
                     modulepath: vec!["tests/data/modules".into()],
@@ -137,6 +141,8 @@ fn truncated_manifests_never_crash_the_compiler() {
 #[test]
 fn default_modulepath_is_next_to_the_manifest() {
     let opts = CompileOptions {
+        hiera_config: None,
+        environment: None,
         manifest: "tests/data/sites/default_modulepath/site.pp".into(),
         node_name: "web-01".into(),
         ..Default::default()
@@ -161,6 +167,8 @@ fn default_modulepath_is_next_to_the_manifest() {
 #[test]
 fn unreadable_manifest_is_a_diagnostic() {
     let opts = CompileOptions {
+        hiera_config: None,
+        environment: None,
         manifest: "tests/data/nosuch.pp".into(),
         ..Default::default()
     };

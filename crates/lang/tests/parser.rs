@@ -367,6 +367,16 @@ impl Printer {
                 self.body(&d.body, ind + 1);
                 self.out.push(')');
             }
+            ExprKind::Function(f) => {
+                let _ = write!(self.out, "(function {} ", f.name);
+                self.params(&f.params, ind);
+                if let Some(t) = &f.return_type {
+                    self.out.push_str(" >> ");
+                    self.expr(t, ind);
+                }
+                self.body(&f.body, ind + 1);
+                self.out.push(')');
+            }
             ExprKind::Node(n) => {
                 let _ = write!(self.out, "(node {:?}", n.matches);
                 self.body(&n.body, ind + 1);

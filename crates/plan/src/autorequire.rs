@@ -17,6 +17,8 @@ pub(crate) struct Lookup<'a> {
     pub(crate) files: HashMap<&'a str, usize>,
     /// Any resource by capitalised type name and namevar value or title.
     pub(crate) named: HashMap<(&'a str, &'a str), usize>,
+    /// The fragments of each concat_file, by the concat_file's index.
+    pub(crate) fragments: HashMap<usize, Vec<usize>>,
 }
 
 /// A file path without its trailing slashes (`/` stays `/`), as Puppet's file type munges it.
@@ -32,10 +34,68 @@ pub(crate) fn normalise_path(p: &str) -> &str {
 /// The namevar parameter of a built-in type.
 pub(crate) fn namevar(type_name: &str) -> &'static str {
     match type_name {
-        "file" => "path",
+        "file" | "concat_file" => "path",
         "exec" => "command",
+        "apt_key" => "id",
         _ => "name",
     }
+}
+
+/// Which concat_files each concat_fragment belongs to, as concat's `fragments` finds them:
+/// the fragment's `target` is the file's path or title, or both have a `tag` parameter and
+/// the two are equal (compared as written: `'Foo'` is not `'foo'`, an array is not a
+/// string). Returns (file index → its fragments in catalog order) and the fragments that
+/// belong to no file.
+pub(crate) fn concat_fragments(res: &[Resource]) -> (HashMap<usize, Vec<usize>>, Vec<usize>) {
+    let mut by_target: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut tagged: Vec<(usize, &Value)> = Vec::new();
+    for (i, r) in res
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.type_name == "concat_file")
+    {
+        by_target
+            .entry(r.name_or_title("path"))
+            .or_default()
+            .push(i);
+        if r.param_str("path").is_some_and(|p| p != r.title) {
+            by_target.entry(r.title.as_str()).or_default().push(i);
+        }
+        if let Some(t) = r.param("tag").filter(|t| !t.is_undef()) {
+            tagged.push((i, t));
+        }
+    }
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::default();
+    let mut orphans = Vec::new();
+    if by_target.is_empty() && !res.iter().any(|r| r.type_name == "concat_fragment") {
+        return (out, orphans);
+    }
+    for (j, f) in res
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.type_name == "concat_fragment")
+    {
+        let mut files: Vec<usize> = f
+            .param_str("target")
+            .and_then(|t| by_target.get(t))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(tag) = f.param("tag").filter(|t| !t.is_undef()) {
+            files.extend(tagged.iter().filter(|(_, t)| *t == tag).map(|(i, _)| *i));
+        }
+        files.sort_unstable();
+        files.dedup();
+        // A fragment naming no file at all is a validation error already.
+        let names_one =
+            f.param_str("target").is_some() || f.param("tag").is_some_and(|t| !t.is_undef());
+        if files.is_empty() && names_one {
+            orphans.push(j);
+        }
+        for i in files {
+            out.entry(i).or_default().push(j);
+        }
+    }
+    (out, orphans)
 }
 
 /// One autorequire found: the resource required, and why.
@@ -79,8 +139,23 @@ impl Lookup<'_> {
         self.named.get(&(ty, name)).copied()
     }
 
+    /// The nearest managed directory above `path`, as the file's parent directory.
+    fn parent_dir(&self, path: &str, push: &mut impl FnMut(Option<usize>, &'static str)) {
+        let mut path = normalise_path(path);
+        while path != "/" {
+            let Some(cut) = path.rfind('/') else { break };
+            path = if cut == 0 { "/" } else { &path[..cut] };
+            // `a//b` names the same directory as `a/b`.
+            path = normalise_path(path);
+            if let Some(dep) = self.file(path) {
+                push(Some(dep), "the file's parent directory");
+                break;
+            }
+        }
+    }
+
     /// What resource `i` autorequires, in a fixed order per type.
-    pub(crate) fn autorequires(&self, r: &Resource) -> Vec<Auto> {
+    pub(crate) fn autorequires(&self, i: usize, r: &Resource) -> Vec<Auto> {
         let mut out = Vec::new();
         let mut push = |dep: Option<usize>, why: &'static str| {
             if let Some(dep) = dep {
@@ -89,17 +164,7 @@ impl Lookup<'_> {
         };
         match r.type_name.as_str() {
             "file" => {
-                let mut path = normalise_path(r.name_or_title("path"));
-                while path != "/" {
-                    let Some(cut) = path.rfind('/') else { break };
-                    path = if cut == 0 { "/" } else { &path[..cut] };
-                    // `a//b` names the same directory as `a/b`.
-                    path = normalise_path(path);
-                    if let Some(dep) = self.file(path) {
-                        push(Some(dep), "the file's parent directory");
-                        break;
-                    }
-                }
+                self.parent_dir(r.name_or_title("path"), &mut push);
                 for u in names(r.param("owner")) {
                     push(self.named("User", &u), "the file's owner");
                 }
@@ -110,6 +175,26 @@ impl Lookup<'_> {
             "file_line" => {
                 if let Some(p) = r.param_str("path") {
                     push(self.file(p), "the file file_line edits");
+                }
+            }
+            "concat_file" => {
+                self.parent_dir(r.name_or_title("path"), &mut push);
+                for u in names(r.param("owner")) {
+                    push(self.named("User", &u), "the file's owner");
+                }
+                for g in names(r.param("group")) {
+                    push(self.named("Group", &g), "the file's group");
+                }
+            }
+            "ini_setting" | "ini_subsetting" => {
+                if let Some(p) = r.param_str("path") {
+                    push(self.file(p), "the INI file the setting edits");
+                    self.parent_dir(p, &mut push);
+                }
+            }
+            "apt_key" => {
+                if let Some(s) = r.param_str("source").filter(|s| s.starts_with('/')) {
+                    push(self.file(s), "the key file");
                 }
             }
             "exec" => {
@@ -190,6 +275,11 @@ impl Lookup<'_> {
                 }
             }
             _ => {}
+        }
+        if let Some(frags) = self.fragments.get(&i) {
+            for &f in frags {
+                push(Some(f), "a fragment of the concat_file");
+            }
         }
         out
     }

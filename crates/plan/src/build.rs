@@ -38,9 +38,11 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
     }
 
     let mut by_ref: HashMap<&ResourceRef, usize> = HashMap::with_capacity(n);
+    let (fragments, orphans) = crate::autorequire::concat_fragments(res);
     let mut lookup = Lookup {
         files: HashMap::with_capacity(n),
         named: HashMap::with_capacity(n),
+        fragments,
     };
     for (i, r) in res.iter().enumerate() {
         by_ref.entry(&refs[i]).or_insert(i);
@@ -136,7 +138,7 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         if is_container[i] {
             continue;
         }
-        for a in lookup.autorequires(r) {
+        for a in lookup.autorequires(i, r) {
             let dep = a.dep;
             if dep == i
                 || is_container[dep]
@@ -155,7 +157,29 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
             notes.push(Some(a.why));
         }
     }
+    let fragments = std::mem::take(&mut lookup.fragments);
     drop((explicit, seen, lookup, by_ref));
+    let warnings = orphans
+        .into_iter()
+        .map(|j| {
+            let f = &res[j];
+            let target = f.param_str("target").unwrap_or("");
+            let tag = f
+                .param("tag")
+                .filter(|t| !t.is_undef())
+                .map(|t| format!(" or tag '{t}'"))
+                .unwrap_or_default();
+            Diagnostic::warning(
+                "missing-concat-file",
+                format!(
+                    "{}: Target Concat_file with path or title '{target}'{tag} not found in the catalog",
+                    refs[j]
+                ),
+            )
+            .at(f.location())
+            .with_hint("declare the concat_file (or `concat`), or fix the fragment's target")
+        })
+        .collect();
 
     // The graph, its edges added in the order they were resolved before (containment,
     // empty containers' anchors, explicit edges, autorequires): cycle reports follow it.
@@ -207,6 +231,8 @@ pub fn plan(catalog: &Catalog) -> Result<Plan, Vec<Diagnostic>> {
         edges_out: Default::default(),
         notes,
         position: Vec::new(),
+        fragments,
+        warnings,
     };
     match order(&plan) {
         Some(order) => {

@@ -1,7 +1,7 @@
 //! The [`Plan`] and the questions the engine asks it: what comes before a resource, whom a
 //! change notifies, what to skip when something fails.
 
-use converge_catalog::{Edge, EdgeKind, EdgeOrigin, Location, ResourceRef};
+use converge_catalog::{Diagnostic, Edge, EdgeKind, EdgeOrigin, Location, ResourceRef};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -52,6 +52,9 @@ pub struct Plan {
     pub(crate) edges_out: OnceLock<Vec<Edge>>,
     pub(crate) notes: Vec<Option<&'static str>>,
     pub(crate) position: Vec<usize>,
+    /// Each concat_file's fragments (catalog indices, in catalog order).
+    pub(crate) fragments: foldhash::HashMap<usize, Vec<usize>>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -78,6 +81,27 @@ impl Plan {
     /// parent directory"; `None` for other edges.
     pub fn edge_reason(&self, edge: usize) -> Option<&'static str> {
         self.notes.get(edge).copied().flatten()
+    }
+
+    /// Every concat_file with the concat_fragments it is built from (catalog indices; the
+    /// fragments in catalog order). A fragment names its file by `target` (the file's path
+    /// or title) or by an equal `tag`; each fragment is also ordered before its file. The
+    /// engine hands the fragments to the file's provider, which computes the content at
+    /// apply time, as concat's `generate` does.
+    pub fn concat_files(&self) -> impl Iterator<Item = (usize, &[usize])> + '_ {
+        let mut files: Vec<(usize, &[usize])> = self
+            .fragments
+            .iter()
+            .map(|(f, frags)| (*f, frags.as_slice()))
+            .collect();
+        files.sort_unstable_by_key(|(f, _)| *f);
+        files.into_iter()
+    }
+
+    /// Warnings found while planning (a concat_fragment whose file is not in the catalog):
+    /// the plan is still good.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     /// The reference of a resource, by catalog index.

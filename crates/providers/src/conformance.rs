@@ -117,6 +117,7 @@ pub fn check(
     let after = tree_digest(root, skip);
     if before != after {
         return Err(format!(
+            // debug-format: the conformance harness reports to test authors.
             "the dry run changed the filesystem: {:?}",
             diff_keys(&before, &after)
         ));
@@ -139,6 +140,7 @@ pub fn check(
             .map_err(|e| format!("{what}: plan failed: {e}"))?;
         if changes != planned {
             return Err(format!(
+                // debug-format: the conformance harness reports to test authors.
                 "{what}: the dry run planned {planned:?} but the apply planned {changes:?}"
             ));
         }
@@ -176,6 +178,7 @@ pub fn check(
             .plan(r, &state, &again)
             .map_err(|e| format!("{what}: second plan failed: {e}"))?;
         if !second.is_empty() {
+            // debug-format: the conformance harness reports to test authors.
             return Err(format!("{what}: second run still plans {second:?}"));
         }
     }
@@ -207,6 +210,7 @@ pub fn check_failed_validation_keeps_file(
         )),
         Err(_) if tree_digest(parent, &[]) == before => Ok(()),
         Err(e) => Err(format!(
+            // debug-format: the conformance harness reports to test authors.
             "{}: failed ({e}) but changed {:?}",
             r.reference(),
             diff_keys(&before, &tree_digest(parent, &[]))

@@ -231,6 +231,19 @@ pub enum FileView {
     Other,
 }
 
+/// What was found, in words, for messages: "a symbolic link to /etc/x".
+impl std::fmt::Display for FileView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileView::Missing => f.write_str("nothing"),
+            FileView::File { .. } => f.write_str("a regular file"),
+            FileView::Dir { .. } => f.write_str("a directory"),
+            FileView::Link { target } => write!(f, "a symbolic link to {target}"),
+            FileView::Other => f.write_str("a socket, device or pipe"),
+        }
+    }
+}
+
 /// One package in dpkg's status database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpkgEntry {
@@ -314,6 +327,10 @@ pub struct Context {
     /// The secrets of the resource being worked on (the engine sets them): scrubbed out of
     /// the commands the debug log shows.
     pub secrets: converge_catalog::Secrets,
+    /// The fragments of each `concat_file`, by its reference (`Concat_file[/etc/x]`): the
+    /// engine hands them over from the plan, since a concat_file's content is computed from
+    /// other resources of the catalog (concat's `generate`).
+    fragments: HashMap<String, Vec<converge_catalog::Resource>>,
     dpkg: Option<HashMap<String, DpkgEntry>>,
     dpkg_text: Option<String>,
     passwd: Option<Vec<PasswdEntry>>,
@@ -364,6 +381,7 @@ impl Context {
             warnings: Vec::new(),
             nginx: Default::default(),
             secrets: Default::default(),
+            fragments: HashMap::new(),
             dpkg: None,
             dpkg_text: None,
             passwd: None,
@@ -383,6 +401,17 @@ impl Context {
         self.runner = runner;
         self.system_root = None;
         self
+    }
+
+    /// Give a `concat_file` (by its reference) the `concat_fragment`s it is built from.
+    pub fn set_fragments(&mut self, file: String, fragments: Vec<converge_catalog::Resource>) {
+        self.fragments.insert(file, fragments);
+    }
+
+    /// The fragments handed to a `concat_file` by [`Context::set_fragments`] (none if never
+    /// set: the file is then empty).
+    pub fn fragments(&self, file: &str) -> &[converge_catalog::Resource] {
+        self.fragments.get(file).map_or(&[], Vec::as_slice)
     }
 
     /// Run a command.
@@ -590,13 +619,8 @@ impl Context {
                 None => return Err(ProviderError::Invalid(missing())),
             },
             other => {
-                let what = match other {
-                    FileView::Dir { .. } => "a directory".to_string(),
-                    FileView::Link { target } => format!("a symbolic link to {target}"),
-                    _ => "a socket, device or pipe".to_string(),
-                };
                 return Err(ProviderError::Invalid(format!(
-                    "{} is {what}, not a regular file",
+                    "{} is {other}, not a regular file",
                     path.display()
                 )));
             }

@@ -134,7 +134,7 @@ impl Provider for HostProvider {
             }
             other => {
                 return Err(ProviderError::Invalid(format!(
-                    "{} is not a regular file ({other:?})",
+                    "{} is {other}, not a regular file",
                     target(r).display()
                 )))
             }

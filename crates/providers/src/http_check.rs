@@ -348,8 +348,8 @@ pub fn mismatches(spec: &Spec, resp: &Response) -> Vec<String> {
         if !resp.body.contains(b.as_str()) {
             let shown: String = resp.body.chars().take(200).collect();
             out.push(format!(
-                "body does not contain '{b}' (it starts: {:?})",
-                shown.trim()
+                "body does not contain '{b}' (it starts: '{}')",
+                shown.trim().escape_debug()
             ));
         }
     }

@@ -1,6 +1,7 @@
 //! An init-script service's state read straight from the files its commands would read,
 //! without spawning them: `service NAME status` for init scripts converge knows byte for
-//! byte (Debian 12's nginx and haproxy), and `invoke-rc.d --query NAME start` where no
+//! byte (the nginx and haproxy scripts, byte-identical in Debian 11, 12 and 13), and
+//! `invoke-rc.d --query NAME start` where no
 //! runlevel is known (a host without an init daemon, like the test hosts).
 //!
 //! Why: those commands are shell scripts that spawn 2-10 processes each, most of a no-op
@@ -29,7 +30,8 @@ struct Known {
 
 const KNOWN: &[Known] = &[
     Known {
-        // nginx-common 1.22.1-9+deb12u* (Debian 12): `status_of_proc -p $PID "$DAEMON"
+        // nginx-common 1.22.1-9+deb12u* (Debian 12; the same bytes in 1.18.0-6.1+deb11u*
+        // and 1.26.3-3+deb13u*): `status_of_proc -p $PID "$DAEMON"
         // "$NAME"`.
         name: "nginx",
         sha256: "d856e15d5604ac0f430afe70b90ead159314049c431292f0c6a07238d0717627",
@@ -37,7 +39,8 @@ const KNOWN: &[Known] = &[
         status: nginx_status,
     },
     Known {
-        // haproxy 2.6.12-1+deb12u* (Debian 12): its own `haproxy_status`, with ps(1).
+        // haproxy 2.6.12-1+deb12u* (Debian 12; the same bytes in 2.2.9-2+deb11u* and
+        // 3.0.11-1+deb13u*): its own `haproxy_status`, with ps(1).
         name: "haproxy",
         sha256: "21da8cfd200693ffc88741504baa3f770ca1990637ea0ff316646607e25dceef",
         daemon: "usr/sbin/haproxy",

@@ -36,16 +36,23 @@
 //!   package `mark`, ...) are flagged `ignored` in the schema and warned about by validation.
 
 pub mod accounts;
+pub mod anchor;
+pub mod apt_key;
+pub mod concat;
 pub mod conformance;
 pub mod context;
 pub mod diagnose;
 pub mod exec;
 pub mod file;
 pub mod file_line;
+pub mod forge_schema;
 pub mod fsutil;
 pub mod host;
 pub mod http_check;
+pub mod ini_setting;
+pub mod inifile;
 mod initscript;
+pub mod langpkg;
 pub mod mode;
 pub mod nginx_block;
 pub mod nginx_directive;
@@ -68,7 +75,7 @@ pub use validate::{validate_catalog, validate_resource};
 
 /// Every provider, by the resource type it manages.
 static PROVIDERS: &[(&str, &dyn Provider)] = &[
-    ("package", &package::AptProvider),
+    ("package", &package::PackageProvider),
     ("file", &file::FileProvider),
     ("service", &service::ServiceProvider),
     ("exec", &exec::ExecProvider),
@@ -82,6 +89,12 @@ static PROVIDERS: &[(&str, &dyn Provider)] = &[
     ("nginx_location", &nginx_block::NginxBlockProvider),
     ("nginx_upstream", &nginx_block::NginxBlockProvider),
     ("http_check", &http_check::HttpCheckProvider),
+    ("anchor", &anchor::AnchorProvider),
+    ("concat_file", &concat::ConcatFileProvider),
+    ("concat_fragment", &concat::ConcatFragmentProvider),
+    ("ini_setting", &ini_setting::IniSettingProvider),
+    ("ini_subsetting", &ini_setting::IniSubsettingProvider),
+    ("apt_key", &apt_key::AptKeyProvider),
 ];
 
 /// The provider for a resource type (`None` for containers and types without one yet).

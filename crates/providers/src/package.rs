@@ -12,6 +12,57 @@ use converge_catalog::Resource;
 #[derive(Debug, Default)]
 pub struct AptProvider;
 
+/// The `package` type's provider: apt (and dpkg), unless the resource names `pip`, `pip3`
+/// or `gem` as its `provider`.
+#[derive(Debug, Default)]
+pub struct PackageProvider;
+
+static PIP: crate::langpkg::LangPackageProvider =
+    crate::langpkg::LangPackageProvider(crate::langpkg::Manager::Pip);
+static PIP3: crate::langpkg::LangPackageProvider =
+    crate::langpkg::LangPackageProvider(crate::langpkg::Manager::Pip3);
+static GEM: crate::langpkg::LangPackageProvider =
+    crate::langpkg::LangPackageProvider(crate::langpkg::Manager::Gem);
+
+impl PackageProvider {
+    /// The provider that manages this resource.
+    pub fn pick(r: &Resource) -> &'static dyn Provider {
+        match r.param_str("provider") {
+            Some("pip") => &PIP,
+            Some("pip3") => &PIP3,
+            Some("gem") => &GEM,
+            _ => &AptProvider,
+        }
+    }
+}
+
+impl Provider for PackageProvider {
+    fn name(&self) -> &'static str {
+        "apt"
+    }
+
+    fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
+        Self::pick(r).inspect(r, cx)
+    }
+
+    fn plan(&self, r: &Resource, st: &State, cx: &Context) -> Result<Vec<Change>, ProviderError> {
+        Self::pick(r).plan(r, st, cx)
+    }
+
+    fn apply(
+        &self,
+        r: &Resource,
+        changes: &[Change],
+        cx: &mut Context,
+    ) -> Result<Vec<Event>, ProviderError> {
+        Self::pick(r).apply(r, changes, cx)
+    }
+
+    fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
+        Self::pick(r).predict(r, changes, cx)
+    }
+}
+
 /// What `ensure` asks of a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wanted {

@@ -63,7 +63,7 @@ pub struct Attr {
 }
 
 /// A property: compared with the host's state and changed when different.
-const fn prop(name: &'static str, kind: Kind) -> Attr {
+pub(crate) const fn prop(name: &'static str, kind: Kind) -> Attr {
     Attr {
         name,
         kind,
@@ -73,7 +73,7 @@ const fn prop(name: &'static str, kind: Kind) -> Attr {
 }
 
 /// A parameter: steers how the resource is managed, never "changed" itself.
-const fn param(name: &'static str, kind: Kind) -> Attr {
+pub(crate) const fn param(name: &'static str, kind: Kind) -> Attr {
     Attr {
         name,
         kind,
@@ -83,12 +83,15 @@ const fn param(name: &'static str, kind: Kind) -> Attr {
 }
 
 /// Mark an attribute as accepted but not acted on.
-const fn ignored(a: Attr) -> Attr {
+pub(crate) const fn ignored(a: Attr) -> Attr {
     Attr { ignored: true, ..a }
 }
 
 /// A closed set of values.
-const fn values(shown: &'static [&'static str], aliases: &'static [&'static str]) -> Kind {
+pub(crate) const fn values(
+    shown: &'static [&'static str],
+    aliases: &'static [&'static str],
+) -> Kind {
     Kind::Values {
         shown,
         aliases,
@@ -162,7 +165,7 @@ pub static METAPARAMS: &[Attr] = &[
     param("subscribe", Kind::Any),
 ];
 
-const ENSURE_PRESENT_ABSENT: Kind = values(&["present", "absent"], &[]);
+pub(crate) const ENSURE_PRESENT_ABSENT: Kind = values(&["present", "absent"], &[]);
 
 /// `package`: apt/dpkg packages.
 pub static PACKAGE: TypeSchema = TypeSchema {
@@ -186,10 +189,13 @@ pub static PACKAGE: TypeSchema = TypeSchema {
                 open: true,
             },
         ),
-        param("provider", values(&["apt", "dpkg"], &[])),
-        ignored(param("source", Kind::String)),
+        param(
+            "provider",
+            values(&["apt", "dpkg", "pip", "pip3", "gem"], &[]),
+        ),
+        param("source", Kind::String),
         param("install_options", Kind::Any),
-        ignored(param("uninstall_options", Kind::Any)),
+        param("uninstall_options", Kind::Any),
         param("configfiles", values(&["keep", "replace"], &[])),
         ignored(param("responsefile", Kind::AbsolutePath)),
         ignored(param("adminfile", Kind::String)),
@@ -199,7 +205,7 @@ pub static PACKAGE: TypeSchema = TypeSchema {
     ],
     required: &[],
     exclusive: &[],
-    check: None,
+    check: Some(crate::forge_schema::check_package),
     placeholder: false,
 };
 
@@ -585,6 +591,12 @@ pub static TYPES: &[&TypeSchema] = &[
     &NGINX_LOCATION,
     &NGINX_UPSTREAM,
     &HTTP_CHECK,
+    &crate::forge_schema::ANCHOR,
+    &crate::forge_schema::CONCAT_FILE,
+    &crate::forge_schema::CONCAT_FRAGMENT,
+    &crate::forge_schema::INI_SETTING,
+    &crate::forge_schema::INI_SUBSETTING,
+    &crate::forge_schema::APT_KEY,
 ];
 
 /// The schema of a built-in type, by its lowercase name.
@@ -606,7 +618,7 @@ pub fn is_valid_mode(mode: &str) -> bool {
 }
 
 /// Puppet's "fully qualified" error for a path-valued attribute.
-fn path_error(r: &Resource, attr: &str, path: &str) -> Diagnostic {
+pub(crate) fn path_error(r: &Resource, attr: &str, path: &str) -> Diagnostic {
     Diagnostic::error(
         "invalid-value",
         format!(

@@ -108,19 +108,22 @@ pub fn validate_resource(r: &Resource, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Err(msg) = check_value(attr, value) {
-            // The error quotes the value: never a secret one.
-            let msg = if value.is_sensitive() {
+            // The error quotes the value: never a secret one, nor a hint that echoes it.
+            let sensitive = value.is_sensitive();
+            let msg = if sensitive {
                 converge_catalog::Secrets::of(r).scrub(&msg)
             } else {
                 msg
             };
-            out.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!("Parameter {name} failed on {}: {msg}", r.reference()),
-                )
-                .at(r.attr_location(name)),
-            );
+            let mut d = Diagnostic::error(
+                "invalid-value",
+                format!("Parameter {name} failed on {}: {msg}", r.reference()),
+            )
+            .at(r.attr_location(name));
+            if let Some(best) = closest_value(attr, value).filter(|_| !sensitive) {
+                d = d.with_hint(format!("did you mean '{best}'?"));
+            }
+            out.push(d);
         }
     }
     for name in schema.required {
@@ -184,6 +187,15 @@ fn type_of(v: &Value) -> &'static str {
 }
 
 /// Check a value against an attribute's kind; the error is Puppet's wording.
+/// The allowed value closest to a misspelt one (`runing` → `running`), as for attributes.
+fn closest_value(attr: &Attr, value: &Value) -> Option<&'static str> {
+    let Kind::Values { shown, aliases, .. } = attr.kind else {
+        return None;
+    };
+    let given = scalar_string(value.unwrap_sensitive())?;
+    closest(&given, shown.iter().chain(aliases.iter()).copied())
+}
+
 fn check_value(attr: &Attr, value: &Value) -> Result<(), String> {
     let v = value.unwrap_sensitive();
     if let Value::Redacted(_) = v {

@@ -10,7 +10,7 @@
 use converge_catalog::{Resource, Value};
 use converge_providers::conformance::{self, tree_digest};
 use converge_providers::{plan_resource, provider_for, Context, EventKind, Guards};
-use converge_testhost::{HostKind, Image, Net};
+use converge_testhost::{HostKind, Image, Net, Release};
 use std::path::{Path, PathBuf};
 
 const INSIDE: &str = "CONVERGE_IN_TESTHOST";
@@ -19,10 +19,14 @@ fn inside() -> bool {
     std::env::var_os(INSIDE).is_some()
 }
 
-/// Run the test named `name` inside a fresh host of `kind`; panics with its output on failure.
+/// Run the test named `name` inside a fresh host of `kind` (of the Debian release
+/// `CONVERGE_TEST_RELEASE` names, default 12); panics with its output on failure.
 fn in_host(name: &str, kind: HostKind) {
-    let image = Image::default_image().expect("the testhost image builds or is cached");
-    let net = Net::new().expect("a private network");
+    let image = Image::builder()
+        .release(Release::from_env())
+        .build()
+        .unwrap_or_else(|e| panic!("the testhost image: {e}"));
+    let net = Net::new().unwrap_or_else(|e| panic!("a private network: {e}"));
     let host = net.host(&image, "h1", kind).expect("a fresh host");
     let exe = std::env::current_exe().expect("the test binary");
     host.copy_in(&exe, "/usr/local/bin/provider-tests")
@@ -350,7 +354,10 @@ fn sh(script: &str) {
 }
 
 /// Asserts that `name`'s state is `expected`, read without running any command (and
-/// that the commands agree, which `state_both_ways` checks).
+/// that the commands agree, which `state_both_ways` checks). Debian 11, 12 and 13 ship
+/// byte-identical nginx and haproxy init scripts, so this holds on each release
+/// (`cargo xtask e2e --release N`), as does the fallback to the commands once a script or
+/// its defaults file is edited, which the tests below also show.
 fn read_directly(name: &str, expected: (String, String)) {
     let (st, ran) = state_both_ways(name);
     assert_eq!(st, expected, "{name}");
@@ -705,4 +712,109 @@ fn systemd_service_state_is_asked_of_systemd_and_agrees_with_systemctl() {
     assert_eq!(ran, ["/bin/systemctl is-enabled -- legacy"]);
     // nginx has both: its unit file wins, as in systemctl.
     assert!(Path::new("/etc/init.d/nginx").exists());
+}
+
+/// The fixtures (a signing key, wheels, gems) made inside the host.
+const FIXTURES: &str = include_str!("../../../tests/fixtures/forge-fixtures.sh");
+
+#[test]
+fn apt_key_pip_and_gem_in_a_real_host() {
+    if !inside() {
+        return in_host("apt_key_pip_and_gem_in_a_real_host", HostKind::InitScript);
+    }
+    // Before its manager is installed, a pip package is pending on the package that
+    // brings it, in a dry run.
+    let demo = |ensure: &str| {
+        res(
+            "package",
+            "converge-demo",
+            &[("ensure", ensure.into()), ("provider", "pip3".into())],
+        )
+    };
+    let mut dry = Context::new();
+    dry.add_pending_creator("Package[python3-pip]".into());
+    let (st, changes) =
+        plan_resource(provider_for("package").unwrap(), &demo("1.0"), &mut dry).unwrap();
+    assert_eq!(st.pending_on.as_deref(), Some("Package[python3-pip]"));
+    assert_eq!(changes[0].message, "created");
+
+    // Without python3-pip's recommends (a compiler, python3-dev): minutes of dpkg.
+    let lean = || {
+        (
+            "install_options",
+            Value::Array(vec!["--no-install-recommends".into()]),
+        )
+    };
+    check(
+        &[
+            res("package", "gnupg", &[lean()]),
+            res("package", "python3-pip", &[lean()]),
+            res("package", "ruby", &[lean()]),
+        ],
+        &[],
+    );
+    sh(FIXTURES);
+    let fpr = std::fs::read_to_string("/root/converge-key.fpr").unwrap();
+    let fpr = fpr.trim();
+    assert_eq!(fpr.len(), 40, "{fpr}");
+
+    // apt_key: added from a file by fingerprint, found again by its long id, removed.
+    check(
+        &[res(
+            "apt_key",
+            fpr,
+            &[("source", "/root/converge-key.asc".into())],
+        )],
+        &[],
+    );
+    let long = &fpr[24..];
+    let present = res("apt_key", &format!("0x{}", long.to_lowercase()), &[]);
+    let (st, changes) = plan_resource(
+        provider_for("apt_key").unwrap(),
+        &present,
+        &mut Context::new(),
+    )
+    .unwrap();
+    assert!(changes.is_empty(), "{changes:?}");
+    assert_eq!(st.get("fingerprint"), Some(fpr));
+    check(&[res("apt_key", fpr, &[("ensure", "absent".into())])], &[]);
+    // A key whose fingerprint is not the id is refused before anything is added.
+    let wrong = res(
+        "apt_key",
+        "0123456789ABCDEF0123456789ABCDEF01234567",
+        &[("source", "/root/converge-key.asc".into())],
+    );
+    let p = provider_for("apt_key").unwrap();
+    let mut cx = Context::new();
+    let (_, changes) = plan_resource(p, &wrong, &mut cx).unwrap();
+    let err = p.apply(&wrong, &changes, &mut cx).unwrap_err().to_string();
+    assert!(err.contains("don't match"), "{err}");
+    // Content instead of a file.
+    let key = std::fs::read_to_string("/root/converge-key.asc").unwrap();
+    check(
+        &[res("apt_key", fpr, &[("content", key.as_str().into())])],
+        &[],
+    );
+
+    // pip3: a version, then latest (the other wheel), removed; pip's own config points it
+    // at the local wheels.
+    check(&[demo("1.0")], &[]);
+    check(&[demo("latest")], &[]);
+    check(&[demo("absent")], &[]);
+
+    // gem: from a local .gem file, then a newer one, then removed.
+    let gem = |ensure: &str, source: &str| {
+        res(
+            "package",
+            "converge_demo",
+            &[
+                ("ensure", ensure.into()),
+                ("provider", "gem".into()),
+                ("source", source.into()),
+            ],
+        )
+    };
+    check(&[gem("present", "/srv/gems/converge_demo-1.0.0.gem")], &[]);
+    check(&[gem("2.0.0", "/srv/gems/converge_demo-2.0.0.gem")], &[]);
+    check(&[gem("absent", "/srv/gems/converge_demo-2.0.0.gem")], &[]);
 }

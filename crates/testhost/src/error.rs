@@ -6,15 +6,17 @@ use std::path::PathBuf;
 /// Everything that can go wrong while building an image or running hosts.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Namespaces, mounts and chroot need root.
-    #[error("the fresh-host test bed needs root (running as uid {uid}); run the tests as root")]
+    /// Namespaces, mounts, chroot and installing the test bed's packages need root.
+    #[error("the fresh-host test bed needs root (running as uid {uid}); run as root: {command}")]
     NotRoot {
         /// The effective uid we run as.
         uid: u32,
+        /// The command line to run instead, as root (see [`crate::set_command`]).
+        command: String,
     },
     /// A program the test bed runs is not installed on this machine.
     #[error(
-        "`{tool}` is not installed (Debian package `{package}`; `.ci/testbed-setup` installs it)"
+        "`{tool}` is not installed (Debian package `{package}`; run as root, the test bed installs it)"
     )]
     MissingTool {
         /// The program looked for.

@@ -40,6 +40,16 @@ pub enum HostKind {
     Client,
 }
 
+impl std::fmt::Display for HostKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostKind::InitScript => "init-script",
+            HostKind::Systemd => "systemd",
+            HostKind::Client => "client",
+        })
+    }
+}
+
 /// What a command inside a host did.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -546,9 +556,12 @@ impl Host {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| Error::io(format!("running {:?} in host {}", argv, self.name), e))?;
+        let mut child = cmd.spawn().map_err(|e| {
+            Error::io(
+                format!("running `{}` in host {}", argv.join(" "), self.name),
+                e,
+            )
+        })?;
         let writer = match (input, child.stdin.take()) {
             (Some(bytes), Some(mut stdin)) => {
                 let bytes = bytes.to_vec();
@@ -557,9 +570,12 @@ impl Host {
             }
             _ => None,
         };
-        let out = child
-            .wait_with_output()
-            .map_err(|e| Error::io(format!("running {:?} in host {}", argv, self.name), e))?;
+        let out = child.wait_with_output().map_err(|e| {
+            Error::io(
+                format!("running `{}` in host {}", argv.join(" "), self.name),
+                e,
+            )
+        })?;
         if let Some(w) = writer {
             // A command that exits without reading its input is reported by its status.
             let _ = w.join();

@@ -17,13 +17,12 @@ use nix::fcntl::{Flock, FlockArg};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::progress;
+use crate::release::Release;
 use crate::sys::{self, BASE_DIR};
 
 /// Bump when the build steps change in a way that changes the tree.
 const RECIPE_VERSION: u32 = 1;
-
-/// The Debian release images are built from.
-const SUITE: &str = "bookworm";
 
 /// Installed in every image: lets a host boot with systemd as PID 1.
 const BASE_PACKAGES: &[&str] = &["systemd-sysv", "dbus"];
@@ -32,8 +31,21 @@ const BASE_PACKAGES: &[&str] = &["systemd-sysv", "dbus"];
 const PUPPET_PACKAGES: &[&str] = &["puppet", "puppet-module-puppetlabs-stdlib"];
 
 /// Offered by every image's offline repository (downloaded, not installed); sudo for the
-/// fleet tests of `run_as`.
-const REPO_PACKAGES: &[&str] = &["nginx", "haproxy", "curl", "openssh-server", "sudo"];
+/// fleet tests of `run_as`; ansible-core and python3-apt (which Ansible's apt module needs
+/// on a target) for `cargo xtask bench --fleet`; python3-pip, ruby and gnupg for the pip,
+/// gem and apt_key providers' tests.
+const REPO_PACKAGES: &[&str] = &[
+    "nginx",
+    "haproxy",
+    "curl",
+    "openssh-server",
+    "sudo",
+    "ansible-core",
+    "python3-apt",
+    "python3-pip",
+    "ruby",
+    "gnupg",
+];
 
 /// Where the offline repository sits inside the image.
 pub const REPO_DIR: &str = "/srv/converge-repo";
@@ -58,6 +70,7 @@ const MASKED_UNITS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Image {
     key: String,
+    release: Release,
     root: PathBuf,
     puppet: bool,
     packages: Vec<String>,
@@ -66,6 +79,7 @@ pub struct Image {
 /// The recipe of an image; [`ImageBuilder::build`] builds it or reuses the cached one.
 #[derive(Debug, Clone)]
 pub struct ImageBuilder {
+    release: Release,
     puppet: bool,
     packages: Vec<String>,
     mirror: Option<String>,
@@ -73,7 +87,8 @@ pub struct ImageBuilder {
 
 impl Image {
     /// The standard image: Debian 12 minbase with systemd and dbus, and nginx, haproxy, curl,
-    /// openssh-server and sudo (with their dependencies) in its offline repository.
+    /// openssh-server, sudo, ansible-core, python3-apt, python3-pip, ruby and gnupg (with their
+    /// dependencies) in its offline repository.
     pub fn default_image() -> Result<Image> {
         Image::builder().build()
     }
@@ -86,6 +101,7 @@ impl Image {
     /// A recipe starting from the standard image.
     pub fn builder() -> ImageBuilder {
         ImageBuilder {
+            release: Release::default(),
             puppet: false,
             packages: REPO_PACKAGES.iter().map(|p| p.to_string()).collect(),
             mirror: None,
@@ -100,6 +116,11 @@ impl Image {
     /// The cache key: a hash of the recipe.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// The Debian release the image holds.
+    pub fn release(&self) -> Release {
+        self.release
     }
 
     /// Whether Puppet is installed in the image.
@@ -121,6 +142,12 @@ impl ImageBuilder {
         S: Into<String>,
     {
         self.packages.extend(packages.into_iter().map(Into::into));
+        self
+    }
+
+    /// Builds the image from this Debian release (default: 12).
+    pub fn release(mut self, release: Release) -> Self {
+        self.release = release;
         self
     }
 
@@ -147,7 +174,9 @@ impl ImageBuilder {
     /// The cache key of this recipe.
     pub fn key(&self) -> String {
         let mut h = Sha256::new();
-        h.update(format!("recipe {RECIPE_VERSION}\nsuite {SUITE}\n"));
+        // The suite's name keeps Debian 12's key what it was before releases were chosen.
+        let suite = self.release.codename();
+        h.update(format!("recipe {RECIPE_VERSION}\nsuite {suite}\n"));
         h.update(format!("base {}\n", BASE_PACKAGES.join(" ")));
         if self.puppet {
             h.update(format!("puppet {}\n", PUPPET_PACKAGES.join(" ")));
@@ -161,11 +190,14 @@ impl ImageBuilder {
     /// Returns the cached image, building it first if needed (needs root, debootstrap,
     /// dpkg-scanpackages and the Debian mirror; 30-100 s).
     pub fn build(self) -> Result<Image> {
+        // Hosts need the machine's packages too, so check them even for a cached image.
+        crate::setup::ensure_host_packages()?;
         let key = self.key();
         let images = Path::new(BASE_DIR).join("images");
         let done = images.join(&key);
         let image = Image {
             key: key.clone(),
+            release: self.release,
             root: done.join("root"),
             puppet: self.puppet,
             packages: self.normalized_packages(),
@@ -183,8 +215,19 @@ impl ImageBuilder {
             .write(true)
             .open(&lock_path)
             .map_err(|e| Error::io(format!("opening {}", lock_path.display()), e))?;
-        let _lock = Flock::lock(lock, FlockArg::LockExclusive)
-            .map_err(|(_, e)| Error::io(format!("locking {}", lock_path.display()), e.into()))?;
+        let lock = match Flock::lock(lock, FlockArg::LockExclusiveNonblock) {
+            Ok(held) => held,
+            Err((lock, _)) => {
+                progress::note(&format!(
+                    "waiting for another process that builds the {} image {key}",
+                    self.release
+                ));
+                Flock::lock(lock, FlockArg::LockExclusive).map_err(|(_, e)| {
+                    Error::io(format!("locking {}", lock_path.display()), e.into())
+                })?
+            }
+        };
+        let _lock = lock;
         // Another process may have finished the build while we waited for the lock.
         if done.join("recipe.txt").exists() {
             return Ok(image);
@@ -197,15 +240,17 @@ impl ImageBuilder {
         fs::create_dir_all(&tmp)
             .map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
         let started = Instant::now();
-        eprintln!(
-            "testhost: building image {key} in {} (once; 30-100 s)",
-            tmp.display()
-        );
+        progress::note(&format!(
+            "building the {} image {key} (once, one to five minutes: the mirror sets the pace; log: {})",
+            self.release,
+            tmp.join("build.log").display()
+        ));
         let result = self.build_into(&tmp);
         sys::umount_tree(&tmp);
         result?;
         let recipe = format!(
-            "recipe {RECIPE_VERSION}\nsuite {SUITE}\nbase {}\npuppet {}\nrepo {}\nmasked {}\nbuild seconds {:.1}\n",
+            "recipe {RECIPE_VERSION}\nsuite {}\nbase {}\npuppet {}\nrepo {}\nmasked {}\nbuild seconds {:.1}\n",
+            self.release.codename(),
             BASE_PACKAGES.join(" "),
             self.puppet,
             self.normalized_packages().join(" "),
@@ -219,10 +264,10 @@ impl ImageBuilder {
                 e,
             )
         })?;
-        eprintln!(
-            "testhost: image {key} built in {:.1} s",
+        progress::note(&format!(
+            "image {key} built in {:.1} s",
             started.elapsed().as_secs_f64()
-        );
+        ));
         Ok(image)
     }
 
@@ -236,20 +281,21 @@ impl ImageBuilder {
         };
         let root = dir.join("root");
         let log = dir.join("build.log");
+        let suite = self.release.codename();
 
         run_logged(
             Command::new(&debootstrap)
                 .arg("--variant=minbase")
-                .arg(SUITE)
+                .arg(suite)
                 .arg(&root)
                 .arg(&mirror),
-            "debootstrap",
+            &format!("debootstrap {suite}"),
             &log,
         )?;
 
-        let mut sources = format!("deb {mirror} {SUITE} main\ndeb {mirror} {SUITE}-updates main\n");
+        let mut sources = format!("deb {mirror} {suite} main\ndeb {mirror} {suite}-updates main\n");
         if let Some(sec) = &security {
-            sources.push_str(&format!("deb {sec} {SUITE}-security main\n"));
+            sources.push_str(&format!("deb {sec} {suite}-security main\n"));
         }
         write_file(&root.join("etc/apt/sources.list"), sources.as_bytes())?;
         // Keep services from starting inside the build chroot; removed again below so
@@ -340,6 +386,11 @@ impl ImageBuilder {
     }
 }
 
+/// The Debian mirror of the machine's apt sources (images and build sysroots come from it).
+pub fn debian_mirror() -> Result<String> {
+    machine_mirrors().map(|(main, _)| main)
+}
+
 /// Reads the Debian mirror (and the security mirror) from the machine's apt sources.
 fn machine_mirrors() -> Result<(String, Option<String>)> {
     let path = PathBuf::from("/etc/apt/sources.list.d/debian.sources");
@@ -404,12 +455,14 @@ fn run_logged(cmd: &mut Command, what: &str, log: &Path) -> Result<()> {
     let err_file = file
         .try_clone()
         .map_err(|e| Error::io("duplicating the log file", e))?;
-    let status = cmd
+    let mut child = cmd
         .stdin(std::process::Stdio::null())
         .stdout(file)
         .stderr(err_file)
-        .status()
+        .spawn()
         .map_err(|e| Error::io(format!("starting {what}"), e))?;
+    let status = progress::wait(&mut child, what, log)
+        .map_err(|e| Error::io(format!("waiting for {what}"), e))?;
     if status.success() {
         return Ok(());
     }

@@ -31,11 +31,16 @@ mod error;
 mod host;
 mod image;
 mod net;
+mod progress;
+mod release;
+mod setup;
 mod state;
 mod sys;
 
 pub use error::{Error, Result};
 pub use host::{Host, HostKind, Output};
-pub use image::{Image, ImageBuilder, REPO_DIR};
+pub use image::{debian_mirror, Image, ImageBuilder, REPO_DIR};
 pub use net::Net;
+pub use release::{Release, UnknownRelease, RELEASE_ENV};
+pub use setup::{ensure_host_packages, missing_packages, prepare, set_command, HOST_PACKAGES};
 pub use state::gc;

@@ -21,7 +21,10 @@ pub(crate) fn require_root() -> Result<()> {
     if uid.is_root() {
         Ok(())
     } else {
-        Err(Error::NotRoot { uid: uid.as_raw() })
+        Err(Error::NotRoot {
+            uid: uid.as_raw(),
+            command: crate::setup::command_as_root(),
+        })
     }
 }
 

@@ -114,7 +114,7 @@ pub enum InventoryError {
         path: PathBuf,
     },
     /// `run_as` names no user (empty, or with blanks or a leading `-`).
-    #[error("inventory {path}: run_as = {value:?} is not a user name (e.g. run_as = \"root\")")]
+    #[error("inventory {path}: run_as = '{value}' is not a user name (e.g. run_as = \"root\")")]
     BadRunAs {
         /// The file.
         path: PathBuf,
@@ -394,7 +394,7 @@ lb = ["lb-01"]
             .to_string();
         assert_eq!(
             e,
-            "inventory i.toml: run_as = \"\" is not a user name (e.g. run_as = \"root\")"
+            "inventory i.toml: run_as = '' is not a user name (e.g. run_as = \"root\")"
         );
     }
 

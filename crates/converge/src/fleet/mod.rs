@@ -1,13 +1,16 @@
 //! Many hosts from one controller: apply one manifest to a fleet over SSH, in parallel or
 //! rolling.
 //!
-//! Per host ([`remote`]): connect with the system `ssh` ([`ssh`]), copy this converge
-//! binary into [`REMOTE_BIN_DIR`] if that exact build is missing, gather the host's facts
-//! there, compile its catalog here, apply it there with `converge apply --catalog -` and
-//! read the JSON report back. Hosts come from `--targets` and an optional inventory
+//! Per host ([`remote`]): connect with the system `ssh` ([`ssh`]); one round trip says
+//! who we are, whether root is at hand, whether this exact build is in [`REMOTE_BIN_DIR`]
+//! and, when it is, the host's facts (where it is missing, the copy follows, then the
+//! facts); compile its catalog here, or reuse the catalog of a node that agrees on every
+//! fact the compile read ([`catalogs`]); apply it there with `converge apply --catalog -`
+//! and read the JSON report back (a converged host sends its summary alone). Hosts come from `--targets` and an optional inventory
 //! ([`inventory`]); [`rollout`] decides how many run at once and when a rolling update
 //! stops.
 
+mod catalogs;
 pub mod inventory;
 mod remote;
 pub mod rollout;
@@ -150,7 +153,7 @@ pub enum HostError {
     #[error("unreachable: {0}")]
     Unreachable(String),
     /// The host took longer than the timeout.
-    #[error("timed out after {after:.1?} while {phase}")]
+    #[error("timed out after {:.1} s while {phase}", after.as_secs_f64())]
     Timeout {
         /// Time since the host's run began.
         after: Duration,
@@ -186,6 +189,9 @@ pub enum HostError {
         /// sudo's or the shell's own words, with a hint.
         reason: String,
     },
+    /// ssh refused the host's key (unknown and not accepted, or changed).
+    #[error("host key refused: {0}")]
+    HostKey(String),
     /// The binary could not be copied.
     #[error("copying converge failed: {0}")]
     Copy(String),
@@ -212,6 +218,9 @@ pub struct HostResult {
     pub outcome: Result<Report, HostError>,
     /// Whether the binary was copied this run.
     pub copied_binary: bool,
+    /// The node whose compile this host's catalog reuses (it agreed on every fact that
+    /// compile read); `None` when compiled for this host (or not compiled).
+    pub catalog_from: Option<String>,
     /// Wall time, connect to report.
     pub duration: Duration,
     /// Time spent in each phase, in order (compiling is the controller's CPU).
@@ -291,6 +300,7 @@ pub(crate) struct Shared<'a> {
     pub(crate) binary: &'a Binary,
     pub(crate) opts: &'a FleetOptions,
     pub(crate) control_dir: &'a Path,
+    pub(crate) catalogs: catalogs::Catalogs,
 }
 
 /// Converges `targets` with the manifest of `request` (compiled here per host with that
@@ -313,6 +323,7 @@ pub fn run(
         binary,
         opts,
         control_dir: dir.path(),
+        catalogs: catalogs::Catalogs::default(),
     };
     let batches = rollout::batches(targets, opts.rollout);
     let count = batches.len();
@@ -328,6 +339,7 @@ pub fn run(
                         "the rollout stopped after batch {after} failed"
                     ))),
                     copied_binary: false,
+                    catalog_from: None,
                     duration: Duration::ZERO,
                     phases: Vec::new(),
                 };

@@ -19,21 +19,31 @@ pub(crate) fn converge_host(
 ) -> HostResult {
     let started = Instant::now();
     let mut copied = false;
+    let mut catalog_from = None;
     let mut clock = Clock {
         obs,
         host: &target.name,
         marks: Vec::new(),
     };
-    let outcome =
-        run(shared, target, slot, &mut clock, &mut copied, started).map_err(|e| match e {
-            Failure::Host(e) => e,
-            Failure::Ssh(SshError::Timeout(after)) => HostError::Timeout {
-                after,
-                phase: clock.marks.last().map_or(Phase::Connecting, |m| m.0),
-            },
-            Failure::Ssh(SshError::Unreachable(why)) => HostError::Unreachable(why),
-            Failure::Ssh(other) => HostError::Unreachable(other.to_string()),
-        });
+    let outcome = run(
+        shared,
+        target,
+        slot,
+        &mut clock,
+        &mut copied,
+        &mut catalog_from,
+        started,
+    )
+    .map_err(|e| match e {
+        Failure::Host(e) => e,
+        Failure::Ssh(SshError::Timeout(after)) => HostError::Timeout {
+            after,
+            phase: clock.marks.last().map_or(Phase::Connecting, |m| m.0),
+        },
+        Failure::Ssh(SshError::Unreachable(why)) => HostError::Unreachable(why),
+        Failure::Ssh(SshError::HostKey(why)) => HostError::HostKey(why),
+        Failure::Ssh(other) => HostError::Unreachable(other.to_string()),
+    });
     let end = Instant::now();
     let phases = clock
         .marks
@@ -48,6 +58,7 @@ pub(crate) fn converge_host(
         name: target.name.clone(),
         outcome,
         copied_binary: copied,
+        catalog_from,
         duration: end - started,
         phases,
     }
@@ -73,6 +84,7 @@ fn run(
     slot: usize,
     clock: &mut Clock<'_>,
     copied: &mut bool,
+    catalog_from: &mut Option<String>,
     started: Instant,
 ) -> Result<Report, Failure> {
     let deadline = started + shared.opts.timeout;
@@ -87,79 +99,66 @@ fn run(
 
     let bin = shared.binary.remote_path();
     let run_as = target.run_as.as_deref();
-    // One round trip says who we are, whether root is at hand, and whether this build is
-    // already there: a user without root fails here with a reason, before anything is
-    // copied, instead of at `mkdir` or halfway through an apply.
-    let check = format!(
-        "id -un; {}",
-        as_user(
-            &format!(
-                "id -u; echo '{sum}  {bin}' | sha256sum -c --status 2>/dev/null \
-                 && echo present || echo missing",
-                sum = shared.binary.sha256
-            ),
-            run_as
-        )
-    );
-    let out = session.run(&check, Input::Bytes(b""), deadline, started)?;
-    privileged(&target.name, run_as, &out)?;
-    let present = String::from_utf8_lossy(&out.stdout).lines().last() == Some("present");
-    if !present {
-        clock.enter(Phase::Copying);
-        // Written under a temporary name and checked before it takes the final one, so a
-        // cut transfer never leaves a broken binary that a later run would trust.
-        let upload = format!(
-            "set -e; umask 022; mkdir -p {dir}; t=$(mktemp {dir}/.upload.XXXXXX); \
-             trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; \
-             if ! echo \"{sum}  $t\" | sha256sum -c --status; then \
-               echo \"checksum mismatch after copying to $t\" >&2; exit 3; fi; \
-             chmod 755 \"$t\"; mv -f \"$t\" {bin}; trap - EXIT",
-            dir = REMOTE_BIN_DIR,
-            sum = shared.binary.sha256,
-        );
-        let upload = as_user(&upload, run_as);
-        let out = session.run(&upload, Input::File(&shared.binary.path), deadline, started)?;
-        if out.code != Some(0) {
-            return Err(HostError::Copy(remote_reason(&out)).into());
-        }
-        *copied = true;
-    }
-
+    // One round trip says who we are, whether root is at hand, whether this build is
+    // already there and, when it is, the host's facts: a user without root fails here
+    // with a reason, before anything is copied, instead of at `mkdir` or halfway through
+    // an apply.
     clock.enter(Phase::Facts);
     let out = session.run(
-        &as_user(&format!("{bin} facts"), run_as),
+        &check_script(&bin, run_as),
         Input::Bytes(b""),
         deadline,
         started,
     )?;
-    if out.code != Some(0) {
-        return Err(HostError::Facts(remote_reason(&out)).into());
-    }
-    let facts: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| HostError::Facts(format!("not JSON: {e}")))?;
+    privileged(&target.name, run_as, &out)?;
+    let facts = match answer(&out.stdout, 2) {
+        (Some("present"), json) => facts_from(&out, json)?,
+        _ => {
+            clock.enter(Phase::Copying);
+            let upload = as_user(&upload_script(&bin, &shared.binary.sha256), run_as);
+            let out = session.run(&upload, Input::File(&shared.binary.path), deadline, started)?;
+            match answer(&out.stdout, 0) {
+                (Some("installed"), json) => {
+                    *copied = true;
+                    facts_from(&out, json)?
+                }
+                _ => return Err(HostError::Copy(remote_reason(&out)).into()),
+            }
+        }
+    };
 
     clock.enter(Phase::Compiling);
     let mut req = shared.request.clone();
     req.discover_facts = false;
     req.facts_json = Some(facts);
     req.node = Some(target.name.clone());
-    let checked = crate::check(&req);
+    let outcome = shared.catalogs.get(&req);
+    let checked = &outcome.compiled.checked;
+    if outcome.shared {
+        *catalog_from = Some(outcome.compiled.node.clone());
+    }
     if checked.has_errors() {
-        return Err(HostError::Compile(checked.diagnostics).into());
+        return Err(HostError::Compile(checked.diagnostics.clone()).into());
     }
     clock
         .obs
         .compiled(clock.host, &checked.diagnostics, &checked.log);
-    let catalog = checked
+    let mut catalog = checked
         .catalog
+        .clone()
         .ok_or_else(|| HostError::Compile(checked.diagnostics.clone()))?;
+    // A shared compile was named for the node it ran for.
+    catalog.node = target.name.to_lowercase();
 
     clock.enter(Phase::Applying);
     let noop = if shared.opts.noop { " --noop" } else { "" };
-    // The report comes back as JSON on stdout; `--progress` streams each resource's outcome
-    // on stderr meanwhile, which the observer shows live.
+    // The report comes back as JSON on stdout; `--progress` streams each change on stderr
+    // meanwhile, which the observer shows live. `--brief`: a converged host sends its
+    // summary and nothing else (no passed checks, no unchanged resources).
     let apply = as_user(
-        &format!("{bin} apply --catalog - --detailed-exitcodes --format json --progress{noop}"),
+        &format!(
+            "{bin} apply --catalog - --detailed-exitcodes --format json --progress --brief{noop}"
+        ),
         run_as,
     );
     let (obs, host) = (clock.obs, clock.host);
@@ -186,6 +185,70 @@ fn as_user(script: &str, run_as: Option<&str>) -> String {
     }
 }
 
+/// The first command a host runs: the login user, then (as `run_as`) the uid and, for
+/// root, `present` and the facts when this build is installed, else `missing`.
+///
+/// The build counts as installed when its file exists in a directory only root can
+/// write: a file reaches that name only by a rename after its checksum was verified (see
+/// [`upload_script`]), so it is not hashed again on every run.
+fn check_script(bin: &str, run_as: Option<&str>) -> String {
+    format!(
+        "id -un; {}",
+        as_user(
+            &format!(
+                "u=$(id -u); echo \"$u\"; [ \"$u\" = 0 ] || exit 0; \
+                 if [ -x {bin} ] && [ \"$(stat -c %u:%a {REMOTE_BIN_DIR})\" = 0:700 ]; \
+                 then echo present; exec {bin} facts; else echo missing; fi"
+            ),
+            run_as
+        )
+    )
+}
+
+/// Installs the binary arriving on stdin as `bin`, then prints `installed` and the facts.
+/// Written under a temporary name beside it and checked before it takes the final name,
+/// so a cut transfer never leaves a broken binary that a later run would trust. The
+/// directory is root's alone (0700): nobody else can replace what root will run, and
+/// nothing goes through `/tmp`.
+fn upload_script(bin: &str, sha256: &str) -> String {
+    format!(
+        "set -e; umask 022; mkdir -p {parent}; umask 077; mkdir -p {dir}; \
+         chown 0:0 {dir}; chmod 700 {dir}; \
+         t=$(mktemp {dir}/.upload.XXXXXX); trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; \
+         if ! echo \"{sha256}  $t\" | sha256sum -c --status; then \
+           echo \"checksum mismatch after copying to $t\" >&2; exit 3; fi; \
+         chmod 700 \"$t\"; mv -f \"$t\" {bin}; trap - EXIT; echo installed; exec {bin} facts",
+        parent = REMOTE_BIN_DIR.rsplit_once('/').map_or("/", |(p, _)| p),
+        dir = REMOTE_BIN_DIR,
+    )
+}
+
+/// What the check (`skip` = 2: after the login user and uid lines) or the upload
+/// (`skip` = 0) answered: `present`, `missing` or `installed`, and what follows (the facts'
+/// JSON).
+fn answer(stdout: &[u8], skip: usize) -> (Option<&str>, &[u8]) {
+    let mut rest = stdout;
+    for i in 0..=skip {
+        let Some(end) = rest.iter().position(|b| *b == b'\n') else {
+            return (None, b"");
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        if i == skip {
+            return (std::str::from_utf8(line).ok(), rest);
+        }
+    }
+    (None, b"")
+}
+
+/// The facts `converge facts` printed after the check or the upload.
+fn facts_from(out: &Remote, json: &[u8]) -> Result<serde_json::Value, HostError> {
+    if out.code != Some(0) {
+        return Err(HostError::Facts(remote_reason(out)));
+    }
+    serde_json::from_slice(json).map_err(|e| HostError::Facts(format!("not JSON: {e}")))
+}
+
 /// `s` as one POSIX shell word.
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -197,8 +260,10 @@ fn privileged(host: &str, run_as: Option<&str>, out: &Remote) -> Result<(), Host
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
     let user = lines.next().unwrap_or("the login user").to_string();
-    let uid = lines.next().map(str::trim);
-    if out.code != Some(0) || uid.is_none() {
+    // The uid line comes only once the (sudo) shell ran; the facts that may follow can
+    // fail on their own, so the exit code alone does not say.
+    let uid = lines.next().map(str::trim).filter(|u| !u.is_empty());
+    if uid.is_none() {
         let Some(run_as) = run_as else {
             return Err(HostError::Unreachable(remote_reason(out)));
         };
@@ -298,6 +363,21 @@ mod tests {
             .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), script);
         assert_eq!(as_user(script, None), script);
+    }
+
+    #[test]
+    fn the_first_answer_carries_the_facts_when_the_build_is_there() {
+        let out = b"root\n0\npresent\n{\"os\": {}}\n";
+        assert_eq!(answer(out, 2), (Some("present"), &b"{\"os\": {}}\n"[..]));
+        assert_eq!(
+            answer(b"root\n0\nmissing\n", 2),
+            (Some("missing"), &b""[..])
+        );
+        assert_eq!(answer(b"installed\n{}", 0), (Some("installed"), &b"{}"[..]));
+        // Cut short (sudo refused, the connection dropped): no answer.
+        assert_eq!(answer(b"deploy\n", 2).0, None);
+        // A user named like an answer is still the user.
+        assert_eq!(answer(b"present\n0\nmissing\n", 2).0, Some("missing"));
     }
 
     #[test]

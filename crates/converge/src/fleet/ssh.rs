@@ -1,8 +1,11 @@
 //! The transport: the system `ssh`, one multiplexed master connection per host.
 //!
 //! OpenSSH does the connecting, so the user's `~/.ssh/config`, agent and known_hosts apply
-//! as they would for `ssh host`. `BatchMode` makes ssh fail instead of prompting for a
-//! password or a new host key; nothing secret is ever put on a command line. The master
+//! as they would for `ssh host`, host key checking included. `BatchMode` makes ssh fail
+//! instead of prompting for a password or a new host key (an unknown host is refused unless
+//! the user's config says otherwise or [`SshOptions::accept_new_host_keys`] opts in to
+//! ssh's `accept-new`); nothing secret is ever put on a command line: catalogs, facts and
+//! the binary travel on the command's stdin and stdout. The master
 //! is our own child process (not `ControlPersist`, whose backgrounded master would hold
 //! the first command's output pipes open), so it ends with the run.
 
@@ -21,6 +24,9 @@ pub struct SshOptions {
     pub connect_timeout: Duration,
     /// Extra `-o Key=Value` options, after ours.
     pub options: Vec<String>,
+    /// Trust a host seen for the first time and record its key (`StrictHostKeyChecking=
+    /// accept-new`); a changed key is still refused.
+    pub accept_new_host_keys: bool,
 }
 
 impl Default for SshOptions {
@@ -29,6 +35,7 @@ impl Default for SshOptions {
             program: PathBuf::from("ssh"),
             connect_timeout: Duration::from_secs(10),
             options: Vec::new(),
+            accept_new_host_keys: false,
         }
     }
 }
@@ -39,8 +46,11 @@ pub enum SshError {
     /// ssh could not connect or authenticate (its own message).
     #[error("unreachable: {0}")]
     Unreachable(String),
+    /// ssh refused the host's key: unknown (and not accepted) or changed.
+    #[error("{0}")]
+    HostKey(String),
     /// The host did not finish in time.
-    #[error("timed out after {0:?}")]
+    #[error("timed out after {} s", .0.as_secs_f64())]
     Timeout(Duration),
     /// ssh itself could not be started.
     #[error("cannot run {program}: {source}")]
@@ -122,7 +132,8 @@ impl Session {
             }
             if let Ok(Some(_)) = session.master.try_wait() {
                 let text = std::fs::read_to_string(&log).unwrap_or_default();
-                return Err(SshError::Unreachable(last_line(&text)));
+                return Err(host_key_refused(&text, &target.address)
+                    .unwrap_or_else(|| SshError::Unreachable(last_line(&text))));
             }
             if Instant::now() >= deadline {
                 let _ = session.master.kill();
@@ -271,6 +282,9 @@ fn base_command(target: &Target, socket: &Path, opts: &SshOptions) -> Command {
         ))
         // A host that vanishes mid-run is noticed within ~15 s, not at TCP's pace.
         .args(["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]);
+    if opts.accept_new_host_keys {
+        cmd.args(["-o", "StrictHostKeyChecking=accept-new"]);
+    }
     for o in &opts.options {
         cmd.arg("-o").arg(o);
     }
@@ -281,6 +295,28 @@ fn base_command(target: &Target, socket: &Path, opts: &SshOptions) -> Command {
         cmd.arg("-p").arg(port.to_string());
     }
     cmd
+}
+
+/// ssh's refusal of a host key, in words that say what to do.
+fn host_key_refused(log: &str, address: &str) -> Option<SshError> {
+    if !log.contains("Host key verification failed") {
+        return None;
+    }
+    Some(SshError::HostKey(
+        if log.contains("HOST IDENTIFICATION HAS CHANGED") {
+            format!(
+                "the host key of {address} has changed since known_hosts recorded it; ssh refused \
+             it (a changed key is never accepted: if the host was reinstalled, remove the old \
+             key with `ssh-keygen -R {address}`)"
+            )
+        } else {
+            format!(
+                "the host key of {address} is not in known_hosts; ssh refused it (add it, e.g. by \
+             `ssh {address}` once, or pass --accept-new-host-keys to record keys of hosts seen \
+             for the first time)"
+            )
+        },
+    ))
 }
 
 /// ssh's last non-empty line: its reason (`connect to host x port 22: Connection refused`).

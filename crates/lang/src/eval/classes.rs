@@ -30,16 +30,8 @@ fn valid_name(name: &str) -> bool {
 impl Compiler {
     /// Directories searched for modules.
     pub(crate) fn modulepath(&self) -> Vec<PathBuf> {
-        if !self.opts.modulepath.is_empty() {
-            return self.opts.modulepath.clone();
-        }
-        let dir = self
-            .opts
-            .manifest
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        vec![dir.join("modules")]
+        // Resolved once, when the compiler is made (`Compiler::new`).
+        self.opts.modulepath.clone()
     }
 
     /// Find a module's directory on the module path.
@@ -77,27 +69,32 @@ impl Compiler {
             if self.classes.contains_key(name) || self.defines.contains_key(name) {
                 return;
             }
-            if !f.is_file() || !self.loaded_files.insert(f.clone()) {
-                continue;
+            self.load_manifest_file(f);
+        }
+    }
+
+    /// Parse a module file once and register its definitions.
+    pub(crate) fn load_manifest_file(&mut self, f: PathBuf) {
+        if !f.is_file() || !self.loaded_files.insert(f.clone()) {
+            return;
+        }
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diags.push(Diagnostic::error(
+                    "io",
+                    format!("Could not read {}: {e}", f.display()),
+                ));
+                return;
             }
-            let text = match std::fs::read_to_string(&f) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.diags.push(Diagnostic::error(
-                        "io",
-                        format!("Could not read {}: {e}", f.display()),
-                    ));
-                    continue;
-                }
-            };
-            let src = crate::Source::new(f.display().to_string(), text);
-            let (ast, diags) = crate::parse_manifest(&src);
-            self.diags.extend(diags);
-            self.sources.push(src);
-            let id = self.sources.len() - 1;
-            if let Some(mut ast) = ast {
-                self.hoist(&mut ast.body, id, None);
-            }
+        };
+        let src = crate::Source::new(f.display().to_string(), text);
+        let (ast, diags) = crate::parse_manifest(&src);
+        self.diags.extend(diags);
+        self.sources.push(src);
+        let id = self.sources.len() - 1;
+        if let Some(mut ast) = ast {
+            self.hoist(&mut ast.body, id, None);
         }
     }
 
@@ -117,6 +114,61 @@ impl Compiler {
         }
         self.autoload(name);
         self.defines.get(name).cloned()
+    }
+
+    /// The module a source file belongs to: `<dir>/<module>/...` for a directory `<dir>` of
+    /// the module path (`None` for the main manifest).
+    pub(crate) fn module_of_src(&self, src: usize) -> Option<String> {
+        let file = self.sources.get(src)?.file();
+        let file = std::path::Path::new(&*file);
+        self.modulepath().iter().find_map(|d| {
+            let rest = file.strip_prefix(d).ok()?;
+            let mut parts = rest.components();
+            let module = parts.next()?.as_os_str().to_str()?.to_string();
+            parts.next()?;
+            valid_name(&module).then_some(module)
+        })
+    }
+
+    /// `$module_name` (the module `src` comes from) and `$caller_module_name` (the
+    /// declaring scope's `$module_name`) in a new class, define or function scope.
+    pub(crate) fn set_module_vars(&mut self, sid: ScopeId, src: usize, caller: Option<Val>) {
+        if let Some(m) = self.module_of_src(src) {
+            self.set_var(sid, "module_name", Val::Str(m));
+        }
+        if let Some(c) = caller {
+            self.set_var(sid, "caller_module_name", c);
+        }
+    }
+
+    /// Where a class or define was looked for, and the Debian package that would provide
+    /// its module when one does.
+    pub(crate) fn not_on_modulepath_hint(&self, name: &str) -> String {
+        let module = unroot(name).split("::").next().unwrap_or("");
+        let mp: Vec<String> = self
+            .modulepath()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let mut hint = if self.module_dir(module).is_some() {
+            format!(
+                "the module '{module}' has no manifest defining it (module path: {})",
+                mp.join(":")
+            )
+        } else {
+            format!(
+                "no module '{module}' in the module path {} (set it with --modulepath A:B)",
+                mp.join(":")
+            )
+        };
+        if self.module_dir(module).is_none() {
+            if let Some(pkg) = crate::env::debian_package(module) {
+                hint.push_str(&format!(
+                    "; Debian's package {pkg} provides it: apt install {pkg}"
+                ));
+            }
+        }
+        hint
     }
 
     /// Class names known so far plus the modules on the module path, for hints.
@@ -167,6 +219,7 @@ impl Compiler {
             return Ok(rref);
         }
         let Some(def) = self.find_class(&name) else {
+            self.reads.node_name(&self.node_name);
             let mut d = Diagnostic::error(
                 "unknown-class",
                 format!("Could not find class ::{name} for {}", self.node_name),
@@ -180,28 +233,16 @@ impl Compiler {
                     "'{name}' is a defined type: declare it as `{name} {{ 'title': }}`"
                 ));
             } else {
-                let mp: Vec<String> = self
-                    .modulepath()
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect();
-                d = d.with_hint(format!(
-                    "looked for it in the module path: {}",
-                    mp.join(", ")
-                ));
+                d = d.with_hint(self.not_on_modulepath_hint(&name));
             }
             self.diags.push(d);
             return Err(Halt::Error);
         };
         let mut inherited: Option<ScopeId> = None;
-        let mut inherited_tags = Vec::new();
         if let Some(parent) = &def.def.parent {
             let parent = unroot(parent).to_lowercase();
             self.declare_class(&parent, None, loc.clone(), false)?;
             inherited = self.class_scopes.get(&parent).copied();
-            if let Some(p) = inherited {
-                inherited_tags = self.scopes[p].tags.clone();
-            }
         }
         let mut tags = vec!["class".to_string()];
         tags.extend(name_tags(&name));
@@ -233,20 +274,19 @@ impl Compiler {
         );
         s.inherited = inherited;
         s.container = Some(rref.clone());
+        // Puppet tags a class's resources with the class, not with the class it
+        // inherits from.
         s.tags = name_tags(&name);
-        for t in inherited_tags {
-            if !s.tags.contains(&t) {
-                s.tags.push(t);
-            }
-        }
+        let caller = self.find_var("module_name").cloned();
         let sid = self.push_scope(s);
         self.class_scopes.insert(name.clone(), sid);
         self.set_var(sid, "title", Val::Str(name.clone()));
         self.set_var(sid, "name", Val::Str(name.clone()));
+        self.set_module_vars(sid, def.src, caller);
         let given = params.unwrap_or_default();
         let ran = self.run_body(sid, def.src, 0, |c| {
             let owner = rref.to_string();
-            let bound = c.bind_params(&def.def.params, &given, sid, &owner, &loc)?;
+            let bound = c.bind_params(&def.def.params, &given, sid, &owner, &loc, Some(&name))?;
             c.record_params(idx, bound, &given);
             c.eval_body_unused(&def.def.body)
         });
@@ -325,6 +365,7 @@ impl Compiler {
         sid: ScopeId,
         owner: &str,
         decl: &Location,
+        class: Option<&str>,
     ) -> R<IndexMap<String, (Val, Option<Location>)>> {
         let mut failed = false;
         for a in given {
@@ -357,8 +398,23 @@ impl Compiler {
                 None => None,
             };
             let given_val = given.iter().find(|a| a.name == p.name && !a.val.is_undef());
+            // Automatic parameter lookup: a class parameter not given comes from Hiera
+            // (`<class>::<param>`) before its default.
+            let from_hiera = match (given_val, class) {
+                (None, Some(cls)) => match self.lookup_class_param(cls, &p.name, p.span) {
+                    Ok(v) => v,
+                    Err(Halt::Error) => {
+                        failed = true;
+                        continue;
+                    }
+                    Err(h) => return Err(h),
+                },
+                _ => None,
+            };
             let (val, loc) = if let Some(a) = given_val {
                 (a.val.clone(), Some(a.loc.clone()))
+            } else if let Some(v) = from_hiera {
+                (v, None)
             } else if let Some(d) = &p.default {
                 match self.eval(d) {
                     Ok(v) => (v, None),
@@ -454,13 +510,18 @@ impl Compiler {
         let mut s = Scope::new(ScopeKind::Named, Some(declaring_scope), rref.to_string());
         s.container = Some(rref.clone());
         s.tags = self.resources[idx].tags.clone();
+        let saved = self.scope;
+        self.scope = declaring_scope;
+        let caller = self.find_var("module_name").cloned();
+        self.scope = saved;
         let sid = self.push_scope(s);
         self.set_var(sid, "title", Val::Str(title));
         self.set_var(sid, "name", name_val);
+        self.set_module_vars(sid, def.src, caller);
         let given: Vec<AttrVal> = given.into_iter().filter(|a| a.name != "name").collect();
         self.run_body(sid, def.src, depth, |c| {
             let owner = rref.to_string();
-            let bound = c.bind_params(&def.def.params, &given, sid, &owner, &decl)?;
+            let bound = c.bind_params(&def.def.params, &given, sid, &owner, &decl, None)?;
             c.record_params(idx, bound, &[]);
             c.eval_body_unused(&def.def.body)
         })

@@ -124,7 +124,7 @@ impl Compiler {
             match &tpl.params {
                 Some(ps) => {
                     let owner = "Template";
-                    self.bind_params(ps, &given, sid, owner, &decl)?;
+                    self.bind_params(ps, &given, sid, owner, &decl, None)?;
                 }
                 None => {
                     for a in &given {

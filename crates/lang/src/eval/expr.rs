@@ -88,23 +88,17 @@ impl Compiler {
                         return self.access_one(name, key, e);
                     }
                 }
-                let t = self.eval(target)?;
-                let mut ks = Vec::with_capacity(keys.len());
-                for k in keys {
-                    if let ExprKind::Unary {
-                        op: UnaryOp::Splat,
-                        expr,
-                    } = &k.kind
-                    {
-                        match self.eval(expr)? {
-                            Val::Array(a) => ks.extend(a),
-                            v => ks.push(v),
-                        }
-                    } else {
-                        ks.push(self.eval(k)?);
+                if let Some(path) = literal_fact_path(e) {
+                    // `$facts['os']['family']` reads that one path, not the whole hash.
+                    if let Some(facts) = self.top_facts() {
+                        self.reads.fact_path(facts, &path);
                     }
+                    self.reads.mute();
+                    let v = self.eval_access(target, keys, e);
+                    self.reads.unmute();
+                    return v;
                 }
-                self.access(t, ks, e)
+                self.eval_access(target, keys, e)
             }
             ExprKind::Unary { op, expr } => {
                 let v = self.eval(expr)?;
@@ -237,7 +231,10 @@ impl Compiler {
                 query,
                 is_exported,
             } => self.eval_collector(type_name, query.as_deref(), *is_exported, e.span),
-            ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Node(_) => Ok(Val::Undef),
+            ExprKind::Class(_)
+            | ExprKind::Define(_)
+            | ExprKind::Node(_)
+            | ExprKind::Function(_) => Ok(Val::Undef),
             ExprKind::Paren(inner) => self.eval(inner),
             ExprKind::Block(body) => self.eval_body(body),
             ExprKind::EppText(t) => {
@@ -426,6 +423,27 @@ impl Compiler {
             return Val::Type(t);
         }
         Val::Type(Ty::Resource(Some(unroot(name).to_lowercase())))
+    }
+
+    /// `target[keys]`, the keys evaluated (splats spread).
+    fn eval_access(&mut self, target: &Expr, keys: &[Expr], e: &Expr) -> R<Val> {
+        let t = self.eval(target)?;
+        let mut ks = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let ExprKind::Unary {
+                op: UnaryOp::Splat,
+                expr,
+            } = &k.kind
+            {
+                match self.eval(expr)? {
+                    Val::Array(a) => ks.extend(a),
+                    v => ks.push(v),
+                }
+            } else {
+                ks.push(self.eval(k)?);
+            }
+        }
+        self.access(t, ks, e)
     }
 
     /// `Type[key]` with one key: `Package['x']` (in `require`, `notify`, chains) is the
@@ -912,4 +930,28 @@ fn plain_ref(name: &str, title: &str) -> Option<Val> {
     }
     let ty = ty.to_lowercase();
     (ty != "class").then(|| Val::Ref(ResourceRef::new(&ty, title)))
+}
+
+/// The keys of `$facts['a']['b']...` when every one is a literal string: the path it reads.
+fn literal_fact_path(e: &Expr) -> Option<Vec<&str>> {
+    let mut path = Vec::new();
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Access { target, keys } => {
+                let [key] = keys.as_slice() else {
+                    return None;
+                };
+                let ExprKind::Str(s) = &key.kind else {
+                    return None;
+                };
+                path.push(s.as_str());
+                cur = target;
+            }
+            ExprKind::Variable(name) if name == "facts" || name == "::facts" => break,
+            _ => return None,
+        }
+    }
+    path.reverse();
+    Some(path)
 }

@@ -97,6 +97,8 @@ const FUNCTIONS: &[&str] = &[
     "new",
     "range",
     "step",
+    "assert_private",
+    "delete_at",
 ];
 
 /// Translate a Puppet (Ruby) regex to the regex crate's syntax: Ruby's `^`/`$` always
@@ -483,6 +485,11 @@ impl Compiler {
         if name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return self.convert(name, args, span);
         }
+        if name.contains("::") || !self.functions.is_empty() {
+            if let Some(def) = self.find_function(name) {
+                return self.call_user_function(def, args, span);
+            }
+        }
         let s0 = |args: &[Val]| args.first().cloned().unwrap_or(Val::Undef);
         match name {
             "include" | "contain" | "require" => {
@@ -683,30 +690,7 @@ impl Compiler {
                 }
                 Ok(Val::Bool(false))
             }
-            "lookup" => {
-                self.arity(name, &args, 1, 4, span)?;
-                let key = match &args[0] {
-                    Val::Array(a) => a.first().map(|v| v.to_string()).unwrap_or_default(),
-                    v => v.to_string(),
-                };
-                if let Some(Val::Hash(opts)) = args.get(1) {
-                    if let Some(d) = opts.get("default_value") {
-                        return Ok(d.clone());
-                    }
-                } else if args.len() == 4 {
-                    return Ok(args[3].clone());
-                }
-                if let Some(l) = lambda {
-                    return self.call_lambda(l, vec![Val::Str(key)]);
-                }
-                let loc = self.loc(span);
-                self.diags.push(
-                    Diagnostic::error("lookup", format!("Function lookup() did not find a value for the name '{key}'"))
-                        .at(Some(loc))
-                        .with_hint("converge has no hiera data; give lookup() a default: lookup('key', String, 'first', 'default')"),
-                );
-                Err(Halt::Error)
-            }
+            "lookup" => self.lookup_fn(args, lambda, span),
             "each" | "map" | "filter" | "any" | "all" => {
                 self.arity(name, &args, 1, 1, span)?;
                 let l = self.need_lambda(name, lambda, span)?;
@@ -1066,6 +1050,24 @@ impl Compiler {
                     v => v.clone(),
                 })
             }
+            "delete_at" => {
+                // stdlib's delete_at.rb: a copy without the element at a non-negative index.
+                self.arity(name, &args, 2, 2, span)?;
+                let Val::Array(a) = &args[0] else {
+                    return Err(self.err("type-mismatch", "delete_at(): Requires array to work with", span));
+                };
+                let index = match &args[1] {
+                    Val::Int(i) if *i >= 0 => *i as usize,
+                    Val::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().unwrap_or(usize::MAX),
+                    _ => return Err(self.err("type-mismatch", "delete_at(): You must provide non-negative numeric index", span)),
+                };
+                if index >= a.len() {
+                    return Err(self.err("index-out-of-range", "delete_at(): Given index exceeds size of array given", span));
+                }
+                let mut a = a.clone();
+                a.remove(index);
+                Ok(Val::Array(a))
+            }
             "prefix" | "suffix" => {
                 self.arity(name, &args, 1, 2, span)?;
                 let fix = args.get(1).map(|v| v.to_string()).unwrap_or_default();
@@ -1107,13 +1109,27 @@ impl Compiler {
                     v => Err(self.err("type-mismatch", format!("new() expects a Type, got {}", v.type_name()), span)),
                 }
             }
+            "assert_private" => {
+                self.arity(name, &args, 0, 1, span)?;
+                self.assert_private(&args, span)
+            }
             _ => {
+                if let Some(rb) = self.ruby_function_file(name) {
+                    return Err(self.ruby_only("function", name, rb, span));
+                }
                 let loc = self.loc(span);
                 let mut d = Diagnostic::error("unknown-function", format!("Unknown function: '{name}'")).at(Some(loc));
                 if let Some(c) = closest(name, FUNCTIONS.iter().copied()) {
                     d = d.with_hint(format!("did you mean '{c}'?"));
                 } else if name.contains("::") {
-                    d = d.with_hint("converge has no module functions; only built-in functions are available");
+                    d = d.with_hint(format!(
+                        "no {} in the module path ({})",
+                        match name.split_once("::") {
+                            Some((m, rest)) => format!("{m}/functions/{}.pp", rest.replace("::", "/")),
+                            None => name.to_string(),
+                        },
+                        self.modulepath().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":")
+                    ));
                 }
                 self.diags.push(d);
                 Err(Halt::Error)
@@ -1403,6 +1419,7 @@ fn sprintf(f: &str, args: &[Val]) -> Result<String, String> {
         let (body, numeric) = match conv {
             's' | 'p' => {
                 let s = if conv == 'p' {
+                    // debug-format: sprintf's %p quotes as Puppet's `inspect` does.
                     format!("{:?}", arg.to_string())
                 } else {
                     arg.to_string()

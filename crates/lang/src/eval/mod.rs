@@ -10,13 +10,18 @@ mod classes;
 mod epp;
 mod expr;
 mod functions;
+pub(crate) mod hiera;
 mod index;
+mod modfns;
+mod reads;
 mod resources;
 mod scope;
 mod types;
 mod value;
 
-use crate::ast::{ClassDef, DefineDef, Expr, ExprKind, Manifest, NodeDef, NodeMatch, Span};
+use crate::ast::{
+    ClassDef, DefineDef, Expr, ExprKind, FunctionDef, Manifest, NodeDef, NodeMatch, Span,
+};
 use crate::Source;
 use converge_catalog::{Catalog, Diagnostic, Location, ResourceRef, Value};
 use indexmap::IndexMap;
@@ -24,6 +29,7 @@ use resources::{ChainRel, Collector, Override, Res};
 use scope::{Scope, ScopeId, ScopeKind};
 // foldhash (as in the plan crate): SipHash was 5% of compiling; manifests are not hostile input.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+pub use reads::{FactReads, NodeInputs};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -36,8 +42,13 @@ pub struct CompileOptions {
     pub manifest: PathBuf,
     /// The manifest's text, when it does not come from the file (`-e`, stdin, tests).
     pub code: Option<String>,
-    /// Directories searched for modules; empty means `<manifest dir>/modules`.
+    /// Directories searched for modules; empty means [`crate::env::default_modulepath`].
     pub modulepath: Vec<PathBuf>,
+    /// The global Hiera configuration; `None` means Debian's `/etc/puppet/hiera.yaml`.
+    pub hiera_config: Option<PathBuf>,
+    /// The environment directory (its `hiera.yaml` is Hiera's environment layer); `None`
+    /// means [`crate::env::environment_dir`] of the manifest.
+    pub environment: Option<PathBuf>,
     /// Top-level facts (facter's names and shapes).
     pub facts: IndexMap<String, Value>,
     /// The name node definitions are matched against.
@@ -87,6 +98,9 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// Messages from logging functions.
     pub log: Vec<LogMessage>,
+    /// The facts and node-name dependence this compilation read: another node that
+    /// agrees on them gets the same catalog.
+    pub fact_reads: FactReads,
 }
 
 /// Compile a manifest into a catalog.
@@ -117,7 +131,7 @@ pub fn compile_owned(opts: CompileOptions) -> Compiled {
             "internal",
             "the compiler failed unexpectedly; please report this manifest",
         )],
-        log: Vec::new(),
+        ..Compiled::default()
     };
     match handle {
         Ok(h) => {
@@ -186,6 +200,7 @@ pub(crate) struct Compiler {
     pub(crate) class_scopes: HashMap<String, ScopeId>,
     pub(crate) classes: HashMap<String, Def<ClassDef>>,
     pub(crate) defines: HashMap<String, Def<DefineDef>>,
+    pub(crate) functions: HashMap<String, Def<FunctionDef>>,
     pub(crate) nodes: Vec<Def<NodeDef>>,
     pub(crate) loaded_files: HashSet<PathBuf>,
     pub(crate) resources: Vec<Res>,
@@ -208,10 +223,19 @@ pub(crate) struct Compiler {
     pub(crate) node_name: String,
     /// How deep in defined-type instances the code being evaluated is.
     pub(crate) define_depth: usize,
+    /// What the evaluation read of facts and the node name.
+    pub(crate) reads: reads::Recorder,
+    /// Hiera, made at the first lookup.
+    pub(crate) hiera: Option<converge_hiera::Hiera>,
+    /// Records what lookups try, for `converge lookup --explain`.
+    pub(crate) explain: Option<converge_hiera::Explainer>,
 }
 
 impl Compiler {
-    fn new(opts: CompileOptions) -> Self {
+    pub(crate) fn new(mut opts: CompileOptions) -> Self {
+        if opts.modulepath.is_empty() {
+            opts.modulepath = crate::env::default_modulepath(&opts.manifest);
+        }
         let mut c = Compiler {
             opts,
             sources: Vec::new(),
@@ -222,6 +246,7 @@ impl Compiler {
             class_scopes: HashMap::new(),
             classes: HashMap::new(),
             defines: HashMap::new(),
+            functions: HashMap::new(),
             nodes: Vec::new(),
             loaded_files: HashSet::new(),
             resources: Vec::new(),
@@ -241,6 +266,9 @@ impl Compiler {
             regex_cache: HashMap::new(),
             node_name: String::new(),
             define_depth: 0,
+            reads: reads::Recorder::default(),
+            hiera: None,
+            explain: None,
         };
         let top = c.push_scope(Scope::new(ScopeKind::Top, None, "Class[main]".into()));
         c.top = top;
@@ -264,7 +292,7 @@ impl Compiler {
                             "io",
                             format!("Could not read manifest '{manifest_path}': {e}"),
                         )],
-                        log: Vec::new(),
+                        ..Compiled::default()
                     }
                 }
             },
@@ -312,11 +340,12 @@ impl Compiler {
             partial,
             diagnostics: std::mem::take(&mut self.diags),
             log: std::mem::take(&mut self.log),
+            fact_reads: self.reads.take(),
         }
     }
 
     /// Facts as `$facts`, as top-scope variables (legacy flat names too), and `$trusted`.
-    fn init_top_scope(&mut self) {
+    pub(crate) fn init_top_scope(&mut self) {
         let mut facts: IndexMap<String, Val> = self
             .opts
             .facts
@@ -324,32 +353,30 @@ impl Compiler {
             .map(|(k, v)| (k.clone(), Val::from_value(v)))
             .collect();
         add_legacy_facts(&mut facts);
-        let node = if !self.opts.node_name.is_empty() {
-            self.opts.node_name.to_lowercase()
-        } else {
-            ["fqdn", "hostname"]
-                .iter()
-                .find_map(|k| match facts.get(*k) {
-                    Some(Val::Str(s)) if !s.is_empty() => Some(s.to_lowercase()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "localhost".into())
-        };
+        let node = reads::node_name_for(&self.opts.node_name, &facts);
+        if self.opts.node_name.is_empty() {
+            // Named by its facts: whatever depends on the name depends on them.
+            for fact in ["fqdn", "hostname"] {
+                self.reads.fact_path(&facts, &[fact]);
+            }
+        }
         self.node_name = node.clone();
         let top = self.top;
         for (k, v) in &facts {
             self.set_var(top, k, v.clone());
         }
+        // As Puppet's `TrustedInformation.local`: no domain is undef, not ''.
         let (host, domain) = match node.split_once('.') {
-            Some((h, d)) => (h.to_string(), d.to_string()),
-            None => (node.clone(), String::new()),
+            Some((h, d)) => (h.to_string(), Val::Str(d.to_string())),
+            None => (node.clone(), Val::Undef),
         };
         let trusted: IndexMap<String, Val> = [
             ("authenticated", Val::Str("local".into())),
             ("certname", Val::Str(node.clone())),
-            ("domain", Val::Str(domain)),
             ("extensions", Val::Hash(IndexMap::new())),
             ("hostname", Val::Str(host)),
+            ("domain", domain),
+            ("external", Val::Hash(IndexMap::new())),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -371,7 +398,7 @@ impl Compiler {
             // nothing, and so does the `undef` left in its place): copying them doubled
             // the memory of manifests made of classes.
             let kind = match &e.kind {
-                ExprKind::Class(_) | ExprKind::Define(_) => {
+                ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Function(_) => {
                     std::mem::replace(&mut e.kind, ExprKind::Undef)
                 }
                 ExprKind::Node(_) if outer.is_none() => {
@@ -404,6 +431,30 @@ impl Compiler {
                         continue;
                     }
                     self.defines.insert(
+                        def.name.clone(),
+                        Def {
+                            def: Rc::new(def),
+                            src,
+                        },
+                    );
+                }
+                ExprKind::Function(f) => {
+                    let mut def = *f;
+                    def.name = unroot(&def.name).to_lowercase();
+                    if let Some(prev) = self.functions.get(&def.name) {
+                        let prev_loc = loc_in(&self.sources[prev.src], prev.def.span);
+                        let loc = loc_in(&self.sources[src], e.span);
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-definition",
+                                format!("Function '{}' is already defined", def.name),
+                            )
+                            .at(Some(loc))
+                            .with_label(prev_loc, "first defined here"),
+                        );
+                        continue;
+                    }
+                    self.functions.insert(
                         def.name.clone(),
                         Def {
                             def: Rc::new(def),
@@ -537,12 +588,7 @@ impl Compiler {
             return Ok(());
         }
         let name = self.node_name.clone();
-        let mut candidates = vec![name.clone()];
-        let mut n = name.as_str();
-        while let Some((head, _)) = n.rsplit_once('.') {
-            candidates.push(head.to_string());
-            n = head;
-        }
+        let candidates = reads::node_candidates(&name);
         let mut found: Option<(usize, String)> = None;
         'exact: for cand in &candidates {
             for (i, node) in self.nodes.iter().enumerate() {
@@ -578,6 +624,28 @@ impl Compiler {
                     .any(|m| matches!(m, NodeMatch::Default))
                     .then(|| (i, "default".to_string()))
             });
+        }
+        if found.as_ref().is_some_and(|(_, label)| label == "default") {
+            // Any name that matches none of the other definitions compiles alike.
+            let mut names = Vec::new();
+            let mut regexes = Vec::new();
+            for node in &self.nodes {
+                for m in &node.def.matches {
+                    match m {
+                        NodeMatch::Name(n) => names.push(n.to_lowercase()),
+                        NodeMatch::Regex(r) => {
+                            if let Ok(re) = regex::Regex::new(&functions::ruby_regex(r)) {
+                                regexes.push(re);
+                            }
+                        }
+                        NodeMatch::Default => {}
+                    }
+                }
+            }
+            self.reads.fell_to_default(names, regexes);
+        } else {
+            // A named or regex match: its scope (in messages) carries the name.
+            self.reads.node_name(&name);
         }
         let Some((i, label)) = found else {
             let loc = loc_in(&self.sources[self.nodes[0].src], self.nodes[0].def.span);

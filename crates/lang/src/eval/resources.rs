@@ -31,6 +31,14 @@ pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "nginx_location",
     "nginx_upstream",
     "http_check",
+    // The Forge modules' Ruby types, native in converge-providers.
+    "anchor",
+    "concat_file",
+    "concat_fragment",
+    "ini_setting",
+    "ini_subsetting",
+    "apt_key",
+    "stage",
 ];
 
 /// Metaparameters every resource, class and define accepts.
@@ -332,6 +340,82 @@ impl Compiler {
         Ok(only.unwrap_or(Val::Array(refs)))
     }
 
+    /// Run stages (stdlib's `stdlib::stages` declares them): when any is declared, the
+    /// implicit `Stage[main]` exists, and a class with `stage => x` is contained in
+    /// `Stage[x]`, so that stage ordering orders the classes. Classes without a stage stay
+    /// uncontained (Puppet puts them in `Stage[main]`): ordering them after a stage before
+    /// main needs an explicit relationship in converge.
+    fn place_in_stages(&mut self) {
+        let Some(first) = self.resources.iter().position(|r| r.type_name == "stage") else {
+            return;
+        };
+        let main = ResourceRef::new("stage", "main");
+        if self.lookup(&main).is_none() {
+            let r = &self.resources[first];
+            let res = Res {
+                type_name: "stage".into(),
+                title: "main".into(),
+                rref: main.clone(),
+                attrs: ResAttrs::default(),
+                loc: r.loc.clone(),
+                container: None,
+                is_container: true,
+                is_define: false,
+                evaluated: true,
+                is_virtual: false,
+                tags: vec!["stage".into()],
+                scope: self.top,
+                depth: 0,
+            };
+            let idx = self.resources.len();
+            self.resources.push(res);
+            self.index.insert(idx, |i| &self.resources[i].rref);
+        }
+        for i in 0..self.resources.len() {
+            if self.resources[i].type_name != "class" || self.resources[i].container.is_some() {
+                continue;
+            }
+            if let Some(Val::Str(st)) = self.resources[i].attrs.get("stage").cloned() {
+                let sref = ResourceRef::new("stage", &st);
+                if st != "main" && self.lookup(&sref).is_some() {
+                    self.resources[i].container = Some(sref);
+                }
+            }
+        }
+    }
+
+    /// A file `source` of `puppet:///modules/<module>/<path>` URLs none of which exists
+    /// in `<module>/files/` on the module path: found now, not half-way through an apply.
+    fn missing_module_source(
+        &self,
+        title: &str,
+        src: &converge_catalog::Value,
+        at: Location,
+    ) -> Option<Diagnostic> {
+        let mut tried = Vec::new();
+        for s in src.as_list() {
+            let s = s.to_string();
+            let rest = s.strip_prefix("puppet:///modules/")?;
+            let (module, file) = rest.split_once('/')?;
+            let path = self.module_dir(module).map(|d| d.join("files").join(file));
+            match path {
+                Some(p) if p.is_file() => return None,
+                Some(p) => tried.push(p.display().to_string()),
+                None => tried.push(format!(
+                    "{module}/files/{file} (no module '{module}' in the module path)"
+                )),
+            }
+        }
+        Some(
+            Diagnostic::error(
+                "missing-source",
+                format!("Could not find the source of File[{title}]: {}", tried.join(", ")),
+            )
+            .at(Some(at))
+            .with_hint("puppet:///modules/MODULE/PATH is the file MODULE/files/PATH of a module on the module path"),
+        )
+    }
+
     /// Whether a type is a define (`Ok(true)`), a built-in (`Ok(false)`), or unknown (error).
     pub(crate) fn check_type(&mut self, ty: &str, span: Span) -> R<bool> {
         if BUILTIN_TYPES.contains(&ty) {
@@ -339,6 +423,9 @@ impl Compiler {
         }
         if self.find_define(ty).is_some() {
             return Ok(true);
+        }
+        if let Some(rb) = self.ruby_type_file(ty) {
+            return Err(self.ruby_only("resource type", ty, rb, span));
         }
         let loc = self.loc(span);
         let mut d = Diagnostic::error(
@@ -511,8 +598,13 @@ impl Compiler {
             rref,
             attrs: ResAttrs::from(attrs),
             loc,
-            container: scope.container.clone(),
-            is_container: is_define,
+            // A run stage is never contained; it contains the classes assigned to it.
+            container: if ty == "stage" {
+                None
+            } else {
+                scope.container.clone()
+            },
+            is_container: is_define || ty == "stage",
             is_define,
             evaluated: false,
             is_virtual,
@@ -827,6 +919,7 @@ impl Compiler {
 
     /// Finish the catalog: overrides, defaults, relationships, output.
     pub(crate) fn finish(&mut self) -> Option<Catalog> {
+        self.place_in_stages();
         for (r, loc) in std::mem::take(&mut self.pending_realize) {
             self.diags.push(
                 Diagnostic::error(
@@ -916,8 +1009,9 @@ impl Compiler {
                 continue;
             }
             let namevar = match r.type_name.as_str() {
-                "file" => "path",
+                "file" | "concat_file" => "path",
                 "exec" => "command",
+                "apt_key" => "id",
                 "package" | "service" | "user" | "group" | "host" => "name",
                 _ => "",
             };
@@ -1106,7 +1200,16 @@ impl Compiler {
             }
             let mut params = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
             let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
+            // As Puppet's catalog: a namevar equal to the title is not repeated.
+            let namevar = match r.type_name.as_str() {
+                "file" => "path",
+                "exec" => "command",
+                _ => "name",
+            };
             for a in r.attrs {
+                if a.name == namevar && matches!(&a.val, Val::Str(s) if *s == r.title) {
+                    continue;
+                }
                 // Relationships became edges (their locations stay, for diagnostics about
                 // them); undef is the same as not set.
                 let relationship = RELATIONSHIPS.contains(&a.name.as_str());
@@ -1124,6 +1227,14 @@ impl Compiler {
                     }
                     None => {
                         params.insert(a.name, v);
+                    }
+                }
+            }
+            if r.type_name == "file" {
+                if let Some(src) = params.get("source") {
+                    let at = locs.get("source").cloned().unwrap_or_else(|| r.loc.clone());
+                    if let Some(d) = self.missing_module_source(&r.title, src, at) {
+                        self.diags.push(d);
                     }
                 }
             }

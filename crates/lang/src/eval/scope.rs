@@ -126,7 +126,7 @@ impl Compiler {
                 if let Some((class, var)) = rest.rsplit_once("::") {
                     return self.class_var(class, var);
                 }
-                return self.scopes[self.top].vars.get(rest).map(|v| &v.val);
+                return self.top_var(rest);
             }
             if let Some((class, var)) = name.rsplit_once("::") {
                 return self.class_var(class, var);
@@ -134,12 +134,48 @@ impl Compiler {
         }
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
+            if id == self.top {
+                return self.top_var(name);
+            }
             if let Some(v) = self.scopes[id].vars.get(name) {
                 return Some(&v.val);
             }
             cur = self.next_lookup_scope(id);
         }
         None
+    }
+
+    /// A top-scope variable, its read reported when it comes from the node (a fact, or
+    /// a fact's absence: the result depends on it too; `$facts`; `$trusted`).
+    fn top_var(&self, name: &str) -> Option<&Val> {
+        let var = self.scopes[self.top].vars.get(name);
+        match var {
+            // The manifest's own top-scope variable.
+            Some(v) if v.loc.is_some() => {}
+            _ => self.note_top_read(name),
+        }
+        var.map(|v| &v.val)
+    }
+
+    /// Reports the read of the compiler-provided top-scope variable `name`.
+    pub(crate) fn note_top_read(&self, name: &str) {
+        let Some(facts) = self.top_facts() else {
+            return;
+        };
+        match name {
+            "facts" => self.reads.all_facts(facts),
+            "trusted" | "clientcert" => self.reads.node_name(&self.node_name),
+            "server_facts" | "environment" | "title" | "name" => {}
+            _ => self.reads.fact_path(facts, &[name]),
+        }
+    }
+
+    /// The `$facts` hash.
+    pub(crate) fn top_facts(&self) -> Option<&IndexMap<String, Val>> {
+        match self.scopes[self.top].vars.get("facts").map(|v| &v.val) {
+            Some(Val::Hash(facts)) => Some(facts),
+            _ => None,
+        }
     }
 
     fn class_var(&self, class: &str, var: &str) -> Option<&Val> {
@@ -198,6 +234,12 @@ impl Compiler {
         let mut names: Vec<&str> = Vec::new();
         let mut cur = Some(self.scope);
         while let Some(id) = cur {
+            if id == self.top {
+                // The hint depends on which facts exist.
+                if let Some(facts) = self.top_facts() {
+                    self.reads.fact_names(facts);
+                }
+            }
             names.extend(self.scopes[id].vars.keys().map(String::as_str));
             cur = self.next_lookup_scope(id);
         }

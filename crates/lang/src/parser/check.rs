@@ -136,6 +136,22 @@ impl Checker<'_> {
                 self.placement(place, e.span);
                 self.block(&n.body, Place::Other);
             }
+            ExprKind::Function(f) => {
+                // Functions, unlike classes, may not nest in classes either.
+                self.placement(
+                    if place == Place::Top {
+                        place
+                    } else {
+                        Place::Other
+                    },
+                    e.span,
+                );
+                self.params(&f.params);
+                if let Some(t) = &f.return_type {
+                    self.expr(t);
+                }
+                self.block(&f.body, Place::Other);
+            }
             _ => self.expr(e),
         }
     }
@@ -180,9 +196,10 @@ impl Checker<'_> {
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Class(_) | ExprKind::Define(_) | ExprKind::Node(_) => {
-                self.stmt(e, Place::Other)
-            }
+            ExprKind::Class(_)
+            | ExprKind::Define(_)
+            | ExprKind::Node(_)
+            | ExprKind::Function(_) => self.stmt(e, Place::Other),
             ExprKind::Interpolated(parts) => {
                 for p in parts {
                     if let StrPart::Expr(x) = p {

@@ -19,7 +19,7 @@ fn rule_prose(rule: Rule) -> Option<&'static str> {
         | word_or_call | type_or_collector | kw_lit | kw_default | unary | epp_render
         | epp_text | hash_entry | fn_name => "a value",
         statements | class_def | define_def | node_def | stmt_call | stmt_fn | kw_class
-        | kw_define | kw_node => "a statement",
+        | kw_define | kw_node | kw_function => "a statement",
         assignment | relationship | resource_decl | resource_attrs | res_at | res_type
         | res_target | kw_if | kw_unless | kw_case => "a value",
         res_body => "a resource title",

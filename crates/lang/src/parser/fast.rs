@@ -209,6 +209,9 @@ impl Fast<'_> {
                 _ => {}
             }
         }
+        if c == b'f' && self.word() == "function" {
+            return self.function_def();
+        }
         if (b'a'..=b'w').contains(&c) {
             if let Some(call) = self.stmt_call()? {
                 return Some(call);
@@ -737,6 +740,34 @@ impl Fast<'_> {
             ExprKind::Define(Box::new(DefineDef {
                 name,
                 params,
+                body,
+                span,
+            })),
+            span,
+        ))
+    }
+
+    fn function_def(&mut self) -> R<Expr> {
+        let start = self.pos;
+        self.pos += 8;
+        self.skip();
+        let name = self.class_name()?;
+        self.skip();
+        let params = self.optional_param_list()?;
+        let mut return_type = None;
+        if self.starts(">>") {
+            self.pos += 2;
+            self.skip();
+            return_type = Some(Box::new(self.type_with_keys()?));
+            self.skip();
+        }
+        let body = self.block()?;
+        let span = self.span(start);
+        Some(mk(
+            ExprKind::Function(Box::new(FunctionDef {
+                name,
+                params,
+                return_type,
                 body,
                 span,
             })),

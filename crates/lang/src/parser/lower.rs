@@ -62,6 +62,7 @@ fn is_keyword_pair(rule: Rule) -> bool {
             | Rule::kw_define
             | Rule::kw_node
             | Rule::kw_inherits
+            | Rule::kw_function
     )
 }
 
@@ -102,6 +103,7 @@ impl<'a> Lower<'a> {
         let span = self.span(p);
         self.error(
             "internal",
+            // debug-format: an internal invariant, never reached by any input (fuzzed).
             format!("parser: unexpected {:?} in the syntax tree", p.as_rule()),
             span,
         )
@@ -139,6 +141,7 @@ impl<'a> Lower<'a> {
             Rule::class_def => self.class_def(p),
             Rule::define_def => self.define_def(p),
             Rule::node_def => self.node_def(p),
+            Rule::function_def => self.function_def(p),
             Rule::stmt_call => self.stmt_call(p),
             Rule::assignment => self.assignment(p),
             _ => self.internal(&p),
@@ -485,6 +488,29 @@ impl<'a> Lower<'a> {
             }
         }
         mk(ExprKind::Define(Box::new(def)), span)
+    }
+
+    fn function_def(&mut self, p: P<'_>) -> Expr {
+        let span = self.span(&p);
+        let mut def = FunctionDef {
+            name: String::new(),
+            params: Vec::new(),
+            return_type: None,
+            body: Vec::new(),
+            span,
+        };
+        for c in self.kids(p) {
+            match c.as_rule() {
+                Rule::class_name => def.name = c.as_str().trim_start_matches("::").to_string(),
+                Rule::param_list => def.params = self.params(c),
+                Rule::param_type => def.return_type = Some(Box::new(self.res_target(c))),
+                Rule::block => def.body = self.block(c),
+                _ => {
+                    self.internal(&c);
+                }
+            }
+        }
+        mk(ExprKind::Function(Box::new(def)), span)
     }
 
     fn node_def(&mut self, p: P<'_>) -> Expr {

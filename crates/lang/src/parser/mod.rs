@@ -132,6 +132,7 @@ pub fn compare_parsers(source: &Source) -> Result<FastPath, String> {
     let fast = parse_manifest_with(source, true);
     let slow = parse_manifest_with(source, false);
     if fast != slow {
+        // debug-format: a developer's diff of two syntax trees, for tests and fuzzing.
         let (a, b) = (format!("{fast:#?}"), format!("{slow:#?}"));
         let line = a
             .lines()

@@ -1,0 +1,1 @@
+$x = lookup('mymod::servers', String)

@@ -1,0 +1,3 @@
+notify { 'a': message => mymod::rbonly() }
+notify { 'b': message => old_rb() }
+rbtype { 'x': }

@@ -1,0 +1,3 @@
+function mymod::bad_return() >> Integer {
+  'not a number'
+}

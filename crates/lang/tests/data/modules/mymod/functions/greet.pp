@@ -1,0 +1,4 @@
+function mymod::greet(String[1] $who, String $greeting = 'hello', *$rest) >> String {
+  if $rest.empty { return("${greeting}, ${who} (${module_name})") }
+  "${greeting}, ${who} and ${rest.join(', ')}"
+}

@@ -1,0 +1,3 @@
+function mymod::util::octal(Integer[0] $n) >> String {
+  sprintf('%04o', $n)
+}

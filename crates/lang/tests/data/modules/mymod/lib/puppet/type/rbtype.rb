@@ -1,0 +1,2 @@
+Puppet::Type.newtype(:rbtype) do
+end

@@ -1,0 +1,4 @@
+# @summary Every host: the base profile alone.
+class role::base {
+  include profile::base
+}
