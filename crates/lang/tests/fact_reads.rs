@@ -103,6 +103,8 @@ fn compile_for(path: &Path, node: &str, facts: &IndexMap<String, Value>) -> Comp
         manifest: path.to_path_buf(),
         code: None,
         modulepath: vec!["tests/data/modules".into()],
+        hiera_config: None,
+        environment: None,
         facts: facts.clone(),
         node_name: node.into(),
         strict_variables: false,
