@@ -138,4 +138,19 @@ mod tests {
         );
         assert_eq!(Catalog::from_json(&json).unwrap(), c);
     }
+
+    /// Found by the catalog_json fuzz target: serde_json's fast float parsing read
+    /// `1.0888888888888889e24` as a neighbouring number, so a catalog printed, read back
+    /// and printed again changed (and with it any digest of it).
+    #[test]
+    fn a_float_reads_back_as_the_number_that_was_printed() {
+        let json = r#"{"node":"n","resources":[{"ref":"Http_check[x]","type":"http_check","title":"x","params":{"retries":1.0888888888888889e24}}],"edges":[]}"#;
+        let c = Catalog::from_json(json).unwrap();
+        let again = Catalog::from_json(&c.to_json()).unwrap();
+        assert_eq!(again.to_json(), c.to_json());
+        assert_eq!(
+            c.resources[0].params["retries"],
+            Value::Float(1.0888888888888889e24)
+        );
+    }
 }
