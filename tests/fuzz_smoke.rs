@@ -109,7 +109,18 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     v
 }
 
-/// Seeds, then `ROUNDS` mutations, through `target`; a panic keeps its input.
+/// The inputs a longer libFuzzer run once crashed `target` of `krate` with, kept (named for
+/// what broke) under `crates/KRATE/fuzz/regressions/TARGET/`: replayed first, then mutated.
+fn regressions(krate: &str, target: &str) -> Vec<Vec<u8>> {
+    let dir = repo().join(format!("crates/{krate}/fuzz/regressions/{target}"));
+    if dir.is_dir() {
+        files(&dir, "")
+    } else {
+        Vec::new()
+    }
+}
+
+/// Seeds and regressions, then `ROUNDS` mutations, through `target`; a panic keeps its input.
 fn drive(name: &str, seeds: &[Vec<u8>], target: fn(&[u8])) {
     let start: u64 = std::env::var("FUZZ_SMOKE_SEED")
         .ok()
@@ -153,18 +164,14 @@ fn compile_survives_and_the_fast_parser_agrees_with_pest_on_the_seeds_and_their_
 
 #[test]
 fn nginx_round_trip_survives_the_seeds_and_their_mutations() {
-    drive(
-        "round_trip",
-        &files(&repo().join("crates/nginx/tests/data/configs"), ""),
-        round_trip::run,
-    );
+    let mut seeds = regressions("nginx", "round_trip");
+    seeds.extend(files(&repo().join("crates/nginx/tests/data/configs"), ""));
+    drive("round_trip", &seeds, round_trip::run);
 }
 
 #[test]
 fn catalog_json_survives_the_seeds_and_their_mutations() {
-    drive(
-        "catalog_json",
-        &files(&repo().join("crates/converge/fuzz/seeds"), ".json"),
-        catalog_json::run,
-    );
+    let mut seeds = regressions("converge", "catalog_json");
+    seeds.extend(files(&repo().join("crates/converge/fuzz/seeds"), ".json"));
+    drive("catalog_json", &seeds, catalog_json::run);
 }
