@@ -43,6 +43,7 @@ impl EdgeOrigin {
 
 /// A relationship between two resources: `from` is applied before `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Edge {
     /// Applied first.
     pub from: ResourceRef,
@@ -54,8 +55,10 @@ pub struct Edge {
     pub origin: EdgeOrigin,
 }
 
-/// A compiled catalog for one node.
+/// A compiled catalog for one node. Its JSON refuses fields it does not know: a catalog
+/// may come from outside (`apply --catalog -`), and a misspelt field must not be ignored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Catalog {
     /// The node the catalog was compiled for.
     pub node: String,
@@ -100,6 +103,14 @@ impl Catalog {
     }
 }
 
+/// serde_json's message without its ` at line L column C` tail, for errors that put the
+/// location first (`file:line:column: ...`, like every other located error converge gives).
+pub fn json_error_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let tail = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&tail).unwrap_or(&text).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +137,20 @@ mod tests {
             r#"{"node":"web-01","resources":[{"ref":"File_line[add header]","type":"file_line","title":"add header","params":{"path":"/etc/x"},"file":"site.pp","line":3,"container":"Class[Web]"}],"edges":[{"from":"Package[nginx]","to":"Service[nginx]","kind":"before","origin":"metaparam"}]}"#
         );
         assert_eq!(Catalog::from_json(&json).unwrap(), c);
+    }
+
+    /// Found by the catalog_json fuzz target: serde_json's fast float parsing read
+    /// `1.0888888888888889e24` as a neighbouring number, so a catalog printed, read back
+    /// and printed again changed (and with it any digest of it).
+    #[test]
+    fn a_float_reads_back_as_the_number_that_was_printed() {
+        let json = r#"{"node":"n","resources":[{"ref":"Http_check[x]","type":"http_check","title":"x","params":{"retries":1.0888888888888889e24}}],"edges":[]}"#;
+        let c = Catalog::from_json(json).unwrap();
+        let again = Catalog::from_json(&c.to_json()).unwrap();
+        assert_eq!(again.to_json(), c.to_json());
+        assert_eq!(
+            c.resources[0].params["retries"],
+            Value::Float(1.0888888888888889e24)
+        );
     }
 }

@@ -10,10 +10,12 @@ mod catalog;
 mod diagnostic;
 mod reference;
 mod resource;
+mod secret;
 mod value;
 
-pub use catalog::{Catalog, Edge, EdgeKind, EdgeOrigin};
+pub use catalog::{json_error_message, Catalog, Edge, EdgeKind, EdgeOrigin};
 pub use diagnostic::{Diagnostic, Label, Location, Severity};
 pub use reference::{capitalize_type, ParseRefError, ResourceRef};
 pub use resource::{AttrMap, Resource};
+pub use secret::{secret_bytes, SecretDigest, Secrets, REDACTED};
 pub use value::Value;

@@ -11,7 +11,7 @@ pub type AttrMap<V> = IndexMap<String, V, foldhash::fast::RandomState>;
 
 /// One resource of a compiled catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(into = "ResourceJson", from = "ResourceJson")]
+#[serde(into = "ResourceJson", try_from = "ResourceJson")]
 pub struct Resource {
     /// Lowercase type name as declared (`file_line`, `web::vhost`, `class`).
     pub type_name: String,
@@ -93,7 +93,10 @@ impl Resource {
     }
 }
 
+/// The JSON form; catalogs also arrive from outside (`apply --catalog -`), so anything it
+/// does not know is refused rather than ignored.
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ResourceJson {
     #[serde(rename = "ref")]
     reference: String,
@@ -141,9 +144,18 @@ impl From<Resource> for ResourceJson {
     }
 }
 
-impl From<ResourceJson> for Resource {
-    fn from(j: ResourceJson) -> Self {
-        Resource {
+impl TryFrom<ResourceJson> for Resource {
+    type Error = String;
+
+    fn try_from(j: ResourceJson) -> Result<Self, String> {
+        let expected = ResourceRef::new(&j.type_name, &j.title);
+        if ResourceRef::parse(&j.reference).ok().as_ref() != Some(&expected) {
+            return Err(format!(
+                "resource \"ref\" {:?} does not match its type and title ({expected})",
+                j.reference
+            ));
+        }
+        Ok(Resource {
             type_name: j.type_name.to_lowercase(),
             title: j.title,
             params: j.params,
@@ -154,6 +166,6 @@ impl From<ResourceJson> for Resource {
             is_container: j.is_container,
             tags: j.tags,
             attr_locations: AttrMap::default(),
-        }
+        })
     }
 }

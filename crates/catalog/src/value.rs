@@ -3,9 +3,10 @@
 //! JSON form: plain JSON for undef (`null`), booleans, numbers, strings, arrays and hashes;
 //! Puppet's rich-data form for the rest, so that nothing is lost on a round trip:
 //! `{"__ptype": "ResourceRef", "__pvalue": "Package[nginx]"}` and
-//! `{"__ptype": "Sensitive", "__pvalue": ...}`.
+//! `{"__ptype": "Sensitive", "__pvalue": ...}`; a secret known only by its digest (a saved or
+//! printed catalog) is `{"__ptype": "Sensitive", "__pdigest": "sha256:<salt>:<hex>"}`.
 
-use crate::ResourceRef;
+use crate::{ResourceRef, SecretDigest};
 use indexmap::IndexMap;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -34,6 +35,10 @@ pub enum Value {
     Ref(ResourceRef),
     /// A value that must never be shown in logs, diffs or reports.
     Sensitive(Box<Value>),
+    /// A `Sensitive` value of which only a salted digest is kept (the catalog saved on a
+    /// host, `converge catalog`): it can be compared with what is on the host, never shown
+    /// or written.
+    Redacted(SecretDigest),
 }
 
 impl Value {
@@ -71,7 +76,7 @@ impl Value {
     /// Whether this value is, or contains, a sensitive value.
     pub fn is_sensitive(&self) -> bool {
         match self {
-            Value::Sensitive(_) => true,
+            Value::Sensitive(_) | Value::Redacted(_) => true,
             Value::Array(a) => a.iter().any(Value::is_sensitive),
             Value::Hash(h) => h.values().any(Value::is_sensitive),
             _ => false,
@@ -99,7 +104,7 @@ impl Value {
             Value::Array(_) => "Array",
             Value::Hash(_) => "Hash",
             Value::Ref(_) => "Resource",
-            Value::Sensitive(_) => "Sensitive",
+            Value::Sensitive(_) | Value::Redacted(_) => "Sensitive",
         }
     }
 }
@@ -168,7 +173,7 @@ impl fmt::Display for Value {
                 f.write_str("}")
             }
             Value::Ref(r) => write!(f, "{r}"),
-            Value::Sensitive(_) => f.write_str("Sensitive [value redacted]"),
+            Value::Sensitive(_) | Value::Redacted(_) => f.write_str("Sensitive [value redacted]"),
         }
     }
 }
@@ -184,6 +189,7 @@ fn write_nested(f: &mut fmt::Formatter<'_>, v: &Value) -> fmt::Result {
 
 const PTYPE: &str = "__ptype";
 const PVALUE: &str = "__pvalue";
+const PDIGEST: &str = "__pdigest";
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -217,6 +223,12 @@ impl Serialize for Value {
                 let mut map = s.serialize_map(Some(2))?;
                 map.serialize_entry(PTYPE, "Sensitive")?;
                 map.serialize_entry(PVALUE, v)?;
+                map.end()
+            }
+            Value::Redacted(d) => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry(PTYPE, "Sensitive")?;
+                map.serialize_entry(PDIGEST, &d.to_string())?;
                 map.end()
             }
         }
@@ -276,6 +288,17 @@ impl<'de> Visitor<'de> for ValueVisitor {
             h.insert(k, v);
         }
         if h.len() == 2 {
+            if let (Some(Value::String(t)), Some(d)) = (h.get(PTYPE), h.get(PDIGEST)) {
+                if t == "Sensitive" {
+                    return d
+                        .as_str()
+                        .and_then(SecretDigest::parse)
+                        .map(Value::Redacted)
+                        .ok_or_else(|| {
+                            de::Error::custom("a Sensitive __pdigest must be sha256:<salt>:<hex>")
+                        });
+                }
+            }
             if let (Some(Value::String(t)), Some(v)) = (h.get(PTYPE), h.get(PVALUE)) {
                 match t.as_str() {
                     "ResourceRef" => {

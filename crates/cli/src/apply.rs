@@ -109,38 +109,42 @@ fn module_path(args: &ApplyArgs) -> Vec<std::path::PathBuf> {
 /// cannot go ahead: nothing on the host has been touched.
 fn prepare(out: &Output, args: &ApplyArgs) -> Option<(Catalog, converge::Plan)> {
     if let Some(path) = &args.catalog {
-        let text = if path.as_os_str() == "-" {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).ok().map(|_| s)
+        // A catalog from outside (how a fleet run applies) is checked as strictly as a
+        // compiled one, and refused whole on any error.
+        let stdin = path.as_os_str() == "-";
+        let origin = if stdin {
+            "<stdin>".to_string()
         } else {
-            std::fs::read_to_string(path).ok()
+            path.display().to_string()
         };
-        let Some(text) = text else {
-            eprintln!("error: cannot read catalog {}", path.display());
-            return None;
+        let text = if stdin {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map(|_| s)
+        } else {
+            std::fs::read_to_string(path)
         };
-        let catalog = match Catalog::from_json(&text) {
-            Ok(c) => c,
+        let text = match text {
+            Ok(t) => t,
             Err(e) => {
-                eprintln!("error: {} is not a catalog: {e}", path.display());
+                eprintln!("error: cannot read catalog {origin}: {e}");
                 return None;
             }
         };
-        let diags = converge_providers::validate_catalog(&catalog);
-        out.diagnostics(&diags);
-        if diags.iter().any(|d| d.is_error()) {
-            return None;
-        }
-        return match converge_plan::plan(&catalog) {
-            Ok(plan) => {
-                out.diagnostics(plan.warnings());
-                Some((catalog, plan))
-            }
-            Err(diags) => {
-                out.diagnostics(&diags);
-                None
+        let catalog = match converge::read_catalog(&text, &origin) {
+            Ok(c) => c,
+            Err(d) => {
+                out.diagnostics_in(&[*d], &origin, text);
+                eprintln!("error: nothing was applied: the catalog was refused");
+                return None;
             }
         };
+        let checked = converge::check_catalog(catalog, !args.noop);
+        out.diagnostics(&checked.diagnostics);
+        if checked.has_errors() {
+            eprintln!("error: nothing was applied: the catalog was refused");
+            return None;
+        }
+        return Some((checked.catalog?, checked.plan?));
     }
     let file = args.file.as_deref()?;
     let checked = converge::check(&request(file, &args.compile));

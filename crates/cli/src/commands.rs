@@ -62,6 +62,16 @@ impl Output {
         }
     }
 
+    /// Print diagnostics about a text that is not a file on disk (a catalog read from
+    /// stdin), with its lines.
+    pub(crate) fn diagnostics_in(&self, diags: &[Diagnostic], origin: &str, text: String) {
+        let mut sources = Sources::default();
+        sources.insert(origin, text);
+        for d in diags {
+            eprintln!("{}", render(d, &mut sources, self.color));
+        }
+    }
+
     /// Print compile-time log messages the way Puppet does (`Notice: Scope(...): msg`).
     pub(crate) fn log(&self, log: &[converge::LogMessage]) {
         for m in log {
@@ -154,9 +164,10 @@ fn catalog(out: &Output, file: &Path, format: Format, args: &CompileArgs) -> i32
     out.diagnostics(&compiled.diagnostics);
     match compiled.catalog {
         Some(c) => {
+            // Printed catalogs keep no secret: each Sensitive value is a salted digest.
             match format {
                 Format::Text => print!("{}", catalog_text(&c)),
-                _ => println!("{}", c.to_json()),
+                _ => println!("{}", c.redacted().to_json()),
             }
             0
         }
@@ -201,7 +212,7 @@ fn catalog_text(c: &Catalog) -> String {
 fn show_value(v: &Value) -> String {
     match v {
         Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
-        Value::Sensitive(_) => "Sensitive [value redacted]".into(),
+        Value::Sensitive(_) | Value::Redacted(_) => "Sensitive [value redacted]".into(),
         v => serde_json::to_string(v).unwrap_or_default(),
     }
 }

@@ -199,18 +199,23 @@ pub(crate) fn run(out: &Output, file: Option<&Path>, format: Format, args: &Comp
         drift: drift::drift(catalog, module_path),
         reapply: match file {
             Some(f) => format!("converge apply {}", f.display()),
+            // The saved catalog keeps only digests of secrets: it cannot write them back.
+            None if catalog.has_redacted() => "converge apply <the manifest>".to_string(),
             None => format!(
                 "converge apply --catalog {}",
                 converge::DEFAULT_APPLIED_CATALOG
             ),
         },
     };
+    // A check's expected body or header may be a secret, and so may what a diagnosis
+    // quotes from a config: none of it is shown.
+    let secrets = converge::catalog::Secrets::of_catalog(catalog);
     match format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&to_json(&f)).unwrap_or_default()
+            secrets.scrub(&serde_json::to_string_pretty(&to_json(&f)).unwrap_or_default())
         ),
-        _ => print!("{}", text(&f)),
+        _ => print!("{}", secrets.scrub(&text(&f))),
     }
     i32::from(!f.healthy())
 }

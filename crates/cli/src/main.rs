@@ -61,7 +61,14 @@ fn init_tracing(g: &args::Global) {
         .ok()
         .and_then(|v| v.parse::<Targets>().ok())
         .unwrap_or_else(|| Targets::new().with_default(level));
+    // The builder alone stops at INFO; the `Targets` filter decides.
     tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
+        .with_ansi(match g.color {
+            args::Color::Always => true,
+            args::Color::Never => false,
+            args::Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        })
         .with_writer(std::io::stderr)
         .without_time()
         .with_target(false)

@@ -14,8 +14,7 @@ pub(crate) struct Sources {
 }
 
 impl Sources {
-    /// Remember a text that does not come from a file (tests).
-    #[cfg(test)]
+    /// Remember a text that does not come from a file (a catalog on stdin, tests).
     pub(crate) fn insert(&mut self, path: &str, text: String) {
         self.texts.insert(path.to_string(), Some(text));
     }

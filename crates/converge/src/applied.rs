@@ -3,11 +3,11 @@
 //! has none).
 //!
 //! Written atomically (a temporary file in the same directory, synced, then renamed), so a
-//! reader never sees half a catalog; mode 0600 because a catalog holds `Sensitive` values
-//! in clear.
+//! reader never sees half a catalog; mode 0600. It keeps no secret: every `Sensitive` value
+//! is saved as a salted digest ([`Catalog::redacted`]), enough for `doctor` to tell whether
+//! a file still holds it, and a catalog with digests in it cannot be applied.
 
 use converge_catalog::Catalog;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where `converge apply` keeps the catalog it applied.
@@ -31,11 +31,11 @@ pub enum AppliedCatalogError {
         source: std::io::Error,
     },
     /// The file is not a catalog (written by another version, or by hand).
-    #[error("{path} is not a catalog: {source}")]
+    #[error("{}:{}:{}: not a catalog: {}", path.display(), source.line(), source.column(), converge_catalog::json_error_message(source))]
     Invalid {
         /// The file.
         path: PathBuf,
-        /// The JSON error.
+        /// The JSON error (it knows the line and column).
         source: serde_json::Error,
     },
     /// The catalog could not be written.
@@ -46,16 +46,15 @@ pub enum AppliedCatalogError {
         /// Why.
         source: std::io::Error,
     },
+    /// The catalog could not be written (a full disk, a read-only file system).
+    #[error("cannot save the applied catalog: {0}")]
+    WriteFile(#[from] converge_providers::ProviderError),
 }
 
 /// Save `catalog` as the one applied on this host, replacing the previous one atomically.
 /// An identical file is left alone, so a run that changes nothing writes nothing.
 pub fn save_applied(catalog: &Catalog, path: &Path) -> Result<(), AppliedCatalogError> {
-    let err = |source| AppliedCatalogError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let json = catalog.to_json();
+    let json = catalog.redacted().to_json();
     if std::fs::read(path).is_ok_and(|old| old == json.as_bytes()) {
         return Ok(());
     }
@@ -63,17 +62,17 @@ pub fn save_applied(catalog: &Catalog, path: &Path) -> Result<(), AppliedCatalog
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    // tempfile: a unique name in the same directory (so the rename is atomic), created 0600,
-    // removed if anything fails before the rename.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".catalog.")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(json.as_bytes()).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    std::fs::create_dir_all(dir).map_err(|source| AppliedCatalogError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Beside it, created 0600 with O_EXCL (or unnamed), renamed over it, removed if
+    // anything fails first.
+    let spec = converge_providers::fsutil::WriteSpec {
+        mode: 0o600,
+        ..Default::default()
+    };
+    converge_providers::fsutil::write_private(path, json.as_bytes(), &spec)?;
     Ok(())
 }
 
@@ -143,6 +142,28 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_catalog_keeps_a_digest_of_each_secret_and_never_the_secret() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("catalog.json");
+        let mut c = catalog();
+        let mut f = Resource::new("file", "/etc/app/db.conf");
+        f.params.insert(
+            "content".into(),
+            Value::Sensitive(Box::new("password=hunter2\n".into())),
+        );
+        c.resources.push(f);
+        save_applied(&c, &path).expect("saved");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(!text.contains("hunter2"), "{text}");
+        let back = load_applied(&path).expect("loaded");
+        assert!(back.has_redacted());
+        let Some(Value::Redacted(d)) = back.resources[1].param("content") else {
+            panic!("a digest in {text}");
+        };
+        assert!(d.matches(b"password=hunter2\n"));
+    }
+
+    #[test]
     fn a_missing_catalog_is_told_apart_from_a_broken_one() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("catalog.json");
@@ -150,9 +171,15 @@ mod tests {
             load_applied(&path),
             Err(AppliedCatalogError::Missing { .. })
         ));
-        std::fs::write(&path, "{ not json").expect("write");
+        std::fs::write(&path, "{\"node\": \"x\",\n \"resources\": 7}").expect("write");
         let e = load_applied(&path).expect_err("invalid");
         assert!(matches!(e, AppliedCatalogError::Invalid { .. }));
-        assert!(e.to_string().contains("is not a catalog"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:2:15: not a catalog: invalid type: integer `7`, expected a sequence",
+                path.display()
+            )
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! is the report the real run would give.
 
 use crate::report::{ChangeRecord, Report, ResourceReport, Status};
-use converge_catalog::{Catalog, Resource};
+use converge_catalog::{Catalog, Resource, Secrets, REDACTED};
 use converge_plan::Plan;
 use converge_providers::{
     package, plan_resource, provider_for, Change, Context, Event, EventKind, Guards,
@@ -54,6 +54,8 @@ struct Walk<'a> {
     /// `invalidate_refreshes`): a freshly started daemon has already read its config.
     started: Vec<usize>,
     reports: Vec<ResourceReport>,
+    /// Notes from a failed package batch (a repaired dpkg), for the next resource's report.
+    carried: Vec<String>,
 }
 
 /// Apply a planned catalog to this host (or, with `noop`, report what would change).
@@ -91,6 +93,7 @@ pub fn apply(
         inbox: HashMap::new(),
         started: Vec::new(),
         reports: Vec::new(),
+        carried: Vec::new(),
     };
     let order = &plan.order;
     let mut pos = 0;
@@ -110,6 +113,64 @@ pub fn apply(
         walk.reports,
         began.elapsed(),
     )
+}
+
+/// Why a resource holding a value known only by its digest cannot be worked on, if it
+/// cannot: such a catalog was saved or printed by converge, never compiled. A dry run can
+/// still compare a file's content with its digest (what `converge doctor` needs).
+fn redacted_refusal(r: &Resource, noop: bool) -> Option<String> {
+    let params: Vec<&str> = r
+        .redacted_params()
+        .filter(|p| !(noop && r.type_name == "file" && *p == "content"))
+        .collect();
+    (!params.is_empty()).then(|| {
+        format!(
+            "{} {} only a digest of a Sensitive value (this catalog was saved or printed by \
+             converge, which never keeps secrets); compile the manifest to {}",
+            params.join(", "),
+            if params.len() == 1 { "holds" } else { "hold" },
+            if noop { "compare it" } else { "apply it" }
+        )
+    })
+}
+
+/// Keep `r`'s secrets out of its report: a change to a Sensitive attribute shows
+/// `[redacted]` for both values (as Puppet does), and any secret text that found its way
+/// into a message, a diff, an error or a note (a command line, a validator's output) is
+/// replaced by `[redacted]`. Everything shown or sent (live output, JSON reports, the
+/// fleet's progress) is made from this report.
+fn redact_report(r: &Resource, rep: &mut ResourceReport) {
+    let secrets = Secrets::of(r);
+    for c in &mut rep.changes {
+        if r.param(&c.property)
+            .is_some_and(converge_catalog::Value::is_sensitive)
+        {
+            for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                *v = REDACTED.to_string();
+            }
+        }
+        if secrets.is_empty() {
+            continue;
+        }
+        for t in [&mut c.before, &mut c.after, &mut c.diff]
+            .into_iter()
+            .flatten()
+            .chain([&mut c.message])
+        {
+            secrets.scrub_in_place(t);
+        }
+    }
+    if secrets.is_empty() {
+        return;
+    }
+    for t in [&mut rep.refresh, &mut rep.error]
+        .into_iter()
+        .flatten()
+        .chain(rep.notes.iter_mut())
+        .chain(rep.events.iter_mut())
+    {
+        secrets.scrub_in_place(t);
+    }
 }
 
 fn records(changes: &[Change]) -> Vec<ChangeRecord> {
@@ -171,6 +232,7 @@ impl Walk<'_> {
                 && r.param_str("provider").is_none_or(|p| p == "apt")
                 && w.failed_dependency(idx).is_none()
                 && !w.inbox.contains_key(&idx)
+                && !r.has_redacted()
         };
         // Plan nothing unless a batch is possible at all: a lone package is planned by
         // `one`, and planning it here too would inspect it twice.
@@ -212,6 +274,8 @@ impl Walk<'_> {
         for (idx, _) in &batch {
             observer.started(&self.catalog.resources[*idx]);
         }
+        self.cx.secrets = Secrets::default();
+        let warnings_before = self.cx.warnings.len();
         let catalog = self.catalog;
         let items: Vec<(&Resource, &[Change])> = batch
             .iter()
@@ -222,7 +286,10 @@ impl Walk<'_> {
             .map(|(r, _)| r.title.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        match package::apply_batch(&items, &mut self.cx) {
+        let result = package::apply_batch(&items, &mut self.cx);
+        // What the batch had to say (a repaired dpkg) goes with its first package.
+        let mut said: Vec<String> = self.cx.warnings.drain(warnings_before..).collect();
+        match result {
             Ok(events) => {
                 let each = began.elapsed() / batch.len() as u32;
                 for ((idx, changes), events) in batch.iter().zip(events) {
@@ -231,12 +298,14 @@ impl Walk<'_> {
                     let verified = provider_for("package")
                         .and_then(|p| plan_resource(p, r, &mut self.cx).ok())
                         .is_some_and(|(_, rest)| rest.is_empty());
+                    let mut notes = std::mem::take(&mut said);
+                    notes.push(format!(
+                        "installed in one apt transaction with {} packages: {names}",
+                        batch.len()
+                    ));
                     let mut rep = ResourceReport {
                         changes: records(changes),
-                        notes: vec![format!(
-                            "installed in one apt transaction with {} packages: {names}",
-                            batch.len()
-                        )],
+                        notes,
                         duration: each,
                         ..ResourceReport::new(r.reference().to_string(), Status::Changed)
                     };
@@ -252,6 +321,7 @@ impl Walk<'_> {
             }
             Err(e) => {
                 tracing::warn!("batched install of {names} failed ({e}); installing one by one");
+                self.carried = said;
                 for (idx, _) in batch {
                     self.one(idx, observer);
                 }
@@ -264,6 +334,7 @@ impl Walk<'_> {
         let began = Instant::now();
         let r = &self.catalog.resources[idx];
         observer.started(r);
+        self.cx.secrets = Secrets::of(r);
         let mut rep = ResourceReport::new(r.reference().to_string(), Status::Unchanged);
         if let Some(dep) = self.failed_dependency(idx) {
             rep.status = Status::Skipped;
@@ -284,6 +355,11 @@ impl Walk<'_> {
             ));
             return self.finish(idx, rep, Vec::new(), observer);
         };
+        if let Some(why) = redacted_refusal(r, self.opts.noop) {
+            rep.status = Status::Failed;
+            rep.error = Some(why);
+            return self.finish(idx, rep, Vec::new(), observer);
+        }
         // A check run before the changes it verifies would only report what the dry run
         // already says: it is pending on them.
         if self.opts.noop && r.type_name == "http_check" {
@@ -348,6 +424,7 @@ impl Walk<'_> {
                 }
             }
         }
+        rep.notes.append(&mut self.carried);
         rep.notes.extend(self.cx.warnings.drain(warnings_before..));
         self.refresh(idx, &mut rep, &mut events);
         rep.duration = began.elapsed();
@@ -414,6 +491,7 @@ impl Walk<'_> {
         if matches!(rep.status, Status::Changed | Status::Pending) {
             rep.events = relayed.iter().map(|e| e.message.clone()).collect();
         }
+        redact_report(&self.catalog.resources[idx], &mut rep);
         let relayed = relayed.len();
         observer.finished(&self.catalog.resources[idx], &rep);
         self.status.insert(idx, rep.status);

@@ -75,6 +75,18 @@ pub enum FactsError {
         /// What is wrong.
         message: String,
     },
+    /// The file is not a JSON object of facts, at this line and column.
+    #[error("{}:{line}:{column}: not a facts file (a JSON object of fact names to values): {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong there.
+        message: String,
+    },
 }
 
 /// The facts a request compiles with: discovered, then the facts file, then `FACTER_*`
@@ -90,15 +102,16 @@ pub fn facts(req: &CompileRequest) -> Result<Facts, FactsError> {
             path: path.clone(),
             source,
         })?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| FactsError::Json {
+        // Straight into catalog values, so that a wrong value is located too.
+        let map: indexmap::IndexMap<String, converge_catalog::Value> = serde_json::from_str(&text)
+            .map_err(|e| FactsError::Syntax {
                 path: path.clone(),
-                message: e.to_string(),
+                line: e.line().max(1),
+                // serde_json says column 0 for an error at a line's start.
+                column: e.column().max(1),
+                message: converge_catalog::json_error_message(&e),
             })?;
-        facts.merge_json(&json).map_err(|e| FactsError::Json {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        facts.merge(map);
     }
     facts.apply_env_overrides(std::env::vars());
     if let Some(json) = &req.facts_json {
@@ -177,10 +190,29 @@ pub fn check(req: &CompileRequest) -> Checked {
     let facts = match facts(req) {
         Ok(f) => f,
         Err(e) => {
-            out.diagnostics.push(
-                Diagnostic::error("facts", e.to_string())
-                    .with_hint("--facts takes a JSON object, e.g. {\"hostname\": \"web-01\"}"),
-            );
+            let d = match &e {
+                // Located, so that the line is shown under the message.
+                FactsError::Syntax {
+                    path,
+                    line,
+                    column,
+                    message,
+                } => Diagnostic::error(
+                    "facts",
+                    format!(
+                        "{} is not a facts file (a JSON object of fact names to values): {message}",
+                        path.display()
+                    ),
+                )
+                .at(Some(converge_catalog::Location::new(
+                    path.display().to_string(),
+                    u32::try_from(*line).unwrap_or(u32::MAX).max(1),
+                    u32::try_from(*column).unwrap_or(u32::MAX).max(1),
+                ))),
+                _ => Diagnostic::error("facts", e.to_string()),
+            };
+            out.diagnostics
+                .push(d.with_hint("--facts takes a JSON object, e.g. {\"hostname\": \"web-01\"}"));
             return out;
         }
     };

@@ -19,6 +19,7 @@
 
 mod applied;
 mod apply;
+mod catalog_input;
 mod compile;
 mod erb_ruby;
 pub mod fleet;
@@ -27,6 +28,7 @@ mod report;
 
 pub use applied::{load_applied, save_applied, AppliedCatalogError, DEFAULT_APPLIED_CATALOG};
 pub use apply::{apply, ApplyOptions, Observer, Silent};
+pub use catalog_input::{check_catalog, read_catalog};
 pub use compile::{check, compile, facts, lookup, Checked, CompileRequest, FactsError};
 pub use converge_catalog as catalog;
 pub use converge_lang::env::default_modulepath;

@@ -63,16 +63,27 @@ impl Facts {
             serde_json::Value::Object(o) => o,
             other => return Err(FactsError::NotAnObject(json_kind(other))),
         };
+        let mut facts = IndexMap::new();
         for (k, v) in obj {
-            let v = Value::deserialize(v).map_err(|e| FactsError::InvalidValue(e.to_string()))?;
-            match self.map.get_mut(k) {
+            let v = Value::deserialize(v)
+                .map_err(|e| FactsError::InvalidValue(format!("fact '{k}': {e}")))?;
+            facts.insert(k.clone(), v);
+        }
+        self.merge(facts);
+        Ok(())
+    }
+
+    /// Lay facts over these: hashes merge key by key, recursively, anything else replaces
+    /// what was there.
+    pub fn merge(&mut self, facts: IndexMap<String, Value>) {
+        for (k, v) in facts {
+            match self.map.get_mut(&k) {
                 Some(old) => deep_merge(old, v),
                 None => {
-                    self.map.insert(k.clone(), v);
+                    self.map.insert(k, v);
                 }
             }
         }
-        Ok(())
     }
 
     /// Apply `FACTER_<name>=value` overrides from environment-like pairs: every key that

@@ -325,6 +325,9 @@ impl Block {
         root: bool,
         file_nl: &'static [u8],
     ) {
+        if !root && self.items.is_empty() && self.was_one_line.is_none() {
+            self.was_one_line = Some(!self.trailing.contains(&b'\n'));
+        }
         let nl = self.newline().unwrap_or(file_nl);
         let indent = self.child_indent(parent_indent, root);
         let unit = match indent.strip_prefix(parent_indent) {
@@ -456,10 +459,15 @@ impl Block {
         }
         if !root && self.items.is_empty() {
             // An emptied block closes back onto its opening line (`{}`), with what was
-            // between the braces before anything was inserted.
+            // between the braces before anything was inserted; unless this session saw it
+            // written `{`, newline, `}` before it inserted into it. What this session saw
+            // on one line goes back as it was (a lone carriage return too).
+            let was = self.was_one_line.take();
             let opened = [nl_style, parent_indent].concat();
             if let Some(before) = self.trailing.strip_suffix(opened.as_slice()) {
-                if before.iter().all(|&b| b == b' ' || b == b'\t') {
+                let blank = before.iter().all(|&b| b == b' ' || b == b'\t');
+                let inline = was == Some(true) && !before.contains(&b'\n');
+                if was != Some(false) && (blank || inline) {
                     self.trailing = before.to_vec();
                 }
             }

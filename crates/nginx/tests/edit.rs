@@ -562,3 +562,31 @@ fn servers_are_identified_by_names_and_listen_addresses_and_upstreams_go_before_
         cfg.to_text()
     );
 }
+
+/// Found by the round_trip fuzz target: an empty block written `{`, newline, `}` came back
+/// as `{}`, and one holding a lone carriage return (`{\r}`) came back with a line ending,
+/// when what was added to it in the same session was removed again.
+#[test]
+fn an_empty_block_comes_back_as_written_after_add_then_remove() {
+    let args = ["X-Served-By".to_string(), "h".into()];
+    for (text, sel) in [
+        ("http {\n}\n", Selector::Http),
+        ("http {}\n", Selector::Http),
+        ("http {\r}\r\nevents {\r\n}\r\n", Selector::Http),
+        (
+            "server {\n}\nserver {\n    listen 80;\n}\n",
+            Selector::Server(ServerSel::Default),
+        ),
+        ("server {}\n", Selector::Server(ServerSel::Default)),
+    ] {
+        let mut cfg = Config::parse(text.as_bytes()).unwrap();
+        cfg.set(&sel, "add_header", &args, 1).unwrap();
+        assert!(
+            cfg.to_text().contains("add_header X-Served-By h;"),
+            "{}",
+            cfg.to_text()
+        );
+        cfg.remove(&sel, "add_header", &args[..1]).unwrap();
+        assert_eq!(cfg.to_text(), text);
+    }
+}

@@ -324,6 +324,9 @@ pub struct Context {
     /// The nginx servers and locations the catalog declares (see
     /// [`crate::nginx_block::Declared`]); the engine sets it before a run.
     pub nginx: crate::nginx_block::Declared,
+    /// The secrets of the resource being worked on (the engine sets them): scrubbed out of
+    /// the commands the debug log shows.
+    pub secrets: converge_catalog::Secrets,
     /// The fragments of each `concat_file`, by its reference (`Concat_file[/etc/x]`): the
     /// engine hands them over from the plan, since a concat_file's content is computed from
     /// other resources of the catalog (concat's `generate`).
@@ -336,6 +339,8 @@ pub struct Context {
     pending_creators: Vec<String>,
     pending_accounts: Vec<(bool, String)>,
     started_services: Vec<String>,
+    /// Whether this run already looked for (and repaired) an interrupted dpkg.
+    pub(crate) dpkg_checked: bool,
     /// The systemd manager's D-Bus connection: `None` until first asked, `Some(None)` when
     /// it cannot be asked (systemctl runs instead).
     systemd: Option<Option<crate::systemd::Manager>>,
@@ -375,6 +380,7 @@ impl Context {
             system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
             nginx: Default::default(),
+            secrets: Default::default(),
             fragments: HashMap::new(),
             dpkg: None,
             dpkg_text: None,
@@ -384,6 +390,7 @@ impl Context {
             pending_creators: Vec::new(),
             pending_accounts: Vec::new(),
             started_services: Vec::new(),
+            dpkg_checked: false,
             systemd: None,
         }
     }
@@ -409,16 +416,23 @@ impl Context {
 
     /// Run a command.
     pub fn run(&mut self, cmd: &Cmd) -> Result<Output, ProviderError> {
-        tracing::debug!(command = %cmd.display(), "running");
+        self.log_command(cmd);
         self.runner.run(cmd)
     }
 
     /// Run read-only, independent commands (at the same time with the real runner).
     pub fn run_all(&mut self, cmds: &[Cmd]) -> Vec<Result<Output, ProviderError>> {
         for cmd in cmds {
-            tracing::debug!(command = %cmd.display(), "running");
+            self.log_command(cmd);
         }
         self.runner.run_all(cmds)
+    }
+
+    fn log_command(&self, cmd: &Cmd) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let line = self.secrets.scrub(&cmd.display());
+            tracing::debug!(command = %line, "running");
+        }
     }
 
     /// Run a command that must succeed; its output is in the error otherwise.
@@ -704,37 +718,57 @@ impl Context {
 
 /// Read what is at a path without following a final symlink.
 pub fn read_view(path: &Path) -> Result<FileView, ProviderError> {
-    let md = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileView::Missing),
-        Err(e) if e.raw_os_error() == Some(nix::libc::ENOTDIR) => return Ok(FileView::Missing),
-        Err(e) => return Err(ProviderError::io("Could not stat", path, e)),
+    use nix::sys::stat::SFlag;
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        // `/` itself.
+        return Ok(match std::fs::metadata(path) {
+            Ok(md) => FileView::Dir {
+                mode: md.permissions().mode() & 0o7777,
+                uid: md.uid(),
+                gid: md.gid(),
+            },
+            Err(_) => FileView::Missing,
+        });
     };
-    let ft = md.file_type();
-    if ft.is_symlink() {
-        let target = std::fs::read_link(path)
-            .map_err(|e| ProviderError::io("Could not read link", path, e))?;
+    let name = Path::new(name);
+    // The parent is walked without following planted symlinks, and the file is read
+    // relative to it, so what is read is what would be written.
+    let Some(dir) = crate::safedir::SafeDir::open_existing(parent)? else {
+        return Ok(FileView::Missing);
+    };
+    let Some(st) = dir.lstat(name)? else {
+        return Ok(FileView::Missing);
+    };
+    let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+    let mode = st.st_mode & 0o7777;
+    if kind == SFlag::S_IFLNK {
         return Ok(FileView::Link {
-            target: target.display().to_string(),
+            target: dir.read_link(name)?.display().to_string(),
         });
     }
-    let mode = md.permissions().mode() & 0o7777;
-    if ft.is_dir() {
+    if kind == SFlag::S_IFDIR {
         return Ok(FileView::Dir {
             mode,
-            uid: md.uid(),
-            gid: md.gid(),
+            uid: st.st_uid,
+            gid: st.st_gid,
         });
     }
-    if !ft.is_file() {
+    if kind != SFlag::S_IFREG {
         return Ok(FileView::Other);
     }
-    let content = crate::fsutil::read_nofollow(path)?;
+    let (mut f, st) = dir.open_read(name)?;
+    if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT != SFlag::S_IFREG {
+        // Replaced by something else between the two looks.
+        return Ok(FileView::Other);
+    }
+    let mut content = Vec::with_capacity(st.st_size.max(0) as usize);
+    std::io::Read::read_to_end(&mut f, &mut content)
+        .map_err(|e| ProviderError::io("Could not read", path, e))?;
     Ok(FileView::File {
         content,
-        mode,
-        uid: md.uid(),
-        gid: md.gid(),
+        mode: st.st_mode & 0o7777,
+        uid: st.st_uid,
+        gid: st.st_gid,
     })
 }
 

@@ -246,6 +246,15 @@ fn run_command(r: &Resource, command: &Value, cx: &mut Context) -> Result<Event,
         .and_then(|t| t.to_string().parse::<f64>().ok())
         .unwrap_or(0.0);
     let ok_codes = returns(r);
+    // Puppet's words for a Sensitive command: its text and output are never shown.
+    let secret = command.is_sensitive();
+    let output = |o: &Output| {
+        if secret {
+            "[output redacted]".to_string()
+        } else {
+            o.combined()
+        }
+    };
     let mut last = Output::default();
     for attempt in 0..tries {
         if attempt > 0 && sleep > 0.0 {
@@ -258,11 +267,15 @@ fn run_command(r: &Resource, command: &Value, cx: &mut Context) -> Result<Event,
                 property: "returns".into(),
                 message: "executed successfully".into(),
                 kind: EventKind::Executed,
-                output: (logoutput.as_deref() == Some("true")).then(|| last.combined()),
+                output: (logoutput.as_deref() == Some("true")).then(|| output(&last)),
             });
         }
     }
-    let text = command_text(command);
+    let text = if secret {
+        "[command redacted]".to_string()
+    } else {
+        format!("'{}'", command_text(command))
+    };
     let codes = ok_codes
         .iter()
         .map(|c| c.to_string())
@@ -270,19 +283,19 @@ fn run_command(r: &Resource, command: &Value, cx: &mut Context) -> Result<Event,
         .join(", ");
     let message = if last.timed_out {
         format!(
-            "Command exceeded timeout: '{text}' was killed after {} seconds",
+            "Command exceeded timeout: {text} was killed after {} seconds",
             cmd.timeout.map_or(0, |t| t.as_secs())
         )
     } else {
         format!(
-            "'{text}' returned {} instead of one of [{codes}]",
+            "{text} returned {} instead of one of [{codes}]",
             last.code.map_or("a signal".to_string(), |c| c.to_string())
         )
     };
     let show = r.param("logoutput").map(|v| v.to_string()).as_deref() != Some("false");
     Err(ProviderError::Command {
         message,
-        output: if show { last.combined() } else { String::new() },
+        output: if show { output(&last) } else { String::new() },
     })
 }
 

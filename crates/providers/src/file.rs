@@ -9,7 +9,7 @@ use crate::context::{Context, FileView};
 use crate::fsutil::{self, WriteSpec};
 use crate::mode;
 use crate::provider::{Change, Event, EventKind, Provider, ProviderError, State};
-use converge_catalog::{Resource, Value};
+use converge_catalog::{Resource, SecretDigest, Value, REDACTED};
 use std::path::{Path, PathBuf};
 
 /// The `file` provider.
@@ -62,6 +62,23 @@ pub fn path_of(r: &Resource) -> PathBuf {
     PathBuf::from(trimmed)
 }
 
+/// The file the resource acts on: its path, or with `links => follow` what a symlink there
+/// points at, if root alone could have put the link and its target where they are
+/// ([`fsutil::follow_safe_symlink`]). With `links => manage` (the default) a symlink is
+/// managed as itself: replaced, never written through, as in Puppet.
+fn managed_path(r: &Resource) -> Result<PathBuf, ProviderError> {
+    let path = path_of(r);
+    if r.param_str("links") != Some("follow") || ensure_of(r) == Ensure::Link {
+        return Ok(path);
+    }
+    match std::fs::symlink_metadata(&path) {
+        Ok(md) if md.file_type().is_symlink() => {
+            fsutil::follow_safe_symlink(&path).map_err(|e| e.error())
+        }
+        _ => Ok(path),
+    }
+}
+
 fn kind_name(v: &FileView) -> &'static str {
     match v {
         FileView::Missing => "absent",
@@ -75,6 +92,15 @@ fn kind_name(v: &FileView) -> &'static str {
 /// Whether the content is Sensitive (its diffs and checksums are redacted).
 fn sensitive(r: &Resource) -> bool {
     r.param("content").is_some_and(Value::is_sensitive)
+}
+
+/// The digest standing in for Sensitive content in a saved catalog (`converge doctor`
+/// compares the file with it; nothing can write it).
+fn content_digest(r: &Resource) -> Option<&SecretDigest> {
+    match r.param("content")?.unwrap_sensitive() {
+        Value::Redacted(d) => Some(d),
+        _ => None,
+    }
 }
 
 /// The diff to show for a content change: none with `show_diff => false`.
@@ -122,6 +148,12 @@ pub fn resolve_source(src: &Value, cx: &Context) -> Result<PathBuf, ProviderErro
 
 /// The content the resource wants, if it manages content.
 fn wanted_content(r: &Resource, cx: &Context) -> Result<Option<Vec<u8>>, ProviderError> {
+    if content_digest(r).is_some() {
+        return Err(ProviderError::Invalid(
+            "the content is a Sensitive value known only by its digest; compile the manifest to write it"
+                .into(),
+        ));
+    }
     if let Some(c) = r.param("content") {
         return Ok(Some(c.unwrap_sensitive().to_string().into_bytes()));
     }
@@ -156,7 +188,7 @@ impl Provider for FileProvider {
     }
 
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
-        let path = path_of(r);
+        let path = managed_path(r)?;
         // Warm the account caches so that `plan` can compare names with ids.
         cx.passwd();
         cx.groups();
@@ -191,7 +223,16 @@ impl Provider for FileProvider {
             }
         }
         let ensure = ensure_of(r);
-        if ensure == Ensure::File {
+        if matches!(view, FileView::Link { .. })
+            && r.param_str("ensure") == Some("present")
+            && (r.param("content").is_some() || r.param("source").is_some())
+        {
+            cx.warnings.push(
+                "Ensure set to :present but file type is link so no content will be synced".into(),
+            );
+            return Ok(st);
+        }
+        if ensure == Ensure::File && content_digest(r).is_none() {
             st.desired_content = wanted_content(r, cx)?;
         }
         Ok(st)
@@ -234,6 +275,11 @@ impl Provider for FileProvider {
             // Puppet: nothing to manage.
             return Ok(out);
         }
+        if current == "link" && r.param_str("ensure") == Some("present") {
+            // A link is present; its target's content is not this resource's (inspect
+            // warned, in Puppet's words).
+            return Ok(out);
+        }
         if want_kind != current {
             if current == "directory" && !force && want_kind != "directory" {
                 // Puppet's wording for both cases; `force => true` is the way out of either.
@@ -258,20 +304,16 @@ impl Provider for FileProvider {
                 parent_ok()?;
             }
             let (message, diff) = match (want_kind, &st.desired_content) {
-                ("file", Some(c)) => {
-                    let sum = if sens {
-                        "[redacted]".to_string()
-                    } else {
-                        fsutil::sha256(c)
-                    };
-                    (
-                        if current == "absent" {
-                            format!("defined content as '{sum}'")
-                        } else {
-                            format!("ensure changed '{current}' to 'file'")
-                        },
-                        content_diff(r, &pstr, st.content.as_deref(), c),
-                    )
+                ("file", Some(c)) => (
+                    match current {
+                        "absent" if sens => format!("defined content as {REDACTED}"),
+                        "absent" => format!("defined content as '{}'", fsutil::sha256(c)),
+                        _ => format!("ensure changed '{current}' to 'file'"),
+                    },
+                    content_diff(r, &pstr, st.content.as_deref(), c),
+                ),
+                ("file", None) if current == "absent" && content_digest(r).is_some() => {
+                    (format!("defined content as {REDACTED}"), None)
                 }
                 (_, _) if current == "absent" => ("created".to_string(), None),
                 (k, _) => (format!("ensure changed '{current}' to '{k}'"), None),
@@ -292,20 +334,32 @@ impl Provider for FileProvider {
             return Ok(out);
         }
         if want_kind == "file" {
+            if let (Some(d), Some(have)) = (content_digest(r), &st.content) {
+                if !d.matches(have) && flag(r, "replace", true) {
+                    out.push(Change::with_message(
+                        "content",
+                        Some(REDACTED.into()),
+                        Some(REDACTED.into()),
+                        format!("content changed {REDACTED}"),
+                    ));
+                }
+            }
             if let (Some(c), Some(have)) = (&st.desired_content, st.get("content")) {
                 let want = fsutil::sha256(c);
                 if want != have && flag(r, "replace", true) {
-                    let (b, a) = if sens {
-                        ("[redacted]".to_string(), "[redacted]".to_string())
+                    // Puppet says "changed [redacted] to [redacted]"; naming the property
+                    // says what changed without saying how.
+                    let message = if sens {
+                        format!("content changed {REDACTED}")
                     } else {
-                        (have.to_string(), want.clone())
+                        format!("content changed '{have}' to '{want}'")
                     };
                     out.push(
                         Change::with_message(
                             "content",
                             Some(have.to_string()),
                             Some(want),
-                            format!("content changed '{b}' to '{a}'"),
+                            message,
                         )
                         .diff(content_diff(
                             r,
@@ -390,7 +444,7 @@ impl Provider for FileProvider {
         changes: &[Change],
         cx: &mut Context,
     ) -> Result<Vec<Event>, ProviderError> {
-        let path = path_of(r);
+        let path = managed_path(r)?;
         let mut events = Vec::new();
         let current = read_view_now(&path)?;
         let keep_backup = r.param("backup").is_none_or(|b| b.as_bool() != Some(false));
@@ -437,12 +491,8 @@ impl Provider for FileProvider {
                         backup_current(&current, &path, keep_backup, cx)?;
                         remove_any(&path, &current)?;
                     }
-                    std::fs::create_dir(&path)
-                        .map_err(|e| ProviderError::io("Could not create directory", &path, e))?;
-                    let mode = wanted_mode(r, None, true).unwrap_or(0o755);
-                    set_mode(&path, mode)?;
+                    make_dir(&path, wanted_mode(r, None, true).unwrap_or(0o755))?;
                     chown_from(r, &path, cx)?;
-                    fsutil::fsync_dir(path.parent().unwrap_or(Path::new("/")));
                 }
                 ("ensure", Some("link")) | ("target", _) => {
                     let target = r.param_str("target").ok_or_else(|| {
@@ -478,7 +528,9 @@ impl Provider for FileProvider {
     }
 
     fn predict(&self, r: &Resource, changes: &[Change], cx: &mut Context) {
-        let path = path_of(r);
+        let Ok(path) = managed_path(r) else {
+            return;
+        };
         let Ok(mut view) = cx.view(&path) else {
             return;
         };
@@ -548,18 +600,16 @@ fn chown_from(r: &Resource, path: &Path, cx: &mut Context) -> Result<(), Provide
         None => None,
     };
     if owner.is_some() || group.is_some() {
-        std::os::unix::fs::lchown(path, owner, group)
-            .map_err(|e| ProviderError::io("Could not change ownership of", path, e))?;
+        let (dir, name) = fsutil::open_parent(path)?;
+        dir.chown(&name, owner, group)?;
     }
     Ok(())
 }
 
+/// chmod that fails rather than follow a symlink put in the file's place.
 fn set_mode(path: &Path, mode: u32) -> Result<(), ProviderError> {
-    use std::os::unix::fs::PermissionsExt;
-    // The path was inspected as a file or directory, not a link, so this does not chmod a
-    // link's target.
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| ProviderError::io("Could not change mode of", path, e))
+    let (dir, name) = fsutil::open_parent(path)?;
+    dir.chmod(&name, mode)
 }
 
 fn backup_current(
@@ -568,38 +618,57 @@ fn backup_current(
     enabled: bool,
     cx: &Context,
 ) -> Result<(), ProviderError> {
-    if let (true, FileView::File { content, .. }) = (enabled, current) {
-        fsutil::backup(path, content, cx)?;
+    if let (
+        true,
+        FileView::File {
+            content,
+            mode,
+            uid,
+            gid,
+        },
+    ) = (enabled, current)
+    {
+        let keep = WriteSpec {
+            mode: *mode,
+            owner: Some(*uid),
+            group: Some(*gid),
+            ..Default::default()
+        };
+        fsutil::backup(path, content, &keep, cx)?;
     }
     Ok(())
 }
 
 fn remove_any(path: &Path, current: &FileView) -> Result<(), ProviderError> {
-    let res = match current {
-        FileView::Missing => Ok(()),
-        FileView::Dir { .. } => std::fs::remove_dir_all(path),
-        _ => std::fs::remove_file(path),
-    };
-    res.map_err(|e| ProviderError::io("Could not remove", path, e))?;
-    fsutil::fsync_dir(path.parent().unwrap_or(Path::new("/")));
+    if matches!(current, FileView::Missing) {
+        return Ok(());
+    }
+    let (dir, name) = fsutil::open_parent(path)?;
+    match current {
+        FileView::Dir { .. } => dir.remove_tree(&name)?,
+        _ => dir.unlink(&name)?,
+    }
+    dir.sync();
+    Ok(())
+}
+
+/// Create directory `path` with `mode`.
+fn make_dir(path: &Path, mode: u32) -> Result<(), ProviderError> {
+    let (dir, name) = fsutil::open_parent(path)?;
+    dir.mkdir(&name, mode)?;
+    dir.sync();
     Ok(())
 }
 
 /// Point `path` at `target` atomically: a new link under a temp name, renamed over.
 fn replace_with_symlink(path: &Path, target: &str) -> Result<(), ProviderError> {
-    let dir = path.parent().unwrap_or(Path::new("/"));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".converge-link-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(target, &tmp)
-        .map_err(|e| ProviderError::io("Could not create link", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        ProviderError::io("Could not create link", path, e)
-    })?;
-    fsutil::fsync_dir(dir);
+    let (dir, name) = fsutil::open_parent(path)?;
+    let tmp = fsutil::temp_name();
+    dir.symlink(target, &tmp)?;
+    if let Err(e) = dir.rename(&tmp, &name) {
+        let _ = dir.unlink(&tmp);
+        return Err(e);
+    }
+    dir.sync();
     Ok(())
 }

@@ -8,9 +8,10 @@
 
 use crate::context::{Cmd, Context, FileView};
 use crate::provider::ProviderError;
+pub use crate::safedir::SafeDir;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Read a file's bytes, refusing to follow a symlink at the final component.
@@ -71,6 +72,27 @@ fn writable_by_others(path: &Path) -> Option<String> {
     None
 }
 
+/// Who besides root can change what `bottom` is, through a directory above it: each
+/// directory from `bottom`'s parent up to `/` must be root's alone, except that a sticky
+/// root-owned one (`/tmp`) is fine for an entry root owns (nobody else can rename or
+/// remove it there). The same rule `SafeDir` applies to links on the way.
+fn others_above(bottom: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut child = bottom;
+    for d in bottom.parent()?.ancestors() {
+        if let Some(why) = writable_by_others(d) {
+            let sticky_root =
+                std::fs::symlink_metadata(d).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o1000 != 0);
+            let child_root = std::fs::symlink_metadata(child).is_ok_and(|m| m.uid() == 0);
+            if !(sticky_root && child_root) {
+                return Some(why);
+            }
+        }
+        child = d;
+    }
+    None
+}
+
 /// Where to edit `path` in place: `path` itself when it is not a symbolic link, else the
 /// file the link (and any link it leads to) finally points to, as Puppet and nginx read
 /// it. Unlike Puppet, which follows any link, a link is followed only when nobody but root
@@ -107,17 +129,16 @@ pub fn follow_safe_symlink(path: &Path) -> Result<PathBuf, UnsafeLink> {
         if let Some(why) = writable_by_others(&current) {
             return Err(unsafe_link(why));
         }
-        for d in dir.ancestors() {
-            if let Some(why) = writable_by_others(d) {
-                return Err(unsafe_link(why));
-            }
+        if let Some(why) = others_above(&current) {
+            return Err(unsafe_link(why));
         }
         let target_dir = target.parent().unwrap_or(Path::new("/")).to_path_buf();
         // The directories above the target, resolved, must be root's alone too (a
         // directory link on the way counts as what it points to).
         let resolved = target_dir.canonicalize().unwrap_or(target_dir.clone());
-        for d in target_dir.ancestors().chain(resolved.ancestors()) {
-            if let Some(why) = writable_by_others(d) {
+        let name = target.file_name().map(PathBuf::from).unwrap_or_default();
+        for bottom in [target.clone(), resolved.join(&name)] {
+            if let Some(why) = others_above(&bottom) {
                 return Err(unsafe_link(why));
             }
         }
@@ -220,41 +241,217 @@ pub fn read_for_edit(path: &Path) -> Result<Option<(Vec<u8>, WriteSpec<'static>)
     }
 }
 
-/// Replace `path` atomically with `content`: temp file in the same directory, write, chmod,
-/// chown, fsync, validate, rename, fsync the directory.
+/// The directory holding `path`, opened safely ([`SafeDir`]), and `path`'s last component.
+/// A missing parent is Puppet's error; a planted symlink on the way is refused by name.
+pub fn open_parent(path: &Path) -> Result<(SafeDir, PathBuf), ProviderError> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let Some(name) = path.file_name() else {
+        return Err(ProviderError::Invalid(format!(
+            "Could not write {}: not a file path",
+            path.display()
+        )));
+    };
+    match SafeDir::open_existing(dir) {
+        Ok(Some(d)) => Ok((d, PathBuf::from(name))),
+        Ok(None) => Err(ProviderError::Invalid(format!(
+            "Cannot create {}; parent directory {} does not exist",
+            path.display(),
+            dir.display()
+        ))),
+        Err(ProviderError::Invalid(why)) => Err(ProviderError::Invalid(format!(
+            "Could not write {}: {why}",
+            path.display()
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new file being written beside its target: created unnamed (`O_TMPFILE`, so that a
+/// crash leaves nothing behind) where the file system can, else under a fresh
+/// `.converge-*` name with `O_EXCL`; mode 0600 until it is complete. It gets a name only
+/// when a validator must read it or it is renamed into place, and is removed if it never
+/// gets there.
+struct Staged<'d> {
+    dir: &'d SafeDir,
+    file: std::fs::File,
+    /// The temp name, once it has one.
+    name: Option<PathBuf>,
+    /// The managed file, for messages.
+    target: PathBuf,
+}
+
+/// A temp name nobody can guess ahead: pid, time and a per-process counter, hashed with
+/// the process's random SipHash keys.
+pub(crate) fn temp_name() -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    PathBuf::from(format!(".converge-{:016x}", h.finish()))
+}
+
+impl<'d> Staged<'d> {
+    fn create(dir: &'d SafeDir, target: &Path) -> Result<Staged<'d>, ProviderError> {
+        use nix::fcntl::{openat, OFlag};
+        use nix::sys::stat::Mode;
+        let werr = |e: nix::errno::Errno| {
+            ProviderError::io("Could not write", target, std::io::Error::from(e))
+        };
+        let mode = Mode::from_bits_truncate(0o600);
+        match openat(
+            dir.fd(),
+            ".",
+            OFlag::O_TMPFILE | OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+            mode,
+        ) {
+            Ok(fd) => {
+                return Ok(Staged {
+                    dir,
+                    file: fd.into(),
+                    name: None,
+                    target: target.to_path_buf(),
+                })
+            }
+            // No O_TMPFILE on this file system: a named temp file instead.
+            Err(nix::errno::Errno::EOPNOTSUPP)
+            | Err(nix::errno::Errno::EISDIR)
+            | Err(nix::errno::Errno::EINVAL) => {}
+            Err(e) => return Err(werr(e)),
+        }
+        loop {
+            let name = temp_name();
+            match openat(
+                dir.fd(),
+                &name,
+                OFlag::O_CREAT
+                    | OFlag::O_EXCL
+                    | OFlag::O_WRONLY
+                    | OFlag::O_NOFOLLOW
+                    | OFlag::O_CLOEXEC,
+                mode,
+            ) {
+                Ok(fd) => {
+                    return Ok(Staged {
+                        dir,
+                        file: fd.into(),
+                        name: Some(name),
+                        target: target.to_path_buf(),
+                    })
+                }
+                Err(nix::errno::Errno::EEXIST) => continue,
+                Err(e) => return Err(werr(e)),
+            }
+        }
+    }
+
+    /// Write the content, set mode and ownership, and make it durable.
+    fn fill(&mut self, content: &[u8], spec: &WriteSpec<'_>) -> Result<(), ProviderError> {
+        let target = &self.target;
+        let werr = |e| ProviderError::io("Could not write", target, e);
+        self.file.write_all(content).map_err(werr)?;
+        self.file
+            .set_permissions(std::fs::Permissions::from_mode(spec.mode))
+            .map_err(werr)?;
+        if spec.owner.is_some() || spec.group.is_some() {
+            std::os::unix::fs::fchown(&self.file, spec.owner, spec.group).map_err(werr)?;
+        }
+        self.file.sync_all().map_err(werr)
+    }
+
+    /// The temp file's name in the directory, linking the unnamed file under a fresh name
+    /// first if it has none yet.
+    fn name(&mut self) -> Result<PathBuf, ProviderError> {
+        if let Some(n) = &self.name {
+            return Ok(n.clone());
+        }
+        use nix::fcntl::AtFlags;
+        use std::os::fd::AsFd;
+        loop {
+            let name = temp_name();
+            let mut linked = nix::unistd::linkat(
+                self.file.as_fd(),
+                "",
+                self.dir.fd(),
+                &name,
+                AtFlags::AT_EMPTY_PATH,
+            );
+            if matches!(
+                linked,
+                Err(nix::errno::Errno::EPERM | nix::errno::Errno::ENOENT)
+            ) {
+                // AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH; the /proc link does not.
+                let proc = format!(
+                    "/proc/self/fd/{}",
+                    std::os::fd::AsRawFd::as_raw_fd(&self.file)
+                );
+                linked = nix::unistd::linkat(
+                    nix::fcntl::AT_FDCWD,
+                    proc.as_str(),
+                    self.dir.fd(),
+                    &name,
+                    AtFlags::AT_SYMLINK_FOLLOW,
+                );
+            }
+            match linked {
+                Ok(()) => {
+                    self.name = Some(name.clone());
+                    return Ok(name);
+                }
+                Err(nix::errno::Errno::EEXIST) => continue,
+                Err(e) => {
+                    return Err(ProviderError::io(
+                        "Could not write",
+                        &self.target,
+                        std::io::Error::from(e),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Rename into place over `name` (never following it) and sync the directory.
+    fn commit(mut self, name: &Path) -> Result<(), ProviderError> {
+        let tmp = self.name()?;
+        self.dir.rename(&tmp, name)?;
+        self.name = None;
+        self.dir.sync();
+        Ok(())
+    }
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = &self.name {
+            let _ = self.dir.unlink(n);
+        }
+    }
+}
+
+/// Replace `path` atomically with `content`: a temp file beside it (see [`Staged`]),
+/// written, chmod, chown, fsync, validated, renamed over `path`, directory fsynced. On any
+/// failure the old file is untouched and no temp file is left; the error names `path` and
+/// the cause (`No space left on device`, `Read-only file system`).
 pub fn atomic_write(
     path: &Path,
     content: &[u8],
     spec: &WriteSpec<'_>,
     cx: &mut Context,
 ) -> Result<(), ProviderError> {
-    let dir = path.parent().unwrap_or(Path::new("/"));
-    if !dir.is_dir() {
-        return Err(ProviderError::Invalid(format!(
-            "Cannot create {}; parent directory {} does not exist",
-            path.display(),
-            dir.display()
-        )));
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".converge-")
-        .tempfile_in(dir)
-        .map_err(|e| ProviderError::io("Could not create a temp file in", dir, e))?;
-    let werr = |e| ProviderError::io("Could not write", path, e);
-    tmp.write_all(content).map_err(werr)?;
-    let f = tmp.as_file();
-    f.set_permissions(std::fs::Permissions::from_mode(spec.mode))
-        .map_err(werr)?;
-    if spec.owner.is_some() || spec.group.is_some() {
-        std::os::unix::fs::fchown(f, spec.owner, spec.group).map_err(werr)?;
-    }
-    f.sync_all().map_err(werr)?;
+    let (dir, name) = open_parent(path)?;
+    let mut staged = Staged::create(&dir, path)?;
+    staged.fill(content, spec)?;
     if let Some(cmd) = spec.validate_cmd {
+        let tmp = dir.join(&staged.name()?);
         let token = spec.validate_replacement.unwrap_or("%");
-        let line = cmd.replace(token, &shell_quote(&tmp.path().display().to_string()));
+        let line = cmd.replace(token, &shell_quote(&tmp.display().to_string()));
         let out = cx.run(&Cmd::shell(&line))?;
         if !out.success() {
-            // Dropping `tmp` removes it; the managed file was never touched.
+            // Dropping `staged` removes it; the managed file was never touched.
             return Err(ProviderError::Command {
                 message: format!(
                     "Execution of '{line}' returned {}: validation failed, {} left untouched",
@@ -265,10 +462,20 @@ pub fn atomic_write(
             });
         }
     }
-    tmp.persist(path)
-        .map_err(|e| ProviderError::io("Could not rename into place", path, e.error))?;
-    fsync_dir(dir);
-    Ok(())
+    staged.commit(&name)
+}
+
+/// [`atomic_write`] without a validator, for files converge keeps for itself (backups,
+/// the applied catalog).
+pub fn write_private(
+    path: &Path,
+    content: &[u8],
+    spec: &WriteSpec<'_>,
+) -> Result<(), ProviderError> {
+    let (dir, name) = open_parent(path)?;
+    let mut staged = Staged::create(&dir, path)?;
+    staged.fill(content, spec)?;
+    staged.commit(&name)
 }
 
 /// fsync a directory so a rename in it survives a crash; best effort (some filesystems
@@ -291,22 +498,57 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Save the current content of `path` under `<backup_root>/<run_id>/<path>` before it is
-/// replaced; returns where it went.
-pub fn backup(path: &Path, content: &[u8], cx: &Context) -> Result<PathBuf, ProviderError> {
+/// Save what `path` holds under `<backup_root>/<run_id>/<path>` before it is replaced:
+/// its bytes with its own mode, owner and group (a 0600 secret stays 0600), in a backup
+/// tree only root can enter (the backup root is made 0700, whatever it was). Returns
+/// where it went.
+pub fn backup(
+    path: &Path,
+    content: &[u8],
+    keep: &WriteSpec<'_>,
+    cx: &Context,
+) -> Result<PathBuf, ProviderError> {
     let rel = path.strip_prefix("/").unwrap_or(path);
     let dest = cx.backup_root.join(&cx.run_id).join(rel);
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| ProviderError::io("Could not create backup directory", parent, e))?;
-    }
-    std::fs::write(&dest, content)
-        .map_err(|e| ProviderError::io("Could not back up to", &dest, e))?;
+    private_dirs(&cx.backup_root, dest.parent().unwrap_or(&cx.backup_root))?;
+    let spec = WriteSpec {
+        mode: keep.mode,
+        owner: keep.owner,
+        group: keep.group,
+        ..Default::default()
+    };
+    write_private(&dest, content, &spec).map_err(|e| {
+        ProviderError::Invalid(format!("Could not back up {}: {e}", path.display()))
+    })?;
     Ok(dest)
 }
 
-/// Put back every file a run backed up (`<backup_root>/<run_id>`), atomically each; returns
-/// the restored paths.
+/// Create `root` and every directory from it down to `dir` with mode 0700, and make
+/// `root` itself 0700 if it already existed with more.
+fn private_dirs(root: &Path, dir: &Path) -> Result<(), ProviderError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let mkerr = |p: &Path, e| ProviderError::io("Could not create backup directory", p, e);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| mkerr(dir, e))?;
+    let md = std::fs::symlink_metadata(root).map_err(|e| mkerr(root, e))?;
+    if !md.is_dir() {
+        return Err(ProviderError::Invalid(format!(
+            "Could not back up: {} is not a directory",
+            root.display()
+        )));
+    }
+    if md.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| ProviderError::io("Could not change mode of", root, e))?;
+    }
+    Ok(())
+}
+
+/// Put back every file a run backed up (`<backup_root>/<run_id>`), atomically each, with
+/// the mode, owner and group it had; returns the restored paths.
 pub fn restore(backup_root: &Path, run_id: &str) -> Result<Vec<PathBuf>, ProviderError> {
     let base = backup_root.join(run_id);
     let mut restored = Vec::new();
@@ -317,7 +559,9 @@ pub fn restore(backup_root: &Path, run_id: &str) -> Result<Vec<PathBuf>, Provide
         for e in entries {
             let e = e.map_err(|e| ProviderError::io("Could not read", &dir, e))?;
             let p = e.path();
-            if p.is_dir() {
+            let md = std::fs::symlink_metadata(&p)
+                .map_err(|e| ProviderError::io("Could not stat", &p, e))?;
+            if md.is_dir() {
                 stack.push(p);
                 continue;
             }
@@ -325,20 +569,16 @@ pub fn restore(backup_root: &Path, run_id: &str) -> Result<Vec<PathBuf>, Provide
                 continue;
             };
             let target = Path::new("/").join(rel);
-            let content =
-                std::fs::read(&p).map_err(|e| ProviderError::io("Could not read", &p, e))?;
-            let mode = std::fs::symlink_metadata(&target)
-                .map(|m| m.permissions().mode() & 0o7777)
-                .unwrap_or(0o644);
-            let mut cx = Context::new();
-            atomic_write(
+            let content = read_nofollow(&p)?;
+            write_private(
                 &target,
                 &content,
                 &WriteSpec {
-                    mode,
+                    mode: md.permissions().mode() & 0o7777,
+                    owner: Some(md.uid()),
+                    group: Some(md.gid()),
                     ..Default::default()
                 },
-                &mut cx,
             )?;
             restored.push(target);
         }
@@ -396,9 +636,9 @@ mod tests {
         std::os::unix::fs::symlink("../sites-available/default", enabled.join("default")).unwrap();
         let is_root = nix::unistd::geteuid().is_root();
         assert!(is_root, "this test needs root, as CI has");
-        // /tmp and /var/tmp are world-writable (sticky): the check climbs above the tree,
-        // so the safe tree goes under /run, which only root can write to.
-        let safe_root = Path::new("/run").join(format!("converge-links-{}", std::process::id()));
+        // A tree under /var/tmp (sticky and world-writable, like /tmp).
+        let safe_root =
+            Path::new("/var/tmp").join(format!("converge-links-{}", std::process::id()));
         std::fs::create_dir_all(&safe_root).unwrap();
         std::fs::set_permissions(&safe_root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let a = safe_root.join("sites-available");
@@ -436,8 +676,16 @@ mod tests {
         std::os::unix::fs::lchown(&link, Some(1000), None).unwrap();
         let err = follow_safe_symlink(&link).unwrap_err();
         assert!(err.reason.contains("owned by uid 1000"), "{}", err.reason);
-        // The unsafe /tmp above the first tree: refused too.
-        assert!(follow_safe_symlink(&enabled.join("default")).is_err());
+        // Under sticky /tmp, root's own tree is root's alone (nobody else can rename or
+        // remove root's entries there) ...
+        assert_eq!(
+            follow_safe_symlink(&enabled.join("default")).unwrap(),
+            avail.join("default")
+        );
+        // ... but not a tree another user owns.
+        std::os::unix::fs::chown(&base, Some(1000), None).unwrap();
+        let err = follow_safe_symlink(&enabled.join("default")).unwrap_err();
+        assert!(err.reason.contains("owned by uid 1000"), "{}", err.reason);
         std::fs::remove_dir_all(&safe_root).unwrap();
     }
 

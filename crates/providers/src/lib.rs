@@ -59,6 +59,7 @@ pub mod nginx_directive;
 pub mod notify;
 pub mod package;
 pub mod provider;
+mod safedir;
 pub mod schema;
 pub mod service;
 pub mod systemd;

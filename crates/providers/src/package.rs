@@ -107,11 +107,116 @@ fn apt(args: &[&str]) -> Cmd {
         "-y",
         "-o",
         "DPkg::Options::=--force-confold",
+        // A dpkg left running by a killed apt-get holds the lock for a while: wait for it
+        // rather than fail (apt's default is to give up at once).
+        "-o",
+        "DPkg::Lock::Timeout=120",
     ];
     argv.extend_from_slice(args);
     Cmd::new(&argv)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .env("APT_LISTCHANGES_FRONTEND", "none")
+}
+
+/// The states a killed apt or dpkg run leaves packages in; `dpkg --configure -a` (and, for
+/// a half-installed one, apt's reinstall) brings them back.
+const INTERRUPTED: &[&str] = &[
+    "half-installed",
+    "unpacked",
+    "half-configured",
+    "triggers-awaited",
+    "triggers-pending",
+];
+
+/// What apt says when dpkg's journal holds an unfinished run.
+const APT_SAYS_INTERRUPTED: &str = "dpkg was interrupted";
+
+/// Whether an earlier dpkg run was cut short: its journal (`/var/lib/dpkg/updates`) holds
+/// entries, or a package is in a state only a finished run leaves behind. Names the
+/// packages found so.
+fn interrupted(cx: &mut Context) -> Result<Option<Vec<String>>, ProviderError> {
+    let updates = cx.dpkg_status_path.with_file_name("updates");
+    let journal = std::fs::read_dir(&updates).is_ok_and(|mut d| d.next().is_some());
+    let mut half: Vec<String> = cx
+        .dpkg()?
+        .iter()
+        .filter(|(_, e)| INTERRUPTED.contains(&e.status.as_str()))
+        .map(|(n, e)| format!("{n} ({})", e.status))
+        .collect();
+    half.sort();
+    Ok((journal || !half.is_empty()).then_some(half))
+}
+
+/// Before the first package change of a run, finish what a killed apt or dpkg left half
+/// done, as a person would: `dpkg --configure -a`, then apt's `-f install` for a package
+/// that must be reinstalled. Says so in the report. Puppet leaves such a host failing
+/// ("dpkg was interrupted, you must manually run 'dpkg --configure -a'") until someone
+/// logs in.
+fn repair_interrupted(cx: &mut Context, force: bool) -> Result<(), ProviderError> {
+    if cx.dpkg_checked && !force {
+        return Ok(());
+    }
+    cx.dpkg_checked = true;
+    let half = match interrupted(cx)? {
+        Some(h) => h,
+        None if force => Vec::new(),
+        None => return Ok(()),
+    };
+    let what = if half.is_empty() {
+        String::new()
+    } else {
+        format!(", leaving {}", half.join(", "))
+    };
+    cx.warnings.push(format!(
+        "dpkg was interrupted (an earlier apt or dpkg run was killed{what}): repaired with \
+         'dpkg --configure -a' before changing packages"
+    ));
+    let configure = Cmd::new(&["/usr/bin/dpkg", "--configure", "-a", "--force-confold"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("APT_LISTCHANGES_FRONTEND", "none");
+    // dpkg itself cannot wait for its lock: a dpkg orphaned by a killed apt-get may still
+    // be finishing. Ask again until it is done.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let out = cx.run(&configure)?;
+        if out.success() {
+            break;
+        }
+        let locked = out.combined().contains("lock");
+        if !locked || std::time::Instant::now() > deadline {
+            cx.invalidate_dpkg();
+            return Err(ProviderError::Command {
+                message: format!(
+                    "dpkg was interrupted and 'dpkg --configure -a' could not repair it (exit {})",
+                    out.code.map_or("a signal".to_string(), |c| c.to_string())
+                ),
+                output: out.combined(),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    cx.invalidate_dpkg();
+    if interrupted(cx)?.is_some_and(|h| !h.is_empty()) {
+        // Half-installed packages need their files again: apt reinstalls them.
+        let res = cx.run_ok(&apt(&["-f", "install"]));
+        cx.invalidate_dpkg();
+        res?;
+    }
+    Ok(())
+}
+
+/// Run apt, repairing an interrupted dpkg first (and once more if apt still finds one).
+fn run_apt(args: &[&str], cx: &mut Context) -> Result<(), ProviderError> {
+    repair_interrupted(cx, false)?;
+    let mut result = cx.run_ok(&apt(args));
+    if matches!(&result, Err(ProviderError::Command { output, .. }) if output.contains(APT_SAYS_INTERRUPTED))
+    {
+        cx.invalidate_dpkg();
+        repair_interrupted(cx, true)?;
+        result = cx.run_ok(&apt(args));
+    }
+    cx.invalidate_dpkg();
+    result.map(|_| ())
 }
 
 /// Install several packages (`name` or `name=version`) in one apt transaction.
@@ -157,9 +262,7 @@ pub fn install_with(
     let mut args: Vec<&str> = options.iter().map(String::as_str).collect();
     args.push("install");
     args.extend(specs.iter().map(String::as_str));
-    let result = cx.run_ok(&apt(&args));
-    cx.invalidate_dpkg();
-    result.map(|_| ())
+    run_apt(&args, cx)
 }
 
 /// The `name[=version]` argument that installs what a resource wants.
@@ -323,16 +426,8 @@ impl Provider for AptProvider {
         };
         let name = name_of(r).to_string();
         match c.after.as_deref() {
-            Some("absent") => {
-                let res = cx.run_ok(&apt(&["remove", &name]));
-                cx.invalidate_dpkg();
-                res?;
-            }
-            Some("purged") => {
-                let res = cx.run_ok(&apt(&["remove", "--purge", &name]));
-                cx.invalidate_dpkg();
-                res?;
-            }
+            Some("absent") => run_apt(&["remove", &name], cx)?,
+            Some("purged") => run_apt(&["remove", "--purge", &name], cx)?,
             Some("held") => {
                 if c.before
                     .as_deref()

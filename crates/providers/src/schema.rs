@@ -237,7 +237,7 @@ pub static FILE: TypeSchema = TypeSchema {
         ignored(param("recurselimit", Kind::Integer)),
         ignored(param("purge", Kind::Boolean)),
         ignored(param("ignore", Kind::Strings)),
-        ignored(param("links", values(&["follow", "manage"], &[]))),
+        param("links", values(&["follow", "manage"], &[])),
         param("show_diff", Kind::Boolean),
         ignored(param(
             "checksum",

@@ -108,12 +108,19 @@ pub fn validate_resource(r: &Resource, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Err(msg) = check_value(attr, value) {
+            // The error quotes the value: never a secret one, nor a hint that echoes it.
+            let sensitive = value.is_sensitive();
+            let msg = if sensitive {
+                converge_catalog::Secrets::of(r).scrub(&msg)
+            } else {
+                msg
+            };
             let mut d = Diagnostic::error(
                 "invalid-value",
                 format!("Parameter {name} failed on {}: {msg}", r.reference()),
             )
             .at(r.attr_location(name));
-            if let Some(best) = closest_value(attr, value) {
+            if let Some(best) = closest_value(attr, value).filter(|_| !sensitive) {
                 d = d.with_hint(format!("did you mean '{best}'?"));
             }
             out.push(d);
@@ -191,6 +198,11 @@ fn closest_value(attr: &Attr, value: &Value) -> Option<&'static str> {
 
 fn check_value(attr: &Attr, value: &Value) -> Result<(), String> {
     let v = value.unwrap_sensitive();
+    if let Value::Redacted(_) = v {
+        // Only its digest is known (a saved catalog): it was checked when it was compiled,
+        // and it can never be applied.
+        return Ok(());
+    }
     match attr.kind {
         Kind::Any => Ok(()),
         Kind::Hash => match v {

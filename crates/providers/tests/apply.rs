@@ -35,6 +35,10 @@ fn setup(root: &Path, entries: &[Json]) {
             std::os::unix::fs::symlink(t, &p).unwrap();
         } else if e.get("dir").is_some() {
             std::fs::create_dir_all(&p).unwrap();
+            if let Some(m) = e.get("mode").and_then(Json::as_str) {
+                let mode = u32::from_str_radix(m, 8).unwrap();
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            }
         } else {
             std::fs::write(&p, e["content"].as_str().unwrap_or("")).unwrap();
             let mode = u32::from_str_radix(e["mode"].as_str().unwrap_or("644"), 8).unwrap();

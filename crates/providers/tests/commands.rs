@@ -172,13 +172,51 @@ fn package_commands_are_non_interactive_and_keep_conffiles() {
     assert_eq!(
         *log,
         [
-            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold install curl",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 install curl",
             "/usr/bin/apt-cache policy -- nginx",
-            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold install nginx=1.22.1-9+deb12u1",
-            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold remove nginx",
-            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold install a b=1.0",
-            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold --no-install-recommends -o DPkg::Options::=--force-confnew install vim",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 install nginx=1.22.1-9+deb12u1",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 remove nginx",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 install a b=1.0",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 --no-install-recommends -o DPkg::Options::=--force-confnew install vim",
         ]
+    );
+}
+
+#[test]
+fn an_interrupted_dpkg_is_repaired_once_before_the_first_package_change_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    // haproxy was being configured when its dpkg was killed.
+    let status = format!(
+        "{STATUS}\nPackage: haproxy\nStatus: install ok half-configured\nVersion: 2.6.12-1\n"
+    );
+    std::fs::write(dir.path().join("status"), status).unwrap();
+    let (mut cx, log) = cx_with(dir.path(), vec![]);
+    assert_eq!(
+        converge(&res("package", "haproxy", &[]), &mut cx).unwrap(),
+        ["created"]
+    );
+    assert_eq!(
+        converge(&res("package", "curl", &[]), &mut cx).unwrap(),
+        ["created"]
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "/usr/bin/dpkg --configure -a --force-confold",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 -f install",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 install haproxy",
+            "/usr/bin/apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Lock::Timeout=120 install curl",
+        ],
+        "repaired once, before the first change"
+    );
+    assert!(
+        cx.warnings
+            .iter()
+            .any(|w| w.contains("dpkg was interrupted")
+                && w.contains("haproxy (half-configured)")
+                && w.contains("dpkg --configure -a")),
+        "{:?}",
+        cx.warnings
     );
 }
 

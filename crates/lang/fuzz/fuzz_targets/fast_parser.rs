@@ -5,14 +5,6 @@
 //! RUSTC_BOOTSTRAP=1 cargo fuzz run fast_parser`.
 #![no_main]
 
-use converge_lang::{compare_parsers, Source};
-use libfuzzer_sys::fuzz_target;
+include!("../targets/fast_parser.rs");
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Err(e) = compare_parsers(&Source::new("fuzz.pp", text)) {
-        panic!("{e}");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| run(data));

@@ -209,6 +209,9 @@ impl Val {
             ),
             Value::Ref(r) => Val::Ref(r.clone()),
             Value::Sensitive(v) => Val::Sensitive(Box::new(Val::from_value(v))),
+            // Only saved or printed catalogs hold digests, never facts: still Sensitive,
+            // with nothing inside to leak.
+            Value::Redacted(_) => Val::Sensitive(Box::new(Val::Undef)),
         }
     }
 
