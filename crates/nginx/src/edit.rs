@@ -325,8 +325,8 @@ impl Block {
         root: bool,
         file_nl: &'static [u8],
     ) {
-        if !root && self.items.is_empty() && self.was_one_line.is_none() {
-            self.was_one_line = Some(!self.trailing.contains(&b'\n'));
+        if !root && self.items.is_empty() && self.written_empty.is_none() {
+            self.written_empty = Some(self.trailing.clone());
         }
         let nl = self.newline().unwrap_or(file_nl);
         let indent = self.child_indent(parent_indent, root);
@@ -458,17 +458,18 @@ impl Block {
             }
         }
         if !root && self.items.is_empty() {
-            // An emptied block closes back onto its opening line (`{}`), with what was
-            // between the braces before anything was inserted; unless this session saw it
-            // written `{`, newline, `}` before it inserted into it. What this session saw
-            // on one line goes back as it was (a lone carriage return too).
-            let was = self.was_one_line.take();
-            let opened = [nl_style, parent_indent].concat();
-            if let Some(before) = self.trailing.strip_suffix(opened.as_slice()) {
-                let blank = before.iter().all(|&b| b == b' ' || b == b'\t');
-                let inline = was == Some(true) && !before.contains(&b'\n');
-                if was != Some(false) && (blank || inline) {
-                    self.trailing = before.to_vec();
+            // A block this session opened goes back to exactly the bytes it had between
+            // its braces (a newline, a lone carriage return, anything). One emptied after a
+            // re-parse closes back onto its opening line (`{}`), with what was between the
+            // braces before anything was inserted.
+            if let Some(bytes) = self.written_empty.take() {
+                self.trailing = bytes;
+            } else {
+                let opened = [nl_style, parent_indent].concat();
+                if let Some(before) = self.trailing.strip_suffix(opened.as_slice()) {
+                    if before.iter().all(|&b| b == b' ' || b == b'\t') {
+                        self.trailing = before.to_vec();
+                    }
                 }
             }
         }

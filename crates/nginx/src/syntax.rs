@@ -101,10 +101,10 @@ pub struct Block {
     pub items: Vec<Directive>,
     /// Whitespace and comments after the last directive, before `}` or the end of file.
     pub trailing: Vec<u8>,
-    /// How an empty block was written before this edit session inserted into it: `{}`
-    /// (`Some(true)`) or `{`, newline, `}` (`Some(false)`), so that emptying it again gives
-    /// back those bytes. `None` for a block as parsed: emptied, it closes back onto one line.
-    pub was_one_line: Option<bool>,
+    /// The bytes an empty block had between its braces before this edit session inserted
+    /// into it, so that emptying it again gives back exactly those. `None` for a block as
+    /// parsed: emptied, it closes back onto one line.
+    pub written_empty: Option<Vec<u8>>,
 }
 
 /// A parsed configuration file.
@@ -581,7 +581,7 @@ impl Parser<'_> {
                 return Ok(Block {
                     items,
                     trailing: leading,
-                    was_one_line: None,
+                    written_empty: None,
                 });
             }
             match self.s[self.pos] {
@@ -592,7 +592,7 @@ impl Parser<'_> {
                     return Ok(Block {
                         items,
                         trailing: leading,
-                        was_one_line: None,
+                        written_empty: None,
                     });
                 }
                 c @ (b';' | b'{') => return Err(self.err(format!("unexpected \"{}\"", c as char))),

@@ -573,6 +573,9 @@ fn an_empty_block_comes_back_as_written_after_add_then_remove() {
         ("http {\n}\n", Selector::Http),
         ("http {}\n", Selector::Http),
         ("http {\r}\r\nevents {\r\n}\r\n", Selector::Http),
+        // A lone carriage return in a file of plain newlines (found by fuzzing).
+        ("http {\r}\nevents {\n}\n", Selector::Http),
+        ("http { \t\r \n  }\n", Selector::Http),
         (
             "server {\n}\nserver {\n    listen 80;\n}\n",
             Selector::Server(ServerSel::Default),
