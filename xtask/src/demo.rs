@@ -261,8 +261,13 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
     println!("==> requests through lb-01 from a client host");
     match wait_for_backends(&client, Duration::from_secs(20))? {
         Some(d) => println!(
-            "    both web servers in rotation after {:.2} s (HAProxy health checks)",
-            d.as_secs_f64()
+            "    both web servers in rotation after {:.2} s ({})",
+            d.as_secs_f64(),
+            if opts.nginx_lb {
+                "nginx's upstream"
+            } else {
+                "HAProxy health checks"
+            }
         ),
         None => println!("    only one web server answered within 20 s"),
     }
