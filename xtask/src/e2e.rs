@@ -47,45 +47,46 @@ pub(crate) fn run(release: Release) -> Result<ExitCode, Error> {
     };
     let began = Instant::now();
     let mut outcomes = Vec::new();
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(crate::workspace_root())
-        // Every binary runs even after a failure: the record names each one's result.
-        .args(["test", "--locked", "--no-fail-fast"])
-        .args(PACKAGES.iter().flat_map(|p| ["-p", p]))
-        .args(TARGETS.iter().flat_map(|t| ["--test", t]));
-    if let Some(s) = &sysroot {
-        compat::configure(&mut cmd, s);
-    }
-    cmd.env(RELEASE_ENV, release.number().to_string())
-        .stdout(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| Error::Io {
-        context: "running cargo test".into(),
-        source: e,
-    })?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut current = String::new();
-    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-        println!("{line}");
-        if let Some(rest) = line.trim().strip_prefix("Running ") {
-            current = rest
-                .split(['(', ' '])
-                .next()
-                .unwrap_or_default()
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .trim_end_matches(".rs")
-                .to_string();
+    let mut ok = true;
+    // One `cargo test` per target (the first builds them all): cargo names the binary it
+    // runs on stderr, and the provider tests print their in-host runs' result lines too,
+    // so a target's result is the last result line of its own run.
+    for target in TARGETS {
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.current_dir(crate::workspace_root())
+            .args(["test", "--locked"])
+            .args(PACKAGES.iter().flat_map(|p| ["-p", p]))
+            .args(["--test", target]);
+        if let Some(s) = &sysroot {
+            compat::configure(&mut cmd, s);
         }
-        if let Some(o) = parse_result(&line, &current) {
-            outcomes.push(o);
+        cmd.env(RELEASE_ENV, release.number().to_string())
+            .stdout(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| Error::Io {
+            context: "running cargo test".into(),
+            source: e,
+        })?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut last = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(o) = parse_result(&line, target) {
+                last = Some(o);
+            }
         }
+        let status = child.wait().map_err(|e| Error::Io {
+            context: "waiting for cargo test".into(),
+            source: e,
+        })?;
+        ok &= status.success();
+        // No result line: the binary did not build or did not finish.
+        outcomes.push(last.unwrap_or(Outcome {
+            target: target.to_string(),
+            passed: 0,
+            failed: 1,
+            seconds: 0.0,
+        }));
     }
-    let status = child.wait().map_err(|e| Error::Io {
-        context: "waiting for cargo test".into(),
-        source: e,
-    })?;
-    let ok = status.success();
     let doc = crate::workspace_root().join("docs/releases.md");
     let old = std::fs::read_to_string(&doc).unwrap_or_default();
     let section = section(release, &outcomes, ok, began.elapsed().as_secs_f64());
