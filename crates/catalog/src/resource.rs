@@ -151,7 +151,7 @@ impl TryFrom<ResourceJson> for Resource {
         let expected = ResourceRef::new(&j.type_name, &j.title);
         if ResourceRef::parse(&j.reference).ok().as_ref() != Some(&expected) {
             return Err(format!(
-                "resource \"ref\" {:?} does not match its type and title ({expected})",
+                "resource \"ref\" '{}' does not match its type and title ({expected})",
                 j.reference
             ));
         }

@@ -89,6 +89,7 @@ fn redact_value(v: &Value, at: &str) -> Value {
         ),
         Value::Hash(h) => Value::Hash(
             h.iter()
+                // debug-format: a salt seed, never shown; changing it would change digests.
                 .map(|(k, x)| (k.clone(), redact_value(x, &format!("{at}[{k:?}]"))))
                 .collect(),
         ),

@@ -863,10 +863,6 @@ impl Compiler {
                     )),
                 }
             }
-            "assert_private" => {
-                self.arity(name, &args, 0, 1, span)?;
-                self.assert_private(&args, span)
-            }
             _ => {
                 if let Some(rb) = self.ruby_function_file(name) {
                     return Err(self.ruby_only("function", name, rb, span));

@@ -220,36 +220,6 @@ impl Compiler {
         );
         Halt::Error
     }
-
-    /// `assert_private()`: fail unless the caller is in the same module.
-    pub(crate) fn assert_private(&mut self, args: &[Val], span: Span) -> R<Val> {
-        let module = self.find_var("module_name").cloned().unwrap_or(Val::Undef);
-        let caller = self
-            .find_var("caller_module_name")
-            .cloned()
-            .unwrap_or(Val::Undef);
-        if super::ops::equals(&module, &caller) && module.to_string() == caller.to_string() {
-            return Ok(Val::Undef);
-        }
-        let msg = match args.first() {
-            Some(Val::Str(m)) => m.clone(),
-            _ => {
-                let label = self.scopes[self.scope].label.clone();
-                // `Class[Profile::Web::Config]` or `Profile::Thing[title]`.
-                match label
-                    .strip_prefix("Class[")
-                    .and_then(|l| l.strip_suffix(']'))
-                {
-                    Some(c) => format!("Class {} is private", c.to_lowercase()),
-                    None => format!(
-                        "Definition {} is private",
-                        label.split('[').next().unwrap_or("").to_lowercase()
-                    ),
-                }
-            }
-        };
-        Err(self.err("private", msg, span))
-    }
 }
 
 fn saved_loc(c: &Compiler, src: usize, span: Span) -> converge_catalog::Location {

@@ -780,7 +780,7 @@ pub(super) fn assert_private(
         (_, Some((false, name))) => format!("Definition {name} is private"),
         (_, None) => "Class main is private".to_string(),
     };
-    Err(c.stdlib_err(msg, span))
+    Err(c.err("private", msg, span))
 }
 
 /// SHA-1 (FIPS 180-4), only for `fqdn_uuid`'s name-based UUIDs: RFC 4122 version 5 is

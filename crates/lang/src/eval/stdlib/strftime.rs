@@ -182,6 +182,18 @@ fn format_timestamp(ns: i128, offset: i64, zone: &str, fmt: &str) -> Result<Stri
             'a' => s.text(&DAYS[wday][..3]),
             'u' => n(if wday == 0 { 7 } else { wday as i64 }, 1),
             'w' => n(wday as i64, 1),
+            // Weeks of the year: Sunday first (`%U`), Monday first (`%W`); days before
+            // the first such day are week 0.
+            'U' => n((yday - 1 + 7 - wday as i64) / 7, 2),
+            'W' => n((yday - 1 + 7 - (wday as i64 + 6) % 7) / 7, 2),
+            'V' | 'G' | 'g' => {
+                let (iso_year, week) = iso_week(y, yday, wday as i64);
+                match d_ {
+                    'V' => n(week, 2),
+                    'G' => s.num(i128::from(iso_year), 1, '0'),
+                    _ => n(iso_year.rem_euclid(100), 2),
+                }
+            }
             's' => s.num(ns.div_euclid(NS), 1, '0'),
             'n' => "\n".into(),
             't' => "\t".into(),
@@ -197,6 +209,29 @@ fn format_timestamp(ns: i128, offset: i64, zone: &str, fmt: &str) -> Result<Stri
         out.push_str(&piece);
         Ok(())
     })
+}
+
+/// The ISO 8601 year and week (`%G`, `%V`) of day `yday` (1-based) of year `y`, whose
+/// weekday is `wday` (0 = Sunday).
+fn iso_week(y: i64, yday: i64, wday: i64) -> (i64, i64) {
+    let weeks = |y: i64| {
+        let p =
+            |y: i64| (y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)).rem_euclid(7);
+        if p(y) == 4 || p(y - 1) == 3 {
+            53
+        } else {
+            52
+        }
+    };
+    let iso_wday = (wday + 6) % 7 + 1;
+    let week = (yday - iso_wday + 10) / 7;
+    if week < 1 {
+        (y - 1, weeks(y - 1))
+    } else if week > weeks(y) {
+        (y + 1, 1)
+    } else {
+        (y, week)
+    }
 }
 
 /// A Timespan with Puppet's directives: the largest unit in the format takes the rest.
