@@ -248,13 +248,39 @@ impl SafeDir {
 
     /// Change the mode of `name`; fails rather than follow a symlink.
     pub fn chmod(&self, name: &Path, mode: u32) -> Result<(), ProviderError> {
-        nix::sys::stat::fchmodat(
+        match nix::sys::stat::fchmodat(
             self.fd(),
             name,
             Mode::from_bits_truncate(mode),
             nix::sys::stat::FchmodatFlags::NoFollowSymlink,
+        ) {
+            // glibc before 2.32 (Debian 11) refuses AT_SYMLINK_NOFOLLOW here outright.
+            Err(Errno::EOPNOTSUPP) => self.chmod_through_proc(name, mode),
+            r => r.map_err(|e| io("Could not change mode of", &self.join(name), e)),
+        }
+    }
+
+    /// `chmod` without following a symlink, as glibc 2.32 emulates it: open the entry
+    /// itself (`O_PATH | O_NOFOLLOW`), refuse a symlink, and change the mode through
+    /// `/proc/self/fd`, which names that inode and nothing a link could redirect.
+    fn chmod_through_proc(&self, name: &Path, mode: u32) -> Result<(), ProviderError> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::PermissionsExt;
+        let fail = |e| io("Could not change mode of", &self.join(name), e);
+        let fd = openat(
+            self.fd(),
+            name,
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
         )
-        .map_err(|e| io("Could not change mode of", &self.join(name), e))
+        .map_err(fail)?;
+        let st = fstat(&fd).map_err(fail)?;
+        if is_kind(&st, SFlag::S_IFLNK) {
+            return Err(fail(Errno::ELOOP));
+        }
+        let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        std::fs::set_permissions(&proc_path, std::fs::Permissions::from_mode(mode & 0o7777))
+            .map_err(|e| fail(Errno::from_raw(e.raw_os_error().unwrap_or(0))))
     }
 
     /// Change the owner and group of `name` (of a symlink itself, never of its target).
@@ -381,6 +407,31 @@ fn planted(link: &Path, target: &Path, who: &str, dir: &Path) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chmod_through_proc_changes_a_file_and_refuses_a_symlink() {
+        // The fallback for glibc before 2.32 (Debian 11), where fchmodat refused to run.
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), "x").unwrap();
+        std::os::unix::fs::symlink("f", tmp.path().join("l")).unwrap();
+        let d = SafeDir::open(tmp.path()).unwrap();
+        d.chmod_through_proc(Path::new("f"), 0o640).unwrap();
+        let mode = std::fs::metadata(tmp.path().join("f"))
+            .unwrap()
+            .permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o7777,
+            0o640
+        );
+        assert!(d.chmod_through_proc(Path::new("l"), 0o600).is_err());
+        let mode = std::fs::metadata(tmp.path().join("f"))
+            .unwrap()
+            .permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o7777,
+            0o640
+        );
+    }
     use std::os::unix::fs::{symlink, PermissionsExt};
 
     fn chmod(p: &Path, mode: u32) {
