@@ -1,6 +1,6 @@
 //! stdlib's data functions: arrays and hashes built, filtered and combined.
 
-use super::{args3, ri, rs, ruby_class};
+use super::{args3, need1, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::ops::ruby_eq;
 use crate::eval::value::{Key, Map, Val};
@@ -36,12 +36,7 @@ pub(super) fn any2array(_: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, _:
 }
 
 pub(super) fn any2bool(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
-    if args.is_empty() {
-        return Err(c.stdlib_err(
-            "any2bool(): Wrong number of arguments given (0 for 1)",
-            span,
-        ));
-    }
+    need1(c, "any2bool", &args, span)?;
     match &args[0] {
         Val::Bool(b) => Ok(Val::Bool(*b)),
         Val::Undef => Ok(Val::Bool(false)),
@@ -501,10 +496,8 @@ pub(super) fn reject(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span:
 
 pub(super) fn hash(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    let Some(first) = args.first() else {
-        return Err(c.stdlib_err("hash(): Wrong number of arguments given (0 for 1)", span));
-    };
-    let Val::Array(a) = first else {
+    need1(c, "hash", &args, span)?;
+    let Val::Array(a) = &args[0] else {
         return Err(c.stdlib_err("hash(): Requires array to work with", span));
     };
     let mut flat = Vec::new();
@@ -706,12 +699,7 @@ pub(super) fn pick_default(
 /// `prefix` and `suffix`.
 fn fix(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.is_empty() {
-        return Err(c.stdlib_err(
-            format!("{name}(): Wrong number of arguments given (0 for 1)"),
-            span,
-        ));
-    }
+    need1(c, name, &args, span)?;
     if !matches!(args[0], Val::Array(_) | Val::Hash(_)) {
         return Err(c.stdlib_err(
             format!(
@@ -842,9 +830,7 @@ fn str_upto(a: &str, b: &str, excl: bool, limit: usize) -> Vec<String> {
 
 pub(super) fn range(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.is_empty() {
-        return Err(c.stdlib_err("range(): Wrong number of arguments given (0 for 1)", span));
-    }
+    need1(c, "range", &args, span)?;
     let (start, stop, excl, step) = if args.len() > 1 {
         let step = match args.get(2) {
             None => 1,

@@ -182,6 +182,17 @@ impl Compiler {
     }
 }
 
+/// A Puppet 3 function's "Wrong number of arguments given (N for 1)" when it has none.
+pub(super) fn need1(c: &mut Compiler, name: &str, args: &[Val], span: Span) -> R<()> {
+    if args.is_empty() {
+        return Err(c.stdlib_err(
+            format!("{name}(): Wrong number of arguments given (0 for 1)"),
+            span,
+        ));
+    }
+    Ok(())
+}
+
 /// A Puppet 3 function's arguments as it receives them: a top-level `undef` arrives as
 /// the empty string.
 fn args3(args: Vec<Val>) -> Vec<Val> {

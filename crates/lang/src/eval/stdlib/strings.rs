@@ -1,7 +1,7 @@
 //! stdlib's string and encoding functions: escaping, booleans as strings, JSON, YAML,
 //! base64, paths and the small text helpers.
 
-use super::{args3, ri, rs, ruby_class};
+use super::{args3, need1, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::types::{self, Ty};
 use crate::eval::value::Val;
@@ -9,17 +9,6 @@ use crate::eval::{Compiler, R};
 
 fn s_ty() -> Ty {
     types::from_name("String").unwrap_or(Ty::Any)
-}
-
-/// A Puppet 3 function's "Wrong number of arguments given (N for 1)" when it has none.
-fn need1(c: &mut Compiler, name: &str, args: &[Val], span: Span) -> R<()> {
-    if args.is_empty() {
-        return Err(c.stdlib_err(
-            format!("{name}(): Wrong number of arguments given (0 for 1)"),
-            span,
-        ));
-    }
-    Ok(())
 }
 
 /// Apply a string function to a string or to the strings of an array.
@@ -278,12 +267,7 @@ pub(super) fn bool2str(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, spa
 
 pub(super) fn bool2num(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.is_empty() {
-        return Err(c.stdlib_err(
-            "bool2num(): Wrong number of arguments given (0 for 1)",
-            span,
-        ));
-    }
+    need1(c, "bool2num", &args, span)?;
     let b = str2bool(c, vec![args[0].clone()], None, span)?;
     Ok(Val::Int(i64::from(b == Val::Bool(true))))
 }
