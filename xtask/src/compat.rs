@@ -170,10 +170,15 @@ pub(crate) fn glibc_needed(binary: &Path) -> Result<(u32, u32), Error> {
     Ok(newest)
 }
 
+/// Whether a binary needing glibc `needed` ([`glibc_needed`]) runs on Debian 11.
+pub(crate) fn runs_on_debian_11(needed: (u32, u32)) -> bool {
+    needed <= MAX_GLIBC
+}
+
 /// Fails unless `binary` runs with Debian 11's glibc.
 pub(crate) fn check_runs_on_debian_11(binary: &Path) -> Result<(), Error> {
     let (a, b) = glibc_needed(binary)?;
-    if (a, b) > MAX_GLIBC {
+    if !runs_on_debian_11((a, b)) {
         return Err(Error::Command {
             what: format!("checking {}", binary.display()),
             status: format!("needs glibc {a}.{b}"),

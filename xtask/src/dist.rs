@@ -84,6 +84,9 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
     copy_tree(&root.join("manifests/modules"), &release.join("modules"))?;
 
     ensure_cargo_deb()?;
+    // The binary decides the package's libc6: what it references, not what built it.
+    let (a, b) = compat::glibc_needed(&staged)?;
+    let variant = compat::runs_on_debian_11((a, b)).then_some(["--variant", "compat"]);
     let out_dir = opts.out.unwrap_or_else(|| target.join("dist"));
     std::fs::create_dir_all(&out_dir).map_err(io(format!("creating {}", out_dir.display())))?;
     let out = compat::run(
@@ -93,6 +96,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
             .args(["deb", "-p", "converge-cli", "--no-build", "--strip"])
             .args(["--deb-revision", ""])
             .args(opts.fast.then_some("--fast"))
+            .args(variant.into_iter().flatten())
             .arg("--output")
             .arg(&out_dir)
             .env("CARGO_TARGET_DIR", &stage),
@@ -108,7 +112,6 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode, Error> {
             status: "no package path printed".into(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })?;
-    let (a, b) = compat::glibc_needed(&staged)?;
     println!("{}", deb.display());
     eprintln!("xtask: the binary needs glibc {a}.{b} or later");
     Ok(ExitCode::SUCCESS)

@@ -232,6 +232,17 @@ impl Provider for AptKeyProvider {
 
     fn inspect(&self, r: &Resource, cx: &mut Context) -> Result<State, ProviderError> {
         let mut st = State::default();
+        if !Path::new(APT_KEY).exists() && cx.pending_creator().is_none() {
+            // Debian 13 has no apt-key, and no package brings it back: say so, and what
+            // to do instead (puppetlabs-apt's provider fails with "Could not find apt-key").
+            return Err(ProviderError::Invalid(format!(
+                "{} needs {APT_KEY}, which this host does not have (Debian 13 and later \
+                 removed it); give the key as a file in /etc/apt/keyrings and name it in its \
+                 source with signed-by (apt::source's `keyring`, or a `file` resource and \
+                 `[signed-by=...]`)",
+                r.reference()
+            )));
+        }
         let keys = match list(cx) {
             Ok(k) => k,
             // apt-key needs gnupg: a pending package that brings it makes this pending.
