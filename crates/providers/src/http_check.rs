@@ -117,7 +117,10 @@ fn seconds(v: &Value) -> Option<Duration> {
         Value::String(s) => s.trim().parse().ok()?,
         _ => return None,
     };
-    (f.is_finite() && f >= 0.0).then(|| Duration::from_secs_f64(f).min(MAX_TIMEOUT))
+    // try_: a finite number of seconds can still be more than a Duration holds (1e300
+    // from a hostile catalog panicked `validate`; fuzzing found it).
+    (f.is_finite() && f >= 0.0)
+        .then(|| Duration::try_from_secs_f64(f).map_or(MAX_TIMEOUT, |d| d.min(MAX_TIMEOUT)))
 }
 
 /// The service a resource requires, from `require`/`subscribe` references to `Service[...]`.
