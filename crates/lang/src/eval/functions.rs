@@ -906,7 +906,7 @@ impl Compiler {
     }
 
     /// `create_resources` (stdlib's `ensure_resource` and `ensure_packages` build on it).
-    fn create_resources(&mut self, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
+    pub(crate) fn create_resources(&mut self, name: &str, args: Vec<Val>, span: Span) -> R<Val> {
         let loc = self.loc(span);
         let to_attrs = |h: &Map, loc: &converge_catalog::Location| -> Vec<AttrVal> {
             h.iter()
@@ -952,7 +952,15 @@ impl Compiler {
                         Val::Undef => &empty,
                         v => return Err(self.err("type-mismatch", format!("create_resources(): the attributes of '{title}' must be a Hash, got {}", v.type_name()), span)),
                     };
-                    items.push((title.text(), merge(attrs, &defaults)));
+                    let mut attrs = merge(attrs, &defaults);
+                    // Puppet's create_resources gives a resource whose title is not a
+                    // string (apache's `ensure_resource('apache::listen', $port)` with
+                    // an Integer port) a `name` parameter: the title as it was, which
+                    // the catalog then keeps (it is not the string title).
+                    if !matches!(title.0, Val::Str(_)) && !attrs.contains_key("name") {
+                        attrs.insert(Key::from("name"), title.0.clone());
+                    }
+                    items.push((title.text(), attrs));
                 }
                 (ty, items)
             }

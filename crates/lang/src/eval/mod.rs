@@ -440,6 +440,7 @@ impl Compiler {
                 self.reads.fact_path(&facts, &[fact]);
             }
         }
+        reads::add_client_facts(&mut facts, &node);
         self.node_name = node.clone();
         let top = self.top;
         for (k, v) in &facts {
@@ -463,9 +464,15 @@ impl Compiler {
         .collect();
         self.set_var(top, "facts", Val::Hash(facts));
         self.set_var(top, "trusted", Val::Hash(trusted));
-        self.set_var(top, "server_facts", Val::Hash(IndexMap::new()));
+        // What `puppet apply` has there: no server, so only the environment.
+        let server_facts: value::Map = [(
+            value::Key::from("environment"),
+            Val::Str("production".into()),
+        )]
+        .into_iter()
+        .collect();
+        self.set_var(top, "server_facts", Val::Hash(server_facts));
         self.set_var(top, "environment", Val::Str("production".into()));
-        self.set_var(top, "clientcert", Val::Str(node));
         self.set_var(top, "title", Val::Str("main".into()));
         self.set_var(top, "name", Val::Str("main".into()));
     }

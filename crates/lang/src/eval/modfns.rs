@@ -214,7 +214,7 @@ impl Compiler {
             )
             .at(Some(loc))
             .with_hint(format!(
-                "converge provides {} of stdlib's Ruby functions natively, not this one (docs/puppet-differences.md lists those left out); write it in the Puppet language (functions/*.pp) or avoid it",
+                "converge provides {} of the Forge modules' Ruby functions natively (stdlib's, apache's and inifile's), not this one (docs/puppet-differences.md lists those left out); write it in the Puppet language (functions/*.pp) or avoid it",
                 super::stdlib::names().count()
             )),
         );

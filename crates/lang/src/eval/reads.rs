@@ -69,8 +69,9 @@ impl NodeInputs {
     /// `facts` (top-level facts, as given to the compiler) and `node_name` (as given;
     /// empty means the one the facts give).
     pub fn new(facts: &IndexMap<String, Value>, node_name: &str) -> NodeInputs {
-        let facts = top_scope_facts(facts);
+        let mut facts = top_scope_facts(facts);
         let node = node_name_for(node_name, &facts);
+        add_client_facts(&mut facts, &node);
         let facts = facts
             .iter()
             .map(|(k, v)| (k.text(), v.to_value()))
@@ -258,6 +259,24 @@ pub(crate) fn top_scope_facts(facts: &IndexMap<String, Value>) -> Map {
         .collect();
     super::add_legacy_facts(&mut out);
     out
+}
+
+/// The version of Puppet whose language converge evaluates: `$clientversion`, which
+/// modules compare with `versioncmp` (concat's fragments do).
+pub(crate) const PUPPET_VERSION: &str = "7.23.0";
+
+/// The facts `puppet apply` adds to the host's (`Puppet::Node::Facts#add_local_facts`):
+/// `clientcert` (the node name), `clientversion` and `clientnoop`, over any given. `clientnoop` is false
+/// in dry runs too, unlike Puppet's: a plan compiles the catalog that the apply will run,
+/// or it would not show what the apply does.
+pub(crate) fn add_client_facts(facts: &mut Map, node: &str) {
+    for (k, v) in [
+        ("clientcert", Val::Str(node.to_string())),
+        ("clientversion", Val::Str(PUPPET_VERSION.into())),
+        ("clientnoop", Val::Bool(false)),
+    ] {
+        facts.insert(k.into(), v);
+    }
 }
 
 /// The node name a compilation uses: the given one (lowercase), else the fqdn or hostname

@@ -453,15 +453,17 @@ impl Compiler {
     }
 
     fn titles(&mut self, v: Val, span: Span) -> R<Vec<String>> {
-        let mut out = Vec::new();
-        let items = match v {
-            Val::Str(s) if !s.is_empty() => return Ok(vec![s]),
-            Val::Array(a) => a,
-            v => vec![v],
-        };
-        for it in items {
+        fn flatten(v: Val, out: &mut Vec<Val>) {
+            match v {
+                Val::Array(a) => a.into_iter().for_each(|x| flatten(x, out)),
+                v => out.push(v),
+            }
+        }
+        let mut items = Vec::new();
+        flatten(v, &mut items);
+        let mut out = Vec::with_capacity(items.len());
+        for (index, it) in items.into_iter().enumerate() {
             match it {
-                Val::Array(inner) => out.extend(self.titles(Val::Array(inner), span)?),
                 Val::Undef => {
                     return Err(self.err(
                         "missing-title",
@@ -476,8 +478,24 @@ impl Compiler {
                         span,
                     ))
                 }
-                Val::Ref(r) if r.is_class() => out.push(r.title.to_lowercase()),
                 Val::Str(s) => out.push(s),
+                Val::Ref(r) if r.is_class() => out.push(r.title.to_lowercase()),
+                // Puppet takes strings only (a class reference names a class): `5` is an
+                // error, not the title "5" (create_resources is another matter).
+                v @ (Val::Int(_)
+                | Val::Float(_)
+                | Val::Bool(_)
+                | Val::Hash(_)
+                | Val::Type(_)
+                | Val::Ref(_)
+                | Val::Regex(_)) => {
+                    let got = super::types::generalize(&super::types::infer(&v));
+                    return Err(self.err(
+                        "illegal-title",
+                        format!("Illegal title type at index {index}. Expected String, got {got}"),
+                        span,
+                    ));
+                }
                 v => out.push(v.to_string()),
             }
         }
@@ -683,9 +701,26 @@ impl Compiler {
                 }
             }
         }
+        // A define instance not yet evaluated takes the override now, as Puppet merges an
+        // override into a resource that exists: its body, evaluated later, sees the new
+        // values (haproxy's `Concat[$config] { validate_cmd => ... }`). The rest, and
+        // an override the scope may not make (reported at the end), wait for the finish.
+        let scope = self.scope;
+        refs.retain(|r| match self.lookup(r) {
+            Some(i)
+                if self.resources[i].is_define
+                    && !self.resources[i].evaluated
+                    && self.may_override(scope, self.resources[i].scope) =>
+            {
+                for a in &attrs {
+                    self.apply_attr(i, a);
+                }
+                false
+            }
+            _ => true,
+        });
         if !refs.is_empty() {
             let loc = self.loc(span);
-            let scope = self.scope;
             self.overrides.push(Override {
                 refs,
                 attrs,
@@ -1009,12 +1044,12 @@ impl Compiler {
             if r.is_virtual {
                 continue;
             }
-            let namevar = match r.type_name.as_str() {
-                "file" | "concat_file" => "path",
-                "exec" => "command",
-                "apt_key" => "id",
-                "package" | "service" | "user" | "group" | "host" => "name",
-                _ => "",
+            // Types whose namevar is not `name` alias by it ([`namevar`]); of the others,
+            // only these alias by `name`.
+            let namevar = match (r.type_name.as_str(), namevar(&r.type_name)) {
+                ("package" | "service" | "user" | "group" | "host", n) => n,
+                (_, "name") => "",
+                (_, n) => n,
             };
             let mut names: Vec<String> = Vec::new();
             if let Some(Val::Str(n)) = r.attrs.get(namevar) {
@@ -1202,14 +1237,18 @@ impl Compiler {
             let mut params = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
             let mut locs = AttrMap::with_capacity_and_hasher(r.attrs.len(), Default::default());
             // As Puppet's catalog: a namevar equal to the title is not repeated.
-            let namevar = match r.type_name.as_str() {
-                "file" => "path",
-                "exec" => "command",
-                _ => "name",
-            };
-            for a in r.attrs {
-                if a.name == namevar && matches!(&a.val, Val::Str(s) if *s == r.title) {
-                    continue;
+            let namevar = namevar(&r.type_name);
+            for mut a in r.attrs {
+                if a.name == namevar {
+                    match &a.val {
+                        Val::Str(s) if *s == r.title => continue,
+                        // A number title given to create_resources: Puppet keeps it, as
+                        // the string its title is.
+                        Val::Int(_) | Val::Float(_) if a.val.to_string() == r.title => {
+                            a.val = Val::Str(r.title.clone());
+                        }
+                        _ => {}
+                    }
                 }
                 // Relationships became edges (their locations stay, for diagnostics about
                 // them); undef is the same as not set.
@@ -1351,5 +1390,16 @@ fn flatten_refs<'v>(v: &'v Val, out: &mut Vec<Result<Cow<'v, ResourceRef>, Strin
         Val::Undef => {}
         Val::Str(s) => out.push(ResourceRef::parse(s).map(Cow::Owned).map_err(|_| s.clone())),
         v => out.push(Err(v.to_string())),
+    }
+}
+
+/// The parameter a type's title stands for when not given (its namevar), for the types
+/// whose namevar is not `name`; Puppet's catalog leaves it out when it equals the title.
+fn namevar(type_name: &str) -> &'static str {
+    match type_name {
+        "file" | "concat_file" | "tidy" => "path",
+        "exec" => "command",
+        "apt_key" => "id",
+        _ => "name",
     }
 }

@@ -38,9 +38,14 @@ pub(crate) fn rewrite(tpl: &str) -> Result<Rewritten, (Span, String)> {
         let mut tag_at = None;
         let mut i = pos;
         if trim_next_newline {
+            // Puppet's `sub!(/^[ \t]*\r?(?:\n|\z)?/, '')`: the blanks after `-%>` go too,
+            // with or without the line break (`deb <% } -%> <%= $location %>` has one space).
+            while tpl[i..].starts_with([' ', '\t']) {
+                i += 1;
+            }
             if tpl[i..].starts_with("\r\n") {
                 i += 2;
-            } else if tpl[i..].starts_with('\n') {
+            } else if tpl[i..].starts_with(['\r', '\n']) {
                 i += 1;
             }
         }

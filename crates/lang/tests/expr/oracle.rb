@@ -89,7 +89,10 @@ def render(v)
   else CONV.convert(v, '%p')
   end
 end
-Puppet::Pal.in_tmp_environment('oracle', modulepath: [modulepath], facts: {}) do |pal|
+# The facts `puppet apply` adds to the host's (Puppet::Node::Facts#add_local_facts), which
+# Pal leaves out; the host's own are none. converge's side names its node 'testnode'.
+LOCAL_FACTS = { 'clientcert' => 'testnode', 'clientversion' => Puppet.version.to_s, 'clientnoop' => false }
+Puppet::Pal.in_tmp_environment('oracle', modulepath: [modulepath], facts: LOCAL_FACTS) do |pal|
   files.each do |file|
     puts "=== #{File.basename(file)}"
     read_cases(file).each do |src|

@@ -1,6 +1,6 @@
 //! stdlib's data functions: arrays and hashes built, filtered and combined.
 
-use super::{args3, need1, ri, rs, ruby_class};
+use super::{args3, exactly, need1, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::ops::ruby_eq;
 use crate::eval::value::{Key, Map, Val};
@@ -167,15 +167,7 @@ pub(super) fn deep_merge(
 
 pub(super) fn delete(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.len() != 2 {
-        return Err(c.stdlib_err(
-            format!(
-                "delete(): Wrong number of arguments given {} for 2",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "delete", &args, 2, false, span)?;
     let drop = match &args[1] {
         Val::Array(a) => a.clone(),
         Val::Hash(h) => h
@@ -328,15 +320,7 @@ pub(super) fn delete_values(
 /// The two arrays of `difference` and `intersection`.
 fn two_arrays(c: &mut Compiler, name: &str, args: Vec<Val>, span: Span) -> R<(Vec<Val>, Vec<Val>)> {
     let args = args3(args);
-    if args.len() != 2 {
-        return Err(c.stdlib_err(
-            format!(
-                "{name}(): Wrong number of arguments given ({} for 2)",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, name, &args, 2, true, span)?;
     match (&args[0], &args[1]) {
         (Val::Array(a), Val::Array(b)) => Ok((a.clone(), b.clone())),
         (a, b) if name == "intersection" => Err(c.stdlib_err(
@@ -458,15 +442,7 @@ pub(super) fn unique(
 /// `grep` and `reject`: the elements that match (or do not match) a Ruby regex.
 fn grep_like(c: &mut Compiler, name: &str, args: Vec<Val>, keep: bool, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.len() != 2 {
-        return Err(c.stdlib_err(
-            format!(
-                "{name}(): Wrong number of arguments given {} for 2",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, name, &args, 2, false, span)?;
     let pat = match &args[1] {
         Val::Regex(p) | Val::Str(p) => p.clone(),
         v => rs(v),
@@ -636,15 +612,7 @@ pub(super) fn merge(
 
 pub(super) fn num2bool(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.len() != 1 {
-        return Err(c.stdlib_err(
-            format!(
-                "num2bool(): Wrong number of arguments given ({} for 1)",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "num2bool", &args, 1, true, span)?;
     let n: i64 = match &args[0] {
         Val::Int(i) => *i,
         Val::Float(f) => f.trunc() as i64,
@@ -1062,15 +1030,7 @@ pub(super) fn delete_regex(
     span: Span,
 ) -> R<Val> {
     let args = args3(args);
-    if args.len() != 2 {
-        return Err(c.stdlib_err(
-            format!(
-                "delete_regex(): Wrong number of arguments given {} for 2",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "delete_regex", &args, 2, false, span)?;
     let pats = match &args[1] {
         Val::Array(a) => a.clone(),
         v => vec![v.clone()],

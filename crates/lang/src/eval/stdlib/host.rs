@@ -2,7 +2,7 @@
 //! (`ensure_resource`, `ensure_packages`), resource parameters, and the namespaced
 //! helpers about hosts (`stdlib::ensure`, `stdlib::ip_in_range`).
 
-use super::{args3, ri, rs};
+use super::{args3, exactly, ri, rs};
 use crate::ast::{Lambda, Span};
 use crate::eval::ops::ruby_eq;
 use crate::eval::types::{self, Ty};
@@ -432,7 +432,8 @@ fn ensure_one(c: &mut Compiler, ty: &str, titles: &Val, params: &Map, span: Span
             continue;
         }
         let mut h = IndexMap::new();
-        h.insert(Key::from(title), Val::Hash(params.clone()));
+        // The title as given: create_resources treats one that is not a string apart.
+        h.insert(Key(t), Val::Hash(params.clone()));
         c.call_fn(
             "create_resources",
             vec![Val::Str(ty.to_string()), Val::Hash(h)],
@@ -647,15 +648,7 @@ pub(super) fn has_interface_with(
 
 fn has_kind(c: &mut Compiler, name: &str, kind: &str, args: Vec<Val>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.len() != 1 {
-        return Err(c.stdlib_err(
-            format!(
-                "{name}(): Wrong number of arguments given ({} for 1)",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, name, &args, 1, true, span)?;
     has_interface_with(c, vec![Val::Str(kind.into()), args[0].clone()], None, span)
 }
 

@@ -6,6 +6,7 @@
 //! functions converge carries cannot drift from the functions it calls.
 
 mod data;
+mod forge;
 mod host;
 mod strftime;
 mod strings;
@@ -119,6 +120,14 @@ const TABLE: &[(&str, Native)] = &[
     ("validate_ipv6_address", validate::validate_ipv6_address),
     ("validate_email_address", validate::validate_email_address),
     ("validate_domain_name", validate::validate_domain_name),
+    // apache's and inifile's (forge.rs).
+    ("apache::bool2httpd", forge::bool2httpd),
+    ("bool2httpd", forge::bool2httpd_old),
+    ("apache::pw_hash", forge::pw_hash),
+    ("apache::apache_pw_hash", forge::pw_hash_old),
+    ("apache_pw_hash", forge::pw_hash_old),
+    ("inifile::create_ini_settings", forge::create_ini_settings),
+    ("create_ini_settings", forge::create_ini_settings),
 ];
 
 /// The native implementation of a stdlib function, if converge carries one.
@@ -180,6 +189,31 @@ impl Compiler {
         let m = super::describe::describe_parameter(param, t, v);
         Err(self.stdlib_err(format!("'{name}' {m}"), span))
     }
+}
+
+/// A Puppet 3 function's check for exactly `n` arguments, in the words its Ruby uses:
+/// "Wrong number of arguments given (N for n)", or without the parentheses where that
+/// function's message has none.
+pub(super) fn exactly(
+    c: &mut Compiler,
+    name: &str,
+    args: &[Val],
+    n: usize,
+    parens: bool,
+    span: Span,
+) -> R<()> {
+    if args.len() == n {
+        return Ok(());
+    }
+    let given = if parens {
+        format!("({} for {n})", args.len())
+    } else {
+        format!("{} for {n}", args.len())
+    };
+    Err(c.stdlib_err(
+        format!("{name}(): Wrong number of arguments given {given}"),
+        span,
+    ))
 }
 
 /// A Puppet 3 function's "Wrong number of arguments given (N for 1)" when it has none.

@@ -1,7 +1,7 @@
 //! stdlib's string and encoding functions: escaping, booleans as strings, JSON, YAML,
 //! base64, paths and the small text helpers.
 
-use super::{args3, need1, ri, rs, ruby_class};
+use super::{args3, exactly, need1, ri, rs, ruby_class};
 use crate::ast::{Lambda, Span};
 use crate::eval::types::{self, Ty};
 use crate::eval::value::Val;
@@ -108,15 +108,7 @@ pub(super) fn shell_join(
     span: Span,
 ) -> R<Val> {
     let args = args3(args);
-    if args.len() != 1 {
-        return Err(c.stdlib_err(
-            format!(
-                "shell_join(): Wrong number of arguments given ({} for 1)",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "shell_join", &args, 1, true, span)?;
     match &args[0] {
         Val::Array(a) => Ok(Val::Str(
             a.iter()
@@ -209,15 +201,7 @@ pub(super) fn shell_split(
     span: Span,
 ) -> R<Val> {
     let args = args3(args);
-    if args.len() != 1 {
-        return Err(c.stdlib_err(
-            format!(
-                "shell_split(): Wrong number of arguments given ({} for 1)",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "shell_split", &args, 1, true, span)?;
     match shellsplit(&rs(&args[0])) {
         Ok(w) => Ok(Val::Array(w.into_iter().map(Val::Str).collect())),
         Err(e) => Err(c.stdlib_err(e, span)),
@@ -753,15 +737,7 @@ fn ruby_to_f(s: &str) -> f64 {
 
 pub(super) fn to_bytes(c: &mut Compiler, args: Vec<Val>, _: Option<&Lambda>, span: Span) -> R<Val> {
     let args = args3(args);
-    if args.len() != 1 {
-        return Err(c.stdlib_err(
-            format!(
-                "to_bytes(): Wrong number of arguments given ({} for 1)",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "to_bytes", &args, 1, true, span)?;
     let s = match &args[0] {
         v @ (Val::Int(_) | Val::Float(_)) => return Ok(v.clone()),
         v => rs(v),
@@ -930,15 +906,7 @@ pub(super) fn enclose_ipv6(
     span: Span,
 ) -> R<Val> {
     let args = args3(args);
-    if args.len() != 1 {
-        return Err(c.stdlib_err(
-            format!(
-                "enclose_ipv6(): Wrong number of arguments given {} for 1",
-                args.len()
-            ),
-            span,
-        ));
-    }
+    exactly(c, "enclose_ipv6", &args, 1, false, span)?;
     let items = match &args[0] {
         Val::Str(_) => vec![args[0].clone()],
         Val::Array(a) => a.iter().filter(|v| !v.is_undef()).cloned().collect(),

@@ -36,7 +36,7 @@ fn check_named(name: &str) -> Option<(Check, &'static str)> {
 
 /// stdlib's `deprecation(key, message)`: a warning once per key and compile, located at
 /// the call; `STDLIB_LOG_DEPRECATIONS=false` silences it, as in the module.
-fn deprecation(c: &mut Compiler, key: &str, message: &str, span: Span) {
+pub(super) fn deprecation(c: &mut Compiler, key: &str, message: &str, span: Span) {
     if std::env::var("STDLIB_LOG_DEPRECATIONS").is_ok_and(|v| v == "false") {
         return;
     }
