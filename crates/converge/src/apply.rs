@@ -69,6 +69,14 @@ pub fn apply(
     let mut cx = Context::new();
     cx.module_path = opts.module_path.clone();
     cx.nginx = converge_providers::nginx_block::Declared::from_catalog(catalog);
+    // What a purging directory keeps: the files the catalog manages (concat's targets too,
+    // as Puppet's concat_file generates a file).
+    cx.managed_files = catalog
+        .resources
+        .iter()
+        .filter(|r| matches!(r.type_name.as_str(), "file" | "concat_file"))
+        .map(converge_providers::file::path_of)
+        .collect();
     // A concat_file's content is its fragments': hand each file its fragments up front.
     for (file, fragments) in plan.concat_files() {
         cx.set_fragments(

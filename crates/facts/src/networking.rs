@@ -130,8 +130,21 @@ fn binding6(ip: Ipv6Addr, prefix: u8) -> IndexMap<String, Value> {
     h
 }
 
+/// Addresses facter passes over when it chooses an interface's `ip`/`ip6` and the primary
+/// interface (`Facter::Util::Resolvers::Networking.ignored_ip_address`): loopback, IPv4
+/// link-local (169.254/16), IPv6 link-local (fe80::/10) and unique local (fc00::/7).
+fn ignored_v4(a: &Ipv4Addr) -> bool {
+    a.is_loopback() || a.is_link_local()
+}
+
+/// [`ignored_v4`] for IPv6.
+fn ignored_v6(a: &Ipv6Addr) -> bool {
+    let first = a.segments()[0];
+    a.is_loopback() || first & 0xffc0 == 0xfe80 || first & 0xfe00 == 0xfc00
+}
+
 /// The facts of one interface: `bindings`, `bindings6` and the chosen `ip`, `ip6`, ...
-/// Like facter, the chosen address is the first that is not link-local.
+/// Like facter, the chosen address is the first it does not ignore, else the first.
 pub(crate) fn iface_fact(i: &Iface) -> IndexMap<String, Value> {
     let mut h = IndexMap::new();
     if !i.v4.is_empty() {
@@ -154,20 +167,14 @@ pub(crate) fn iface_fact(i: &Iface) -> IndexMap<String, Value> {
             ),
         );
     }
-    let v4 =
-        i.v4.iter()
-            .find(|(a, _)| !a.is_link_local())
-            .or(i.v4.first());
+    let v4 = i.v4.iter().find(|(a, _)| !ignored_v4(a)).or(i.v4.first());
     if let Some((a, m)) = v4 {
         let b = binding4(*a, *m);
         h.insert("ip".into(), b["address"].clone());
         h.insert("netmask".into(), b["netmask"].clone());
         h.insert("network".into(), b["network"].clone());
     }
-    let v6 =
-        i.v6.iter()
-            .find(|(a, _)| scope6(a) != "link")
-            .or(i.v6.first());
+    let v6 = i.v6.iter().find(|(a, _)| !ignored_v6(a)).or(i.v6.first());
     if let Some((a, p)) = v6 {
         let b = binding6(*a, *p);
         h.insert("ip6".into(), b["address"].clone());
@@ -185,15 +192,22 @@ pub(crate) fn iface_fact(i: &Iface) -> IndexMap<String, Value> {
     h
 }
 
-/// Which interface facter would call primary: the default route's, else the first
-/// non-loopback interface with an IPv4 address.
+/// Which interface facter would call primary: the default route's, else the first with an
+/// address it does not ignore ([`ignored_v4`]), else none. A host with only link-local
+/// addresses and no default route has no primary interface, so no `networking.ip` and no
+/// `$ipaddress`, as Facter says: haproxy's `log ${::ipaddress}` breaks there under Puppet
+/// too.
 pub(crate) fn choose_primary<'a>(
     ifaces: &'a [Iface],
     route_iface: Option<&str>,
 ) -> Option<&'a Iface> {
     route_iface
         .and_then(|r| ifaces.iter().find(|i| i.name == r))
-        .or_else(|| ifaces.iter().find(|i| i.name != "lo" && !i.v4.is_empty()))
+        .or_else(|| {
+            ifaces.iter().find(|i| {
+                i.v4.iter().any(|(a, _)| !ignored_v4(a)) || i.v6.iter().any(|(a, _)| !ignored_v6(a))
+            })
+        })
 }
 
 /// The whole `networking` hash.
@@ -239,6 +253,7 @@ mod tests {
             v6: vec![
                 ("fe80::fc:ff:fe00:1".parse().unwrap(), 64),
                 ("fd00::2".parse().unwrap(), 64),
+                ("2001:db8::2".parse().unwrap(), 64),
             ],
             mac: Some("02:00:00:00:00:01".into()),
             mtu: Some(1500),
@@ -261,15 +276,53 @@ eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
         let f = iface_fact(&eth0());
         assert_eq!(f["ip"], Value::from("192.0.2.2"));
         assert_eq!(f["network"], Value::from("192.0.2.0"));
-        assert_eq!(f["ip6"], Value::from("fd00::2"));
+        // Facter passes over unique local addresses too.
+        assert_eq!(f["ip6"], Value::from("2001:db8::2"));
         assert_eq!(f["netmask6"], Value::from("ffff:ffff:ffff:ffff::"));
-        assert_eq!(f["network6"], Value::from("fd00::"));
+        assert_eq!(f["network6"], Value::from("2001:db8::"));
         assert_eq!(f["scope6"], Value::from("global"));
         let Value::Array(b6) = &f["bindings6"] else {
             panic!()
         };
         let Value::Hash(first) = &b6[0] else { panic!() };
         assert_eq!(first["scope6"], Value::from("link"));
+    }
+
+    #[test]
+    fn a_link_local_only_host_has_no_primary_interface_as_in_facter() {
+        // Fresh test hosts: 169.254.x.y on eth0, no default route. Facter gives no
+        // networking.ip there; converge said 169.254.x.y, and so compiled what Puppet does not.
+        let eth = Iface {
+            name: "eth0".into(),
+            v4: vec![(
+                Ipv4Addr::new(169, 254, 9, 1),
+                Ipv4Addr::new(255, 255, 255, 0),
+            )],
+            v6: vec![("fe80::1".parse().unwrap(), 64)],
+            mac: Some("02:00:00:00:00:01".into()),
+            mtu: Some(1500),
+        };
+        let lo = Iface {
+            name: "lo".into(),
+            v4: vec![(Ipv4Addr::LOCALHOST, Ipv4Addr::new(255, 0, 0, 0))],
+            v6: vec![],
+            mac: None,
+            mtu: None,
+        };
+        let ifaces = vec![lo, eth];
+        assert!(choose_primary(&ifaces, None).is_none());
+        assert_eq!(choose_primary(&ifaces, Some("eth0")).unwrap().name, "eth0");
+        // The interface's own ip is still its first address.
+        assert_eq!(iface_fact(&ifaces[1])["ip"], Value::from("169.254.9.1"));
+        let fd = Iface {
+            v6: vec![("fd00::5".parse().unwrap(), 64)],
+            v4: vec![],
+            ..ifaces[1].clone()
+        };
+        assert!(
+            choose_primary(&[fd], None).is_none(),
+            "unique local is ignored too"
+        );
     }
 
     #[test]

@@ -324,6 +324,9 @@ pub struct Context {
     /// The nginx servers and locations the catalog declares (see
     /// [`crate::nginx_block::Declared`]); the engine sets it before a run.
     pub nginx: crate::nginx_block::Declared,
+    /// Every path a `file` or `concat_file` of the catalog manages (the engine sets it): a
+    /// purging directory removes what is not here ([`crate::purge`]).
+    pub managed_files: std::collections::HashSet<PathBuf>,
     /// The secrets of the resource being worked on (the engine sets them): scrubbed out of
     /// the commands the debug log shows.
     pub secrets: converge_catalog::Secrets,
@@ -380,6 +383,7 @@ impl Context {
             system_root: Some(PathBuf::from("/")),
             warnings: Vec::new(),
             nginx: Default::default(),
+            managed_files: Default::default(),
             secrets: Default::default(),
             fragments: HashMap::new(),
             dpkg: None,

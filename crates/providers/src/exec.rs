@@ -162,7 +162,8 @@ pub fn build_cmd(r: &Resource, command: &Value, cx: &mut Context) -> Result<Cmd,
         .and_then(|t| t.to_string().parse::<f64>().ok())
         .unwrap_or(300.0);
     if timeout > 0.0 {
-        cmd.timeout = Some(Duration::from_secs_f64(timeout));
+        // More seconds than a Duration holds (or infinity) is no timeout at all.
+        cmd.timeout = Duration::try_from_secs_f64(timeout).ok();
     }
     Ok(cmd)
 }
@@ -258,7 +259,7 @@ fn run_command(r: &Resource, command: &Value, cx: &mut Context) -> Result<Event,
     let mut last = Output::default();
     for attempt in 0..tries {
         if attempt > 0 && sleep > 0.0 {
-            std::thread::sleep(Duration::from_secs_f64(sleep));
+            std::thread::sleep(Duration::try_from_secs_f64(sleep).unwrap_or(Duration::MAX));
         }
         last = cx.run(&cmd)?;
         if last.code.is_some_and(|c| ok_codes.contains(&c)) {

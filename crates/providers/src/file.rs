@@ -222,6 +222,26 @@ impl Provider for FileProvider {
                 st.pending_on = cx.pending_creator().map(str::to_string);
             }
         }
+        // An owner or group that does not exist yet, in a dry run where a package that may
+        // add it is pending (haproxy's user comes with haproxy): pending on that package,
+        // not a failure the apply would not have.
+        let missing_account = (r
+            .param("owner")
+            .is_some_and(|o| cx.uid_of(&o.to_string()).is_none()))
+            || (r
+                .param("group")
+                .is_some_and(|g| cx.gid_of(&g.to_string()).is_none()));
+        if missing_account && st.pending_on.is_none() {
+            let owner_pending = r
+                .param("owner")
+                .is_some_and(|o| cx.is_pending_account(true, &o.to_string()));
+            let group_pending = r
+                .param("group")
+                .is_some_and(|g| cx.is_pending_account(false, &g.to_string()));
+            if !owner_pending && !group_pending {
+                st.pending_on = cx.pending_creator().map(str::to_string);
+            }
+        }
         let ensure = ensure_of(r);
         if matches!(view, FileView::Link { .. })
             && r.param_str("ensure") == Some("present")
@@ -234,6 +254,29 @@ impl Provider for FileProvider {
         }
         if ensure == Ensure::File && content_digest(r).is_none() {
             st.desired_content = wanted_content(r, cx)?;
+        }
+        if ensure == Ensure::Directory
+            && matches!(view, FileView::Dir { .. })
+            && crate::purge::wanted(r)
+        {
+            let mut kept = Vec::new();
+            let gone = crate::purge::unmanaged(&path, r, &cx.managed_files, &mut kept);
+            for k in kept {
+                cx.warnings.push(format!(
+                    "{}: Not removing directory {}; use 'force' to override",
+                    r.reference(),
+                    k.display()
+                ));
+            }
+            // One entry per line, `kind path`; a name with a line break is not purged.
+            let list: Vec<String> = gone
+                .iter()
+                .map(|g| format!("{} {}", g.kind, g.path.display()))
+                .filter(|l| !l.contains('\n'))
+                .collect();
+            if !list.is_empty() {
+                st.set("purge", Some(list.join("\n")));
+            }
         }
         Ok(st)
     }
@@ -271,6 +314,26 @@ impl Provider for FileProvider {
             }
             Ensure::Unmanaged => current,
         };
+        // An owner or group that does not exist fails now, in a dry run too, whether the
+        // file is created or changed: unless a pending change of this dry run may add it.
+        if want_kind != "absent" && want_kind != "link" && st.pending_on.is_none() {
+            for (prop, is_user) in [("owner", true), ("group", false)] {
+                let Some(want) = r.param(prop).map(|v| v.to_string()) else {
+                    continue;
+                };
+                let known = if is_user {
+                    cx.cached_uid(&want).is_some()
+                } else {
+                    cx.cached_gid(&want).is_some()
+                };
+                if !known && !cx.is_pending_account(is_user, &want) {
+                    return Err(ProviderError::Invalid(format!(
+                        "Could not find {} {want}",
+                        if is_user { "user" } else { "group" }
+                    )));
+                }
+            }
+        }
         if current == "absent" && ensure == Ensure::Unmanaged {
             // Puppet: nothing to manage.
             return Ok(out);
@@ -403,36 +466,31 @@ impl Provider for FileProvider {
             ("group", Context::cached_gid),
         ] {
             if let Some(want) = r.param(prop).map(|v| v.to_string()) {
-                let Some(id) = cached(cx, &want) else {
-                    if cx.is_pending_account(prop == "owner", &want) {
-                        // Created by a pending change in this dry run: it will differ.
-                        let have: Option<u32> = st.get(prop).and_then(|v| v.parse().ok());
-                        let name = have.map(|n| {
-                            if prop == "owner" {
-                                cx.user_name(n)
-                            } else {
-                                cx.group_name(n)
-                            }
-                        });
-                        out.push(Change::changed(prop, name, Some(want)));
-                        continue;
-                    }
-                    return Err(ProviderError::Invalid(format!(
-                        "Could not find {} {want}",
-                        if prop == "owner" { "user" } else { "group" }
-                    )));
-                };
+                // An unknown account got here only as one a pending change of this dry run
+                // creates (checked above): it will differ.
                 let have: Option<u32> = st.get(prop).and_then(|v| v.parse().ok());
-                if have != Some(id) {
-                    let name = |n: u32| {
+                if cached(cx, &want).is_none_or(|id| have != Some(id)) {
+                    let name = have.map(|n| {
                         if prop == "owner" {
                             cx.user_name(n)
                         } else {
                             cx.group_name(n)
                         }
-                    };
-                    out.push(Change::changed(prop, have.map(name), Some(want)));
+                    });
+                    out.push(Change::changed(prop, name, Some(want)));
                 }
+            }
+        }
+        if is_dir {
+            // Puppet reports each purged entry as its own resource's `ensure: removed`.
+            for line in st.get("purge").into_iter().flat_map(str::lines) {
+                let (kind, child) = line.split_once(' ').unwrap_or(("file", line));
+                out.push(Change::with_message(
+                    "purge",
+                    Some(kind.to_string()),
+                    Some(child.to_string()),
+                    format!("{child} ({kind}, not managed) removed"),
+                ));
             }
         }
         Ok(out)
@@ -520,6 +578,12 @@ impl Provider for FileProvider {
                     set_mode(&path, m)?;
                 }
                 ("owner", _) | ("group", _) => chown_from(r, &path, cx)?,
+                ("purge", Some(child)) => {
+                    let child = Path::new(child);
+                    let view = read_view_now(child)?;
+                    backup_current(&view, child, keep_backup, cx)?;
+                    remove_any(child, &view)?;
+                }
                 _ => continue,
             }
             events.push(Event::from_change(c, EventKind::Changed));
@@ -569,6 +633,7 @@ impl Provider for FileProvider {
                         *mode = n;
                     }
                 }
+                ("purge", Some(child)) => cx.predict_path(Path::new(child), FileView::Missing),
                 _ => {}
             }
         }

@@ -59,6 +59,7 @@ pub mod nginx_directive;
 pub mod notify;
 pub mod package;
 pub mod provider;
+pub mod purge;
 mod safedir;
 pub mod schema;
 pub mod service;

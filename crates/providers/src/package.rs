@@ -216,6 +216,9 @@ fn run_apt(args: &[&str], cx: &mut Context) -> Result<(), ProviderError> {
         result = cx.run_ok(&apt(args));
     }
     cx.invalidate_dpkg();
+    // Maintainer scripts add system users and groups (haproxy's): a file owned by one,
+    // ordered after its package, must find it.
+    cx.invalidate_accounts();
     result.map(|_| ())
 }
 

@@ -6,7 +6,7 @@
 //! cannot be expressed as a table (an exec command must be qualified, file_line needs `line`
 //! unless it removes by `match`) are a plain function pointer in [`TypeSchema::check`].
 
-use converge_catalog::{Diagnostic, Resource};
+use converge_catalog::{Diagnostic, Resource, Value};
 
 /// What values an attribute accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,10 +233,12 @@ pub static FILE: TypeSchema = TypeSchema {
         param("validate_cmd", Kind::String),
         param("validate_replacement", Kind::String),
         param("force", Kind::Boolean),
-        ignored(param("recurse", values(&["true", "false", "remote"], &[]))),
-        ignored(param("recurselimit", Kind::Integer)),
-        ignored(param("purge", Kind::Boolean)),
-        ignored(param("ignore", Kind::Strings)),
+        // Acted on for purging (crate::purge); copying a `source` tree is not done yet, which
+        // check_file says.
+        param("recurse", values(&["true", "false", "remote"], &[])),
+        param("recurselimit", Kind::Integer),
+        param("purge", Kind::Boolean),
+        param("ignore", Kind::Strings),
         param("links", values(&["follow", "manage"], &[])),
         param("show_diff", Kind::Boolean),
         ignored(param(
@@ -633,6 +635,29 @@ fn check_file(r: &Resource, schema: &TypeSchema, out: &mut Vec<Diagnostic>) {
     // The title is the path when `path` is not set; it must be absolute too.
     if r.param("path").is_none() && !is_absolute(&r.title) {
         out.push(path_error(r, schema.namevar, &r.title));
+    }
+    let recurse = matches!(r.param("recurse"), Some(Value::Bool(true)))
+        || matches!(r.param_str("recurse"), Some("true" | "remote"));
+    if recurse {
+        // Recursion acts for purging only: the children do not get the directory's
+        // source, mode or ownership yet. Said before the run, not found after it.
+        let what: Vec<&str> = ["source", "mode", "owner", "group"]
+            .into_iter()
+            .filter(|a| r.param(a).is_some())
+            .collect();
+        if !what.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    "unsupported-attribute",
+                    format!(
+                        "{}: converge does not apply {} to what is under the directory yet (recurse acts for purge only)",
+                        r.reference(),
+                        what.join(", ")
+                    ),
+                )
+                .at(r.attr_location("recurse")),
+            );
+        }
     }
     let ensure = r.param_str("ensure");
     if let Some(e) = ensure {

@@ -225,6 +225,43 @@ fn start_links(name: &str, etc: &std::path::Path) -> usize {
         .count()
 }
 
+/// After a `systemctl start` that succeeded: the unmet start condition, if systemd skipped
+/// the unit (ntpsec's `ConditionCapability=CAP_SYS_TIME` in a container).
+fn skipped_by_condition(name: &str, cx: &mut Context) -> Option<String> {
+    let show = cx
+        .run(&Cmd::new(&[
+            "/bin/systemctl",
+            "show",
+            "-p",
+            "ActiveState",
+            "-p",
+            "ConditionResult",
+            "--",
+            name,
+        ]))
+        .ok()?;
+    let props: Vec<&str> = show.stdout.lines().map(str::trim).collect();
+    if !(props.contains(&"ActiveState=inactive") && props.contains(&"ConditionResult=no")) {
+        return None;
+    }
+    let status = cx
+        .run(&Cmd::new(&[
+            "/bin/systemctl",
+            "status",
+            "--no-pager",
+            "--",
+            name,
+        ]))
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let why = status
+        .lines()
+        .map(|l| l.trim().trim_start_matches(['└', '─', ' ']))
+        .find(|l| l.ends_with("was not met"))
+        .unwrap_or("a start condition was not met");
+    Some(why.to_string())
+}
+
 fn control(
     r: &Resource,
     init: InitSystem,
@@ -382,6 +419,18 @@ impl Provider for ServiceProvider {
                         let _ = cx.run(&Cmd::new(&["/bin/systemctl", "unmask", "--", &name]));
                     }
                     control(r, init, "start", cx)?;
+                    if init == InitSystem::Systemd && r.param_str("start").is_none() {
+                        if let Some(why) = skipped_by_condition(&name, cx) {
+                            // `systemctl start` succeeds for a unit whose condition fails,
+                            // and Puppet reports it started, on every run. It is not.
+                            return Err(ProviderError::Command {
+                                message: format!(
+                                    "systemd did not start {name}: {why} (the unit cannot run on this host as it is)"
+                                ),
+                                output: String::new(),
+                            });
+                        }
+                    }
                     cx.note_started(&name);
                     events.push(Event::from_change(c, EventKind::ServiceStarted));
                 }

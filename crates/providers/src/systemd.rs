@@ -152,6 +152,24 @@ impl Manager {
         }
     }
 
+    /// The manager's major version (`Version` is `257.9-1~deb13u1` on Debian 13).
+    fn major_version(&self) -> Option<u32> {
+        let reply = self
+            .conn
+            .call_method(
+                Some(DESTINATION),
+                MANAGER_PATH,
+                Some(PROPERTIES_INTERFACE),
+                "Get",
+                &(MANAGER_INTERFACE, "Version"),
+            )
+            .ok()?;
+        let value: zbus::zvariant::OwnedValue = reply.body().deserialize().ok()?;
+        let version = String::try_from(value).ok()?;
+        let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    }
+
     /// A property of the `org.freedesktop.systemd1.Unit` interface of `unit`'s object.
     fn unit_property(&self, unit: &str, property: &str) -> Option<String> {
         let path = object_path(unit);
@@ -204,13 +222,22 @@ impl Manager {
             Err(zbus::Error::MethodError(error, _, _))
                 if error.as_str() == "org.freedesktop.DBus.Error.FileNotFound" =>
             {
-                // systemd 252 (Debian 12); later ones print "not-found" and exit 4.
-                return Some(Output {
-                    code: Some(1),
-                    stderr: format!(
-                        "Failed to get unit file state for {unit}: No such file or directory\n"
-                    ),
-                    ..Output::default()
+                // systemctl 253 and later (Debian 13's 257) print "not-found" and exit 4;
+                // earlier ones (Debian 11's 247, 12's 252) print an error and exit 1.
+                return Some(match self.major_version() {
+                    Some(v) if v >= 253 => Output {
+                        code: Some(4),
+                        stdout: "not-found\n".into(),
+                        ..Output::default()
+                    },
+                    Some(_) => Output {
+                        code: Some(1),
+                        stderr: format!(
+                            "Failed to get unit file state for {unit}: No such file or directory\n"
+                        ),
+                        ..Output::default()
+                    },
+                    None => return None,
                 });
             }
             Err(e) => {

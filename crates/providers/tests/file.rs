@@ -98,6 +98,28 @@ fn a_file_a_pending_package_would_create_is_pending_not_failed() {
 }
 
 #[test]
+fn an_owner_a_pending_package_may_add_is_pending_not_failed() {
+    // haproxy's File[/var/lib/haproxy] is owned by the user Package[haproxy] adds: a dry
+    // run on a fresh host reported it failed.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("haproxy").display().to_string();
+    let r = file(
+        &path,
+        &[
+            ("ensure", "directory".into()),
+            ("owner", "converge-no-such-user".into()),
+        ],
+    );
+    let mut cx = cx_in(dir.path());
+    let err = plan_resource(provider_for("file").unwrap(), &r, &mut cx).unwrap_err();
+    assert!(err.to_string().contains("Could not find user"), "{err}");
+    cx.add_pending_creator("Package[haproxy]".into());
+    let (st, changes) = plan_resource(provider_for("file").unwrap(), &r, &mut cx).unwrap();
+    assert_eq!(st.pending_on.as_deref(), Some("Package[haproxy]"));
+    assert_eq!(changes[0].message, "created");
+}
+
+#[test]
 fn numeric_owner_and_group_are_compared_by_id() {
     use std::os::unix::fs::MetadataExt;
     let dir = tempfile::tempdir().unwrap();
