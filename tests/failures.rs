@@ -54,13 +54,18 @@ fn killed_install(h: &Host, victim: Victim, delay_ms: u32) -> (bool, bool) {
     (out.contains("killed"), out.contains("interrupted"))
 }
 
-/// `rounds` kills on one host; returns how many kills landed and how many of them left
-/// dpkg interrupted for the next apply to repair.
-fn kill_rounds(h: &Host, seed: u32, rounds: u32) -> (u32, u32) {
+/// Rounds of a kill at a random moment of an install on one host, until `want` kills have
+/// landed (a kill lands only if the install is still running at that moment, which the
+/// machine's speed decides) or `max_rounds` are done; returns how many kills landed and
+/// how many of them left dpkg interrupted for the next apply to repair.
+fn kill_rounds(h: &Host, seed: u32, want: u32, max_rounds: u32) -> (u32, u32) {
     assert!(h.sh("apt-get update -q").unwrap().success());
     h.write_file("/root/site.pp", PACKAGES.as_bytes()).unwrap();
     let (mut kills, mut repairs) = (0, 0);
-    for round in 0..rounds {
+    for round in 0..max_rounds {
+        if kills >= want {
+            break;
+        }
         let n = seed
             .wrapping_mul(2_654_435_761)
             .wrapping_add(round * 40_503);
@@ -121,7 +126,9 @@ fn apt_and_dpkg_killed_mid_install_are_repaired_and_the_next_apply_converges_eve
         let runs: Vec<_> = hosts
             .iter()
             .enumerate()
-            .map(|(i, h)| s.spawn(move || kill_rounds(h, 7 + i as u32, 12)))
+            // 10 landed kills each; 12 rounds used to be enough, but on a quiet machine
+            // installs finish sooner and a fixed count of rounds fell short (19 of 20).
+            .map(|(i, h)| s.spawn(move || kill_rounds(h, 7 + i as u32, 10, 24)))
             .collect();
         runs.into_iter()
             .map(|r| r.join().expect("a host's rounds"))

@@ -10,7 +10,7 @@ mod support;
 use converge_testhost::{Host, HostKind};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-use support::{requests, statuses, Answer, Bed, Run};
+use support::{apply_all, apply_timed as apply, requests, statuses, Answer, Bed, Run};
 
 /// Where the repository's manifests are copied to in every host.
 const MANIFESTS: &str = "/etc/converge/manifests";
@@ -28,37 +28,6 @@ const LB_CHECKS: [&str; 2] = [
     "load_balancer backend web-01",
     "load_balancer backend web-02",
 ];
-
-/// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
-fn apply(host: &Host, manifest: &str) -> (Run, Duration) {
-    let start = Instant::now();
-    let run = support::run(
-        host,
-        &[
-            "converge",
-            "apply",
-            "--detailed-exitcodes",
-            "--format",
-            "json",
-            manifest,
-        ],
-    );
-    (run, start.elapsed())
-}
-
-/// Applies `manifest` on every host at once (one thread each); results in host order.
-fn apply_all(hosts: &[&Host], manifest: &str) -> Vec<(Run, Duration)> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = hosts
-            .iter()
-            .map(|h| s.spawn(move || apply(h, manifest)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("an apply thread panicked"))
-            .collect()
-    })
-}
 
 fn served_by(answers: &[Answer]) -> Vec<String> {
     answers

@@ -102,6 +102,37 @@ pub fn apply_json(host: &Host, manifest: &str, extra: &[&str]) -> Run {
     converge(host, manifest, &args)
 }
 
+/// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
+pub fn apply_timed(host: &Host, manifest: &str) -> (Run, Duration) {
+    let start = std::time::Instant::now();
+    let run = run(
+        host,
+        &[
+            "converge",
+            "apply",
+            "--detailed-exitcodes",
+            "--format",
+            "json",
+            manifest,
+        ],
+    );
+    (run, start.elapsed())
+}
+
+/// [`apply_timed`] on every host at once (one thread each); results in host order.
+pub fn apply_all(hosts: &[&Host], manifest: &str) -> Vec<(Run, Duration)> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = hosts
+            .iter()
+            .map(|h| s.spawn(move || apply_timed(h, manifest)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an apply thread panicked"))
+            .collect()
+    })
+}
+
 /// The statuses in a JSON report, as `(ref, status)`.
 pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
     report["resources"]

@@ -14,6 +14,8 @@ Dir.mktmpdir('converge-puppet') do |tmp|
   envs = Puppet::Environments::StaticDirectory.new(:production, env_dir, env)
   Puppet.override(environments: envs, current_environment: env) do
     facts = Puppet::Node::Facts.new(node_name, JSON.parse(File.read(facts_file)))
+    # As `puppet apply` does: clientcert, clientversion and clientnoop join the facts.
+    facts.add_local_facts
     node = Puppet::Node.new(node_name, facts: facts, environment: env)
     node.merge(facts.values)
     node.parameters['clientcert'] = node_name

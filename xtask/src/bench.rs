@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use converge_testhost::{Error, Host, HostKind, Image, Net};
 
+use crate::forge_bench;
+
 /// Where the benchmark's manifests go in each host.
 const DIR: &str = "/etc/bench";
 /// The Puppet-compatible web-01 manifest (stdlib `file_line` in place of `nginx_directive`).
@@ -64,13 +66,13 @@ const CASES: [Case; 2] = [
 
 /// The two engines, with the command lines that do the same thing in each.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Engine {
+pub(crate) enum Engine {
     Converge,
     Puppet,
 }
 
 impl Engine {
-    fn apply(self, manifest: &str, noop: bool) -> Vec<String> {
+    pub(crate) fn apply(self, manifest: &str, noop: bool) -> Vec<String> {
         let mut argv: Vec<&str> = match self {
             Engine::Converge => vec!["converge", "apply", "--color", "never"],
             Engine::Puppet => vec!["puppet", "apply", "--color", "false"],
@@ -106,9 +108,9 @@ impl Engine {
 
 /// Samples of one measurement for each engine (and the apt floor where there is one).
 #[derive(Default)]
-struct Row {
-    converge: Vec<Duration>,
-    puppet: Vec<Duration>,
+pub(crate) struct Row {
+    pub(crate) converge: Vec<Duration>,
+    pub(crate) puppet: Vec<Duration>,
     floor: Vec<Duration>,
 }
 
@@ -131,6 +133,10 @@ struct Results {
     facts: Row,
     /// The control repository's compile of web-01 (on this machine, not in a host).
     control_repo: Row,
+    /// The Forge-style site's compile of web-01 (on this machine): row (g).
+    forge_compile: Row,
+    /// No-op re-applies of the Forge-style lb-01 and of today's: row (h).
+    lb_noop: forge_bench::LbNoop,
     /// Peak resident memory of each converge no-op re-apply of web-01, in KiB.
     converge_rss_kib: Vec<u64>,
     /// The same figure for `/bin/true`: the measuring wrapper's own share.
@@ -361,7 +367,7 @@ fn stats(samples: &[Duration]) -> Option<(f64, f64, f64)> {
 }
 
 /// A duration for the table: milliseconds below a second, seconds above.
-fn human(secs: f64) -> String {
+pub(crate) fn human(secs: f64) -> String {
     if secs < 1.0 {
         format!("{:.1} ms", secs * 1000.0)
     } else {
@@ -376,12 +382,12 @@ pub(crate) fn cell(samples: &[Duration]) -> String {
     }
 }
 
-fn median(samples: &[Duration]) -> Option<f64> {
+pub(crate) fn median(samples: &[Duration]) -> Option<f64> {
     stats(samples).map(|(_, m, _)| m)
 }
 
 /// Puppet's median over converge's, e.g. `412×`.
-fn ratio(row: &Row) -> String {
+pub(crate) fn ratio(row: &Row) -> String {
     match (median(&row.puppet), median(&row.converge)) {
         (Some(p), Some(c)) if c > 0.0 && p / c < 10.0 => format!("{:.1}×", p / c),
         (Some(p), Some(c)) if c > 0.0 => format!("{:.0}×", p / c),
@@ -432,50 +438,91 @@ fn table(r: &Results) -> String {
         "(f) compile of the control repository, web-01 (Puppet: its compiler in-process)".into(),
         &r.control_repo,
     );
+    line(
+        "(g) compile of the Forge-style site, web-01 (`apache::vhost`, ERB; Puppet: its compiler in-process)".into(),
+        &r.forge_compile,
+    );
     t
 }
 
-/// The control repository `tests/data/control-repo` (roles, profiles, Hiera, Debian's
-/// stdlib, apt and ntp) compiled for web-01: the whole `converge catalog` process against
-/// Puppet's `Puppet::Parser::Compiler.compile` alone, timed inside its Ruby process (not
-/// counting Ruby's start-up, Puppet's settings or the facts file), each in a fresh process,
-/// in alternation. Compiling changes nothing, so it runs on this machine.
-fn control_repo_round(converge: &Path, row: &mut Row) -> Result<(), Error> {
-    let root = workspace_root();
-    let repo = root.join("tests/data/control-repo");
-    let facts = repo.join("facts/web-01.json");
+/// One environment's catalog compiled for one node by both engines, on this machine
+/// (compiling changes nothing): the whole `converge catalog` process against Puppet's
+/// `Puppet::Parser::Compiler.compile` alone, timed inside its Ruby process
+/// (`tests/support/puppet_compile.rb`: not counting Ruby's start-up, Puppet's settings or
+/// the facts file). Both get the same modulepath.
+pub(crate) struct Compile {
+    /// What is compiled, for errors and the printed row.
+    label: &'static str,
+    /// The environment: `manifests/site.pp`, `hiera.yaml`, `data/` below it.
+    env: PathBuf,
+    /// Colon-separated, searched in order.
+    modulepath: String,
+    node: &'static str,
+    /// The node's facts, a JSON file.
+    facts: PathBuf,
+}
+
+impl Compile {
+    /// The control repository `tests/data/control-repo` (roles, profiles, Hiera, Debian's
+    /// stdlib, apt and ntp) for web-01: row (f).
+    pub(crate) fn control_repo() -> Compile {
+        let env = workspace_root().join("tests/data/control-repo");
+        Compile {
+            label: "compile of the control repository, web-01",
+            modulepath: format!(
+                "{}:/etc/puppet/code/modules:/usr/share/puppet/modules",
+                env.join("site-modules").display()
+            ),
+            facts: env.join("facts/web-01.json"),
+            node: "web-01",
+            env,
+        }
+    }
+
+    /// The Forge-style site `manifests/forge` for web-01 (apache::vhost and its ERB
+    /// templates, concat, inifile, apt, ntp, stdlib from Debian's packages): row (g).
+    pub(crate) fn forge_web() -> Compile {
+        let root = workspace_root();
+        Compile {
+            label: "compile of the Forge-style site, web-01 (apache::vhost, ERB)",
+            env: root.join("manifests/forge"),
+            modulepath: "/usr/share/puppet/modules".into(),
+            node: "web-01",
+            facts: root.join("tests/data/forge-facts/web-01.json"),
+        }
+    }
+}
+
+/// One round of `compile`: converge, then Puppet, each in a fresh process.
+pub(crate) fn compile_round(
+    converge: &Path,
+    compile: &Compile,
+    row: &mut Row,
+) -> Result<(), Error> {
     let start = std::time::Instant::now();
     let out = Command::new(converge)
-        .current_dir(&repo)
-        .args([
-            "catalog",
-            "manifests/site.pp",
-            "--node",
-            "web-01",
-            "--facts",
-        ])
-        .arg(&facts)
+        .current_dir(&compile.env)
+        .args(["catalog", "manifests/site.pp", "--node", compile.node])
+        .arg("--facts")
+        .arg(&compile.facts)
+        .args(["--modulepath", &compile.modulepath])
         .output()
         .map_err(|e| io_error("running converge catalog", e))?;
     let took = start.elapsed();
     if !out.status.success() {
         return Err(failed(
-            "converge catalog of the control repository".into(),
+            format!("converge: {}", compile.label),
             out.status.to_string(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         ));
     }
     row.converge.push(took);
-    let modulepath = format!(
-        "{}:/etc/puppet/code/modules:/usr/share/puppet/modules",
-        repo.join("site-modules").display()
-    );
     let out = Command::new("ruby")
-        .arg(root.join("tests/support/puppet_compile.rb"))
-        .arg(&repo)
-        .arg(&modulepath)
-        .arg("web-01")
-        .arg(&facts)
+        .arg(workspace_root().join("tests/support/puppet_compile.rb"))
+        .arg(&compile.env)
+        .arg(&compile.modulepath)
+        .arg(compile.node)
+        .arg(&compile.facts)
         .env("CONVERGE_COMPILE_TIME", "1")
         .output()
         .map_err(|e| io_error("running Puppet's compiler", e))?;
@@ -489,7 +536,7 @@ fn control_repo_round(converge: &Path, row: &mut Row) -> Result<(), Error> {
         (true, Some(s)) => row.puppet.push(Duration::from_secs_f64(s)),
         _ => {
             return Err(failed(
-                "Puppet's compile of the control repository".into(),
+                format!("Puppet: {}", compile.label),
                 out.status.to_string(),
                 String::from_utf8_lossy(&out.stderr).into_owned(),
             ))
@@ -498,16 +545,32 @@ fn control_repo_round(converge: &Path, row: &mut Row) -> Result<(), Error> {
     Ok(())
 }
 
+/// ` (with uncommitted changes)` when the tree differs from HEAD, else empty. The page the
+/// benches rewrite does not count as a change to what was measured.
+pub(crate) fn dirty() -> &'static str {
+    let status = local(
+        "git",
+        &["status", "--porcelain", "--", ".", ":!docs/benchmarks.md"],
+    );
+    if status.is_empty() {
+        ""
+    } else {
+        " (with uncommitted changes)"
+    }
+}
+
 /// `cargo xtask bench --control-repo`: only row (f), printed.
 pub(crate) fn control_repo_only(rounds: usize) -> Result<ExitCode, Error> {
     let converge = build(&workspace_root())?;
+    let compile = Compile::control_repo();
     let mut row = Row::default();
     for round in 1..=rounds {
         eprintln!("xtask: round {round} of {rounds}");
-        control_repo_round(&converge, &mut row)?;
+        compile_round(&converge, &compile, &mut row)?;
     }
     println!(
-        "| compile of the control repository, web-01 | {} | {} | {} |",
+        "| {} | {} | {} | {} |",
+        compile.label,
         cell(&row.converge),
         cell(&row.puppet),
         ratio(&row)
@@ -515,7 +578,7 @@ pub(crate) fn control_repo_only(rounds: usize) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// How the measured figures stand against issue 7's goals.
+/// How the measured figures stand against the goals of issues 7, 14 and 15.
 fn goals(r: &Results) -> String {
     let mut g = String::new();
     let verdict = |ok: bool| if ok { "met" } else { "not met" };
@@ -578,6 +641,7 @@ fn goals(r: &Results) -> String {
         )),
         verdict(peak.is_some_and(|m| m < 15.0))
     );
+    g.push_str(&forge_bench::goals(&r.forge_compile, &r.lb_noop));
     g
 }
 
@@ -613,8 +677,14 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
             let d = floor(&net, &image, &converge, index)?;
             results.first[index].floor.push(d);
         }
-        control_repo_round(&converge, &mut results.control_repo)?;
+        compile_round(
+            &converge,
+            &Compile::control_repo(),
+            &mut results.control_repo,
+        )?;
+        compile_round(&converge, &Compile::forge_web(), &mut results.forge_compile)?;
     }
+    results.lb_noop = forge_bench::lb_noop(&converge, options.rounds)?;
     let load_end = loadavg();
     let versions = {
         let host = fresh(&net, &image, "versions", &converge)?;
@@ -628,17 +698,7 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
         )
     };
     let commit = local("git", &["rev-parse", "--short", "HEAD"]);
-    // The page this command rewrites does not count as a change to what was measured.
-    let dirty = if local(
-        "git",
-        &["status", "--porcelain", "--", ".", ":!docs/benchmarks.md"],
-    )
-    .is_empty()
-    {
-        ""
-    } else {
-        " (with uncommitted changes)"
-    };
+    let dirty = dirty();
     let table = table(&results);
     let goals = goals(&results);
     println!("{table}\n{goals}");
@@ -672,6 +732,12 @@ not the ~10 ms it takes to reach the host.
   (compiling changes nothing): the whole `converge catalog` process against Puppet's
   `Puppet::Parser::Compiler.compile` alone, timed inside its Ruby process
   (`tests/support/puppet_compile.rb`), so Puppet's start-up is not counted against it.
+- (g) the same for the Forge-style site `manifests/forge` (apache::vhost and its ERB
+  templates, Debian's puppetlabs modules), web-01.
+- (h) (below the table) converge against converge: no-op re-applies of the Forge-style
+  lb-01 and of today's lb-01, each on a fresh systemd host with the seed's web servers
+  behind it, in alternation; see xtask/src/forge_bench.rs, and the section that
+  `cargo xtask bench --forge` writes, for why the Forge side runs without ntp.
 
 ## Machine and versions
 
@@ -685,11 +751,14 @@ not the ~10 ms it takes to reach the host.
 ## Results
 
 {table}
+(h) no-op re-apply of lb-01, converge min / **median** / max: Forge-style (without ntp)
+{lb_forge}; today's (`site.pp`) {lb_seed}; Forge ÷ today's {lb_ratio}.
+
 Peak resident memory of a converge no-op apply of web-01, min / median / max: {rss}
 (`getrusage` of a small Perl wrapper's children; the same wrapper around `/bin/true` reads
 {wrapper:.1} MiB, the floor of this method).
 
-## Against the goals of issue 7
+## Against the goals of issues 7, 14 and 15
 
 {goals}",
         rounds = options.rounds,
@@ -700,6 +769,12 @@ Peak resident memory of a converge no-op apply of web-01, min / median / max: {r
         facter = versions.1,
         converge_version = versions.2,
         wrapper = results.wrapper_rss_kib as f64 / 1024.0,
+        lb_forge = cell(&results.lb_noop.forge),
+        lb_seed = cell(&results.lb_noop.seed),
+        lb_ratio = results
+            .lb_noop
+            .ratio()
+            .map_or("—".into(), |x| format!("{x:.2}×")),
         rss = {
             let mut k = results.converge_rss_kib.clone();
             k.sort_unstable();
@@ -720,6 +795,25 @@ Peak resident memory of a converge no-op apply of web-01, min / median / max: {r
     std::fs::write(&path, doc).map_err(|e| io_error("writing docs/benchmarks.md", e))?;
     eprintln!("xtask: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `doc` with the section that `cargo xtask bench {flag}` writes replaced by `section`
+/// (between a pair of HTML comments naming the flag), or added at the end, in the
+/// hand-written part that a full `cargo xtask bench` keeps.
+pub(crate) fn with_section(doc: &str, flag: &str, section: &str) -> String {
+    let begin = format!("<!-- cargo xtask bench {flag}: begin -->");
+    let end = format!("<!-- cargo xtask bench {flag}: end -->");
+    let block = format!("{begin}\n{section}{end}\n");
+    match (doc.find(&begin), doc.find(&end)) {
+        (Some(b), Some(e)) if b < e => {
+            format!(
+                "{}{block}{}",
+                &doc[..b],
+                doc[e + end.len()..].trim_start_matches('\n')
+            )
+        }
+        _ => format!("{}\n{block}", doc.trim_end_matches('\n').to_string() + "\n"),
+    }
 }
 
 /// The marker after which `docs/benchmarks.md` is written by hand (the compile-speed

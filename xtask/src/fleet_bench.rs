@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use converge_testhost::{Error, Host, HostKind, Image, Net};
 
-use crate::bench::{build, cell, failed, loadavg, local, mem_total, workspace_root};
+use crate::bench::{build, cell, failed, loadavg, local, mem_total, with_section, workspace_root};
 
 /// The playbook and Ansible's configuration.
 const PLAYBOOK: &str = include_str!("../bench/fleet/site.yml");
@@ -635,25 +635,8 @@ fn goals(samples: &Samples, n: usize) -> String {
     g
 }
 
-/// The marker pair around this benchmark's section of `docs/benchmarks.md`.
-const BEGIN: &str = "<!-- cargo xtask bench --fleet: begin -->";
-const END: &str = "<!-- cargo xtask bench --fleet: end -->";
-
-/// `doc` with its fleet section replaced by `section` (or `section` added at the end, in
-/// the hand-written part that `cargo xtask bench` keeps).
-fn with_section(doc: &str, section: &str) -> String {
-    let block = format!("{BEGIN}\n{section}{END}\n");
-    match (doc.find(BEGIN), doc.find(END)) {
-        (Some(b), Some(e)) if b < e => {
-            format!(
-                "{}{block}{}",
-                &doc[..b],
-                doc[e + END.len()..].trim_start_matches('\n')
-            )
-        }
-        _ => format!("{}\n{block}", doc.trim_end_matches('\n').to_string() + "\n"),
-    }
-}
+/// The flag that names this benchmark's section of `docs/benchmarks.md`.
+const SECTION: &str = "--fleet";
 
 /// Runs the benchmark and writes its section of `docs/benchmarks.md`.
 pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
@@ -790,7 +773,7 @@ Against the goals of issue 17:
     );
     let path = root.join("docs").join("benchmarks.md");
     let old = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, with_section(&old, &section)).map_err(|e| Error::Io {
+    std::fs::write(&path, with_section(&old, SECTION, &section)).map_err(|e| Error::Io {
         context: "writing docs/benchmarks.md".into(),
         source: e,
     })?;
@@ -805,13 +788,15 @@ mod tests {
     #[test]
     fn the_fleet_section_is_replaced_in_place_or_added_at_the_end() {
         let doc = "# B\n\ntable\n\n<!-- Everything below is written by hand -->\n\nhand\n";
-        let once = with_section(doc, "fleet 1\n");
+        const BEGIN: &str = "<!-- cargo xtask bench --fleet: begin -->";
+        const END: &str = "<!-- cargo xtask bench --fleet: end -->";
+        let once = with_section(doc, SECTION, "fleet 1\n");
         assert_eq!(once, format!("{doc}\n{BEGIN}\nfleet 1\n{END}\n"));
-        let twice = with_section(&once, "fleet 2\n");
+        let twice = with_section(&once, SECTION, "fleet 2\n");
         assert_eq!(twice, format!("{doc}\n{BEGIN}\nfleet 2\n{END}\n"));
         let more = format!("{twice}\n## after\n");
         assert_eq!(
-            with_section(&more, "fleet 3\n"),
+            with_section(&more, SECTION, "fleet 3\n"),
             format!("{doc}\n{BEGIN}\nfleet 3\n{END}\n## after\n")
         );
     }

@@ -6,6 +6,7 @@ mod demo;
 mod dist;
 mod e2e;
 mod fleet_bench;
+mod forge_bench;
 mod nginx_table;
 mod profile;
 
@@ -56,6 +57,11 @@ const USAGE: &str = "usage: cargo xtask <command>
                                only the control repository's compile, converge against
                                Puppet's compiler on this machine (needs puppet and the
                                stdlib, apt and ntp packages); prints the row
+  bench --forge [--rounds N]   only issue 15's rows: the Forge-style site's compile of
+                               web-01 against Puppet's, and no-op re-applies of the
+                               Forge-style lb-01 against today's on fresh systemd hosts
+                               (N rounds, default 9); writes its section of
+                               docs/benchmarks.md
 ";
 
 fn main() -> ExitCode {
@@ -106,6 +112,11 @@ fn main() -> ExitCode {
             ["--control-repo"] => bench::control_repo_only(9),
             ["--control-repo", "--rounds", n] => match n.parse() {
                 Ok(rounds) if rounds > 0 => bench::control_repo_only(rounds),
+                _ => usage(),
+            },
+            ["--forge"] => forge_bench::run(9),
+            ["--forge", "--rounds", n] => match n.parse() {
+                Ok(rounds) if rounds > 0 => forge_bench::run(rounds),
                 _ => usage(),
             },
             ["--rounds", n] => match n.parse() {

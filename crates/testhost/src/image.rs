@@ -45,6 +45,22 @@ const REPO_PACKAGES: &[&str] = &[
     "python3-pip",
     "ruby",
     "gnupg",
+    // What the Forge modules (FORGE_MODULES, also in the repository) manage.
+    "apache2",
+    "ntp",
+];
+
+/// Debian's puppetlabs modules, in the offline repository of Debian 12 images (they are
+/// Puppet 7's), for the Forge end-to-end test and bench to install as a user would
+/// (`apt-get install` them).
+pub const FORGE_MODULES: &[&str] = &[
+    "puppet-module-puppetlabs-apache",
+    "puppet-module-puppetlabs-apt",
+    "puppet-module-puppetlabs-concat",
+    "puppet-module-puppetlabs-haproxy",
+    "puppet-module-puppetlabs-inifile",
+    "puppet-module-puppetlabs-ntp",
+    "puppet-module-puppetlabs-stdlib",
 ];
 
 /// Where the offline repository sits inside the image.
@@ -87,8 +103,8 @@ pub struct ImageBuilder {
 
 impl Image {
     /// The standard image: Debian 12 minbase with systemd and dbus, and nginx, haproxy, curl,
-    /// openssh-server, sudo, ansible-core, python3-apt, python3-pip, ruby and gnupg (with their
-    /// dependencies) in its offline repository.
+    /// openssh-server, sudo, ansible-core, python3-apt, python3-pip, ruby, gnupg, apache2, ntp
+    /// and the puppetlabs modules (with their dependencies) in its offline repository.
     pub fn default_image() -> Result<Image> {
         Image::builder().build()
     }
@@ -103,7 +119,11 @@ impl Image {
         ImageBuilder {
             release: Release::default(),
             puppet: false,
-            packages: REPO_PACKAGES.iter().map(|p| p.to_string()).collect(),
+            packages: REPO_PACKAGES
+                .iter()
+                .chain(FORGE_MODULES)
+                .map(|p| p.to_string())
+                .collect(),
             mirror: None,
         }
     }
@@ -170,6 +190,11 @@ impl ImageBuilder {
         // bench that needs it runs on Debian 12 only.
         if self.release == Release::Bullseye {
             p.retain(|p| p != "ansible-core");
+        }
+        // The Forge modules are Puppet 7's (Debian 12's); the Forge test runs on 12 only,
+        // and Debian 13 has no `ntp` package any more (ntpsec is all there is).
+        if self.release != Release::Bookworm {
+            p.retain(|p| !p.starts_with("puppet-module-") && p != "ntp");
         }
         p.sort();
         p.dedup();

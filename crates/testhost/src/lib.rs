@@ -39,7 +39,7 @@ mod sys;
 
 pub use error::{Error, Result};
 pub use host::{Host, HostKind, Output};
-pub use image::{debian_mirror, Image, ImageBuilder, REPO_DIR};
+pub use image::{debian_mirror, Image, ImageBuilder, FORGE_MODULES, REPO_DIR};
 pub use net::Net;
 pub use release::{Release, UnknownRelease, RELEASE_ENV};
 pub use setup::{ensure_host_packages, missing_packages, prepare, set_command, HOST_PACKAGES};
