@@ -157,7 +157,8 @@ fn manifests() -> Vec<Vec<u8>> {
 /// see a difference that one parse at a time never has.
 #[test]
 fn compile_survives_and_the_fast_parser_agrees_with_pest_on_the_seeds_and_their_mutations() {
-    let seeds = manifests();
+    let mut seeds = regressions("lang", "fast_parser");
+    seeds.extend(manifests());
     drive("compile", &seeds, compile::run);
     drive("fast_parser", &seeds, fast_parser::run);
 }

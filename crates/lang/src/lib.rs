@@ -19,6 +19,6 @@ pub use eval::{
     LogMessage, NodeInputs,
 };
 #[doc(hidden)]
-pub use parser::{compare_parsers, FastPath};
+pub use parser::{compare_parsers, set_calls_per_byte, FastPath, CALLS_PER_BYTE};
 pub use parser::{parse_epp, parse_manifest};
 pub use source::Source;

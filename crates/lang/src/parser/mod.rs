@@ -16,6 +16,7 @@
 //! error, never panics, and refuses input nested so deeply that recursion could exhaust
 //! the stack.
 
+mod budget;
 mod check;
 mod epp;
 mod errors;
@@ -31,6 +32,8 @@ mod grammar {
     pub struct PuppetParser;
 }
 
+pub use budget::{set_calls_per_byte, CALLS_PER_BYTE};
+
 use crate::ast::{EppTemplate, Manifest, Span};
 use crate::Source;
 use converge_catalog::Diagnostic;
@@ -44,6 +47,7 @@ const MAX_NESTING: usize = 100;
 type PestResult<'i> = Result<pest::iterators::Pairs<'i, Rule>, Box<pest::error::Error<Rule>>>;
 
 fn parse_rule(rule: Rule, text: &str) -> PestResult<'_> {
+    let _budget = budget::Budget::enter(text.len());
     PuppetParser::parse(rule, text).map_err(Box::new)
 }
 
@@ -61,6 +65,9 @@ fn explain_failure(
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
+    if budget::exhausted(first) {
+        return too_complex(source, pos);
+    }
     if let Some(q) = unclosed_interpolation.filter(|q| pos >= *q) {
         return Diagnostic::error(
             "syntax",
@@ -90,12 +97,34 @@ fn explain_failure(
     // A process-wide pest switch: a parse running at the same time on another thread may
     // see it on (slower) or off (fewer expected tokens named); both are harmless.
     pest::set_error_detail(true);
-    let detailed = PuppetParser::parse(rule, text);
+    let detailed = {
+        let _budget = budget::Budget::enter(text.len());
+        PuppetParser::parse(rule, text)
+    };
     pest::set_error_detail(false);
     match detailed {
         Err(e) => errors::syntax_error(source, text, &e, None),
         Ok(_) => errors::syntax_error(source, text, first, None),
     }
+}
+
+/// The error for a text on which pest spent its whole call budget ([`budget`]) before it
+/// could accept or refuse it; `pos` is as far as it got.
+fn too_complex(source: &Source, pos: usize) -> Diagnostic {
+    // pest's position is in the pre-pass's copy of the text, which keeps the source's
+    // offsets (an EPP template's rewrite may not: clamp to a character of the source).
+    let mut at = pos.min(source.text.len());
+    while !source.text.is_char_boundary(at) {
+        at -= 1;
+    }
+    Diagnostic::error(
+        "syntax",
+        "too complex to parse: the parser gave up after trying too many readings of what comes before this point",
+    )
+    .at(Some(source.location(Span::new(at, at))))
+    .with_hint(
+        "this is usually brackets or parentheses that never close, nested many levels deep; check that each one opened before here is closed",
+    )
 }
 
 fn too_deep(source: &Source, at: usize) -> Diagnostic {

@@ -1,0 +1,1 @@
+id([d(*d([d(d([d*d([d*d([d(d([d*d([d(d([d(dfals((d(
