@@ -187,6 +187,33 @@ impl Stop {
     }
 }
 
+/// Whether interpolating `s` gives the same string for the whole compilation: every
+/// `%{...}` in it reads `$facts`, `$trusted` or `$server_facts`, which Puppet sets before
+/// the first statement and which no scope can assign or shadow (reserved names).
+pub(crate) fn fixed_for_the_compile(s: &str) -> bool {
+    const FIXED: &[&str] = &["facts", "trusted", "server_facts"];
+    let mut rest = s;
+    while let Some(at) = rest.find("%{") {
+        let Some(len) = rest[at..].find('}') else {
+            return false;
+        };
+        let expr = rest[at + 2..at + len].trim();
+        rest = &rest[at + len + 1..];
+        if EMPTY.contains(&expr) {
+            continue;
+        }
+        let (method, key) = method_and_key(expr);
+        let root = match split_key(key).as_deref() {
+            Some([Segment::Key(k), ..]) => k.strip_prefix("::").unwrap_or(k).to_string(),
+            _ => return false,
+        };
+        if method != "scope" || !FIXED.contains(&root.as_str()) {
+            return false;
+        }
+    }
+    true
+}
+
 /// `name('key')` / `name("key")`, else the whole expression is a variable.
 fn method_and_key(expr: &str) -> (&str, &str) {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
@@ -233,5 +260,27 @@ fn ruby_inspect_inline(v: &Value) -> String {
                 .join(", ")
         ),
         v => ruby_to_s(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed_for_the_compile as fixed;
+
+    #[test]
+    fn only_facts_trusted_and_server_facts_are_fixed_for_the_compile() {
+        assert!(fixed("common.yaml"));
+        assert!(fixed("os/%{facts.os.name}-%{facts.os.release.major}.yaml"));
+        assert!(fixed("nodes/%{trusted.certname}.yaml"));
+        assert!(fixed(
+            "%{::facts.os.family}/%{scope('server_facts')}%{}.yaml"
+        ));
+        // Variables of the calling scope, top-scope variables (set later, or shadowed),
+        // nested lookups and broken syntax are resolved per lookup.
+        assert!(!fixed("tiers/%{tier}.yaml"));
+        assert!(!fixed("%{::osfamily}.yaml"));
+        assert!(!fixed("%{facts_extra.x}.yaml"));
+        assert!(!fixed("%{lookup('facts')}.yaml"));
+        assert!(!fixed("%{facts.os"));
     }
 }

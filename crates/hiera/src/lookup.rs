@@ -4,6 +4,7 @@
 
 use crate::config::{Backend, Config, Level, Locations};
 use crate::explain::Explainer;
+use crate::interpolate::fixed_for_the_compile;
 use crate::key::{LookupKey, Segment};
 use crate::merge::Merge;
 use crate::{find_text, yaml, Error, Scope};
@@ -93,6 +94,12 @@ pub struct Hiera {
     /// not cost a `stat` per level (compiles look up every parameter not given).
     exists: HashMap<PathBuf, (bool, bool)>,
     options: HashMap<Option<String>, Option<Rc<Options>>>,
+    /// Each configuration's resolved hierarchy (by the configuration's address, which the
+    /// `configs` map keeps alive), when its paths read only what is fixed for the whole
+    /// compile ([`crate::interpolate::fixed_for_the_compile`]): every automatic parameter
+    /// lookup walks three layers' hierarchies, and interpolating their paths again each
+    /// time was most of the Forge modules' compile time.
+    levels: HashMap<*const Config, Rc<Vec<Resolved>>>,
     env_options: Option<Option<IndexMap<String, Value>>>,
     names: Vec<String>,
     pub(crate) ex: Option<Explainer>,
@@ -112,6 +119,7 @@ impl Hiera {
             module_dirs: HashMap::new(),
             exists: HashMap::new(),
             options: HashMap::new(),
+            levels: HashMap::new(),
             env_options: None,
             names: Vec::new(),
             ex: None,
@@ -456,12 +464,18 @@ impl Hiera {
     }
 
     /// The hierarchy's levels with their locations interpolated for this scope.
-    fn resolve_levels(&mut self, cfg: &Rc<Config>, scope: &dyn Scope) -> L<Vec<Resolved>> {
+    fn resolve_levels(&mut self, cfg: &Rc<Config>, scope: &dyn Scope) -> L<Rc<Vec<Resolved>>> {
+        if let Some(levels) = self.levels.get(&Rc::as_ptr(cfg)) {
+            return Ok(levels.clone());
+        }
         let mut out = Vec::new();
         let is_default = cfg.path.is_none();
+        // Mapped paths' keys are locals that may shadow anything: never kept.
+        let mut fixed = self.locals.is_empty();
         for level in &cfg.hierarchy {
             let locate = |e: Stop| locate_in_config(e, cfg);
             let dir_text = level.datadir.as_deref().unwrap_or(&cfg.datadir);
+            fixed &= fixed_for_the_compile(dir_text);
             let datadir = cfg
                 .root
                 .join(self.interpolate_path(dir_text, scope).map_err(locate)?);
@@ -470,6 +484,7 @@ impl Hiera {
                 Locations::Paths(ps) => {
                     let mut v = Vec::new();
                     for p in ps {
+                        fixed &= fixed_for_the_compile(p);
                         let file = datadir.join(self.interpolate_path(p, scope).map_err(locate)?);
                         let exists = self.is_file(&file);
                         if !is_default || exists {
@@ -481,6 +496,7 @@ impl Hiera {
                 Locations::Globs(gs) => {
                     let mut v = Vec::new();
                     for g in gs {
+                        fixed &= fixed_for_the_compile(g);
                         let pattern =
                             datadir.join(self.interpolate_path(g, scope).map_err(locate)?);
                         let original = pattern.display().to_string();
@@ -491,6 +507,7 @@ impl Hiera {
                     Some(v)
                 }
                 Locations::Mapped([var, key, template]) => {
+                    fixed = false;
                     let values = match scope_value(self, var, scope) {
                         Some(Value::String(s)) if !s.is_empty() => vec![Value::String(s)],
                         Some(Value::Array(a)) => a,
@@ -539,6 +556,10 @@ impl Hiera {
                 config: cfg.clone(),
                 level: level.clone(),
             });
+        }
+        let out = Rc::new(out);
+        if fixed {
+            self.levels.insert(Rc::as_ptr(cfg), out.clone());
         }
         Ok(out)
     }

@@ -12,14 +12,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn env_dir() -> PathBuf {
+    named_env("hiera-env")
+}
+
+fn named_env(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/hiera-env")
+        .join("tests/data")
+        .join(name)
         .canonicalize()
         .unwrap()
 }
 
 fn options() -> CompileOptions {
-    let env = env_dir();
+    options_for(env_dir())
+}
+
+fn options_for(env: PathBuf) -> CompileOptions {
     let facts = std::fs::read_to_string(env.join("facts.json")).unwrap();
     let Value::Hash(facts) = serde_json::from_str::<Value>(&facts).unwrap() else {
         panic!("facts.json is an object")
@@ -60,13 +68,7 @@ fn messages(
 
 #[test]
 fn lookups_give_puppets_values() {
-    let c = compile(&options());
-    let cat = c.catalog.unwrap_or_else(|| panic!("{:#?}", c.diagnostics));
-    let ours = messages(
-        &serde_json::from_str(&cat.to_json()).unwrap(),
-        "type",
-        "params",
-    );
+    let ours = ours(&env_dir());
     assert_eq!(ours.len(), 20, "{ours:#?}");
     // Facts of our own: YAML 1.1 and the levels, whatever Puppet says.
     assert_eq!(ours["mode"], serde_json::json!(420));
@@ -74,6 +76,38 @@ fn lookups_give_puppets_values() {
         ours["ports unique"],
         serde_json::json!([80, 443, 5432, 8080, 22])
     );
+    same_as_puppet(&env_dir(), &ours);
+}
+
+/// A regression test for the per-compile memo of resolved hierarchies: a path that reads
+/// a variable of the calling scope is resolved again for every lookup, one that reads only
+/// facts may be kept.
+#[test]
+fn hierarchy_paths_follow_the_calling_scope() {
+    let env = named_env("hiera-scope-env");
+    let ours = ours(&env);
+    let n = |v: i64| serde_json::json!(v);
+    assert_eq!(ours["top before the assignment"], n(1));
+    assert_eq!(ours["gold"], n(100));
+    assert_eq!(ours["silver"], n(50));
+    assert_eq!(ours["plain"], n(10));
+    assert_eq!(ours["top after the assignment"], n(10));
+    same_as_puppet(&env, &ours);
+}
+
+/// The notify messages of `env`'s catalog, compiled by converge.
+fn ours(env: &Path) -> IndexMap<String, serde_json::Value> {
+    let c = compile(&options_for(env.to_path_buf()));
+    let cat = c.catalog.unwrap_or_else(|| panic!("{:#?}", c.diagnostics));
+    messages(
+        &serde_json::from_str(&cat.to_json()).unwrap(),
+        "type",
+        "params",
+    )
+}
+
+/// Puppet's compiler gives `env`'s notifies the messages converge gave them.
+fn same_as_puppet(env: &Path, ours: &IndexMap<String, serde_json::Value>) {
     let ok = Command::new("ruby")
         .args(["-e", "require 'puppet'"])
         .status()
@@ -84,10 +118,10 @@ fn lookups_give_puppets_values() {
     );
     let out = Command::new("ruby")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/puppet_compile.rb"))
-        .arg(env_dir())
+        .arg(env)
         .arg("")
         .arg("host-1")
-        .arg(env_dir().join("facts.json"))
+        .arg(env.join("facts.json"))
         .output()
         .unwrap();
     assert!(
