@@ -102,21 +102,30 @@ fn lb_stack(image: &Image, converge: &Path, forge: bool) -> Result<LbStack, Erro
         )?;
     }
     lb.install_converge(converge)?;
+    // Both lb-01s as tests/forge.rs makes its hosts: iproute2 (as on a standard Debian
+    // install; Facter's networking facts use `ip`) and a default route on eth0 (on-link,
+    // nothing leaves the private network). Without a route a host with only link-local
+    // addresses has no primary interface, so no $ipaddress (as Facter says), and
+    // puppetlabs-haproxy's `log ${::ipaddress} local0` is no configuration HAProxy accepts.
+    let modules = if forge {
+        converge_testhost::FORGE_MODULES.join(" ")
+    } else {
+        String::new()
+    };
+    let out = lb.sh(&format!(
+        "apt-get install -y -q --no-install-recommends iproute2 {modules} 2>&1 && ip route replace default dev eth0 2>&1"
+    ))?;
+    if !out.success() {
+        return Err(failed(
+            "lb-01: installing iproute2 and the modules, adding a default route".into(),
+            out.status.to_string(),
+            out.stdout,
+        ));
+    }
     let manifest = if forge {
         lb.copy_in(&root.join("manifests/forge"), FORGE_SITE)?;
         let site = format!("{FORGE_SITE}/manifests/site.pp");
         lb.write_file(&site, forge_site_without_ntp()?.as_bytes())?;
-        let out = lb.sh(&format!(
-            "apt-get install -y -q --no-install-recommends {} 2>&1",
-            converge_testhost::FORGE_MODULES.join(" ")
-        ))?;
-        if !out.success() {
-            return Err(failed(
-                "lb-01: installing the modules".into(),
-                out.status.to_string(),
-                out.stdout,
-            ));
-        }
         site
     } else {
         lb.copy_in(&root.join("manifests"), "/etc/converge")?;
@@ -241,7 +250,10 @@ section.
   and web-02 converged behind it: one applies today's `manifests/site.pp` (the seed's
   `load_balancer`, HAProxy from a template), the other the Forge-style site with the
   puppetlabs modules installed from the image's offline repository
-  (`apt-get install --no-install-recommends puppet-module-puppetlabs-...`). After a first
+  (`apt-get install --no-install-recommends puppet-module-puppetlabs-...`). Both get
+  iproute2 and an on-link default route, as tests/forge.rs's hosts do (without a route a
+  host with only link-local addresses has no `$ipaddress`, as Facter says, and
+  puppetlabs-haproxy's default `log` line breaks). After a first
   apply (changes) and a second (none), {rounds} no-op re-applies
   (`converge apply --detailed-exitcodes`, exit 0) alternate between the two hosts.
   The Forge-style lb-01 runs without `include ntp`: ntpd cannot start in a fresh host (no
