@@ -115,43 +115,11 @@ impl Walk<'_> {
     }
 }
 
-/// Ruby's `File.fnmatch` for `ignore` patterns: `*`, `?` and `[...]` on one name.
+/// Ruby's `File.fnmatch` (with `FNM_DOTMATCH`, as Puppet's fileset calls it) for `ignore`
+/// patterns: `*`, `?` and `[...]` on one name, which is what nginx's include globs match
+/// too (the leading-dot rule is the include's caller's, not the matcher's).
 fn glob(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.first() {
-            None => n.is_empty(),
-            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
-            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().position(|&c| c == ']').filter(|&e| e > 1) else {
-                    return n.first() == Some(&'[') && go(&p[1..], &n[1..]);
-                };
-                let Some(&c) = n.first() else {
-                    return false;
-                };
-                let (neg, set) = match p[1] {
-                    '!' | '^' => (true, &p[2..end]),
-                    _ => (false, &p[1..end]),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < set.len() {
-                    if i + 2 < set.len() && set[i + 1] == '-' {
-                        hit |= set[i] <= c && c <= set[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= set[i] == c;
-                        i += 1;
-                    }
-                }
-                hit != neg && go(&p[end + 1..], &n[1..])
-            }
-            Some(&c) => n.first() == Some(&c) && go(&p[1..], &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
+    converge_nginx::include::glob_match(pattern, name)
 }
 
 #[cfg(test)]
