@@ -14,21 +14,11 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+#[path = "support/files.rs"]
+mod files;
+
 fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name();
-        if p.is_dir() {
-            if name != "target" && name != ".git" && name != "fuzz" {
-                manifests(&p, out);
-            }
-        } else if p.extension().is_some_and(|x| x == "pp") {
-            out.push(p);
-        }
-    }
+    files::files_below(dir, &["pp"], &[], out);
 }
 
 fn compare(name: &str, text: String) -> Result<FastPath, String> {

@@ -12,21 +12,12 @@ use std::path::{Path, PathBuf};
 /// differently from the ones measured here.
 const HEADROOM: usize = 8;
 
+#[path = "support/files.rs"]
+mod files;
+
+/// The manifests and templates below `dir`, error fixtures left out.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name();
-        if p.is_dir() {
-            if name != "target" && name != ".git" && name != "fuzz" && name != "err" {
-                files(&p, out);
-            }
-        } else if p.extension().is_some_and(|x| x == "pp" || x == "epp") {
-            out.push(p);
-        }
-    }
+    files::files_below(dir, &["pp", "epp"], &["err"], out);
 }
 
 /// Whether pest accepts `text` within the budget in force.
