@@ -651,6 +651,9 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
     let converge = build(&root)?;
     let image = Image::with_puppet()?;
     let net = Net::new()?;
+    // The commit built, read before the rounds: a run takes minutes, and work goes on.
+    let commit = local("git", &["rev-parse", "--short", "HEAD"]);
+    let dirty = dirty();
     let load_start = loadavg();
     let date = local("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let mut results = Results::default();
@@ -697,8 +700,6 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Error> {
             converge_version.trim().to_string(),
         )
     };
-    let commit = local("git", &["rev-parse", "--short", "HEAD"]);
-    let dirty = dirty();
     let table = table(&results);
     let goals = goals(&results);
     println!("{table}\n{goals}");

@@ -665,6 +665,8 @@ pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
         }
     };
     let image = Image::default_image()?;
+    // The commit built, read before the rounds: a run takes many minutes, and work goes on.
+    let commit = local("git", &["rev-parse", "--short", "HEAD"]);
     let load_start = loadavg();
     let date = local("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let mut samples = Samples::new();
@@ -714,7 +716,6 @@ pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
         v.lines().map(str::trim).collect::<Vec<_>>().join(", ")
     };
     let size = std::fs::metadata(&converge).map_or(0.0, |m| m.len() as f64 / 1e6);
-    let commit = local("git", &["rev-parse", "--short", "HEAD"]);
     let tables = tables(&samples, o.hosts);
     let goals = goals(&samples, o.hosts);
     println!("{tables}\n{goals}");

@@ -211,6 +211,9 @@ pub(crate) fn table(compile: &Row, lb: &LbNoop) -> String {
 pub(crate) fn run(rounds: usize) -> Result<ExitCode, Error> {
     let root = workspace_root();
     let converge = build(&root)?;
+    // The commit built, read before the rounds: a run takes minutes, and work goes on.
+    let commit = local("git", &["rev-parse", "--short", "HEAD"]);
+    let dirty = crate::bench::dirty();
     let load_start = loadavg();
     let date = local("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let compile = Compile::forge_web();
@@ -225,8 +228,6 @@ pub(crate) fn run(rounds: usize) -> Result<ExitCode, Error> {
     let table = table(&row, &lb);
     let goals = goals(&row, &lb);
     println!("{table}\n{goals}");
-    let commit = local("git", &["rev-parse", "--short", "HEAD"]);
-    let dirty = crate::bench::dirty();
     let section = format!(
         "## Forge modules (issue 15)
 
