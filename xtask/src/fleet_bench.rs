@@ -55,16 +55,18 @@ pub(crate) struct Options {
     pub(crate) rounds: usize,
     /// A converge binary to use instead of building and stripping a release build.
     pub(crate) binary: Option<PathBuf>,
+    /// converge alone at 20 hosts and at `hosts` (`--scale`, [`crate::fleet_scale`]).
+    pub(crate) scale: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Engine {
+pub(crate) enum Engine {
     Converge,
     Ansible,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Measure {
+pub(crate) enum Measure {
     First,
     Noop,
     NoopClassicKex,
@@ -92,14 +94,14 @@ impl std::fmt::Display for Measure {
 }
 
 impl Measure {
-    const ALL: [Measure; 4] = [
+    pub(crate) const ALL: [Measure; 4] = [
         Measure::First,
         Measure::Noop,
         Measure::NoopClassicKex,
         Measure::DryRun,
     ];
 
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Measure::First => "(a) first converge of fresh hosts",
             Measure::Noop => "(b) no-op run over the converged hosts",
@@ -115,13 +117,13 @@ const CLASSIC_KEX: &str = "KexAlgorithms=curve25519-sha256";
 
 /// One timed run on the controller.
 #[derive(Debug, Clone, Copy)]
-struct Sample {
-    wall: Duration,
-    cpu: Duration,
-    peak_pss_kib: u64,
+pub(crate) struct Sample {
+    pub(crate) wall: Duration,
+    pub(crate) cpu: Duration,
+    pub(crate) peak_pss_kib: u64,
 }
 
-type Samples = BTreeMap<(Engine, Measure), Vec<Sample>>;
+pub(crate) type Samples = BTreeMap<(Engine, Measure), Vec<Sample>>;
 
 /// Runs `argv` on the controller; returns the sample and the exit code. Output goes to
 /// `/tmp/bench.out` and `/tmp/bench.err` there.
@@ -479,7 +481,7 @@ fn outcome(targets: &[Host]) -> Result<BTreeMap<String, Vec<Vec<u8>>>, Error> {
 }
 
 /// One engine, one round: setup, (a), (b), (c); the managed files after (b).
-fn one(
+pub(crate) fn one(
     image: &Image,
     engine: Engine,
     n: usize,
@@ -522,7 +524,7 @@ fn one(
     Ok(files)
 }
 
-fn median(v: &[f64]) -> Option<f64> {
+pub(crate) fn median(v: &[f64]) -> Option<f64> {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied()
@@ -638,32 +640,31 @@ fn goals(samples: &Samples, n: usize) -> String {
 /// The flag that names this benchmark's section of `docs/benchmarks.md`.
 const SECTION: &str = "--fleet";
 
+/// The converge to push and what it is: `--binary`'s, else a release build stripped of its
+/// line tables (what a fleet should push, docs/scaling.md).
+pub(crate) fn binary(o: &Options) -> Result<(PathBuf, &'static str), Error> {
+    if let Some(b) = &o.binary {
+        return Ok((b.clone(), "the build given with --binary"));
+    }
+    let built = build(&workspace_root())?;
+    let stripped = built.with_file_name("converge-stripped");
+    let ok = std::process::Command::new("strip")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(&built)
+        .status()
+        .is_ok_and(|s| s.success());
+    Ok(if ok {
+        (stripped, "stripped release build")
+    } else {
+        (built, "release build")
+    })
+}
+
 /// Runs the benchmark and writes its section of `docs/benchmarks.md`.
 pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
     let root = workspace_root();
-    let mut what_build = "stripped release build";
-    let converge = match &o.binary {
-        Some(b) => {
-            what_build = "the build given with --binary";
-            b.clone()
-        }
-        None => {
-            let built = build(&root)?;
-            // What a fleet should push (docs/scaling.md): the build without its line tables.
-            let stripped = built.with_file_name("converge-stripped");
-            let ok = std::process::Command::new("strip")
-                .arg("-o")
-                .arg(&stripped)
-                .arg(&built)
-                .status()
-                .is_ok_and(|s| s.success());
-            if ok {
-                stripped
-            } else {
-                built
-            }
-        }
-    };
+    let (converge, what_build) = binary(&o)?;
     let image = Image::default_image()?;
     // The commit built, read before the rounds: a run takes many minutes, and work goes on.
     let commit = local("git", &["rev-parse", "--short", "HEAD"]);

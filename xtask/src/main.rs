@@ -6,6 +6,7 @@ mod demo;
 mod dist;
 mod e2e;
 mod fleet_bench;
+mod fleet_scale;
 mod forge_bench;
 mod nginx_table;
 mod profile;
@@ -48,11 +49,13 @@ const USAGE: &str = "usage: cargo xtask <command>
                                default 5); writes docs/benchmarks.md
   nginx-directives SRC         regenerate crates/nginx/src/directives/table.rs from an
                                unpacked nginx source tree (apt-get source nginx)
-  bench --fleet [--hosts N] [--rounds R] [--binary BIN]
+  bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN]
                                converge and Ansible pushing the web server from a controller
                                to N fresh hosts (default 20), R rounds (default 3); writes
                                its section of docs/benchmarks.md. BIN: a converge build to
-                               use instead of a stripped release build
+                               use instead of a stripped release build. --scale: converge
+                               alone, 20 hosts against N (default 100), R rounds alternating;
+                               writes its own section
   bench --control-repo [--rounds N]
                                only the control repository's compile, converge against
                                Puppet's compiler on this machine (needs puppet and the
@@ -106,7 +109,7 @@ fn main() -> ExitCode {
             Some((release, _)) => e2e::run(release),
             None => usage(),
         },
-        ["bench", "--fleet", rest @ ..] => fleet_options(rest).map_or_else(usage, fleet_bench::run),
+        ["bench", "--fleet", rest @ ..] => fleet_options(rest).map_or_else(usage, fleet),
         ["bench", rest @ ..] => match rest {
             [] => bench::run(bench::Options { rounds: 5 }),
             ["--control-repo"] => bench::control_repo_only(9),
@@ -157,23 +160,37 @@ fn main() -> ExitCode {
     }
 }
 
-/// `bench --fleet [--hosts N] [--rounds R] [--binary BIN]`, flags in any order.
+/// `bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN]`, flags in any order
+/// (`--scale`: N defaults to 100).
 fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
     let mut o = fleet_bench::Options {
         hosts: 20,
         rounds: 3,
         binary: None,
+        scale: false,
     };
+    let mut hosts = None;
     let mut it = flags.iter();
     while let Some(f) = it.next() {
         match *f {
-            "--hosts" => o.hosts = it.next()?.parse().ok().filter(|n| *n > 0)?,
+            "--hosts" => hosts = Some(it.next()?.parse().ok().filter(|n| *n > 0)?),
             "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
             "--binary" => o.binary = Some(std::fs::canonicalize(it.next()?).ok()?),
+            "--scale" => o.scale = true,
             _ => return None,
         }
     }
+    o.hosts = hosts.unwrap_or(if o.scale { 100 } else { 20 });
     Some(o)
+}
+
+/// `bench --fleet ...`: side by side with Ansible, or converge alone at two sizes.
+fn fleet(o: fleet_bench::Options) -> Result<ExitCode, converge_testhost::Error> {
+    if o.scale {
+        fleet_scale::run(o)
+    } else {
+        fleet_bench::run(o)
+    }
 }
 
 /// `profile [--systemd] [--perf] [--rounds N] [--baseline BIN] [--role web|lb]`, flags in
