@@ -126,13 +126,7 @@ fn file(host: &Host, path: &str) -> String {
 fn forge_stack(kind: HostKind) {
     let bed = Bed::new();
     let began = Instant::now();
-    let [web1, web2, lb] = std::thread::scope(|s| {
-        let hs = ["web-01", "web-02", "lb-01"].map(|n| {
-            let bed = &bed;
-            s.spawn(move || forge_host(bed, n, kind))
-        });
-        hs.map(|h| h.join().expect("starting a host"))
-    });
+    let [web1, web2, lb] = support::web_stack(|n| forge_host(&bed, n, kind));
     let client = bed.net.client("client").expect("a client host");
     eprintln!("hosts up, modules installed, in {:.2?}", began.elapsed());
     let site = format!("{SITE}/manifests/site.pp");

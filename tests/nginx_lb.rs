@@ -11,24 +11,10 @@ mod support;
 use converge_testhost::{Host, HostKind};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-use support::{requests, statuses, Answer, Bed, Run};
+use support::{apply_path, requests, statuses, Answer, Bed, Run};
 
 const MANIFESTS: &str = "/etc/converge/manifests";
 const UPSTREAM_FILE: &str = "/etc/nginx/conf.d/web.conf";
-
-fn apply(host: &Host, manifest: &str) -> Run {
-    support::run(
-        host,
-        &[
-            "converge",
-            "apply",
-            "--detailed-exitcodes",
-            "--format",
-            "json",
-            manifest,
-        ],
-    )
-}
 
 fn served_by(answers: &[Answer]) -> Vec<String> {
     answers
@@ -102,25 +88,13 @@ fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
 fn nginx_load_balancer(kind: HostKind) {
     let bed = Bed::new();
     let started = Instant::now();
-    let [web1, web2, lb] = std::thread::scope(|s| {
-        let hs = ["web-01", "web-02", "lb-01"].map(|n| {
-            let bed = &bed;
-            s.spawn(move || stack_host(bed, n, kind))
-        });
-        hs.map(|h| h.join().expect("starting a host"))
-    });
+    let [web1, web2, lb] = support::web_stack(|n| stack_host(&bed, n, kind));
     let client = bed.net.client("client").expect("a client host");
     let site = format!("{MANIFESTS}/site-nginx-lb.pp");
-    let runs: Vec<Run> = std::thread::scope(|s| {
-        let hs: Vec<_> = [&web1, &web2, &lb]
-            .into_iter()
-            .map(|h| {
-                let site = &site;
-                s.spawn(move || apply(h, site))
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let runs: Vec<Run> = support::apply_all(&[&web1, &web2, &lb], &site)
+        .into_iter()
+        .map(|(run, _)| run)
+        .collect();
     for (run, name) in runs.iter().zip(["web-01", "web-02", "lb-01"]) {
         assert_eq!(run.code, 2, "{name}: changes, no failures:\n{}", run.all());
     }
@@ -181,7 +155,7 @@ fn nginx_load_balancer(kind: HostKind) {
 
     // Converged: nothing changes the second time.
     for (h, name) in [(&web1, "web-01"), (&web2, "web-02"), (&lb, "lb-01")] {
-        let run = apply(h, &site);
+        let run = apply_path(h, &site);
         assert_eq!(run.code, 0, "{name}: nothing to do:\n{}", run.all());
     }
 
@@ -216,12 +190,12 @@ fn nginx_load_balancer(kind: HostKind) {
     for h in [&web3, &lb] {
         h.write_file(&three, text.as_bytes()).unwrap();
     }
-    assert_eq!(apply(&web3, &three).code, 2);
+    assert_eq!(apply_path(&web3, &three).code, 2);
     let (answers, run) = support::under_load(
         &client,
         "http://lb-01/",
         Duration::from_millis(1500),
-        || apply(&lb, &three),
+        || apply_path(&lb, &three),
     );
     assert_eq!(run.code, 2, "{}", run.all());
     assert_eq!(changed(&run), ["Nginx_upstream[web]"], "{}", run.all());
@@ -246,7 +220,7 @@ fn nginx_load_balancer(kind: HostKind) {
         variant(&["web-01", "web-02", "web-03"], "bogus").as_bytes(),
     )
     .unwrap();
-    let run = apply(&lb, &bogus);
+    let run = apply_path(&lb, &bogus);
     assert_eq!(run.code, 4, "{}", run.all());
     assert!(
         run.all()

@@ -108,13 +108,7 @@ fn stack_host(bed: &Bed, name: &str, kind: HostKind) -> Host {
 fn whole_stack(kind: HostKind) {
     let bed = Bed::new();
     let started = Instant::now();
-    let [web1, web2, lb] = std::thread::scope(|s| {
-        let hs = ["web-01", "web-02", "lb-01"].map(|n| {
-            let bed = &bed;
-            s.spawn(move || stack_host(bed, n, kind))
-        });
-        hs.map(|h| h.join().expect("starting a host"))
-    });
+    let [web1, web2, lb] = support::web_stack(|n| stack_host(&bed, n, kind));
     let client = bed.net.client("client").expect("a client host");
     eprintln!("hosts up in {:.2?}", started.elapsed());
 

@@ -102,10 +102,10 @@ pub fn apply_json(host: &Host, manifest: &str, extra: &[&str]) -> Run {
     converge(host, manifest, &args)
 }
 
-/// `converge apply --detailed-exitcodes --format json <manifest>` on a host, timed.
-pub fn apply_timed(host: &Host, manifest: &str) -> (Run, Duration) {
-    let start = std::time::Instant::now();
-    let run = run(
+/// `converge apply --detailed-exitcodes --format json <manifest>` on a host, `manifest`
+/// being a path there.
+pub fn apply_path(host: &Host, manifest: &str) -> Run {
+    run(
         host,
         &[
             "converge",
@@ -115,8 +115,23 @@ pub fn apply_timed(host: &Host, manifest: &str) -> (Run, Duration) {
             "json",
             manifest,
         ],
-    );
+    )
+}
+
+/// [`apply_path`], timed.
+pub fn apply_timed(host: &Host, manifest: &str) -> (Run, Duration) {
+    let start = std::time::Instant::now();
+    let run = apply_path(host, manifest);
     (run, start.elapsed())
+}
+
+/// web-01, web-02 and lb-01, each made by `make` on a thread of its own, all at once.
+pub fn web_stack(make: impl Fn(&str) -> Host + Sync) -> [Host; 3] {
+    std::thread::scope(|s| {
+        let make = &make;
+        let hs = ["web-01", "web-02", "lb-01"].map(|n| s.spawn(move || make(n)));
+        hs.map(|h| h.join().expect("starting a host"))
+    })
 }
 
 /// [`apply_timed`] on every host at once (one thread each); results in host order.
