@@ -530,7 +530,7 @@ pub(crate) fn median(v: &[f64]) -> Option<f64> {
     v.get(v.len() / 2).copied()
 }
 
-fn walls(s: &[Sample]) -> Vec<Duration> {
+pub(crate) fn walls(s: &[Sample]) -> Vec<Duration> {
     s.iter().map(|x| x.wall).collect()
 }
 

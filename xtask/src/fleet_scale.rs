@@ -7,22 +7,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use converge_testhost::{Error, Image};
 
 use crate::bench::{cell, dirty, loadavg, local, mem_total, with_section, workspace_root};
-use crate::fleet_bench::{binary, one, Engine, Measure, Options, Sample, Samples};
+use crate::fleet_bench::{binary, one, walls, Engine, Measure, Options, Sample, Samples};
 
 /// The section of docs/benchmarks.md this writes.
 const SECTION: &str = "--fleet --scale";
 
 /// The fleet the goal compares with.
 const BASE: usize = 20;
-
-fn walls(s: &[Sample]) -> Vec<Duration> {
-    s.iter().map(|x| x.wall).collect()
-}
 
 fn median_secs(s: &[Sample], f: impl Fn(&Sample) -> f64) -> Option<f64> {
     crate::fleet_bench::median(&s.iter().map(f).collect::<Vec<_>>())
