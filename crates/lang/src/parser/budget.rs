@@ -11,7 +11,8 @@
 //! measures every manifest in the repository and in Debian's puppetlabs modules). Because
 //! pest's limit is one global, every parse in flight registers its budget and the global
 //! is the largest of them: a parse may get more than its own budget while a bigger one runs
-//! beside it, never less.
+//! beside it, never less. With no parse in flight pest is left unlimited, as it comes: an
+//! embedding program's own pest grammars are bounded only while converge parses.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
@@ -78,11 +79,10 @@ impl Drop for Budget {
     }
 }
 
-/// pest's limit: the largest budget in flight (none in flight: the default minimum, for any
-/// pest parse outside a [`Budget`]).
+/// pest's limit: the largest budget in flight; none in flight, pest's default (no limit),
+/// since a program embedding converge may parse its own grammars with pest.
 fn set_limit(live: &BTreeMap<usize, usize>) {
-    let limit = live.keys().next_back().copied().unwrap_or(MIN_CALLS);
-    pest::set_call_limit(NonZeroUsize::new(limit));
+    pest::set_call_limit(live.keys().next_back().copied().and_then(NonZeroUsize::new));
 }
 
 /// Whether a pest error is the call limit being reached.
