@@ -103,13 +103,7 @@ pub(crate) fn run(out: &Output, args: &ApplyArgs) -> i32 {
     let text = args.format != Format::Json;
     let live = Live::new(out, text && !out.quiet, &targets);
     let req = request(file, &args.compile);
-    let report = match fleet::run(&req, &targets, &binary, &opts, &live) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
+    let report = fleet::run(&req, &targets, &binary, &opts, &live);
     live.done();
     if text {
         print!("{}", table(&report, args.noop));

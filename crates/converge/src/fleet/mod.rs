@@ -62,6 +62,8 @@ pub struct Binary {
     pub version: String,
     /// SHA-256 of the file, hex.
     pub sha256: String,
+    /// Its size in bytes: exactly what is sent to a host that lacks it.
+    pub size: u64,
 }
 
 impl Binary {
@@ -69,7 +71,7 @@ impl Binary {
     pub fn load(path: &Path) -> std::io::Result<Binary> {
         let mut file = std::fs::File::open(path)?;
         let mut hasher = Sha256::new();
-        std::io::copy(&mut file, &mut hasher)?;
+        let size = std::io::copy(&mut file, &mut hasher)?;
         let sha256 = hasher
             .finalize()
             .iter()
@@ -79,6 +81,7 @@ impl Binary {
             path: path.to_path_buf(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             sha256,
+            size,
         })
     }
 
@@ -286,20 +289,11 @@ impl FleetReport {
     }
 }
 
-/// The fleet run could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum FleetError {
-    /// The directory for ssh control sockets could not be made.
-    #[error("cannot create a directory for ssh control sockets: {0}")]
-    ControlDir(std::io::Error),
-}
-
 /// What every host's run shares.
 pub(crate) struct Shared<'a> {
     pub(crate) request: &'a CompileRequest,
     pub(crate) binary: &'a Binary,
     pub(crate) opts: &'a FleetOptions,
-    pub(crate) control_dir: &'a Path,
     pub(crate) catalogs: catalogs::Catalogs,
 }
 
@@ -311,25 +305,18 @@ pub fn run(
     binary: &Binary,
     opts: &FleetOptions,
     obs: &dyn FleetObserver,
-) -> Result<FleetReport, FleetError> {
+) -> FleetReport {
     let began = Instant::now();
-    // Private (0700) and short, for the control sockets; removed at the end.
-    let dir = tempfile::Builder::new()
-        .prefix("converge-ssh.")
-        .tempdir()
-        .map_err(FleetError::ControlDir)?;
     let shared = Shared {
         request,
         binary,
         opts,
-        control_dir: dir.path(),
         catalogs: catalogs::Catalogs::default(),
     };
     let batches = rollout::batches(targets, opts.rollout);
     let count = batches.len();
     let mut hosts = Vec::with_capacity(targets.len());
     let mut stopped_after = None;
-    let mut offset = 0;
     for (i, batch) in batches.into_iter().enumerate() {
         if let Some(after) = stopped_after {
             for t in batch {
@@ -351,22 +338,21 @@ pub fn run(
         if opts.rollout.serial.is_some() {
             obs.batch(i + 1, count, batch);
         }
-        let results = rollout::bounded(batch, opts.rollout.parallel, &|t: &Target, j| {
-            let r = remote::converge_host(&shared, t, offset + j, obs);
+        let results = rollout::bounded(batch, opts.rollout.parallel, &|t: &Target, _| {
+            let r = remote::converge_host(&shared, t, obs);
             obs.finished(&r);
             r
         });
-        offset += batch.len();
         if opts.rollout.serial.is_some() && i + 1 < count && rollout::batch_failed(&results) {
             stopped_after = Some(i + 1);
         }
         hosts.extend(results);
     }
-    Ok(FleetReport {
+    FleetReport {
         hosts,
         stopped_after,
         duration: began.elapsed(),
-    })
+    }
 }
 
 #[cfg(test)]

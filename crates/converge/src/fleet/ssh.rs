@@ -1,20 +1,28 @@
-//! The transport: the system `ssh`, one multiplexed master connection per host.
+//! The transport: the system `ssh`, one process and one channel per host and run.
 //!
 //! OpenSSH does the connecting, so the user's `~/.ssh/config`, agent and known_hosts apply
 //! as they would for `ssh host`, host key checking included. `BatchMode` makes ssh fail
 //! instead of prompting for a password or a new host key (an unknown host is refused unless
 //! the user's config says otherwise or [`SshOptions::accept_new_host_keys`] opts in to
 //! ssh's `accept-new`); nothing secret is ever put on a command line: catalogs, facts and
-//! the binary travel on the command's stdin and stdout. The master
-//! is our own child process (not `ControlPersist`, whose backgrounded master would hold
-//! the first command's output pipes open), so it ends with the run.
+//! the binary travel on the remote script's stdin and stdout.
+//!
+//! A host's whole run is one remote script on one [`Channel`]: the controller reads its
+//! answers line by line and writes what it asks for (the binary, then the catalog) as the
+//! answers arrive. One ssh process per host, not a master and a client per command: the
+//! key exchange and the process start-up are what a converged host costs the controller,
+//! so each of them happens once. Multiplexing is switched off (`ControlPath=none`), even
+//! where the user's config enables it: a multiplexed client hands its pipes to a master
+//! that outlives it, so a host cut off at its timeout would keep the run waiting.
 
 use super::inventory::Target;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
-
 /// How ssh is run.
 #[derive(Debug, Clone)]
 pub struct SshOptions {
@@ -62,219 +70,269 @@ pub enum SshError {
     },
 }
 
-/// An open, authenticated connection to one host; commands share it.
-#[derive(Debug)]
-pub struct Session {
-    target: Target,
-    socket: PathBuf,
-    opts: SshOptions,
-    master: Child,
-}
-
-/// What a remote command reads.
-#[derive(Debug, Clone, Copy)]
-pub enum Input<'a> {
-    /// These bytes.
-    Bytes(&'a [u8]),
-    /// This file's content.
-    File(&'a Path),
-}
-
-/// What a remote command did.
+/// How a remote script ended.
 #[derive(Debug)]
 pub struct Remote {
     /// The remote exit code (`None` when killed by a signal).
     pub code: Option<i32>,
-    /// Its standard output.
+    /// Its standard output not read before the end.
     pub stdout: Vec<u8>,
-    /// Its standard error.
+    /// Its standard error, all of it.
     pub stderr: String,
 }
 
-impl Session {
-    /// Connects to `target`, its control socket in `dir`; waits for authentication until
-    /// `deadline`.
-    pub fn open(
+/// One host's ssh process: a remote script whose stdin is written as the run goes, whose
+/// stdout is read answer by answer, and whose stderr is collected (and, once
+/// [`Channel::stream_stderr`] is called, handed line by line to the caller as it comes).
+///
+/// The deadline is enforced by a watchdog thread that kills ssh: every read and write then
+/// ends at once, and [`Channel::finish`] reports [`SshError::Timeout`].
+pub struct Channel<'scope> {
+    address: String,
+    program: PathBuf,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: Option<ScopedJoinHandle<'scope, Vec<u8>>>,
+    streaming: Arc<AtomicBool>,
+    watch: Arc<(Mutex<Watch>, Condvar)>,
+    watchdog: Option<ScopedJoinHandle<'scope, ()>>,
+    started: Instant,
+    ended: bool,
+}
+
+/// The watchdog's state: when to kill ssh, whether it is no longer needed, whether it fired.
+#[derive(Debug)]
+struct Watch {
+    deadline: Instant,
+    stop: bool,
+    fired: bool,
+}
+
+impl<'scope> Channel<'scope> {
+    /// Runs `script` on `target` with the remote user's shell; its threads live in `scope`.
+    /// ssh is killed at `deadline` unless [`Channel::set_deadline`] moves it; `started` is
+    /// when the host's run began (timeouts count from it). `line` receives the remote's
+    /// stderr lines once streaming is on.
+    pub fn open<'env>(
+        scope: &'scope Scope<'scope, 'env>,
         target: &Target,
-        dir: &Path,
-        slot: usize,
         opts: &SshOptions,
+        script: &str,
         deadline: Instant,
-    ) -> Result<Session, SshError> {
-        // A short name: unix socket paths are limited to ~108 bytes.
-        let socket = dir.join(format!("{slot}.sock"));
-        let log = dir.join(format!("{slot}.log"));
-        let log_file = std::fs::File::create(&log).map_err(|source| SshError::Spawn {
-            program: log.clone(),
-            source,
-        })?;
-        let mut cmd = base_command(target, &socket, opts);
-        cmd.args(["-M", "-N", "-o", "ControlMaster=yes"])
-            .arg("--")
+        started: Instant,
+        line: &'env (dyn Fn(&str) + Sync),
+    ) -> Result<Channel<'scope>, SshError> {
+        let mut cmd = base_command(target, opts);
+        cmd.arg("--")
             .arg(&target.address)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log_file);
-        let master = cmd.spawn().map_err(|source| SshError::Spawn {
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|source| SshError::Spawn {
             program: opts.program.clone(),
             source,
         })?;
-        let mut session = Session {
-            target: target.clone(),
-            socket,
-            opts: opts.clone(),
-            master,
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            unreachable!("all three pipes were asked for");
         };
-        // The master listens on its socket only once authenticated.
-        loop {
-            if session.socket.exists() {
-                return Ok(session);
+        let streaming = Arc::new(AtomicBool::new(false));
+        let stream = Arc::clone(&streaming);
+        let stderr = scope.spawn(move || {
+            let mut all = Vec::new();
+            let mut r = BufReader::new(stderr);
+            let mut l = Vec::new();
+            while matches!(r.read_until(b'\n', &mut l), Ok(n) if n > 0) {
+                if stream.load(Ordering::Acquire) {
+                    line(String::from_utf8_lossy(&l).trim_end_matches('\n'));
+                }
+                all.append(&mut l);
             }
-            if let Ok(Some(_)) = session.master.try_wait() {
-                let text = std::fs::read_to_string(&log).unwrap_or_default();
-                return Err(host_key_refused(&text, &target.address)
-                    .unwrap_or_else(|| SshError::Unreachable(last_line(&text))));
+            all
+        });
+        let watch = Arc::new((
+            Mutex::new(Watch {
+                deadline,
+                stop: false,
+                fired: false,
+            }),
+            Condvar::new(),
+        ));
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let state = Arc::clone(&watch);
+        // ssh is not reaped before this thread is joined (see `end`): the pid it kills
+        // is still ssh's.
+        let watchdog = scope.spawn(move || {
+            let (lock, cvar) = &*state;
+            let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if w.stop {
+                    return;
+                }
+                let now = Instant::now();
+                if now >= w.deadline {
+                    w.fired = true;
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                    return;
+                }
+                let wait = w.deadline - now;
+                w = cvar
+                    .wait_timeout(w, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
-            if Instant::now() >= deadline {
-                let _ = session.master.kill();
-                let _ = session.master.wait();
-                return Err(SshError::Timeout(opts.connect_timeout));
+        });
+        Ok(Channel {
+            address: target.address.clone(),
+            program: opts.program.clone(),
+            child,
+            stdin: Some(stdin),
+            stdout: BufReader::new(stdout),
+            stderr: Some(stderr),
+            streaming,
+            watch,
+            watchdog: Some(watchdog),
+            started,
+            ended: false,
+        })
+    }
+
+    /// Moves the deadline (the connect deadline becomes the run's once ssh is in).
+    pub fn set_deadline(&self, at: Instant) {
+        let (lock, cvar) = &*self.watch;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).deadline = at;
+        cvar.notify_one();
+    }
+
+    /// The next line of the remote's stdout, without its newline; `None` when the script
+    /// ended (or was cut off) first.
+    pub fn read_line(&mut self) -> Option<String> {
+        let mut buf = Vec::new();
+        match self.stdout.read_until(b'\n', &mut buf) {
+            Ok(_) if buf.last() == Some(&b'\n') => {
+                buf.pop();
+                Some(String::from_utf8_lossy(&buf).into_owned())
             }
-            std::thread::sleep(Duration::from_millis(20));
+            _ => None,
         }
     }
 
-    /// Runs `script` with the remote user's shell, `input` on its stdin; gives up (and
-    /// kills the local ssh) at `deadline`. Exit 255 is ssh's own failure.
-    pub fn run(
-        &mut self,
-        script: &str,
-        input: Input<'_>,
-        deadline: Instant,
-        started: Instant,
-    ) -> Result<Remote, SshError> {
-        self.run_streaming(script, input, deadline, started, &|_| {})
+    /// The remote's stdout up to a NUL byte (which JSON text never holds), without it;
+    /// `None` when the script ended first.
+    pub fn read_until_nul(&mut self) -> Option<Vec<u8>> {
+        let mut buf = Vec::new();
+        match self.stdout.read_until(0, &mut buf) {
+            Ok(_) if buf.last() == Some(&0) => {
+                buf.pop();
+                Some(buf)
+            }
+            _ => None,
+        }
     }
 
-    /// [`Session::run`], handing each line of the remote's stderr to `line` as it arrives.
-    pub fn run_streaming(
-        &mut self,
-        script: &str,
-        input: Input<'_>,
-        deadline: Instant,
-        started: Instant,
-        line: &(dyn Fn(&str) + Sync),
-    ) -> Result<Remote, SshError> {
-        let mut cmd = base_command(&self.target, &self.socket, &self.opts);
-        cmd.args(["-o", "ControlMaster=no", "--"])
-            .arg(&self.target.address)
-            .arg(script)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // A file goes to ssh directly: a large binary never passes through this process.
-        let input = match input {
-            Input::Bytes(b) => {
-                cmd.stdin(Stdio::piped());
-                b
-            }
-            Input::File(path) => {
-                let f = std::fs::File::open(path).map_err(|source| SshError::Spawn {
-                    program: path.to_path_buf(),
-                    source,
-                })?;
-                cmd.stdin(f);
-                &[]
-            }
-        };
-        let mut child = cmd.spawn().map_err(|source| SshError::Spawn {
-            program: self.opts.program.clone(),
+    /// Writes `bytes` to the script's stdin; `false` when it no longer reads (it ended:
+    /// [`Channel::finish`] says how).
+    pub fn send(&mut self, bytes: &[u8]) -> bool {
+        self.stdin
+            .as_mut()
+            .is_some_and(|w| w.write_all(bytes).and_then(|()| w.flush()).is_ok())
+    }
+
+    /// Writes the first `len` bytes of the file at `path` to the script's stdin (the
+    /// kernel moves them: a large binary never passes through this process's memory);
+    /// `Ok(false)` when the script no longer reads.
+    pub fn send_file(&mut self, path: &Path, len: u64) -> Result<bool, SshError> {
+        let file = std::fs::File::open(path).map_err(|source| SshError::Spawn {
+            program: path.to_path_buf(),
             source,
         })?;
-        let mut stdin = child.stdin.take();
-        let mut stdout = child.stdout.take();
-        let mut stderr = child.stderr.take();
-        let (code, out, err) = std::thread::scope(|s| {
-            s.spawn(move || {
-                if let Some(mut w) = stdin.take() {
-                    // The remote may exit without reading (an early error): not ours to report.
-                    let _ = w.write_all(input);
-                }
-            });
-            let out = s.spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(r) = stdout.as_mut() {
-                    let _ = r.read_to_end(&mut buf);
-                }
-                buf
-            });
-            let err = s.spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(r) = stderr.take() {
-                    let mut r = std::io::BufReader::new(r);
-                    let mut l = Vec::new();
-                    while matches!(r.read_until(b'\n', &mut l), Ok(n) if n > 0) {
-                        line(String::from_utf8_lossy(&l).trim_end_matches('\n'));
-                        buf.append(&mut l);
-                    }
-                }
-                buf
-            });
-            let code = loop {
-                match child.try_wait() {
-                    Ok(Some(status)) => break Ok(status.code()),
-                    Ok(None) if Instant::now() >= deadline => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        // The client handed its pipes to the master, which keeps them open
-                        // (and the readers waiting) until the remote command ends: the
-                        // master goes too. The host is done for this run anyway.
-                        let _ = self.master.kill();
-                        let _ = self.master.wait();
-                        break Err(SshError::Timeout(started.elapsed()));
-                    }
-                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                    Err(e) => {
-                        break Err(SshError::Spawn {
-                            program: self.opts.program.clone(),
-                            source: e,
-                        })
-                    }
-                }
-            };
-            (
-                code,
-                out.join().unwrap_or_default(),
-                err.join().unwrap_or_default(),
-            )
-        });
-        let code = code?;
+        let Some(w) = self.stdin.as_mut() else {
+            return Ok(false);
+        };
+        Ok(matches!(std::io::copy(&mut file.take(len), w), Ok(n) if n == len))
+    }
+
+    /// From now on the remote's stderr lines go to the `line` given to [`Channel::open`]
+    /// as they arrive.
+    pub fn stream_stderr(&self) {
+        self.streaming.store(true, Ordering::Release);
+    }
+
+    /// Closes the script's stdin, reads what is left of its stdout and waits for it to end.
+    /// ssh's own failure (exit 255) is an error: a refused host key, else unreachable.
+    pub fn finish(mut self) -> Result<Remote, SshError> {
+        self.stdin = None;
+        let mut rest = Vec::new();
+        let _ = self.stdout.read_to_end(&mut rest);
+        let (code, fired, err) = self.end()?;
         let stderr = String::from_utf8_lossy(&err).into_owned();
+        if fired {
+            return Err(SshError::Timeout(self.started.elapsed()));
+        }
         if code == Some(255) {
-            return Err(SshError::Unreachable(last_line(&stderr)));
+            return Err(host_key_refused(&stderr, &self.address)
+                .unwrap_or_else(|| SshError::Unreachable(last_line(&stderr))));
         }
         Ok(Remote {
             code,
-            stdout: out,
+            stdout: rest,
             stderr,
         })
     }
+
+    /// Stops the watchdog, reaps ssh and collects its stderr: the exit code, whether the
+    /// deadline killed it, the stderr.
+    fn end(&mut self) -> Result<(Option<i32>, bool, Vec<u8>), SshError> {
+        self.ended = true;
+        let fired = {
+            let (lock, cvar) = &*self.watch;
+            let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
+            w.stop = true;
+            cvar.notify_one();
+            w.fired
+        };
+        // Joined before the wait below: it may be killing ssh right now, by pid.
+        let fired = match self.watchdog.take().map(ScopedJoinHandle::join) {
+            Some(_) => {
+                let (lock, _) = &*self.watch;
+                lock.lock().unwrap_or_else(|e| e.into_inner()).fired
+            }
+            None => fired,
+        };
+        let status = self.child.wait().map_err(|source| SshError::Spawn {
+            program: self.program.clone(),
+            source,
+        })?;
+        let err = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        Ok((status.code(), fired, err))
+    }
 }
 
-impl Drop for Session {
+impl Drop for Channel<'_> {
+    /// A channel given up half-way (an error on the controller's side) ends its ssh: the
+    /// script sees its stdin close and stops before applying anything.
     fn drop(&mut self) {
-        let _ = self.master.kill();
-        let _ = self.master.wait();
-        let _ = std::fs::remove_file(&self.socket);
+        if !self.ended {
+            self.stdin = None;
+            let _ = self.child.kill();
+            let _ = self.end();
+        }
     }
 }
 
 /// `ssh` with the options every call shares.
-fn base_command(target: &Target, socket: &Path, opts: &SshOptions) -> Command {
+fn base_command(target: &Target, opts: &SshOptions) -> Command {
     let mut cmd = Command::new(&opts.program);
     cmd.arg("-o")
         .arg("BatchMode=yes")
-        .arg("-o")
-        .arg(format!("ControlPath={}", socket.display()))
+        .args(["-o", "ControlMaster=no", "-o", "ControlPath=none"])
         .arg("-o")
         .arg(format!(
             "ConnectTimeout={}",
@@ -342,7 +400,7 @@ mod tests {
     }
 
     #[test]
-    fn every_call_is_batch_mode_through_the_control_socket() {
+    fn every_call_is_batch_mode_and_never_multiplexed() {
         let t = Target {
             name: "web-01".into(),
             address: "10.0.0.1".into(),
@@ -350,7 +408,7 @@ mod tests {
             port: Some(2222),
             run_as: None,
         };
-        let cmd = base_command(&t, Path::new("/tmp/c/0.sock"), &SshOptions::default());
+        let cmd = base_command(&t, &SshOptions::default());
         let args: Vec<String> = cmd
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
@@ -358,12 +416,160 @@ mod tests {
         let joined = args.join(" ");
         for want in [
             "-o BatchMode=yes",
-            "-o ControlPath=/tmp/c/0.sock",
+            "-o ControlMaster=no -o ControlPath=none",
             "-o ConnectTimeout=10",
             "-l deploy",
             "-p 2222",
         ] {
             assert!(joined.contains(want), "{want} in {joined}");
         }
+    }
+
+    /// An "ssh" that runs its last argument here with `sh -c`: the channel's own logic,
+    /// without a network.
+    fn local_ssh(dir: &Path) -> SshOptions {
+        use std::os::unix::fs::PermissionsExt;
+        let program = dir.join("ssh");
+        std::fs::write(
+            &program,
+            "#!/bin/sh\nfor a; do last=$a; done\nexec sh -c \"$last\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        SshOptions {
+            program,
+            ..SshOptions::default()
+        }
+    }
+
+    fn target() -> Target {
+        Target {
+            name: "web-01".into(),
+            address: "web-01".into(),
+            user: None,
+            port: None,
+            run_as: None,
+        }
+    }
+
+    #[test]
+    fn answers_and_input_travel_over_one_channel() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = local_ssh(dir.path());
+        let streamed = Mutex::new(Vec::new());
+        let line = |l: &str| streamed.lock().unwrap().push(l.to_string());
+        let script = "echo one; printf '{\"a\": 1}\\000%s\\n' 0; echo early >&2; \
+                      read -r go; [ \"$go\" = apply ] || exit 9; echo during >&2; cat";
+        let now = Instant::now();
+        let out = std::thread::scope(|s| {
+            let mut ch = Channel::open(
+                s,
+                &target(),
+                &opts,
+                script,
+                now + Duration::from_secs(30),
+                now,
+                &line,
+            )
+            .unwrap();
+            assert_eq!(ch.read_line().as_deref(), Some("one"));
+            assert_eq!(ch.read_until_nul().as_deref(), Some(&b"{\"a\": 1}"[..]));
+            assert_eq!(ch.read_line().as_deref(), Some("0"));
+            ch.stream_stderr();
+            assert!(ch.send(b"apply\n"));
+            assert!(ch.send(b"the catalog"));
+            ch.finish().unwrap()
+        });
+        assert_eq!(out.code, Some(0));
+        assert_eq!(out.stdout, b"the catalog");
+        assert_eq!(out.stderr, "early\nduring\n");
+        assert!(streamed.lock().unwrap().contains(&"during".to_string()));
+    }
+
+    #[test]
+    fn the_deadline_cuts_a_host_off_and_says_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = local_ssh(dir.path());
+        let now = Instant::now();
+        let e = std::thread::scope(|s| {
+            let mut ch = Channel::open(
+                s,
+                &target(),
+                &opts,
+                "echo in; exec sleep 30",
+                now + Duration::from_secs(30),
+                now,
+                &|_| {},
+            )
+            .unwrap();
+            assert_eq!(ch.read_line().as_deref(), Some("in"));
+            // Moved nearer once "in": the run's deadline replaces the connect deadline.
+            ch.set_deadline(Instant::now() + Duration::from_millis(300));
+            assert_eq!(ch.read_line(), None);
+            ch.finish().unwrap_err()
+        });
+        assert!(matches!(e, SshError::Timeout(_)), "{e}");
+        assert!(
+            now.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            now.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_channel_given_up_ends_its_ssh() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = local_ssh(dir.path());
+        let now = Instant::now();
+        std::thread::scope(|s| {
+            let mut ch = Channel::open(
+                s,
+                &target(),
+                &opts,
+                "echo in; exec sleep 30",
+                now + Duration::from_secs(30),
+                now,
+                &|_| {},
+            )
+            .unwrap();
+            assert_eq!(ch.read_line().as_deref(), Some("in"));
+        });
+        assert!(
+            now.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            now.elapsed()
+        );
+    }
+
+    #[test]
+    fn sshs_own_failure_is_unreachable_or_a_refused_host_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = local_ssh(dir.path());
+        let now = Instant::now();
+        let end = |script: &str| {
+            std::thread::scope(|s| {
+                let mut ch = Channel::open(
+                    s,
+                    &target(),
+                    &opts,
+                    script,
+                    now + Duration::from_secs(30),
+                    now,
+                    &|_| {},
+                )
+                .unwrap();
+                assert_eq!(ch.read_line(), None);
+                ch.finish().unwrap_err().to_string()
+            })
+        };
+        assert_eq!(
+            end("echo 'ssh: connect to host web-01 port 22: Connection refused' >&2; exit 255"),
+            "unreachable: ssh: connect to host web-01 port 22: Connection refused"
+        );
+        let e = end("echo 'Host key verification failed.' >&2; exit 255");
+        assert!(
+            e.starts_with("the host key of web-01 is not in known_hosts"),
+            "{e}"
+        );
     }
 }
