@@ -11,6 +11,9 @@
 //! checks, pinned so that it and the playbook change together); Ansible
 //! (Debian's `ansible-core`, installed on its controller from the image's offline
 //! repository) runs `xtask/bench/fleet/site.yml`, with `xtask/bench/fleet/ansible.cfg`.
+//! A third network per round measures the floor ([`floor_command`]): ssh alone, doing only
+//! what no engine can skip, so that a ratio can be read against the most any engine could
+//! reach on this machine.
 //!
 //! Measured on the controller: wall time (bash's `$EPOCHREALTIME` inside the controller),
 //! CPU (user + system of the engine and everything it waited for, with `times`, plus what
@@ -63,6 +66,8 @@ pub(crate) struct Options {
 pub(crate) enum Engine {
     Converge,
     Ansible,
+    /// The floor: ssh alone, doing only what no engine can skip (see [`floor_command`]).
+    Floor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,6 +83,7 @@ impl std::fmt::Display for Engine {
         f.write_str(match self {
             Engine::Converge => "converge",
             Engine::Ansible => "Ansible",
+            Engine::Floor => "ssh alone",
         })
     }
 }
@@ -285,7 +291,7 @@ fn setup(
     let targets = hosts.split_off(1);
     let c = hosts.remove(0);
     let install = match engine {
-        Engine::Converge => "openssh-client",
+        Engine::Converge | Engine::Floor => "openssh-client",
         Engine::Ansible => "openssh-client ansible-core",
     };
     sh(
@@ -338,6 +344,7 @@ fn setup(
             );
             c.write_file("/root/ansible/inventory.ini", inventory.as_bytes())?;
         }
+        Engine::Floor => {}
     }
     Ok((net, c, targets))
 }
@@ -401,8 +408,31 @@ fn command(engine: Engine, measure: Measure, n: usize) -> Vec<String> {
             }
             v
         }
+        Engine::Floor => floor_command(measure, &targets),
     };
     v
+}
+
+/// The least any push engine does for `measure`, as one shell line: one `ssh` per target,
+/// all at once, running `apt-get install nginx` with converge's own options for the first
+/// converge (no files, no service, no checks) and `true` for the no-op runs (a connection
+/// and nothing else). Fails when any ssh fails. The dry run has no floor.
+fn floor_command(measure: Measure, targets: &[String]) -> Vec<String> {
+    let (kex, remote) = match measure {
+        Measure::First => (
+            "",
+            "DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Options::=--force-confold \
+             install nginx >/dev/null",
+        ),
+        Measure::NoopClassicKex => (" -o KexAlgorithms=curve25519-sha256", "true"),
+        Measure::Noop | Measure::DryRun => ("", "true"),
+    };
+    let script = format!(
+        "pids=; for t in {}; do ssh -o BatchMode=yes{kex} \"$t\" '{remote}' & pids=\"$pids $!\"; done; \
+         f=0; for p in $pids; do wait $p || f=1; done; exit $f",
+        targets.join(" ")
+    );
+    ["bash", "-c", script.as_str()].map(String::from).to_vec()
 }
 
 /// Checks a run did what it should on every host; returns the number of hosts whose
@@ -465,6 +495,12 @@ fn check_run(
             }
             Ok(0)
         }
+        Engine::Floor => {
+            if code != 0 {
+                return Err(bad(format!("exit {code}")));
+            }
+            Ok(0)
+        }
     }
 }
 
@@ -492,6 +528,10 @@ pub(crate) fn one(
     let (net, c, targets) = setup(image, engine, n, converge)?;
     let mut files = BTreeMap::new();
     for m in Measure::ALL {
+        // The floor has no dry run, and leaves none of the managed files.
+        if engine == Engine::Floor && m == Measure::DryRun {
+            continue;
+        }
         let argv = command(engine, m, n);
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         let (sample, code) = measured(&c, &argv)?;
@@ -506,12 +546,12 @@ pub(crate) fn one(
             sample.peak_pss_kib as f64 / 1024.0
         );
         samples.entry((engine, m)).or_default().push(sample);
-        if m == Measure::Noop {
+        if m == Measure::Noop && engine != Engine::Floor {
             files = outcome(&targets)?;
         }
     }
     // The dry run changed nothing.
-    if outcome(&targets)? != files {
+    if engine != Engine::Floor && outcome(&targets)? != files {
         return Err(failed(
             format!("{engine} dry run"),
             "the dry run changed a managed file".into(),
@@ -542,27 +582,41 @@ fn tables(samples: &Samples, n: usize) -> String {
         _ => "—".into(),
     };
     let mut t = String::from(
-        "| measure | converge wall, min / **median** / max | Ansible wall, min / **median** / max | Ansible ÷ converge (medians) |\n|---|---|---|---|\n",
+        "| measure | converge wall, min / **median** / max | Ansible wall, min / **median** / max | ssh alone (the floor), min / **median** / max | Ansible ÷ converge (medians) | Ansible ÷ the floor |\n|---|---|---|---|---|---|\n",
     );
     for m in Measure::ALL {
-        let (c, a) = (get(Engine::Converge, m), get(Engine::Ansible, m));
+        let (c, a, f) = (
+            get(Engine::Converge, m),
+            get(Engine::Ansible, m),
+            get(Engine::Floor, m),
+        );
         let med =
             |s: &[Sample]| median(&s.iter().map(|x| x.wall.as_secs_f64()).collect::<Vec<_>>());
+        let floor = if f.is_empty() {
+            "—".to_string()
+        } else {
+            cell(&walls(f))
+        };
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {floor} | {} | {} |",
             m.label(),
             cell(&walls(c)),
             cell(&walls(a)),
-            ratio(med(a), med(c))
+            ratio(med(a), med(c)),
+            ratio(med(a), med(f))
         );
     }
     t.push_str(
         "\nController cost, medians: CPU (user + system, ssh included) per run and per host, and peak memory (summed PSS of the controller's processes).\n\n\
-         | measure | converge CPU | per host | Ansible CPU | per host | Ansible ÷ converge | converge peak memory | Ansible peak memory |\n|---|---|---|---|---|---|---|---|\n",
+         | measure | converge CPU | per host | Ansible CPU | per host | Ansible ÷ converge | ssh alone, per host | converge peak memory | Ansible peak memory |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for m in Measure::ALL {
-        let (c, a) = (get(Engine::Converge, m), get(Engine::Ansible, m));
+        let (c, a, f) = (
+            get(Engine::Converge, m),
+            get(Engine::Ansible, m),
+            get(Engine::Floor, m),
+        );
         let cpu = |s: &[Sample]| median(&s.iter().map(|x| x.cpu.as_secs_f64()).collect::<Vec<_>>());
         let mem = |s: &[Sample]| {
             median(
@@ -577,13 +631,14 @@ fn tables(samples: &Samples, n: usize) -> String {
             |x: Option<f64>| x.map_or("—".into(), |x| format!("{:.0} ms", x * 1000.0 / n as f64));
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             m.label(),
             secs(cpu(c)),
             per(cpu(c)),
             secs(cpu(a)),
             per(cpu(a)),
             ratio(cpu(a), cpu(c)),
+            per(cpu(f)),
             mem(c),
             mem(a)
         );
@@ -616,23 +671,36 @@ fn goals(samples: &Samples, n: usize) -> String {
         verdict(noop.is_some_and(|v| v >= 10.0))
     );
     let first = r(Measure::First);
+    let most = med(Engine::Ansible, Measure::First, wall)
+        .zip(med(Engine::Floor, Measure::First, wall))
+        .map(|(a, f)| a / f);
     let _ = writeln!(
         g,
-        "- first converge at least 5× faster: {} ({})",
+        "- first converge at least 5× faster: {} ({}); Ansible ÷ the floor (`apt-get install \
+         nginx` alone over ssh on every host), the most any engine could reach here: {}",
         x(first),
-        verdict(first.is_some_and(|v| v >= 5.0))
+        verdict(first.is_some_and(|v| v >= 5.0)),
+        x(most)
     );
     let per_host = |m| med(Engine::Converge, m, cpu).map(|c| c * 1000.0 / n as f64);
     let ms = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.0} ms"));
     let (pq, classic) = (per_host(Measure::Noop), per_host(Measure::NoopClassicKex));
+    let bare = |m| {
+        med(Engine::Floor, m, cpu)
+            .map(|c| c * 1000.0 / n as f64)
+            .map_or("—".into(), |v| format!("{v:.0} ms"))
+    };
     let _ = writeln!(
         g,
         "- controller CPU per host in a no-op run at most 20 ms, ssh included: {} with ssh's \
-         default key exchange ({}), {} with `{CLASSIC_KEX}` ({})",
+         default key exchange ({}; `ssh host true` alone: {}), {} with `{CLASSIC_KEX}` ({}; \
+         `ssh host true` alone: {})",
         ms(pq),
         verdict(pq.is_some_and(|v| v <= 20.0)),
+        bare(Measure::Noop),
         ms(classic),
-        verdict(classic.is_some_and(|v| v <= 20.0))
+        verdict(classic.is_some_and(|v| v <= 20.0)),
+        bare(Measure::NoopClassicKex)
     );
     g
 }
@@ -673,10 +741,11 @@ pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
     let mut samples = Samples::new();
     let mut shared = Vec::new();
     for round in 1..=o.rounds {
+        // The floor between the two, which alternate.
         let order = if round % 2 == 1 {
-            [Engine::Converge, Engine::Ansible]
+            [Engine::Converge, Engine::Floor, Engine::Ansible]
         } else {
-            [Engine::Ansible, Engine::Converge]
+            [Engine::Ansible, Engine::Floor, Engine::Converge]
         };
         let mut files = BTreeMap::new();
         for engine in order {
@@ -748,6 +817,13 @@ and default site are identical on every host; the dry runs change nothing.
 - (c) a dry run (`converge plan`, `ansible-playbook --check --diff`) with the index text
   changed: one pending change on every host.
 
+The floor (\"ssh alone\", a third network of {n} fresh targets each round, run between the
+two engines) is what no push engine can skip: one `ssh` per target, all at once, running
+`apt-get install nginx` with converge's own apt options for (a), and `true` for (b) and
+(b′). Its wall time bounds every engine's from below on this machine (the {n} targets'
+dpkg shares the same 2 cores), so Ansible ÷ the floor is the largest ratio any engine
+could reach; its CPU per host is what ssh alone costs the controller.
+
 Wall time is taken inside the controller with bash's `$EPOCHREALTIME`; CPU is user + system
 of the engine and everything it waited for (`times`), plus what the controller's init
 reaped (Ansible's `ControlPersist` ssh masters, closed after each run so that every run
@@ -800,6 +876,51 @@ mod tests {
         assert_eq!(
             with_section(&more, SECTION, "fleet 3\n"),
             format!("{doc}\n{BEGIN}\nfleet 3\n{END}\n## after\n")
+        );
+    }
+
+    #[test]
+    fn the_floor_reaches_every_target_at_once_and_fails_when_one_fails() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        // An ssh that logs its target and fails for node-02.
+        let ssh = dir.path().join("ssh");
+        let log = dir.path().join("log");
+        std::fs::write(
+            &ssh,
+            format!(
+                "#!/bin/sh\nfor a; do t=$p; p=$a; done\necho \"$t\" >> {}\n[ \"$t\" != node-02 ]\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let run = |targets: &[&str]| {
+            let t: Vec<String> = targets.iter().map(|s| s.to_string()).collect();
+            let argv = floor_command(Measure::Noop, &t);
+            let path = format!(
+                "{}:{}",
+                dir.path().display(),
+                std::env::var("PATH").unwrap()
+            );
+            std::process::Command::new(&argv[0])
+                .args(&argv[1..])
+                .env("PATH", path)
+                .status()
+                .unwrap()
+                .success()
+        };
+        assert!(run(&["node-01", "node-03"]));
+        assert!(!run(&["node-01", "node-02", "node-03"]));
+        let mut seen: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            ["node-01", "node-01", "node-02", "node-03", "node-03"]
         );
     }
 
