@@ -49,13 +49,15 @@ const USAGE: &str = "usage: cargo xtask <command>
                                default 5); writes docs/benchmarks.md
   nginx-directives SRC         regenerate crates/nginx/src/directives/table.rs from an
                                unpacked nginx source tree (apt-get source nginx)
-  bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN]
+  bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN] [--release N]
                                converge and Ansible pushing the web server from a controller
-                               to N fresh hosts (default 20), R rounds (default 3); writes
-                               its section of docs/benchmarks.md. BIN: a converge build to
-                               use instead of a stripped release build. --scale: converge
-                               alone, 20 hosts against N (default 100), R rounds alternating;
-                               writes its own section
+                               to N fresh hosts (default 20), R rounds (default 3), beside
+                               the floor (ssh alone); writes its section of
+                               docs/benchmarks.md. BIN: a converge build to use instead of
+                               a stripped release build. --scale: converge alone, 20 hosts
+                               against N (default 100), R rounds alternating; writes its own
+                               section. --release: Debian N hosts (11, 12 or 13), a section
+                               of their own
   bench --control-repo [--rounds N]
                                only the control repository's compile, converge against
                                Puppet's compiler on this machine (needs puppet and the
@@ -160,7 +162,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// `bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN]`, flags in any order
+/// `bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN] [--release N]`, flags
+/// in any order
 /// (`--scale`: N defaults to 100).
 fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
     let mut o = fleet_bench::Options {
@@ -168,6 +171,7 @@ fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
         rounds: 3,
         binary: None,
         scale: false,
+        release: Release::default(),
     };
     let mut hosts = None;
     let mut it = flags.iter();
@@ -177,6 +181,7 @@ fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
             "--rounds" => o.rounds = it.next()?.parse().ok().filter(|n| *n > 0)?,
             "--binary" => o.binary = Some(std::fs::canonicalize(it.next()?).ok()?),
             "--scale" => o.scale = true,
+            "--release" => o.release = it.next()?.parse().ok()?,
             _ => return None,
         }
     }

@@ -188,7 +188,8 @@ fn as_user(script: &str, run_as: Option<&str>) -> String {
 /// The one script a host runs, start to end. It prints the login user, then (as `run_as`)
 /// the uid and, for root, `present` when this build is installed, else `missing`, after
 /// which it installs the binary arriving on its stdin and prints `installed`. Then the
-/// facts' JSON, a NUL byte and `converge facts`' exit code on a line of its own. It then
+/// facts' JSON, a NUL byte and `converge facts`' exit code on a line of its own (and, when
+/// that is not 0, it ends with that code). It then
 /// waits for a line `apply` and the catalog (up to the end of its stdin), and applies it;
 /// its stdout is then the report. Any other answer, or the end of stdin, ends it there:
 /// a catalog that did not compile sends it nothing.
@@ -218,7 +219,7 @@ fn host_script(binary: &super::Binary, run_as: Option<&str>, noop: bool) -> Stri
            if ! echo \"{sha256}  $t\" | sha256sum -c --status; then \
              echo \"checksum mismatch after copying to $t\" >&2; exit 3; fi; \
            chmod 700 \"$t\"; mv -f \"$t\" {bin}; trap - EXIT; set +e; echo installed; fi; \
-         {bin} facts </dev/null; printf '\\000%s\\n' \"$?\"; \
+         {bin} facts </dev/null; s=$?; printf '\\000%s\\n' \"$s\"; [ \"$s\" = 0 ] || exit \"$s\"; \
          read -r go && [ \"$go\" = apply ] || exit 0; \
          exec {bin} apply --catalog - --detailed-exitcodes --format json --progress --brief{noop}",
         parent = REMOTE_BIN_DIR.rsplit_once('/').map_or("/", |(p, _)| p),

@@ -236,23 +236,33 @@ impl<'scope> Channel<'scope> {
     /// Writes `bytes` to the script's stdin; `false` when it no longer reads (it ended:
     /// [`Channel::finish`] says how).
     pub fn send(&mut self, bytes: &[u8]) -> bool {
-        self.stdin
+        let sent = self
+            .stdin
             .as_mut()
-            .is_some_and(|w| w.write_all(bytes).and_then(|()| w.flush()).is_ok())
+            .is_some_and(|w| w.write_all(bytes).and_then(|()| w.flush()).is_ok());
+        if !sent {
+            self.stdin = None;
+        }
+        sent
     }
 
     /// Writes the first `len` bytes of the file at `path` to the script's stdin (the
     /// kernel moves them: a large binary never passes through this process's memory);
-    /// `Ok(false)` when the script no longer reads.
+    /// `Ok(false)` when the script no longer reads. A file shorter than `len` closes the
+    /// script's stdin: it sees its input end instead of waiting for bytes that never come.
     pub fn send_file(&mut self, path: &Path, len: u64) -> Result<bool, SshError> {
         let file = std::fs::File::open(path).map_err(|source| SshError::Spawn {
             program: path.to_path_buf(),
             source,
         })?;
-        let Some(w) = self.stdin.as_mut() else {
-            return Ok(false);
-        };
-        Ok(matches!(std::io::copy(&mut file.take(len), w), Ok(n) if n == len))
+        let sent = self
+            .stdin
+            .as_mut()
+            .is_some_and(|w| matches!(std::io::copy(&mut file.take(len), w), Ok(n) if n == len));
+        if !sent {
+            self.stdin = None;
+        }
+        Ok(sent)
     }
 
     /// From now on the remote's stderr lines go to the `line` given to [`Channel::open`]
@@ -484,6 +494,26 @@ mod tests {
         assert_eq!(out.stdout, b"the catalog");
         assert_eq!(out.stderr, "early\nduring\n");
         assert!(streamed.lock().unwrap().contains(&"during".to_string()));
+    }
+
+    #[test]
+    fn a_file_shorter_than_announced_ends_the_scripts_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = local_ssh(dir.path());
+        let file = dir.path().join("bin");
+        std::fs::write(&file, b"0123456789").unwrap();
+        let now = Instant::now();
+        std::thread::scope(|s| {
+            let script = "echo missing; head -c 100 > /dev/null; echo input-ended";
+            let deadline = now + Duration::from_secs(5);
+            let mut ch =
+                Channel::open(s, &target(), &opts, script, deadline, now, &|_| {}).unwrap();
+            assert_eq!(ch.read_line().as_deref(), Some("missing"));
+            // The file changed since its size was taken: the script must not wait for more.
+            assert!(!ch.send_file(&file, 100).unwrap());
+            assert_eq!(ch.read_line().as_deref(), Some("input-ended"));
+            assert_eq!(ch.finish().unwrap().code, Some(0));
+        });
     }
 
     #[test]
