@@ -74,6 +74,15 @@ impl Options {
             format!("{base} --release {}", self.release.number())
         }
     }
+
+    /// What a section's heading adds for a release other than the default.
+    pub(crate) fn on_release(&self) -> String {
+        if self.release == Release::default() {
+            String::new()
+        } else {
+            format!(", Debian {} hosts", self.release.number())
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -860,11 +869,7 @@ Against the goals of issue 17:
         n = o.hosts,
         rounds = o.rounds,
         flags = o.section(SECTION),
-        on = if o.release == Release::default() {
-            String::new()
-        } else {
-            format!(", Debian {} hosts", o.release.number())
-        },
+        on = o.on_release(),
         release = o.release.number(),
         nproc = local("nproc", &[]),
         mem = mem_total(),
