@@ -1,14 +1,15 @@
 //! Many hosts from one controller: apply one manifest to a fleet over SSH, in parallel or
 //! rolling.
 //!
-//! Per host ([`remote`]): connect with the system `ssh` ([`ssh`]); one round trip says
-//! who we are, whether root is at hand, whether this exact build is in [`REMOTE_BIN_DIR`]
-//! and, when it is, the host's facts (where it is missing, the copy follows, then the
-//! facts); compile its catalog here, or reuse the catalog of a node that agrees on every
-//! fact the compile read ([`catalogs`]); apply it there with `converge apply --catalog -`
-//! and read the JSON report back (a converged host sends its summary alone). Hosts come from `--targets` and an optional inventory
-//! ([`inventory`]); [`rollout`] decides how many run at once and when a rolling update
-//! stops.
+//! Per host ([`remote`]), one `ssh` process running one script over one channel
+//! ([`ssh`]): its first round trip says who we are, whether root is at hand, whether this
+//! exact build is in [`REMOTE_BIN_DIR`] and, when it is, the host's facts (where it is
+//! missing, the copy follows on the same channel, then the facts); compile its catalog
+//! here, or reuse the catalog of a node that agrees on every fact the compile read
+//! ([`catalogs`]); send it down the channel to `converge apply --catalog -` there and read
+//! the JSON report back (a converged host sends its summary alone). Hosts come from
+//! `--targets` and an optional inventory ([`inventory`]); [`rollout`] decides how many run
+//! at once and when a rolling update stops.
 
 mod catalogs;
 pub mod inventory;

@@ -462,6 +462,18 @@ mod tests {
         }
     }
 
+    /// A channel through [`local_ssh`] with 30 s to run and stderr not streamed.
+    fn open_local<'s>(
+        s: &'s Scope<'s, '_>,
+        opts: &SshOptions,
+        script: &str,
+        now: Instant,
+    ) -> Channel<'s> {
+        fn quiet(_: &str) {}
+        let deadline = now + Duration::from_secs(30);
+        Channel::open(s, &target(), opts, script, deadline, now, &quiet).unwrap()
+    }
+
     #[test]
     fn answers_and_input_travel_over_one_channel() {
         let dir = tempfile::tempdir().unwrap();
@@ -522,16 +534,7 @@ mod tests {
         let opts = local_ssh(dir.path());
         let now = Instant::now();
         let e = std::thread::scope(|s| {
-            let mut ch = Channel::open(
-                s,
-                &target(),
-                &opts,
-                "echo in; exec sleep 30",
-                now + Duration::from_secs(30),
-                now,
-                &|_| {},
-            )
-            .unwrap();
+            let mut ch = open_local(s, &opts, "echo in; exec sleep 30", now);
             assert_eq!(ch.read_line().as_deref(), Some("in"));
             // Moved nearer once "in": the run's deadline replaces the connect deadline.
             ch.set_deadline(Instant::now() + Duration::from_millis(300));
@@ -552,16 +555,7 @@ mod tests {
         let opts = local_ssh(dir.path());
         let now = Instant::now();
         std::thread::scope(|s| {
-            let mut ch = Channel::open(
-                s,
-                &target(),
-                &opts,
-                "echo in; exec sleep 30",
-                now + Duration::from_secs(30),
-                now,
-                &|_| {},
-            )
-            .unwrap();
+            let mut ch = open_local(s, &opts, "echo in; exec sleep 30", now);
             assert_eq!(ch.read_line().as_deref(), Some("in"));
         });
         assert!(
@@ -578,16 +572,7 @@ mod tests {
         let now = Instant::now();
         let end = |script: &str| {
             std::thread::scope(|s| {
-                let mut ch = Channel::open(
-                    s,
-                    &target(),
-                    &opts,
-                    script,
-                    now + Duration::from_secs(30),
-                    now,
-                    &|_| {},
-                )
-                .unwrap();
+                let mut ch = open_local(s, &opts, script, now);
                 assert_eq!(ch.read_line(), None);
                 ch.finish().unwrap_err().to_string()
             })
