@@ -540,6 +540,9 @@ fn outcome(targets: &[Host]) -> Result<BTreeMap<String, Vec<Vec<u8>>>, Error> {
 }
 
 /// One engine, one round: setup, (a), (b), (c); the managed files after (b).
+///
+/// With `floor_after`, the floor's connection-only runs ((b) and (b′), `ssh host true`)
+/// follow on the same hosts, saving a network of fresh hosts when only those are wanted.
 pub(crate) fn one(
     image: &Image,
     engine: Engine,
@@ -547,6 +550,7 @@ pub(crate) fn one(
     converge: &Path,
     samples: &mut Samples,
     shared: &mut Vec<usize>,
+    floor_after: bool,
 ) -> Result<BTreeMap<String, Vec<Vec<u8>>>, Error> {
     let (net, c, targets) = setup(image, engine, n, converge)?;
     let mut files = BTreeMap::new();
@@ -580,6 +584,21 @@ pub(crate) fn one(
             "the dry run changed a managed file".into(),
             String::new(),
         ));
+    }
+    if floor_after {
+        for m in [Measure::Noop, Measure::NoopClassicKex] {
+            let argv = command(Engine::Floor, m, n);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let (sample, code) = measured(&c, &argv)?;
+            check_run(&c, Engine::Floor, m, code, n)?;
+            eprintln!(
+                "xtask: {} {m}: {:.2} s, CPU {:.2} s",
+                Engine::Floor,
+                sample.wall.as_secs_f64(),
+                sample.cpu.as_secs_f64()
+            );
+            samples.entry((Engine::Floor, m)).or_default().push(sample);
+        }
     }
     drop(targets);
     drop(c);
@@ -785,6 +804,7 @@ pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
                     &converge,
                     &mut samples,
                     &mut shared,
+                    false,
                 )?,
             );
         }

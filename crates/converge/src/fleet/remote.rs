@@ -97,7 +97,12 @@ fn run(
             target,
             &shared.opts.ssh,
             &script,
-            deadline.min(started + shared.opts.ssh.connect_timeout * 2),
+            // Connecting needs no deadline of its own: ssh bounds it (`ConnectTimeout` covers
+            // the TCP connection, the handshake and the key exchange; the server's
+            // `LoginGraceTime`, authentication), as `ssh host` does. A tighter one failed
+            // healthy hosts of a 100-host run whose controller was busy: the first answer
+            // comes only once the remote shell has started.
+            deadline,
             started,
             &line,
         )?;
@@ -106,7 +111,6 @@ fn run(
             let out = ch.finish()?;
             return Err(HostError::Unreachable(remote_reason(&out)).into());
         };
-        ch.set_deadline(deadline);
         // Who we are, whether root is at hand, whether this build is already there and,
         // when it is, the host's facts, all in this one round trip: a user without root
         // fails here with a reason, before anything is copied, instead of at `mkdir` or
@@ -339,6 +343,54 @@ mod tests {
             .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), script);
         assert_eq!(as_user(script, None), script);
+    }
+
+    struct Quiet;
+    impl FleetObserver for Quiet {
+        fn phase(&self, _: &str, _: Phase) {}
+        fn finished(&self, _: &HostResult) {}
+    }
+
+    #[test]
+    fn a_slow_first_answer_is_not_a_connect_timeout() {
+        use std::os::unix::fs::PermissionsExt;
+        // A host that answers only after 3 s, as a busy controller's 100th ssh did: with a
+        // 1 s ConnectTimeout it must still be heard (here: a login that is not root).
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("ssh");
+        std::fs::write(&program, "#!/bin/sh\nsleep 3\necho deploy\necho 1000\n").unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = super::super::Binary {
+            path: program.clone(),
+            version: "0".into(),
+            sha256: "0".repeat(64),
+            size: 0,
+        };
+        let opts = super::super::FleetOptions {
+            ssh: super::super::SshOptions {
+                program,
+                connect_timeout: std::time::Duration::from_secs(1),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let request = crate::compile::CompileRequest::default();
+        let shared = Shared {
+            request: &request,
+            binary: &binary,
+            opts: &opts,
+            catalogs: Default::default(),
+        };
+        let target = super::super::Target {
+            name: "web-01".into(),
+            address: "web-01".into(),
+            user: None,
+            port: None,
+            run_as: None,
+        };
+        let r = converge_host(&shared, &target, &Quiet);
+        let e = r.outcome.unwrap_err().to_string();
+        assert!(e.starts_with("apply needs root on web-01: deploy"), "{e}");
     }
 
     #[test]

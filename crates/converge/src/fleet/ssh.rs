@@ -111,7 +111,7 @@ struct Watch {
 
 impl<'scope> Channel<'scope> {
     /// Runs `script` on `target` with the remote user's shell; its threads live in `scope`.
-    /// ssh is killed at `deadline` unless [`Channel::set_deadline`] moves it; `started` is
+    /// ssh is killed at `deadline`; `started` is
     /// when the host's run began (timeouts count from it). `line` receives the remote's
     /// stderr lines once streaming is on.
     pub fn open<'env>(
@@ -198,13 +198,6 @@ impl<'scope> Channel<'scope> {
             started,
             ended: false,
         })
-    }
-
-    /// Moves the deadline (the connect deadline becomes the run's once ssh is in).
-    pub fn set_deadline(&self, at: Instant) {
-        let (lock, cvar) = &*self.watch;
-        lock.lock().unwrap_or_else(|e| e.into_inner()).deadline = at;
-        cvar.notify_one();
     }
 
     /// The next line of the remote's stdout, without its newline; `None` when the script
@@ -534,10 +527,11 @@ mod tests {
         let opts = local_ssh(dir.path());
         let now = Instant::now();
         let e = std::thread::scope(|s| {
-            let mut ch = open_local(s, &opts, "echo in; exec sleep 30", now);
+            let deadline = now + Duration::from_millis(500);
+            let script = "echo in; exec sleep 30";
+            let mut ch =
+                Channel::open(s, &target(), &opts, script, deadline, now, &|_| {}).unwrap();
             assert_eq!(ch.read_line().as_deref(), Some("in"));
-            // Moved nearer once "in": the run's deadline replaces the connect deadline.
-            ch.set_deadline(Instant::now() + Duration::from_millis(300));
             assert_eq!(ch.read_line(), None);
             ch.finish().unwrap_err()
         });
