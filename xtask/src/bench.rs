@@ -798,6 +798,17 @@ Peak resident memory of a converge no-op apply of web-01, min / median / max: {r
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes `section` as the section of `docs/benchmarks.md` that `cargo xtask bench {flag}`
+/// owns (see [`with_section`]) and says so, naming it `what`.
+pub(crate) fn write_section(flag: &str, what: &str, section: &str) -> Result<(), Error> {
+    let path = workspace_root().join("docs").join("benchmarks.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, with_section(&old, flag, section))
+        .map_err(|e| io_error("writing docs/benchmarks.md", e))?;
+    eprintln!("xtask: wrote the {what} section of {}", path.display());
+    Ok(())
+}
+
 /// `doc` with the section that `cargo xtask bench {flag}` writes replaced by `section`
 /// (between a pair of HTML comments naming the flag), or added at the end, in the
 /// hand-written part that a full `cargo xtask bench` keeps.

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use converge_testhost::{Error, Host, HostKind, Image, Net, Release};
 
-use crate::bench::{build, cell, failed, loadavg, local, mem_total, with_section, workspace_root};
+use crate::bench::{build, cell, failed, loadavg, local, mem_total, workspace_root, write_section};
 
 /// The playbook and Ansible's configuration.
 const PLAYBOOK: &str = include_str!("../bench/fleet/site.yml");
@@ -773,11 +773,11 @@ pub(crate) fn binary(o: &Options) -> Result<(PathBuf, &'static str), Error> {
 
 /// Runs the benchmark and writes its section of `docs/benchmarks.md`.
 pub(crate) fn run(o: Options) -> Result<ExitCode, Error> {
-    let root = workspace_root();
     let (converge, what_build) = binary(&o)?;
     let image = Image::builder().release(o.release).build()?;
     // The commit built, read before the rounds: a run takes many minutes, and work goes on.
     let commit = local("git", &["rev-parse", "--short", "HEAD"]);
+    let dirty = crate::bench::dirty();
     let load_start = loadavg();
     let date = local("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let mut samples = Samples::new();
@@ -879,7 +879,7 @@ name in its header, so every host compiles its own).
 - date (start): {date}
 - machine: {nproc} cores, {mem} memory, kernel {kernel}; load average (1, 5, 15 min) at
   start {load_start}, at end {load_end} (other jobs share this machine)
-- {versions}; converge commit {commit}, {what_build} ({size:.1} MB)
+- {versions}; converge commit {commit}{dirty}, {what_build} ({size:.1} MB)
 - {rounds} rounds
 
 {tables}
@@ -895,21 +895,14 @@ Against the goals of issue 17:
         mem = mem_total(),
         kernel = local("uname", &["-r"]),
     );
-    let path = root.join("docs").join("benchmarks.md");
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, with_section(&old, &o.section(SECTION), &section)).map_err(|e| {
-        Error::Io {
-            context: "writing docs/benchmarks.md".into(),
-            source: e,
-        }
-    })?;
-    eprintln!("xtask: wrote the fleet section of {}", path.display());
+    write_section(&o.section(SECTION), "fleet", &section)?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::with_section;
 
     #[test]
     fn the_fleet_section_is_replaced_in_place_or_added_at_the_end() {

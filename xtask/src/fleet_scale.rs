@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use converge_testhost::{Error, Image};
 
-use crate::bench::{cell, dirty, loadavg, local, mem_total, with_section, workspace_root};
+use crate::bench::{cell, dirty, loadavg, local, mem_total, write_section};
 use crate::fleet_bench::{binary, one, walls, Engine, Measure, Options, Sample, Samples};
 
 /// The section of docs/benchmarks.md this writes.
@@ -136,14 +136,6 @@ the first converge measures the machine as much as converge.
         mem = mem_total(),
         kernel = local("uname", &["-r"]),
     );
-    let path = workspace_root().join("docs").join("benchmarks.md");
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, with_section(&old, &o.section(SECTION), &section)).map_err(|e| {
-        Error::Io {
-            context: "writing docs/benchmarks.md".into(),
-            source: e,
-        }
-    })?;
-    eprintln!("xtask: wrote the fleet scale section of {}", path.display());
+    write_section(&o.section(SECTION), "fleet scale", &section)?;
     Ok(ExitCode::SUCCESS)
 }

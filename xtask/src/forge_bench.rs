@@ -25,7 +25,7 @@ use converge_testhost::{Error, Host, HostKind, Image, Net};
 
 use crate::bench::{
     build, cell, compile_round, failed, human, loadavg, local, median, mem_total, ratio, timed,
-    with_section, workspace_root, Compile, Engine, Row,
+    workspace_root, write_section, Compile, Engine, Row,
 };
 
 /// Where the Forge-style site goes in its lb-01.
@@ -268,12 +268,6 @@ section.
         mem = mem_total(),
         kernel = local("uname", &["-r"]),
     );
-    let path = root.join("docs").join("benchmarks.md");
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, with_section(&old, "--forge", &section)).map_err(|e| Error::Io {
-        context: "writing docs/benchmarks.md".into(),
-        source: e,
-    })?;
-    eprintln!("xtask: wrote the Forge section of {}", path.display());
+    write_section("--forge", "Forge", &section)?;
     Ok(ExitCode::SUCCESS)
 }

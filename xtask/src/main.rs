@@ -163,8 +163,7 @@ fn main() -> ExitCode {
 }
 
 /// `bench --fleet [--scale] [--hosts N] [--rounds R] [--binary BIN] [--release N]`, flags
-/// in any order
-/// (`--scale`: N defaults to 100).
+/// in any order (`--scale`: N defaults to 100).
 fn fleet_options(flags: &[&str]) -> Option<fleet_bench::Options> {
     let mut o = fleet_bench::Options {
         hosts: 20,

@@ -95,25 +95,18 @@ pub struct Channel<'scope> {
     stdout: BufReader<ChildStdout>,
     stderr: Option<ScopedJoinHandle<'scope, Vec<u8>>>,
     streaming: Arc<AtomicBool>,
-    watch: Arc<(Mutex<Watch>, Condvar)>,
-    watchdog: Option<ScopedJoinHandle<'scope, ()>>,
+    /// Set once the watchdog is no longer needed.
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    /// Kills ssh at the deadline; says whether it did.
+    watchdog: Option<ScopedJoinHandle<'scope, bool>>,
     started: Instant,
     ended: bool,
 }
 
-/// The watchdog's state: when to kill ssh, whether it is no longer needed, whether it fired.
-#[derive(Debug)]
-struct Watch {
-    deadline: Instant,
-    stop: bool,
-    fired: bool,
-}
-
 impl<'scope> Channel<'scope> {
     /// Runs `script` on `target` with the remote user's shell; its threads live in `scope`.
-    /// ssh is killed at `deadline`; `started` is
-    /// when the host's run began (timeouts count from it). `line` receives the remote's
-    /// stderr lines once streaming is on.
+    /// ssh is killed at `deadline`; `started` is when the host's run began (timeouts count
+    /// from it). `line` receives the remote's stderr lines once streaming is on.
     pub fn open<'env>(
         scope: &'scope Scope<'scope, 'env>,
         target: &Target,
@@ -153,34 +146,25 @@ impl<'scope> Channel<'scope> {
             }
             all
         });
-        let watch = Arc::new((
-            Mutex::new(Watch {
-                deadline,
-                stop: false,
-                fired: false,
-            }),
-            Condvar::new(),
-        ));
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-        let state = Arc::clone(&watch);
+        let state = Arc::clone(&stop);
         // ssh is not reaped before this thread is joined (see `end`): the pid it kills
         // is still ssh's.
         let watchdog = scope.spawn(move || {
             let (lock, cvar) = &*state;
-            let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-                if w.stop {
-                    return;
+                if *stopped {
+                    return false;
                 }
                 let now = Instant::now();
-                if now >= w.deadline {
-                    w.fired = true;
+                if now >= deadline {
                     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                    return;
+                    return true;
                 }
-                let wait = w.deadline - now;
-                w = cvar
-                    .wait_timeout(w, wait)
+                stopped = cvar
+                    .wait_timeout(stopped, deadline - now)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
             }
@@ -193,7 +177,7 @@ impl<'scope> Channel<'scope> {
             stdout: BufReader::new(stdout),
             stderr: Some(stderr),
             streaming,
-            watch,
+            stop,
             watchdog: Some(watchdog),
             started,
             ended: false,
@@ -203,22 +187,21 @@ impl<'scope> Channel<'scope> {
     /// The next line of the remote's stdout, without its newline; `None` when the script
     /// ended (or was cut off) first.
     pub fn read_line(&mut self) -> Option<String> {
-        let mut buf = Vec::new();
-        match self.stdout.read_until(b'\n', &mut buf) {
-            Ok(_) if buf.last() == Some(&b'\n') => {
-                buf.pop();
-                Some(String::from_utf8_lossy(&buf).into_owned())
-            }
-            _ => None,
-        }
+        self.read_through(b'\n')
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
     }
 
     /// The remote's stdout up to a NUL byte (which JSON text never holds), without it;
     /// `None` when the script ended first.
     pub fn read_until_nul(&mut self) -> Option<Vec<u8>> {
+        self.read_through(0)
+    }
+
+    /// The remote's stdout up to `end`, without it; `None` when it ended before `end`.
+    fn read_through(&mut self, end: u8) -> Option<Vec<u8>> {
         let mut buf = Vec::new();
-        match self.stdout.read_until(0, &mut buf) {
-            Ok(_) if buf.last() == Some(&0) => {
+        match self.stdout.read_until(end, &mut buf) {
+            Ok(_) if buf.last() == Some(&end) => {
                 buf.pop();
                 Some(buf)
             }
@@ -290,21 +273,16 @@ impl<'scope> Channel<'scope> {
     /// deadline killed it, the stderr.
     fn end(&mut self) -> Result<(Option<i32>, bool, Vec<u8>), SshError> {
         self.ended = true;
-        let fired = {
-            let (lock, cvar) = &*self.watch;
-            let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
-            w.stop = true;
+        {
+            let (lock, cvar) = &*self.stop;
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
             cvar.notify_one();
-            w.fired
-        };
+        }
         // Joined before the wait below: it may be killing ssh right now, by pid.
-        let fired = match self.watchdog.take().map(ScopedJoinHandle::join) {
-            Some(_) => {
-                let (lock, _) = &*self.watch;
-                lock.lock().unwrap_or_else(|e| e.into_inner()).fired
-            }
-            None => fired,
-        };
+        let fired = self
+            .watchdog
+            .take()
+            .is_some_and(|h| h.join().unwrap_or(false));
         let status = self.child.wait().map_err(|source| SshError::Spawn {
             program: self.program.clone(),
             source,
