@@ -743,8 +743,7 @@ not the ~10 ms it takes to reach the host.
 ## Machine and versions
 
 - date (start): {date}
-- machine: {nproc} cores, {mem} memory, kernel {kernel}; load average (1, 5, 15 min) at
-  start {load_start}, at end {load_end} (other jobs share this machine)
+{machine}
 - Puppet {puppet}, facter {facter}
 - {converge_version}, commit {commit}{dirty}, release build
 - {rounds} rounds
@@ -763,9 +762,7 @@ Peak resident memory of a converge no-op apply of web-01, min / median / max: {r
 
 {goals}",
         rounds = options.rounds,
-        nproc = local("nproc", &[]),
-        mem = mem_total(),
-        kernel = local("uname", &["-r"]),
+        machine = machine(&load_start, &load_end),
         puppet = versions.0,
         facter = versions.1,
         converge_version = versions.2,
@@ -796,6 +793,18 @@ Peak resident memory of a converge no-op apply of web-01, min / median / max: {r
     std::fs::write(&path, doc).map_err(|e| io_error("writing docs/benchmarks.md", e))?;
     eprintln!("xtask: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `- machine:` line of a benchmark section: cores, memory, kernel and the load
+/// average at the start and the end of the run.
+pub(crate) fn machine(load_start: &str, load_end: &str) -> String {
+    format!(
+        "- machine: {} cores, {} memory, kernel {}; load average (1, 5, 15 min) at\n  \
+         start {load_start}, at end {load_end} (other jobs share this machine)",
+        local("nproc", &[]),
+        mem_total(),
+        local("uname", &["-r"])
+    )
 }
 
 /// Writes `section` as the section of `docs/benchmarks.md` that `cargo xtask bench {flag}`

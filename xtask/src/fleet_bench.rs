@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use converge_testhost::{Error, Host, HostKind, Image, Net, Release};
 
-use crate::bench::{build, cell, failed, loadavg, local, mem_total, workspace_root, write_section};
+use crate::bench::{build, cell, failed, loadavg, local, machine, workspace_root, write_section};
 
 /// The playbook and Ansible's configuration.
 const PLAYBOOK: &str = include_str!("../bench/fleet/site.yml");
@@ -877,8 +877,7 @@ times. Catalogs shared between hosts: {max_shared} of {n} (`web_server` puts eac
 name in its header, so every host compiles its own).
 
 - date (start): {date}
-- machine: {nproc} cores, {mem} memory, kernel {kernel}; load average (1, 5, 15 min) at
-  start {load_start}, at end {load_end} (other jobs share this machine)
+{machine}
 - {versions}; converge commit {commit}{dirty}, {what_build} ({size:.1} MB)
 - {rounds} rounds
 
@@ -891,9 +890,7 @@ Against the goals of issue 17:
         flags = o.section(SECTION),
         on = o.on_release(),
         release = o.release.number(),
-        nproc = local("nproc", &[]),
-        mem = mem_total(),
-        kernel = local("uname", &["-r"]),
+        machine = machine(&load_start, &load_end),
     );
     write_section(&o.section(SECTION), "fleet", &section)?;
     Ok(ExitCode::SUCCESS)
@@ -962,6 +959,21 @@ mod tests {
         assert_eq!(
             seen,
             ["node-01", "node-01", "node-02", "node-03", "node-03"]
+        );
+    }
+
+    #[test]
+    fn the_machine_line_names_cores_memory_kernel_and_both_loads() {
+        let m = machine("0.10 0.20 0.30", "9.00 8.00 7.00");
+        let (first, second) = m.split_once('\n').unwrap();
+        assert!(
+            first.starts_with("- machine: ") && first.contains(" cores, "),
+            "{m}"
+        );
+        assert!(first.ends_with("; load average (1, 5, 15 min) at"), "{m}");
+        assert_eq!(
+            second,
+            "  start 0.10 0.20 0.30, at end 9.00 8.00 7.00 (other jobs share this machine)"
         );
     }
 
