@@ -336,3 +336,29 @@ file { '/srv/independent': content => "z\n" }
         .unwrap();
     assert_eq!(files.stdout, "old\nconf\nz\n", "{}", files.stderr);
 }
+
+/// A package killed mid-unpack is left "reinstreq half-installed": `dpkg --configure -a`
+/// refuses it ("very bad inconsistent state; you should reinstall it") and `apt-get -f
+/// install` leaves it so. The next apply reinstalls it by name, then converges.
+#[test]
+fn a_half_installed_package_is_reinstalled_before_the_next_install() {
+    let bed = Bed::new();
+    let h = bed.host("pkg-half", HostKind::InitScript);
+    let setup = "apt-get update -q >/dev/null && \
+                 DEBIAN_FRONTEND=noninteractive apt-get install -y -q libpam-cap >/dev/null && \
+                 perl -0pi -e 's/(Package: libpam-cap\\n(?:[^\\n]+\\n)*?)Status: install ok installed/$1Status: install reinstreq half-installed/' /var/lib/dpkg/status && \
+                 dpkg -s libpam-cap | grep -q 'reinstreq half-installed'";
+    assert!(
+        h.sh(setup).unwrap().success(),
+        "libpam-cap left half-installed"
+    );
+    let run = apply_json(&h, "package { 'nginx': ensure => installed }\n", &[]);
+    assert_eq!(run.code, 2, "nginx installed:\n{}", run.all());
+    assert!(
+        run.stdout.contains("repaired with 'dpkg --configure -a'"),
+        "{}",
+        run.stdout
+    );
+    let status = h.sh("dpkg -s libpam-cap | grep ^Status").unwrap().stdout;
+    assert_eq!(status.trim(), "Status: install ok installed");
+}

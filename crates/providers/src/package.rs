@@ -183,6 +183,15 @@ fn repair_interrupted(cx: &mut Context, force: bool) -> Result<(), ProviderError
             break;
         }
         let locked = out.combined().contains("lock");
+        if !locked
+            && out
+                .combined()
+                .contains("reinstall it before attempting configuration")
+        {
+            // A package killed mid-unpack ("very bad inconsistent state"): dpkg cannot
+            // configure it until apt has reinstalled it, which the step below does.
+            break;
+        }
         if !locked || std::time::Instant::now() > deadline {
             cx.invalidate_dpkg();
             return Err(ProviderError::Command {
@@ -196,8 +205,24 @@ fn repair_interrupted(cx: &mut Context, force: bool) -> Result<(), ProviderError
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
     cx.invalidate_dpkg();
+    // A package killed mid-unpack needs its files again, and `apt-get -f install` does not
+    // reinstall it (it stays "reinstreq half-installed"): name it to apt.
+    let mut reinstall: Vec<String> = cx
+        .dpkg()?
+        .iter()
+        .filter(|(_, e)| e.status == "half-installed")
+        .map(|(n, _)| n.clone())
+        .collect();
+    if !reinstall.is_empty() {
+        reinstall.sort();
+        let mut args = vec!["install", "--reinstall"];
+        args.extend(reinstall.iter().map(String::as_str));
+        let res = cx.run_ok(&apt(&args));
+        cx.invalidate_dpkg();
+        res?;
+    }
     if interrupted(cx)?.is_some_and(|h| !h.is_empty()) {
-        // Half-installed packages need their files again: apt reinstalls them.
+        // What is left unpacked but not configured: apt configures it.
         let res = cx.run_ok(&apt(&["-f", "install"]));
         cx.invalidate_dpkg();
         res?;
